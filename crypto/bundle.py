@@ -1,0 +1,242 @@
+"""Export bundles: the ciphertext that travels from the server to the offline reviewer on a stick.
+
+A bundle is a POSIX tar file (``.glas``), written and read as a stream so that neither side holds
+more than one chunk of an attachment in memory:
+
+``manifest.json``
+    format, creation day and the survey definitions (by version digest) the submissions refer to.
+``submissions/<id>.json``
+    one submission: its binding, received day, size bucket, key slots, the encrypted answers
+    document (base64) and the names of its attachment payloads, which follow it as
+``submissions/<id>/<part>``
+    one encrypted attachment each.
+
+Members carry no owner and a zero mtime, so a bundle reveals nothing the server did not already
+store. Damage to one member affects only its submission.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import os
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .envelope import SUBMISSION_ID_PATTERN, Binding, KeySlot, canonical_json
+from .errors import BundleFormatError
+
+BUNDLE_FORMAT = "glas-bundle-1"
+MANIFEST_NAME = "manifest.json"
+SUBMISSIONS_DIR = "submissions"
+#: A submission record or manifest larger than this is refused unread (answers are padded text).
+MAX_RECORD_SIZE = 64 * 1024 * 1024
+
+
+@dataclass
+class SubmissionRecord:
+    """Everything stored about a submission, all of it ciphertext or coarse metadata."""
+
+    submission_id: str
+    survey_id: str
+    version: str
+    received: str
+    size_bucket: int
+    slots: list[KeySlot]
+    answers: bytes
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def binding(self) -> Binding:
+        return Binding(self.survey_id, self.version, self.submission_id)
+
+    def to_json(self) -> bytes:
+        return canonical_json(
+            {
+                "id": self.submission_id,
+                "survey": self.survey_id,
+                "version": self.version,
+                "received": self.received,
+                "size_bucket": self.size_bucket,
+                "slots": [
+                    {"key_id": s.key_id, "sealed_key": _b64(s.sealed_key)} for s in self.slots
+                ],
+                "answers": _b64(self.answers),
+                "parts": self.parts,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes) -> SubmissionRecord:
+        try:
+            doc = json.loads(data)
+            record = cls(
+                submission_id=str(doc["id"]),
+                survey_id=str(doc["survey"]),
+                version=str(doc["version"]),
+                received=str(doc["received"]),
+                size_bucket=int(doc["size_bucket"]),
+                slots=[
+                    KeySlot(str(s["key_id"]), base64.b64decode(s["sealed_key"], validate=True))
+                    for s in doc["slots"]
+                ],
+                answers=base64.b64decode(doc["answers"], validate=True),
+                parts=[str(p) for p in doc["parts"]],
+            )
+        except (ValueError, KeyError, TypeError, binascii.Error) as e:
+            raise BundleFormatError("The submission record is damaged.") from e
+        if not SUBMISSION_ID_PATTERN.match(record.submission_id):
+            raise BundleFormatError("The submission record has an invalid id.")
+        return record
+
+
+@dataclass(frozen=True)
+class DamagedRecord:
+    """A member that should hold a submission record but cannot be read."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class PartStream:
+    """An attachment payload of the submission read just before it; ``source`` streams it."""
+
+    submission_id: str
+    part: str
+    size: int
+    source: IO[bytes]
+
+
+class BundleWriter:
+    """Write a bundle to ``path`` atomically: nothing appears there until :meth:`commit`."""
+
+    def __init__(self, path: Path, created: str, surveys: dict[str, dict[str, Any]]) -> None:
+        self.path = path
+        self._partial = path.with_name(path.name + ".partial")
+        self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in commit/abort
+        self._tar = tarfile.open(fileobj=self._file, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115
+        self.count = 0
+        manifest = {"format": BUNDLE_FORMAT, "created": created, "surveys": surveys}
+        self._add_bytes(MANIFEST_NAME, canonical_json(manifest))
+
+    def add(self, record: SubmissionRecord, part_files: dict[str, Path]) -> None:
+        """Append one submission and its attachment payloads (read from ``part_files``)."""
+        self._add_bytes(f"{SUBMISSIONS_DIR}/{record.submission_id}.json", record.to_json())
+        for part in record.parts:
+            path = part_files[part]
+            with open(path, "rb") as source:
+                info = _member(f"{SUBMISSIONS_DIR}/{record.submission_id}/{part}")
+                info.size = os.fstat(source.fileno()).st_size
+                self._tar.addfile(info, source)
+        self.count += 1
+
+    def commit(self) -> None:
+        """Finish the tar, flush it to the device and move it into place."""
+        self._tar.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._partial, self.path)
+        _fsync_dir(self.path.parent)
+
+    def abort(self) -> None:
+        """Throw the unfinished bundle away."""
+        self._file.close()
+        self._partial.unlink(missing_ok=True)
+
+    def _add_bytes(self, name: str, data: bytes) -> None:
+        info = _member(name)
+        info.size = len(data)
+        self._tar.addfile(info, io.BytesIO(data))
+
+
+class BundleReader:
+    """Read a bundle as a stream of submission records and their attachment payloads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
+        except OSError as e:
+            raise BundleFormatError(f"Cannot read bundle {path}: {e.strerror}.") from e
+        try:
+            self._tar = tarfile.open(fileobj=self._file, mode="r|")  # noqa: SIM115
+            first = self._tar.next()
+            if first is None or first.name != MANIFEST_NAME:
+                raise BundleFormatError(f"{path} is not a Glas bundle (no manifest first).")
+            manifest = json.loads(self._read_member(first))
+        except (tarfile.TarError, ValueError) as e:
+            self._file.close()
+            raise BundleFormatError(f"{path} is not a Glas bundle.") from e
+        if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
+            self._file.close()
+            raise BundleFormatError(f"{path} is not a bundle of format {BUNDLE_FORMAT}.")
+        self.created: str = str(manifest.get("created", ""))
+        self.surveys: dict[str, dict[str, Any]] = dict(manifest.get("surveys") or {})
+
+    def __enter__(self) -> BundleReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._tar.close()
+        self._file.close()
+
+    def __iter__(self) -> Iterator[SubmissionRecord | DamagedRecord | PartStream]:
+        try:
+            while (member := self._tar.next()) is not None:
+                # Stream mode keeps every TarInfo it has seen; drop them to stay flat in memory.
+                self._tar.members = []  # type: ignore[attr-defined]
+                yield self._entry(member)
+        except tarfile.TarError as e:
+            raise BundleFormatError(f"{self.path} is damaged after its last good entry.") from e
+
+    def _entry(self, member: tarfile.TarInfo) -> SubmissionRecord | DamagedRecord | PartStream:
+        name = member.name
+        inside = name.removeprefix(f"{SUBMISSIONS_DIR}/")
+        if name.endswith(".json") and "/" not in inside:
+            try:
+                return SubmissionRecord.from_json(self._read_member(member))
+            except BundleFormatError as e:
+                return DamagedRecord(name, str(e))
+        submission_id, _, part = inside.partition("/")
+        source = self._tar.extractfile(member) if member.isfile() else None
+        if not part or source is None:
+            return DamagedRecord(name, "An unexpected member is in the bundle.")
+        return PartStream(submission_id, part, member.size, source)
+
+    def _read_member(self, member: tarfile.TarInfo) -> bytes:
+        if not member.isfile() or member.size > MAX_RECORD_SIZE:
+            raise BundleFormatError(f"Bundle member {member.name} is not a record.")
+        source = self._tar.extractfile(member)
+        assert source is not None
+        return source.read()
+
+
+def _member(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.mtime = 0
+    info.mode = 0o600
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

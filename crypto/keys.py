@@ -1,0 +1,203 @@
+"""Reviewer keys: X25519 key pairs, their fingerprints, public key lines and protected key files.
+
+A reviewer's private key lives only on an offline machine, in a file sealed with a passphrase:
+Argon2id (at least libsodium's MODERATE limits) derives a key that seals the 32-byte secret with
+``crypto_secretbox``. Whoever copies the file still has to guess the passphrase, slowly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.utils
+from nacl.public import PrivateKey
+
+from .errors import BadPassphrase, KeyFormatError
+
+PUBLIC_KEY_PREFIX = "glas-pk-1:"
+KEY_FILE_FORMAT = "glas-secret-key-1"
+KEY_SIZE = 32
+FINGERPRINT_SIZE = 20
+KDF_ALGORITHM = "argon2id13"
+KDF_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
+KDF_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+#: Refuse key files asking for more than this much memory: a planted file must not exhaust RAM.
+KDF_MEMLIMIT_CEILING = 4 * 1024**3
+SALT_SIZE: int = nacl.pwhash.argon2id.SALTBYTES
+
+
+def fingerprint(public_key: bytes) -> str:
+    """Return the key id used in key slots: lowercase hex of BLAKE2b-160 of the public key."""
+    return hashlib.blake2b(public_key, digest_size=FINGERPRINT_SIZE).hexdigest()
+
+
+def readable_fingerprint(public_key: bytes) -> str:
+    """Return the fingerprint in groups of four, to be read aloud and compared out of band."""
+    hex_id = fingerprint(public_key).upper()
+    return " ".join(hex_id[i : i + 4] for i in range(0, len(hex_id), 4))
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A reviewer's X25519 public key; submissions are sealed to it."""
+
+    raw: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.raw) != KEY_SIZE:
+            raise KeyFormatError(f"A public key has {KEY_SIZE} bytes, not {len(self.raw)}.")
+
+    @property
+    def key_id(self) -> str:
+        return fingerprint(self.raw)
+
+    @property
+    def readable_fingerprint(self) -> str:
+        return readable_fingerprint(self.raw)
+
+    def to_line(self) -> str:
+        """Return the one-line form ``glas-pk-1:<base64>`` that reviewers hand to organizers."""
+        return PUBLIC_KEY_PREFIX + base64.b64encode(self.raw).decode("ascii")
+
+    @classmethod
+    def from_line(cls, line: str) -> PublicKey:
+        """Parse the one-line form; the message says what is wrong with it."""
+        text = line.strip()
+        if not text.startswith(PUBLIC_KEY_PREFIX):
+            raise KeyFormatError(f"A public key line starts with '{PUBLIC_KEY_PREFIX}'.")
+        try:
+            raw = base64.b64decode(text[len(PUBLIC_KEY_PREFIX) :], validate=True)
+        except binascii.Error as e:
+            raise KeyFormatError("The public key line is not valid base64.") from e
+        return cls(raw)
+
+    @classmethod
+    def from_text_or_file(cls, value: str) -> PublicKey:
+        """Accept either a ``glas-pk-1:`` line or the path of a file holding one."""
+        if value.strip().startswith(PUBLIC_KEY_PREFIX):
+            return cls.from_line(value)
+        path = Path(value)
+        if not path.is_file():
+            raise KeyFormatError(
+                f"'{value}' is neither a '{PUBLIC_KEY_PREFIX}' line nor a public key file."
+            )
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if text.lstrip().startswith("{"):
+            # A private key file also names its public key; accept it for convenience.
+            try:
+                return cls.from_line(json.loads(text)["public_key"])
+            except (ValueError, KeyError, TypeError) as e:
+                raise KeyFormatError(f"{path}: not a key file Glas knows.") from e
+        return cls.from_line(text)
+
+
+class ReviewerKey:
+    """A reviewer's X25519 key pair. Its repr never shows the secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != KEY_SIZE:
+            raise KeyFormatError(f"A private key has {KEY_SIZE} bytes, not {len(secret)}.")
+        self._private = PrivateKey(secret)
+        self.public_key = PublicKey(bytes(self._private.public_key))
+
+    def __repr__(self) -> str:
+        return f"ReviewerKey(key_id={self.public_key.key_id!r}, secret=<redacted>)"
+
+    @classmethod
+    def generate(cls) -> ReviewerKey:
+        return cls(bytes(PrivateKey.generate()))
+
+    @property
+    def secret(self) -> bytes:
+        """The raw secret; only the decrypting code should ever touch it."""
+        return bytes(self._private)
+
+    def to_file_bytes(self, passphrase: bytes) -> bytes:
+        """Seal the secret under a passphrase-derived key (Argon2id MODERATE + secretbox)."""
+        salt = nacl.utils.random(SALT_SIZE)
+        box = nacl.secret.SecretBox(_derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT))
+        nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
+        sealed = box.encrypt(self.secret, nonce).ciphertext
+        document = {
+            "format": KEY_FILE_FORMAT,
+            "public_key": self.public_key.to_line(),
+            "kdf": {
+                "algorithm": KDF_ALGORITHM,
+                "opslimit": KDF_OPSLIMIT,
+                "memlimit": KDF_MEMLIMIT,
+                "salt": _b64(salt),
+            },
+            "nonce": _b64(nonce),
+            "sealed_secret_key": _b64(sealed),
+        }
+        return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+    def save(self, path: Path, passphrase: bytes) -> None:
+        """Write the key file with owner-only permissions; never overwrite an existing file."""
+        data = self.to_file_bytes(passphrase)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    @classmethod
+    def from_file_bytes(cls, data: bytes, passphrase: bytes, name: str = "key file") -> ReviewerKey:
+        """Open a key file; raise :class:`BadPassphrase` or :class:`KeyFormatError`."""
+        try:
+            document = json.loads(data)
+            if document.get("format") != KEY_FILE_FORMAT:
+                raise KeyFormatError(f"{name}: not a Glas private key file.")
+            kdf = document["kdf"]
+            opslimit, memlimit = int(kdf["opslimit"]), int(kdf["memlimit"])
+            salt = base64.b64decode(kdf["salt"], validate=True)
+            nonce = base64.b64decode(document["nonce"], validate=True)
+            sealed = base64.b64decode(document["sealed_secret_key"], validate=True)
+            expected_public = PublicKey.from_line(document["public_key"])
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise KeyFormatError(f"{name}: not a Glas private key file.") from e
+        if kdf.get("algorithm") != KDF_ALGORITHM or len(salt) != SALT_SIZE:
+            raise KeyFormatError(f"{name}: unknown key derivation settings.")
+        if opslimit < KDF_OPSLIMIT or not KDF_MEMLIMIT <= memlimit <= KDF_MEMLIMIT_CEILING:
+            raise KeyFormatError(f"{name}: key derivation limits are outside the allowed range.")
+        box = nacl.secret.SecretBox(_derive(passphrase, salt, opslimit, memlimit))
+        try:
+            secret = box.decrypt(sealed, nonce)
+        except nacl.exceptions.CryptoError as e:
+            raise BadPassphrase(f"Wrong passphrase for {name}.") from e
+        key = cls(secret)
+        if key.public_key != expected_public:
+            raise KeyFormatError(f"{name}: the public key does not match the private key.")
+        return key
+
+    @classmethod
+    def load(cls, path: Path, passphrase: bytes) -> ReviewerKey:
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise KeyFormatError(f"Cannot read key file {path}: {e.strerror}.") from e
+        return cls.from_file_bytes(data, passphrase, name=str(path))
+
+
+def public_key_of_file(path: Path) -> PublicKey:
+    """Read the public key named in a private key file, without its passphrase."""
+    return PublicKey.from_text_or_file(str(path))
+
+
+def _derive(passphrase: bytes, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, passphrase, salt, opslimit=opslimit, memlimit=memlimit
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

@@ -1,0 +1,81 @@
+"""The web portal: an application factory and one blueprint per audience."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from types import TracebackType
+from typing import cast
+
+from flask import Flask, current_app
+from flask_wtf.csrf import CSRFProtect
+
+from .config import MAX_FORM_MEMORY_BYTES, MAX_FORM_PARTS, Config
+from .errors import register_error_handlers
+from .sealing import SealingRequest
+from .security import register_security_headers
+from .storage import Store
+
+STORE_EXTENSION = "glas.store"
+csrf = CSRFProtect()
+
+
+class GlasFlask(Flask):
+    """Flask with sealed uploads and a log that never repeats what a request contained."""
+
+    request_class = SealingRequest
+
+    def log_exception(
+        self,
+        exc_info: tuple[type[BaseException], BaseException, TracebackType]
+        | tuple[None, None, None],
+    ) -> None:
+        # The exception message and the request path may quote a respondent's input: log only
+        # the kind of error and the line of our code that raised it.
+        kind, _value, tb = exc_info
+        frames = traceback.extract_tb(tb) if tb is not None else []
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown place"
+        name = kind.__name__ if kind is not None else "error"
+        self.logger.error("Unhandled %s at %s (details withheld by design)", name, where)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Create and configure the respondent application."""
+    config = config or Config.from_env()
+    store = Store(config)
+    store.initialise()
+
+    app = GlasFlask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=config.secret_key(),
+        MAX_CONTENT_LENGTH=config.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY_BYTES,
+        MAX_FORM_PARTS=MAX_FORM_PARTS,
+        # Large uploads over Tor can take longer than Flask-WTF's default hour.
+        WTF_CSRF_TIME_LIMIT=None,
+        # Views that take uploads must arrange sealing before the form is parsed, so CSRF is
+        # checked explicitly (see respondent.views), never by a hook that parses first.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        GLAS=config,
+    )
+    app.extensions[STORE_EXTENSION] = store
+    app.logger.setLevel(logging.INFO)
+    csrf.init_app(app)
+    register_security_headers(app)
+    register_error_handlers(app)
+
+    from .respondent import bp as respondent_bp
+
+    app.register_blueprint(respondent_bp)
+    return app
+
+
+def current_store() -> Store:
+    """The store of the application handling the current request."""
+    return cast(Store, current_app.extensions[STORE_EXTENSION])
+
+
+def current_config() -> Config:
+    return cast(Config, current_app.config["GLAS"])

@@ -1,0 +1,27 @@
+"""``glas export``: write new submissions into an encrypted bundle for the reviewers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..storage.export import export_bundle
+from . import BadInput
+from .reviewers import open_store
+
+
+@click.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The bundle file to write, e.g. /media/usb/2024-05.glas")  # fmt: skip
+def command(out: Path) -> None:
+    """Write every not-yet-exported submission to BUNDLE (ciphertext only)."""
+    if out.exists():
+        raise BadInput(f"{out} already exists; choose another file name.")
+    if not out.parent.is_dir():
+        raise BadInput(f"The folder {out.parent} does not exist.")
+    count = export_bundle(open_store(), out)
+    if count == 0:
+        click.echo("No new submissions to export; no bundle written.")
+    else:
+        click.echo(f"Exported {count} submission{'s' if count != 1 else ''} to {out}.")

@@ -1,0 +1,49 @@
+"""``glas reviewers``: register the public keys that submissions are sealed to."""
+
+from __future__ import annotations
+
+import click
+
+from crypto.keys import PublicKey
+
+from ..config import Config
+from ..errors import StorageError
+from ..storage import Store
+from . import BadInput
+
+
+@click.group("reviewers")
+def command() -> None:
+    """Manage reviewer public keys."""
+
+
+@command.command("add")
+@click.argument("pubkey")
+@click.option("--name", required=True, help="Who holds the key, as the organizers know them.")
+def add(pubkey: str, name: str) -> None:
+    """Register PUBKEY (a glas-pk-1: line or a public key file) for every survey."""
+    key = PublicKey.from_text_or_file(pubkey)
+    if not name.strip():
+        raise BadInput("--name cannot be empty.")
+    store = open_store()
+    try:
+        store.add_reviewer(name.strip(), key)
+    except StorageError as e:
+        raise BadInput(str(e)) from e
+    click.echo(f"Added reviewer {name.strip()}: {key.readable_fingerprint}")
+    click.echo("Check this fingerprint with the reviewer in person or by phone.", err=True)
+
+
+@command.command("list")
+def list_() -> None:
+    """List registered reviewers and their fingerprints."""
+    for row in open_store().reviewers():
+        state = "" if row.active else " (inactive)"
+        click.echo(f"{row.name}{state}: {PublicKey(row.public_key).readable_fingerprint}")
+
+
+def open_store() -> Store:
+    """Open (and if needed create and migrate) the store named by the environment."""
+    store = Store(Config.from_env())
+    store.initialise()
+    return store

@@ -1,0 +1,70 @@
+"""Typed configuration read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "./instance"
+DEFAULT_MAX_REQUEST_MB = 512
+DEFAULT_MAX_FILES = 10
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+#: Text answers stay in memory while a form is parsed; this bounds all of them together.
+MAX_FORM_MEMORY_BYTES = 1024 * 1024
+MAX_FORM_PARTS = 500
+
+
+class ConfigError(Exception):
+    """Raised at start-up when the environment asks for something impossible."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where Glas keeps its data and how much it accepts in one request."""
+
+    data_dir: Path
+    database_url: str
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_MB * 1024 * 1024
+    max_files: int = DEFAULT_MAX_FILES
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("GLAS_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+        url = env.get("GLAS_DATABASE_URL") or f"sqlite:///{data_dir / 'glas.sqlite3'}"
+        try:
+            max_mb = int(env.get("GLAS_MAX_REQUEST_MB") or DEFAULT_MAX_REQUEST_MB)
+            max_files = int(env.get("GLAS_MAX_FILES") or DEFAULT_MAX_FILES)
+        except ValueError as e:
+            raise ConfigError("GLAS_MAX_REQUEST_MB and GLAS_MAX_FILES are whole numbers.") from e
+        if max_mb < 1 or max_files < 0:
+            raise ConfigError("GLAS_MAX_REQUEST_MB must be at least 1, GLAS_MAX_FILES at least 0.")
+        return cls(data_dir, url, max_mb * 1024 * 1024, max_files)
+
+    def prepare_data_dir(self) -> None:
+        """Create the data directory, owner-only, before anything is written into it."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.blob_dir.mkdir(mode=0o700, exist_ok=True)
+
+    def secret_key(self) -> bytes:
+        """Return the Flask secret key, made once and kept in the data dir (0600)."""
+        path = self.data_dir / SECRET_KEY_FILE
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
+        key = secrets.token_bytes(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it first
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        return key

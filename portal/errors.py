@@ -1,0 +1,69 @@
+"""The portal's exceptions, and the one place where errors become HTTP responses.
+
+Error pages say what went wrong and what to do, and the log records only the kind of error and
+where it happened: never the message, which might quote an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+log = logging.getLogger("glas")
+
+
+class PortalError(Exception):
+    """Base of every error raised by :mod:`portal`."""
+
+
+class StorageError(PortalError):
+    """Raised when the server cannot store or find what it was asked to."""
+
+
+class TooManyFiles(RequestEntityTooLarge):
+    """Raised while a form streams in when it carries more files than the server accepts."""
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return render_error(400, "The form has expired or was sent from elsewhere.",
+                            "Please go back, reload the page and send it again.")  # fmt: skip
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+        if isinstance(error, TooManyFiles):
+            return render_error(413, "Too many files.", str(error.description))
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return render_error(
+            413,
+            "What you sent is too large.",
+            f"The limit is {limit_mb} MB for everything sent at once, files included. "
+            "Please attach fewer or smaller files.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        code = error.code or 500
+        return render_error(code, error.name + ".", _advice(code))
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception) -> ResponseReturnValue:
+        return render_error(500, "Something went wrong on our side.",
+                            "Nothing you sent was kept. Please try again later.")  # fmt: skip
+
+
+def render_error(code: int, title: str, advice: str) -> ResponseReturnValue:
+    return render_template("error.html", code=code, title=title, advice=advice), code
+
+
+def _advice(code: int) -> str:
+    return {
+        404: "This page does not exist. Check the address, or start from the home page.",
+        405: "This page cannot be used that way. Start from the home page.",
+        400: "The request could not be understood. Please go back and try again.",
+    }.get(code, "Please go back and try again.")

@@ -1,0 +1,123 @@
+"""Landing page, survey forms and the no-JavaScript submission path."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
+
+from crypto.bundle import SubmissionRecord
+from crypto.envelope import Binding, Sealer, file_part, new_submission_id
+from surveys.answers import FileInfo, answers_document, validate_answers
+
+from .. import csrf, current_config, current_store
+from ..sealing import EncryptingFile, SealedUpload, SealingRequest
+from ..storage import PublishedSurvey, today
+from . import bp
+
+MAX_FILENAME = 255
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    return render_template("respondent/index.html", surveys=current_store().published_surveys())
+
+
+@bp.get("/s/<survey_id>")
+def survey(survey_id: str) -> ResponseReturnValue:
+    published = _published_or_404(survey_id)
+    return render_template("respondent/survey.html", published=published, values={}, errors={})
+
+
+@bp.post("/s/<survey_id>")
+def submit(survey_id: str) -> ResponseReturnValue:
+    """Seal and store one submission; files are encrypted while they stream in."""
+    published = _published_or_404(survey_id)
+    store = current_store()
+    recipients = store.recipients()
+    if not recipients:
+        abort(503)
+    binding = Binding(survey_id, published.version, new_submission_id())
+    sealer = Sealer(binding, recipients)
+    upload = SealedUpload(sealer, store.blobs.new_incoming(), current_config().max_files)
+    assert isinstance(request, SealingRequest)
+    request.sealed_upload = upload
+    stored = False
+    try:
+        csrf.protect()  # parses the form: from here on every file part is ciphertext on disk
+        kept, infos = _attachments(published, upload)
+        validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
+        if not validated.ok:
+            values = request.form.to_dict(flat=False)
+            return render_template("respondent/survey.html", published=published,
+                                   values=values, errors=validated.errors), 422  # fmt: skip
+        for part in upload.parts:
+            if part in kept:
+                part.finish()
+            else:
+                part.path.unlink(missing_ok=True)
+        document = answers_document(survey_id, published.version, validated)
+        answers = sealer.seal_answers(document)
+        size = len(answers) + sum(p.ciphertext_size for p in kept)
+        record = SubmissionRecord(
+            submission_id=binding.submission_id,
+            survey_id=survey_id,
+            version=published.version,
+            received=today().isoformat(),
+            size_bucket=_bucket(size),
+            slots=sealer.slots,
+            answers=answers,
+            parts=[file_part(p.index) for p in kept],
+        )
+        store.save_submission(record, upload.incoming if kept else None)
+        stored = bool(kept)
+    finally:
+        upload.close()
+        if not stored:
+            store.blobs.discard(upload.incoming)
+    return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+
+
+@bp.get("/s/<survey_id>/thanks")
+def thanks(survey_id: str) -> ResponseReturnValue:
+    return render_template("respondent/thanks.html", published=_published_or_404(survey_id))
+
+
+def _published_or_404(survey_id: str) -> PublishedSurvey:
+    published = current_store().published(survey_id)
+    if published is None:
+        abort(404)
+    return published
+
+
+def _attachments(
+    published: PublishedSurvey, upload: SealedUpload
+) -> tuple[list[EncryptingFile], dict[str, list[FileInfo]]]:
+    """Match sealed parts to file questions; drop empty inputs and files for no question."""
+    if any(not part.complete for part in upload.parts):
+        abort(400)  # the form was cut off mid-file
+    file_questions = {q.name for q in published.survey.questions if q.type == "file"}
+    kept: list[EncryptingFile] = []
+    infos: dict[str, list[FileInfo]] = {}
+    for name, storage in request.files.items(multi=True):
+        part = storage.stream
+        assert isinstance(part, EncryptingFile)
+        if name not in file_questions or (not storage.filename and part.plaintext_size == 0):
+            continue
+        kept.append(part)
+        infos.setdefault(name, []).append(_file_info(storage, part))
+    return kept, infos
+
+
+def _file_info(storage: FileStorage, part: EncryptingFile) -> FileInfo:
+    name = (storage.filename or "attachment")[:MAX_FILENAME]
+    kind = storage.content_type or "application/octet-stream"
+    return FileInfo(name=name, type=kind, size=part.plaintext_size, part=part.index)
+
+
+def _bucket(size: int) -> int:
+    """Round a size up to a power of two: the server records only this coarse size."""
+    bucket = 1024
+    while bucket < size:
+        bucket *= 2
+    return bucket

@@ -1,0 +1,99 @@
+"""Attachment ciphertext on disk, written so that a crash never leaves a visible half file.
+
+Payloads of a submission being received go to ``blobs/.incoming/<random>/``. Only when every
+payload is complete are they flushed to the device and the directory renamed to
+``blobs/<id[:2]>/<id>/`` — and only after that is the database row committed, which is what makes
+a submission visible. Anything in ``.incoming`` or without a row after a crash is swept at start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+INCOMING = ".incoming"
+#: Overwrite deleted payloads in pieces of this size.
+WIPE_CHUNK = 1024 * 1024
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.incoming_root = root / INCOMING
+
+    def new_incoming(self) -> Path:
+        """Make a fresh directory for the payloads of one request being received."""
+        self.incoming_root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self.incoming_root / secrets.token_hex(16)
+        path.mkdir(mode=0o700)
+        return path
+
+    def directory(self, submission_id: str) -> Path:
+        return self.root / submission_id[:2] / submission_id
+
+    def part_path(self, submission_id: str, part: str) -> Path:
+        return self.directory(submission_id) / part
+
+    def commit(self, incoming: Path, submission_id: str) -> None:
+        """Make the payloads durable and move them to their final place."""
+        for child in incoming.iterdir():
+            _fsync(child)
+        _fsync(incoming)
+        target = self.directory(submission_id)
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        os.rename(incoming, target)
+        _fsync(target.parent)
+
+    def discard(self, incoming: Path) -> None:
+        """Throw away payloads of a request that did not become a submission (ciphertext only)."""
+        shutil.rmtree(incoming, ignore_errors=True)
+
+    def delete(self, submission_id: str) -> None:
+        """Overwrite then unlink a submission's payloads (best effort against casual recovery)."""
+        directory = self.directory(submission_id)
+        if not directory.is_dir():
+            return
+        for child in directory.iterdir():
+            _wipe(child)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def sweep(self, known_ids: Iterable[str]) -> int:
+        """Remove leftovers of interrupted requests and payloads with no database row."""
+        removed = 0
+        if self.incoming_root.is_dir():
+            for child in self.incoming_root.iterdir():
+                shutil.rmtree(child, ignore_errors=True)
+                removed += 1
+        known = set(known_ids)
+        for prefix in self.root.iterdir() if self.root.is_dir() else ():
+            if prefix.name == INCOMING or not prefix.is_dir():
+                continue
+            for directory in prefix.iterdir():
+                if directory.name not in known:
+                    shutil.rmtree(directory, ignore_errors=True)
+                    removed += 1
+        return removed
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _wipe(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        written = 0
+        while written < size:
+            n = min(WIPE_CHUNK, size - written)
+            f.write(b"\0" * n)
+            written += n
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink()

@@ -1,0 +1,65 @@
+"""The database tables: only ciphertext and coarse metadata (docs/envelope.md, "Stored")."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SurveyRow(Base):
+    """A survey; ``published_version`` is the version respondents answer now (or none)."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    published_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class SurveyVersionRow(Base):
+    """A frozen definition, named by its digest; submissions stay bound to it."""
+
+    __tablename__ = "survey_versions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id"), index=True)
+    definition: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime.date] = mapped_column(Date)
+
+
+class ReviewerRow(Base):
+    """A reviewer's public key; submissions are sealed to every active reviewer."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(40), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    added: Mapped[datetime.date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SubmissionRow(Base):
+    """One sealed submission. Its attachment payloads live in the blob store.
+
+    ``received`` is a day, never a time; ``exported`` is the day it first left in a bundle.
+    """
+
+    __tablename__ = "submissions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id"), index=True)
+    version: Mapped[str] = mapped_column(ForeignKey("survey_versions.digest"))
+    received: Mapped[datetime.date] = mapped_column(Date)
+    size_bucket: Mapped[int] = mapped_column(Integer)
+    slots: Mapped[str] = mapped_column(Text)
+    answers: Mapped[bytes] = mapped_column(LargeBinary)
+    parts: Mapped[str] = mapped_column(Text, default="[]")
+    exported: Mapped[datetime.date | None] = mapped_column(Date, nullable=True, index=True)

@@ -1,0 +1,202 @@
+"""The one place that reads and writes the server's state: database rows and blob payloads."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crypto.bundle import SubmissionRecord
+from crypto.envelope import KeySlot
+from crypto.keys import PublicKey
+from surveys import Survey, load_survey_text
+
+from ..config import Config
+from ..errors import StorageError
+from .blobs import BlobStore
+from .database import make_engine, session_factory, upgrade
+from .models import ReviewerRow, SubmissionRow, SurveyRow, SurveyVersionRow
+
+
+def today() -> datetime.date:
+    """The current day in UTC: the finest time the server ever records about a respondent."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+@dataclass(frozen=True)
+class PublishedSurvey:
+    survey: Survey
+    version: str
+
+
+class Store:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.engine = make_engine(config.database_url)
+        self._sessions = session_factory(self.engine)
+        self.blobs = BlobStore(config.blob_dir)
+
+    def initialise(self) -> None:
+        """Create the data dir, migrate the schema and sweep what a crash left behind."""
+        self.config.prepare_data_dir()
+        upgrade(self.engine)
+        with self.session() as s:
+            self.blobs.sweep(s.scalars(select(SubmissionRow.id)))
+        # Forked server workers must open their own connections, never inherit these.
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # Reviewers -------------------------------------------------------------------------------
+
+    def add_reviewer(self, name: str, key: PublicKey) -> ReviewerRow:
+        row = ReviewerRow(
+            name=name, key_id=key.key_id, public_key=key.raw, added=today(), active=True
+        )
+        try:
+            with self.session() as s:
+                s.add(row)
+        except IntegrityError as e:
+            raise StorageError("This reviewer key is already registered.") from e
+        return row
+
+    def reviewers(self) -> list[ReviewerRow]:
+        with self.session() as s:
+            return list(s.scalars(select(ReviewerRow).order_by(ReviewerRow.id)))
+
+    def recipients(self) -> list[PublicKey]:
+        """The keys every new submission is sealed to."""
+        return [PublicKey(r.public_key) for r in self.reviewers() if r.active]
+
+    # Surveys ---------------------------------------------------------------------------------
+
+    def import_survey(self, survey: Survey, publish: bool) -> str:
+        """Store a definition as a version (once per digest) and optionally publish it."""
+        digest = survey.digest()
+        if publish and not self.recipients():
+            raise StorageError(
+                "A survey cannot be published before a reviewer key is added "
+                "(glas reviewers add): nobody could read the answers."
+            )
+        with self.session() as s:
+            row = s.get(SurveyRow, survey.id)
+            if row is None:
+                row = SurveyRow(id=survey.id, title=survey.title)
+                s.add(row)
+                s.flush()
+            row.title = survey.title
+            if s.get(SurveyVersionRow, digest) is None:
+                definition = survey.canonical().decode("utf-8")
+                s.add(SurveyVersionRow(
+                    digest=digest, survey_id=survey.id, definition=definition, created=today()
+                ))  # fmt: skip
+            if publish:
+                row.published_version = digest
+        return digest
+
+    def published_surveys(self) -> list[PublishedSurvey]:
+        with self.session() as s:
+            rows = s.execute(
+                select(SurveyVersionRow)
+                .join(SurveyRow, SurveyRow.published_version == SurveyVersionRow.digest)
+                .order_by(SurveyRow.title)
+            ).scalars()
+            return [PublishedSurvey(_definition(r), r.digest) for r in rows]
+
+    def published(self, survey_id: str) -> PublishedSurvey | None:
+        with self.session() as s:
+            row = s.get(SurveyRow, survey_id)
+            if row is None or row.published_version is None:
+                return None
+            version = s.get(SurveyVersionRow, row.published_version)
+            assert version is not None
+            return PublishedSurvey(_definition(version), version.digest)
+
+    def definitions(self, digests: set[str]) -> dict[str, Survey]:
+        with self.session() as s:
+            rows = s.scalars(select(SurveyVersionRow).where(SurveyVersionRow.digest.in_(digests)))
+            return {r.digest: _definition(r) for r in rows}
+
+    # Submissions -----------------------------------------------------------------------------
+
+    def save_submission(self, record: SubmissionRecord, incoming: Path | None) -> None:
+        """Make a submission durable: payloads first, then the row that makes it visible."""
+        if incoming is not None:
+            self.blobs.commit(incoming, record.submission_id)
+        row = SubmissionRow(
+            id=record.submission_id,
+            survey_id=record.survey_id,
+            version=record.version,
+            received=datetime.date.fromisoformat(record.received),
+            size_bucket=record.size_bucket,
+            slots=json.dumps(
+                [
+                    {"key_id": s.key_id, "sealed_key": base64.b64encode(s.sealed_key).decode()}
+                    for s in record.slots
+                ]
+            ),
+            answers=record.answers,
+            parts=json.dumps(record.parts),
+        )
+        with self.session() as s:
+            s.add(row)
+
+    def pending_export(self) -> Iterator[SubmissionRecord]:
+        """Every submission not yet exported, oldest day first, read in batches."""
+        query = (
+            select(SubmissionRow)
+            .where(SubmissionRow.exported.is_(None))
+            .order_by(SubmissionRow.received, SubmissionRow.id)
+            .execution_options(yield_per=500)
+        )
+        with self.session() as s:
+            for row in s.scalars(query):
+                yield _record(row)
+
+    def pending_versions(self) -> set[str]:
+        with self.session() as s:
+            query = select(SubmissionRow.version).where(SubmissionRow.exported.is_(None))
+            return set(s.scalars(query.distinct()))
+
+    def mark_exported(self, submission_ids: list[str]) -> None:
+        day = today()
+        with self.session() as s:
+            for start in range(0, len(submission_ids), 500):
+                batch = submission_ids[start : start + 500]
+                s.execute(
+                    update(SubmissionRow).where(SubmissionRow.id.in_(batch)).values(exported=day)
+                )
+
+    def count_submissions(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(SubmissionRow)) or 0
+
+
+def _definition(row: SurveyVersionRow) -> Survey:
+    return load_survey_text(row.definition.encode("utf-8"), f"survey version {row.digest[:12]}")
+
+
+def _record(row: SubmissionRow) -> SubmissionRecord:
+    return SubmissionRecord(
+        submission_id=row.id,
+        survey_id=row.survey_id,
+        version=row.version,
+        received=row.received.isoformat(),
+        size_bucket=row.size_bucket,
+        slots=[
+            KeySlot(s["key_id"], base64.b64decode(s["sealed_key"])) for s in json.loads(row.slots)
+        ],
+        answers=row.answers,
+        parts=list(json.loads(row.parts)),
+    )

@@ -1,0 +1,271 @@
+"""Read survey definitions from YAML or JSON, reporting every problem with its line number.
+
+Organizers write these files by hand, so an error must point at the line to fix. YAML is parsed
+to a node tree first (JSON is read the same way: it is YAML's subset), which keeps each value's
+line; only then is the tree turned into a :class:`~surveys.model.Survey`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SurveyDefinitionError
+from .model import (
+    CHOICE_TYPES,
+    NUMBER_TYPES,
+    QUESTION_TYPES,
+    TEXT_TYPES,
+    Choice,
+    Question,
+    Survey,
+)
+
+SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+RESERVED_NAMES = frozenset({"csrf_token"})
+CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MAX_DEFINITION_BYTES = 2 * 1024 * 1024
+SURVEY_KEYS = {"id", "title", "description", "questions"}
+QUESTION_KEYS = {
+    "name", "type", "label", "hint", "required", "choices", "min", "max",
+    "min_length", "max_length", "max_files", "accept",
+}  # fmt: skip
+
+
+class _Located(dict[str, Any]):
+    """A mapping that remembers the line of each of its keys."""
+
+    line: int
+    key_lines: dict[str, int]
+
+
+class _LocatedList(list[Any]):
+    line: int
+
+
+def load_survey_file(path: Path) -> Survey:
+    """Load a definition file; raise :class:`SurveyDefinitionError` listing every problem."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise SurveyDefinitionError(str(path), [Problem(0, f"cannot read: {e.strerror}")]) from e
+    return load_survey_text(data, str(path))
+
+
+def load_survey_text(data: bytes, source: str = "<survey>") -> Survey:
+    if len(data) > MAX_DEFINITION_BYTES:
+        limit = MAX_DEFINITION_BYTES // 1024
+        raise SurveyDefinitionError(source, [Problem(0, f"larger than the {limit} KiB limit")])
+    try:
+        text = data.decode("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except UnicodeDecodeError as e:
+        raise SurveyDefinitionError(source, [Problem(0, "not UTF-8 text")]) from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        what = getattr(e, "problem", None) or "not valid YAML or JSON"
+        raise SurveyDefinitionError(source, [Problem(line, f"syntax error: {what}")]) from e
+    builder = _Builder(source)
+    return builder.survey(_plain(node) if node is not None else None)
+
+
+def _plain(node: yaml.Node) -> Any:
+    """Turn a YAML node into dicts, lists and scalars that know their lines."""
+    if isinstance(node, yaml.MappingNode):
+        mapping = _Located()
+        mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            mapping[key] = _plain(value_node)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        items = _LocatedList(_plain(item) for item in node.value)
+        items.line = node.start_mark.line + 1
+        return items
+    # Scalars: resolve the YAML 1.1 types (bool, int, ...) the safe loader would.
+    return yaml.SafeLoader(" ").construct_object(node, deep=True)
+
+
+class _Builder:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(line, message))
+
+    def survey(self, data: Any) -> Survey:
+        if not isinstance(data, _Located):
+            raise SurveyDefinitionError(
+                self.source, [Problem(1, "a survey definition is a mapping with id and questions")]
+            )
+        self.unknown_keys(data, SURVEY_KEYS, "survey")
+        survey_id = self.text(data, "id", required=True)
+        if survey_id and not SURVEY_ID.match(survey_id):
+            self.problem(
+                data.key_lines["id"],
+                "'id' uses lowercase letters, digits, '-' and '_' (at most 64 characters)",
+            )
+        questions = data.get("questions")
+        built: list[Question] = []
+        if not isinstance(questions, _LocatedList) or not questions:
+            self.problem(
+                data.key_lines.get("questions", data.line), "'questions' is a non-empty list"
+            )
+        else:
+            seen: set[str] = set()
+            for item in questions:
+                question = self.question(item, questions.line)
+                if question is None:
+                    continue
+                if question.name in seen:
+                    self.problem(item.key_lines["name"], f"question name '{question.name}' repeats")
+                seen.add(question.name)
+                built.append(question)
+        if self.problems:
+            raise SurveyDefinitionError(self.source, self.problems)
+        return Survey(
+            id=survey_id,
+            title=self.text(data, "title", required=True),
+            description=self.text(data, "description"),
+            questions=tuple(built),
+        )
+
+    def question(self, data: Any, list_line: int) -> Question | None:
+        if not isinstance(data, _Located):
+            self.problem(list_line, "every question is a mapping with name, type and label")
+            return None
+        before = len(self.problems)
+        self.unknown_keys(data, QUESTION_KEYS, "question")
+        name = self.text(data, "name", required=True)
+        kind = self.text(data, "type", required=True)
+        line = data.key_lines.get("name", data.line)
+        if name and not QUESTION_NAME.match(name):
+            self.problem(line, f"question name '{name}' must start with a letter and use letters, "
+                         "digits and '_' only")  # fmt: skip
+        if name in RESERVED_NAMES:
+            self.problem(line, f"question name '{name}' is reserved; please choose another")
+        if kind and kind not in QUESTION_TYPES:
+            known = ", ".join(sorted(QUESTION_TYPES))
+            self.problem(data.key_lines["type"], f"unknown question type '{kind}' (known: {known})")
+        choices = self.choices(data) if kind in CHOICE_TYPES else ()
+        if kind not in CHOICE_TYPES and "choices" in data:
+            self.problem(data.key_lines["choices"], f"a {kind} question has no choices")
+        question = Question(
+            name=name,
+            type=kind,
+            label=self.text(data, "label", required=True),
+            hint=self.text(data, "hint"),
+            required=self.flag(data, "required"),
+            choices=choices,
+            minimum=self.bound(data, "min", kind),
+            maximum=self.bound(data, "max", kind),
+            min_length=self.count(data, "min_length", kind in TEXT_TYPES),
+            max_length=self.count(data, "max_length", kind in TEXT_TYPES),
+            max_files=self.count(data, "max_files", kind == "file"),
+            accept=self.accept(data, kind),
+        )
+        return question if len(self.problems) == before else None
+
+    def choices(self, data: _Located) -> tuple[Choice, ...]:
+        items = data.get("choices")
+        line = data.key_lines.get("choices", data.line)
+        if not isinstance(items, _LocatedList) or not items:
+            self.problem(line, "a choice question needs a non-empty 'choices' list")
+            return ()
+        choices, seen = [], set()
+        for item in items:
+            if isinstance(item, _Located):
+                name, label = self.text(item, "name", True), self.text(item, "label", True)
+                line = item.line
+            else:
+                name = label = str(item) if isinstance(item, str | int) else ""
+                line = items.line
+            if not CHOICE_NAME.match(name):
+                self.problem(line, f"choice name '{name}' uses letters, digits, '.', '-', '_' only")
+            elif name in seen:
+                self.problem(line, f"choice name '{name}' repeats")
+            seen.add(name)
+            choices.append(Choice(name, label))
+        return tuple(choices)
+
+    def text(self, data: _Located, key: str, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None or value == "":
+            if required:
+                self.problem(data.line, f"'{key}' is required")
+            return ""
+        if isinstance(value, _Located | _LocatedList):
+            self.problem(data.key_lines[key], f"'{key}' is text, not a list or mapping")
+            return ""
+        return str(value).strip()
+
+    def flag(self, data: _Located, key: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(data.key_lines[key], f"'{key}' is true or false")
+            return False
+        return value
+
+    def count(self, data: _Located, key: str, allowed: bool) -> int | None:
+        if key not in data:
+            return None
+        value = data[key]
+        if not allowed:
+            self.problem(
+                data.key_lines[key], f"'{key}' does not apply to a {data.get('type')} question"
+            )
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            self.problem(data.key_lines[key], f"'{key}' is a whole number of 0 or more")
+            return None
+        return value
+
+    def bound(self, data: _Located, key: str, kind: str) -> str | None:
+        if key not in data:
+            return None
+        value, line = data[key], data.key_lines[key]
+        if kind in NUMBER_TYPES:
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite() or isinstance(value, bool):
+                self.problem(line, f"'{key}' of a {kind} question is a number")
+                return None
+            return str(number)
+        if kind == "date":
+            try:
+                return (
+                    value if isinstance(value, date) else date.fromisoformat(str(value))
+                ).isoformat()
+            except ValueError:
+                self.problem(line, f"'{key}' of a date question is a date like 2024-01-31")
+                return None
+        self.problem(line, f"'{key}' does not apply to a {kind} question")
+        return None
+
+    def accept(self, data: _Located, kind: str) -> tuple[str, ...]:
+        if "accept" not in data:
+            return ()
+        value, line = data["accept"], data.key_lines["accept"]
+        if kind != "file":
+            self.problem(line, f"'accept' does not apply to a {kind} question")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.problem(line, "'accept' is a list such as [image/*, application/pdf]")
+            return ()
+        return tuple(value)
+
+    def unknown_keys(self, data: _Located, known: set[str], what: str) -> None:
+        for key in data:
+            if key not in known:
+                self.problem(data.key_lines[key], f"unknown {what} field '{key}'")

@@ -1,0 +1,117 @@
+"""The survey definition: questions, their types, choices and constraints.
+
+A definition is data, not code: it can be stored, hashed, shipped inside an export bundle and
+rebuilt on the reviewer's machine. Its digest over the canonical form names a *version*;
+submissions are bound to that digest, so a reworded question never silently changes the meaning
+of answers already given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from crypto.envelope import canonical_json
+
+TEXT_TYPES = frozenset({"text", "textarea"})
+NUMBER_TYPES = frozenset({"integer", "decimal"})
+CHOICE_TYPES = frozenset({"select_one", "select_multiple"})
+QUESTION_TYPES = TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "note", "file"}
+
+#: Longest answer accepted when a text question sets no ``max_length`` of its own.
+DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 20_000}
+#: Attachments per file question when it sets no ``max_files``.
+DEFAULT_MAX_FILES = 5
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question. ``name`` is the stable key answers are stored under."""
+
+    name: str
+    type: str
+    label: str
+    hint: str = ""
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    minimum: str | None = None
+    maximum: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    max_files: int | None = None
+    accept: tuple[str, ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "note"
+
+    @property
+    def effective_max_length(self) -> int:
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type, DEFAULT_MAX_LENGTH["text"])
+
+    @property
+    def effective_max_files(self) -> int:
+        return self.max_files or DEFAULT_MAX_FILES
+
+    def choice_label(self, name: str) -> str:
+        return next((c.label for c in self.choices if c.name == name), name)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label}
+        optional = {
+            "hint": self.hint or None,
+            "required": self.required or None,
+            "min": self.minimum,
+            "max": self.maximum,
+            "min_length": self.min_length,
+            "max_length": self.max_length,
+            "max_files": self.max_files,
+            "accept": list(self.accept) or None,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
+        if self.choices:
+            data["choices"] = [{"name": c.name, "label": c.label} for c in self.choices]
+        return data
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A whole survey definition."""
+
+    id: str
+    title: str
+    description: str = ""
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+
+    def question(self, name: str) -> Question | None:
+        return next((q for q in self.questions if q.name == name), None)
+
+    @property
+    def answerable_questions(self) -> list[Question]:
+        return [q for q in self.questions if q.answerable]
+
+    @property
+    def has_files(self) -> bool:
+        return any(q.type == "file" for q in self.questions)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "title": self.title}
+        if self.description:
+            data["description"] = self.description
+        data["questions"] = [q.to_dict() for q in self.questions]
+        return data
+
+    def canonical(self) -> bytes:
+        """The bytes the version digest is computed over (sorted keys, no spaces, UTF-8)."""
+        return canonical_json(self.to_dict())
+
+    def digest(self) -> str:
+        """Return the version digest: BLAKE2b-256 of the canonical definition, in hex."""
+        return hashlib.blake2b(self.canonical(), digest_size=32).hexdigest()
