@@ -10,6 +10,9 @@ more than one chunk of an attachment in memory:
     document (base64) and the names of its attachment payloads, which follow it as
 ``submissions/<id>/<part>``
     one encrypted attachment each.
+``end.json``
+    the number of submissions written; a reader that never reaches it knows the bundle was cut
+    short or damaged, instead of silently missing the submissions after the damage.
 
 Members carry no owner and a zero mtime, so a bundle reveals nothing the server did not already
 store. Damage to one member affects only its submission.
@@ -33,6 +36,7 @@ from .errors import BundleFormatError
 
 BUNDLE_FORMAT = "glas-bundle-1"
 MANIFEST_NAME = "manifest.json"
+TRAILER_NAME = "end.json"
 SUBMISSIONS_DIR = "submissions"
 #: A submission record or manifest larger than this is refused unread (answers are padded text).
 MAX_RECORD_SIZE = 64 * 1024 * 1024
@@ -103,6 +107,13 @@ class DamagedRecord:
     reason: str
 
 
+@dataclass(frozen=True)
+class Truncated:
+    """The bundle ended (or broke) before its trailer: some submissions could not be read."""
+
+    reason: str
+
+
 @dataclass
 class PartStream:
     """An attachment payload of the submission read just before it; ``source`` streams it."""
@@ -138,6 +149,7 @@ class BundleWriter:
 
     def commit(self) -> None:
         """Finish the tar, flush it to the device and move it into place."""
+        self._add_bytes(TRAILER_NAME, canonical_json({"submissions": self.count}))
         self._tar.close()
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -190,14 +202,27 @@ class BundleReader:
         self._tar.close()
         self._file.close()
 
-    def __iter__(self) -> Iterator[SubmissionRecord | DamagedRecord | PartStream]:
+    def __iter__(self) -> Iterator[SubmissionRecord | DamagedRecord | PartStream | Truncated]:
+        """Yield the bundle's entries in order; the last is :class:`Truncated` if it is cut short."""
+        records = 0
         try:
             while (member := self._tar.next()) is not None:
                 # Stream mode keeps every TarInfo it has seen; drop them to stay flat in memory.
                 self._tar.members = []  # type: ignore[attr-defined]
-                yield self._entry(member)
-        except tarfile.TarError as e:
-            raise BundleFormatError(f"{self.path} is damaged after its last good entry.") from e
+                if member.name == TRAILER_NAME:
+                    expected = json.loads(self._read_member(member)).get("submissions")
+                    if expected != records:
+                        yield Truncated(f"The bundle lists {expected} submissions but holds {records}.")
+                    return
+                entry = self._entry(member)
+                records += not isinstance(entry, PartStream)
+                yield entry
+        except (tarfile.TarError, ValueError, BundleFormatError):
+            pass
+        yield Truncated(
+            f"The bundle is damaged or cut short after {records} submission(s); "
+            "the rest could not be read. Export again or copy the bundle again."
+        )
 
     def _entry(self, member: tarfile.TarInfo) -> SubmissionRecord | DamagedRecord | PartStream:
         name = member.name

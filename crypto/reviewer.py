@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import stream
-from .bundle import BundleReader, DamagedRecord, PartStream, SubmissionRecord
+from .bundle import BundleReader, DamagedRecord, PartStream, SubmissionRecord, Truncated
 from .envelope import file_part, open_answers, open_content_key
 from .errors import CryptoError, NotARecipient
 from .keys import ReviewerKey
@@ -80,6 +80,8 @@ def decrypt_bundle(
             current = None
         if isinstance(entry, DamagedRecord):
             yield Failed(entry.name, entry.reason)
+        elif isinstance(entry, Truncated):
+            yield Failed("(rest of bundle)", entry.reason)
         else:
             current = _open_record(entry, by_id)
     if current is not None:

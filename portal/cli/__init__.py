@@ -50,9 +50,16 @@ def cli() -> None:
     """Glas: a secure survey and testimony portal for Tor onion services."""
 
 
-def main() -> None:
+def _register_commands() -> None:
+    # Imported here: each command module imports Failure and BadInput from this one.
     from . import decrypt, export, keys, reviewers, serve, surveys
 
     for module in (keys, reviewers, surveys, serve, export, decrypt):
         cli.add_command(module.command)
+
+
+_register_commands()
+
+
+def main() -> None:
     sys.exit(cli.main(standalone_mode=True))

@@ -1,0 +1,119 @@
+"""Shared fixtures: real key files, a real SQLite data dir, the app, its client and the CLI."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, encode_multipart
+
+from crypto.keys import ReviewerKey
+from portal import create_app
+from portal.cli import cli
+from portal.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def passphrase_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("secrets") / "passphrase"
+    path.write_text(PASSPHRASE + "\n")
+    return path
+
+
+def _make_key(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, ReviewerKey]:
+    # Argon2id MODERATE takes about a second: make each key once per test session.
+    key = ReviewerKey.generate()
+    path = tmp_path_factory.mktemp("keys") / f"{name}.key"
+    key.save(path, PASSPHRASE.encode())
+    return path, key
+
+
+@pytest.fixture(scope="session")
+def reviewer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReviewerKey]:
+    return _make_key(tmp_path_factory, "ana")
+
+
+@pytest.fixture(scope="session")
+def other_reviewer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ReviewerKey]:
+    return _make_key(tmp_path_factory, "boris")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv("GLAS_DATA_DIR", str(path))
+    monkeypatch.delenv("GLAS_DATABASE_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def run_cli(data_dir: Path) -> Iterator[RunCli]:
+    yield RunCli()
+
+
+class RunCli:
+    """Run ``glas`` in-process against the test data dir; returns click's Result."""
+
+    def __call__(self, *args: str | os.PathLike[str]) -> Result:
+        return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def published(run_cli: RunCli, reviewer: tuple[Path, ReviewerKey]) -> RunCli:
+    """A data dir with one reviewer and both example surveys published."""
+    assert run_cli("reviewers", "add", reviewer[0], "--name", "Ana").exit_code == 0
+    for name in ("testimony", "needs-assessment"):
+        result = run_cli("surveys", "import", EXAMPLES / f"{name}.yaml", "--publish")
+        assert result.exit_code == 0, result.output
+    return run_cli
+
+
+@pytest.fixture
+def app(data_dir: Path, published: RunCli) -> Flask:
+    return create_app(Config.from_env())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the form carries a CSRF token"
+    return match.group(1)
+
+
+def post_multipart(client: FlaskClient, path: str, fields: dict[str, object]) -> TestResponse:
+    """POST a multipart form encoded in memory.
+
+    Werkzeug's test client spools big bodies to a temporary file of its own; encoding here keeps
+    the test side off the disk too, so disk checks only ever see what the server wrote.
+    """
+    def as_file(value: object) -> object:
+        if isinstance(value, tuple):  # (stream, filename, content type), as the test client takes
+            return FileStorage(value[0], filename=value[1], content_type=value[2])
+        return [as_file(v) for v in value] if isinstance(value, list) else value
+
+    values = {name: as_file(value) for name, value in fields.items()}
+    boundary, body = encode_multipart(values)  # type: ignore[arg-type]
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
