@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import hashlib
 import io
 import json
 import os
@@ -60,20 +62,22 @@ class SubmissionRecord:
         return Binding(self.survey_id, self.version, self.submission_id)
 
     def to_json(self) -> bytes:
-        return canonical_json(
-            {
-                "id": self.submission_id,
-                "survey": self.survey_id,
-                "version": self.version,
-                "received": self.received,
-                "size_bucket": self.size_bucket,
-                "slots": [
-                    {"key_id": s.key_id, "sealed_key": _b64(s.sealed_key)} for s in self.slots
-                ],
-                "answers": _b64(self.answers),
-                "parts": self.parts,
-            }
-        )
+        """Serialise with a checksum: the received day and size bucket are not authenticated by
+        the envelope (the server sets them), so plain damage to them must still show."""
+        fields = self._fields()
+        return canonical_json({**fields, "checksum": _checksum(fields)})
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "id": self.submission_id,
+            "survey": self.survey_id,
+            "version": self.version,
+            "received": self.received,
+            "size_bucket": self.size_bucket,
+            "slots": [{"key_id": s.key_id, "sealed_key": _b64(s.sealed_key)} for s in self.slots],
+            "answers": _b64(self.answers),
+            "parts": self.parts,
+        }
 
     @classmethod
     def from_json(cls, data: bytes) -> SubmissionRecord:
@@ -96,6 +100,8 @@ class SubmissionRecord:
             raise BundleFormatError("The submission record is damaged.") from e
         if not SUBMISSION_ID_PATTERN.match(record.submission_id):
             raise BundleFormatError("The submission record has an invalid id.")
+        if doc.get("checksum") != _checksum(record._fields()):
+            raise BundleFormatError("The submission record is damaged (checksum mismatch).")
         return record
 
 
@@ -105,6 +111,11 @@ class DamagedRecord:
 
     name: str
     reason: str
+
+    @property
+    def submission_id(self) -> str:
+        """The id from the member's name (the record itself cannot be trusted)."""
+        return self.name.removeprefix(f"{SUBMISSIONS_DIR}/").removesuffix(".json")
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,8 @@ class BundleWriter:
 
     def abort(self) -> None:
         """Throw the unfinished bundle away."""
+        with contextlib.suppress(OSError):  # the failure may have been the disk itself
+            self._tar.close()
         self._file.close()
         self._partial.unlink(missing_ok=True)
 
@@ -178,7 +191,9 @@ class BundleReader:
         except OSError as e:
             raise BundleFormatError(f"Cannot read bundle {path}: {e.strerror}.") from e
         try:
-            self._tar = tarfile.open(fileobj=self._file, mode="r|")  # noqa: SIM115
+            # ignore_zeros: after a damaged header, scan on to the next good one, so damage to
+            # one member costs only the submission it belongs to.
+            self._tar = tarfile.open(fileobj=self._file, mode="r|", ignore_zeros=True)  # noqa: SIM115
             first = self._tar.next()
             if first is None or first.name != MANIFEST_NAME:
                 raise BundleFormatError(f"{path} is not a Glas bundle (no manifest first).")
@@ -203,7 +218,7 @@ class BundleReader:
         self._file.close()
 
     def __iter__(self) -> Iterator[SubmissionRecord | DamagedRecord | PartStream | Truncated]:
-        """Yield the bundle's entries in order; the last is :class:`Truncated` if it is cut short."""
+        """Yield the entries in order; the last is :class:`Truncated` if the bundle is cut short."""
         records = 0
         try:
             while (member := self._tar.next()) is not None:
@@ -212,7 +227,9 @@ class BundleReader:
                 if member.name == TRAILER_NAME:
                     expected = json.loads(self._read_member(member)).get("submissions")
                     if expected != records:
-                        yield Truncated(f"The bundle lists {expected} submissions but holds {records}.")
+                        yield Truncated(
+                            f"The bundle lists {expected} submissions but holds {records}."
+                        )
                     return
                 entry = self._entry(member)
                 records += not isinstance(entry, PartStream)
@@ -244,6 +261,10 @@ class BundleReader:
         source = self._tar.extractfile(member)
         assert source is not None
         return source.read()
+
+
+def _checksum(fields: dict[str, Any]) -> str:
+    return hashlib.blake2b(canonical_json(fields), digest_size=16).hexdigest()
 
 
 def _member(name: str) -> tarfile.TarInfo:

@@ -70,16 +70,22 @@ def decrypt_bundle(
     """Yield every submission of the bundle as :class:`Opened` or :class:`Failed`, in order."""
     by_id = {key.public_key.key_id: key for key in keys}
     current: _Current | None = None
+    orphans: set[str] = set()
     for entry in reader:
         if isinstance(entry, PartStream):
             if current is not None and current.record.submission_id == entry.submission_id:
                 _write_part(current, entry, place_file)
+            elif entry.submission_id not in orphans:
+                # Its record was lost to damage: name the submission rather than skip it quietly.
+                orphans.add(entry.submission_id)
+                yield Failed(entry.submission_id, "Its record is missing or damaged in the bundle.")
             continue
         if current is not None:
             yield current.result()
             current = None
         if isinstance(entry, DamagedRecord):
-            yield Failed(entry.name, entry.reason)
+            orphans.add(entry.submission_id)
+            yield Failed(entry.submission_id, entry.reason)
         elif isinstance(entry, Truncated):
             yield Failed("(rest of bundle)", entry.reason)
         else:

@@ -31,8 +31,11 @@ class TooManyFiles(RequestEntityTooLarge):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
-        return render_error(400, "The form has expired or was sent from elsewhere.",
-                            "Please go back, reload the page and send it again.")  # fmt: skip
+        return render_error(
+            400,
+            "The form has expired or was sent from elsewhere.",
+            "Please go back, reload the page and send it again.",
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
@@ -53,8 +56,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> ResponseReturnValue:
-        return render_error(500, "Something went wrong on our side.",
-                            "Nothing you sent was kept. Please try again later.")  # fmt: skip
+        return render_error(
+            500,
+            "Something went wrong on our side.",
+            "Nothing you sent was kept. Please try again later.",
+        )
 
 
 def render_error(code: int, title: str, advice: str) -> ResponseReturnValue:

@@ -33,9 +33,19 @@ CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
 SURVEY_KEYS = {"id", "title", "description", "questions"}
 QUESTION_KEYS = {
-    "name", "type", "label", "hint", "required", "choices", "min", "max",
-    "min_length", "max_length", "max_files", "accept",
-}  # fmt: skip
+    "name",
+    "type",
+    "label",
+    "hint",
+    "required",
+    "choices",
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "max_files",
+    "accept",
+}
 
 
 class _Located(dict[str, Any]):
@@ -149,8 +159,11 @@ class _Builder:
         kind = self.text(data, "type", required=True)
         line = data.key_lines.get("name", data.line)
         if name and not QUESTION_NAME.match(name):
-            self.problem(line, f"question name '{name}' must start with a letter and use letters, "
-                         "digits and '_' only")  # fmt: skip
+            self.problem(
+                line,
+                f"question name '{name}' must start with a letter and use letters, "
+                "digits and '_' only",
+            )
         if name in RESERVED_NAMES:
             self.problem(line, f"question name '{name}' is reserved; please choose another")
         if kind and kind not in QUESTION_TYPES:

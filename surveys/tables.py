@@ -73,8 +73,14 @@ class SurveyTable:
         self._json.write("[\n")
         self.rows = 0
 
-    def add(self, submission_id: str, received: str, version: str, document: dict[str, Any],
-            files: dict[str, Path]) -> None:  # fmt: skip
+    def add(
+        self,
+        submission_id: str,
+        received: str,
+        version: str,
+        document: dict[str, Any],
+        files: dict[str, Path],
+    ) -> None:
         answers = document.get("answers") or {}
         for name in answers:
             if name not in self.columns:  # a version with questions the first one lacked
@@ -89,8 +95,13 @@ class SurveyTable:
         row = [submission_id, received, version[:12]]
         row += [cell(answers.get(c, by_question.get(c))) for c in self.columns]
         self._csv.writerow(row)
-        item = {"id": submission_id, "received": received, "survey_version": version,
-                "answers": answers, "files": listed}  # fmt: skip
+        item = {
+            "id": submission_id,
+            "received": received,
+            "survey_version": version,
+            "answers": answers,
+            "files": listed,
+        }
         self._json.write(("" if self.rows == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
         self.rows += 1
 
@@ -116,8 +127,10 @@ def _rewrite_header_if_grown(path: Path, columns: list[str]) -> None:
     if len(header) == width:
         return
     tmp = path.with_suffix(".tmp")
-    with open(path, newline="", encoding="utf-8") as src, \
-            open(tmp, "w", newline="", encoding="utf-8") as dst:  # fmt: skip
+    with (
+        open(path, newline="", encoding="utf-8") as src,
+        open(tmp, "w", newline="", encoding="utf-8") as dst,
+    ):
         reader, writer = csv.reader(src), csv.writer(dst)
         next(reader)
         writer.writerow([*FIXED_COLUMNS, *columns])

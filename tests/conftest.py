@@ -109,6 +109,7 @@ def post_multipart(client: FlaskClient, path: str, fields: dict[str, object]) ->
     Werkzeug's test client spools big bodies to a temporary file of its own; encoding here keeps
     the test side off the disk too, so disk checks only ever see what the server wrote.
     """
+
     def as_file(value: object) -> object:
         if isinstance(value, tuple):  # (stream, filename, content type), as the test client takes
             return FileStorage(value[0], filename=value[1], content_type=value[2])

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crypto import AuthenticationFailed, BadPassphrase, KeyFormatError, NotARecipient
-from crypto import stream
+from crypto import AuthenticationFailed, BadPassphrase, KeyFormatError, NotARecipient, stream
 from crypto.envelope import (
     MIN_PADDED_SIZE,
     Binding,
@@ -33,8 +32,17 @@ def encrypt(data: bytes, ad: bytes = AD) -> bytes:
     return stream.encrypt_bytes(KEY, ad, data)
 
 
-@pytest.mark.parametrize("size", [0, 1, stream.CHUNK_SIZE - 1, stream.CHUNK_SIZE,
-                                  stream.CHUNK_SIZE + 1, 3 * stream.CHUNK_SIZE + 5])  # fmt: skip
+@pytest.mark.parametrize(
+    "size",
+    [
+        0,
+        1,
+        stream.CHUNK_SIZE - 1,
+        stream.CHUNK_SIZE,
+        stream.CHUNK_SIZE + 1,
+        3 * stream.CHUNK_SIZE + 5,
+    ],
+)
 def test_stream_round_trips_at_chunk_boundaries(size: int) -> None:
     data = bytes(i % 251 for i in range(size))
     ciphertext = encrypt(data)
@@ -62,7 +70,12 @@ def test_truncated_stream_is_detected_even_at_a_chunk_boundary() -> None:
 def test_reordered_chunks_fail() -> None:
     ciphertext = encrypt(b"z" * (3 * stream.CHUNK_SIZE))
     h, c = stream.HEADER_SIZE, stream.CIPHER_CHUNK_SIZE
-    swapped = ciphertext[:h] + ciphertext[h + c : h + 2 * c] + ciphertext[h : h + c] + ciphertext[h + 2 * c :]
+    swapped = (
+        ciphertext[:h]
+        + ciphertext[h + c : h + 2 * c]
+        + ciphertext[h : h + c]
+        + ciphertext[h + 2 * c :]
+    )
     with pytest.raises(AuthenticationFailed):
         stream.decrypt_bytes(KEY, AD, swapped)
 
@@ -126,8 +139,9 @@ def test_fingerprint_reads_in_ten_groups_of_four() -> None:
 
 
 def seal(recipients: list[ReviewerKey]) -> tuple[Sealer, bytes]:
-    sealer = Sealer(Binding("testimony", "ab" * 32, new_submission_id()),
-                    [k.public_key for k in recipients])  # fmt: skip
+    sealer = Sealer(
+        Binding("testimony", "ab" * 32, new_submission_id()), [k.public_key for k in recipients]
+    )
     return sealer, sealer.seal_answers({"answers": {"q": "secret"}})
 
 
@@ -146,9 +160,11 @@ def test_answers_moved_to_another_survey_or_submission_fail() -> None:
     sealer, answers = seal([ana])
     content_key = open_content_key(sealer.slots, ana)
     b = sealer.binding
-    for moved in (Binding("needs-assessment", b.version, b.submission_id),
-                  Binding(b.survey_id, "cd" * 32, b.submission_id),
-                  Binding(b.survey_id, b.version, new_submission_id())):  # fmt: skip
+    for moved in (
+        Binding("needs-assessment", b.version, b.submission_id),
+        Binding(b.survey_id, "cd" * 32, b.submission_id),
+        Binding(b.survey_id, b.version, new_submission_id()),
+    ):
         with pytest.raises(AuthenticationFailed):
             open_answers(content_key, moved, answers)
 

@@ -54,10 +54,16 @@ def test_missing_required_answer_rerenders_with_message_and_stores_nothing(
     app: Flask, client: FlaskClient, data_dir: Path
 ) -> None:
     token = csrf_token(client.get("/s/testimony").get_data(as_text=True))
-    response = post_multipart(client, "/s/testimony", {
-        "csrf_token": token, "who": "police", "place": "street",
-        "evidence": (io.BytesIO(b"CANARY photo"), "p.jpg", "image/jpeg"),
-    })  # fmt: skip
+    response = post_multipart(
+        client,
+        "/s/testimony",
+        {
+            "csrf_token": token,
+            "who": "police",
+            "place": "street",
+            "evidence": (io.BytesIO(b"CANARY photo"), "p.jpg", "image/jpeg"),
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "This question needs an answer." in page
@@ -68,9 +74,14 @@ def test_missing_required_answer_rerenders_with_message_and_stores_nothing(
 
 def test_valid_submission_is_stored_and_thanked(app: Flask, client: FlaskClient) -> None:
     token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
-    response = client.post("/s/needs-assessment", data={
-        "csrf_token": token, "services_wanted": ["legal", "doctor"], "visits_per_month": "2",
-    })  # fmt: skip
+    response = client.post(
+        "/s/needs-assessment",
+        data={
+            "csrf_token": token,
+            "services_wanted": ["legal", "doctor"],
+            "visits_per_month": "2",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
     assert count(app) == 1
 
@@ -87,10 +98,16 @@ def test_request_over_the_size_limit_gets_a_413_page_naming_the_limit(
 ) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     token = csrf_token(client.get("/s/testimony").get_data(as_text=True))
-    response = post_multipart(client, "/s/testimony", {
-        "csrf_token": token, "what_happened": "long enough text", "who": "police",
-        "evidence": (io.BytesIO(b"\0" * (3 * 1024 * 1024)), "big.jpg", "image/jpeg"),
-    })  # fmt: skip
+    response = post_multipart(
+        client,
+        "/s/testimony",
+        {
+            "csrf_token": token,
+            "what_happened": "long enough text",
+            "who": "police",
+            "evidence": (io.BytesIO(b"\0" * (3 * 1024 * 1024)), "big.jpg", "image/jpeg"),
+        },
+    )
     assert response.status_code == 413
     assert "The limit is 2 MB" in response.get_data(as_text=True)
     assert count(app) == 0 and incoming_leftovers(data_dir) == []
@@ -99,9 +116,16 @@ def test_request_over_the_size_limit_gets_a_413_page_naming_the_limit(
 def test_too_many_files_are_refused(app: Flask, client: FlaskClient) -> None:
     token = csrf_token(client.get("/s/testimony").get_data(as_text=True))
     files = [(io.BytesIO(b"x"), f"{i}.jpg", "image/jpeg") for i in range(11)]
-    response = post_multipart(client, "/s/testimony", {
-        "csrf_token": token, "what_happened": "long enough text", "who": "police", "evidence": files,
-    })  # fmt: skip
+    response = post_multipart(
+        client,
+        "/s/testimony",
+        {
+            "csrf_token": token,
+            "what_happened": "long enough text",
+            "who": "police",
+            "evidence": files,
+        },
+    )
     assert response.status_code == 413 and "At most 10 files" in response.get_data(as_text=True)
     assert count(app) == 0
 

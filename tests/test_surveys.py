@@ -26,7 +26,10 @@ def test_needs_assessment_covers_the_topics_a_drop_in_centre_asks_about() -> Non
 
 def test_digest_changes_with_any_wording_change() -> None:
     text = (EXAMPLES / "testimony.yaml").read_bytes()
-    assert load_survey_text(text).digest() != load_survey_text(text.replace(b"Police", b"Cops")).digest()
+    assert (
+        load_survey_text(text).digest()
+        != load_survey_text(text.replace(b"Police", b"Cops")).digest()
+    )
 
 
 def errors_of(text: str) -> list[str]:
@@ -57,7 +60,9 @@ def test_every_problem_is_reported_with_file_and_line() -> None:
 
 
 def test_yaml_syntax_error_names_the_line() -> None:
-    assert errors_of("id: x\ntitle: t\nquestions: [\n  - a\n")[0].startswith("form.yaml:4: syntax error")
+    assert errors_of("id: x\ntitle: t\nquestions: [\n  - a\n")[0].startswith(
+        "form.yaml:4: syntax error"
+    )
 
 
 def test_json_definitions_are_read_too() -> None:
@@ -83,11 +88,14 @@ def testimony():  # type: ignore[no-untyped-def]
 
 
 def test_valid_answers_are_typed_and_multi_select_keeps_definition_order(testimony) -> None:  # type: ignore[no-untyped-def]
-    result = validate_answers(testimony, {
-        "what_happened": ["He took my documents.\r\nThen he left."],
-        "who": ["client", "police"],
-        "month": ["2024-03-15"],
-    })  # fmt: skip
+    result = validate_answers(
+        testimony,
+        {
+            "what_happened": ["He took my documents.\r\nThen he left."],
+            "who": ["client", "police"],
+            "month": ["2024-03-15"],
+        },
+    )
     assert result.ok, result.errors
     assert result.answers["who"] == ["police", "client"]
     assert result.answers["what_happened"] == "He took my documents.\nThen he left."
@@ -99,13 +107,21 @@ def test_valid_answers_are_typed_and_multi_select_keeps_definition_order(testimo
         ({"who": ["police"]}, "what_happened", "needs an answer"),
         ({"what_happened": ["short"], "who": ["police"]}, "what_happened", "at least 10"),
         ({"what_happened": ["long enough text"], "who": ["martians"]}, "who", "options shown"),
-        ({"what_happened": ["long enough text"], "who": ["police"], "month": ["1999-01-01"]},
-         "month", "on or after"),  # fmt: skip
-        ({"what_happened": ["long enough text"], "who": ["police"], "month": ["March"]},
-         "month", "date like"),  # fmt: skip
+        (
+            {"what_happened": ["long enough text"], "who": ["police"], "month": ["1999-01-01"]},
+            "month",
+            "on or after",
+        ),
+        (
+            {"what_happened": ["long enough text"], "who": ["police"], "month": ["March"]},
+            "month",
+            "date like",
+        ),
     ],
 )
-def test_invalid_answers_get_a_message_for_the_respondent(testimony, form, question, message) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_answers_get_a_message_for_the_respondent(
+    testimony, form, question, message
+) -> None:  # type: ignore[no-untyped-def]
     result = validate_answers(testimony, form)
     assert message in result.errors[question]
 
@@ -113,9 +129,20 @@ def test_invalid_answers_get_a_message_for_the_respondent(testimony, form, quest
 def test_numbers_respect_their_limits() -> None:
     survey = load_survey_file(EXAMPLES / "needs-assessment.yaml")
     base = {"services_wanted": ["condoms"]}
-    assert validate_answers(survey, {**base, "visits_per_month": ["4"]}).answers["visits_per_month"] == 4
-    assert "at most 31" in validate_answers(survey, {**base, "visits_per_month": ["40"]}).errors["visits_per_month"]
-    assert "whole number" in validate_answers(survey, {**base, "visits_per_month": ["4.5"]}).errors["visits_per_month"]
+    assert (
+        validate_answers(survey, {**base, "visits_per_month": ["4"]}).answers["visits_per_month"]
+        == 4
+    )
+    assert (
+        "at most 31"
+        in validate_answers(survey, {**base, "visits_per_month": ["40"]}).errors["visits_per_month"]
+    )
+    assert (
+        "whole number"
+        in validate_answers(survey, {**base, "visits_per_month": ["4.5"]}).errors[
+            "visits_per_month"
+        ]
+    )
 
 
 def test_files_are_checked_against_accept_and_count(testimony) -> None:  # type: ignore[no-untyped-def]
@@ -123,15 +150,22 @@ def test_files_are_checked_against_accept_and_count(testimony) -> None:  # type:
     photo = FileInfo("a.jpg", "image/jpeg", 10, 0)
     script = FileInfo("run.sh", "text/x-sh", 10, 1)
     assert validate_answers(testimony, base, {"evidence": [photo]}).ok
-    assert "only files of these kinds" in validate_answers(testimony, base, {"evidence": [photo, script]}).errors["evidence"]
+    assert (
+        "only files of these kinds"
+        in validate_answers(testimony, base, {"evidence": [photo, script]}).errors["evidence"]
+    )
     many = [FileInfo(f"{i}.jpg", "image/jpeg", 1, i) for i in range(6)]
     assert "at most 5" in validate_answers(testimony, base, {"evidence": many}).errors["evidence"]
 
 
 def test_answers_document_carries_file_names_only_inside(testimony) -> None:  # type: ignore[no-untyped-def]
-    result = validate_answers(testimony, {"what_happened": ["long enough text"], "who": ["police"]},
-                              {"evidence": [FileInfo("bruise.jpg", "image/jpeg", 10, 0)]})  # fmt: skip
+    result = validate_answers(
+        testimony,
+        {"what_happened": ["long enough text"], "who": ["police"]},
+        {"evidence": [FileInfo("bruise.jpg", "image/jpeg", 10, 0)]},
+    )
     document = answers_document("testimony", "v" * 64, result)
-    assert document["files"] == [{"question": "evidence", "part": 0, "name": "bruise.jpg",
-                                  "type": "image/jpeg", "size": 10}]  # fmt: skip
+    assert document["files"] == [
+        {"question": "evidence", "part": 0, "name": "bruise.jpg", "type": "image/jpeg", "size": 10}
+    ]
     assert "received" not in document and "time" not in str(document)

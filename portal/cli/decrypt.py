@@ -21,11 +21,20 @@ from .passphrase import passphrase_file_option, read_passphrase
 
 @click.command("decrypt")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--key", "key_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Your private key file.")  # fmt: skip
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the tables and attachments (created if missing).")  # fmt: skip
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your private key file.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the tables and attachments (created if missing).",
+)
 @passphrase_file_option
 def command(bundle: Path, key_file: Path, out: Path, passphrase_file: Path | None) -> None:
     """Decrypt BUNDLE into answers.csv, answers.json and files/ per survey."""

@@ -12,8 +12,13 @@ from .reviewers import open_store
 
 
 @click.command("export")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The bundle file to write, e.g. /media/usb/2024-05.glas")  # fmt: skip
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The bundle file to write, e.g. /media/usb/2024-05.glas",
+)
 def command(out: Path) -> None:
     """Write every not-yet-exported submission to BUNDLE (ciphertext only)."""
     if out.exists():

@@ -18,8 +18,13 @@ def command() -> None:
 
 
 @command.command("new")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Where to write the private key file (it must not exist yet).")  # fmt: skip
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the private key file (it must not exist yet).",
+)
 @passphrase_file_option
 def new(out: Path, passphrase_file: Path | None) -> None:
     """Make a reviewer key pair; print the public key line and fingerprint."""

@@ -80,4 +80,6 @@ def _check_port_free(port: int) -> None:
         try:
             s.bind(("127.0.0.1", port))
         except OSError as e:
-            raise BadInput(f"Port {port} on 127.0.0.1 is in use; choose another with --port.") from e
+            raise BadInput(
+                f"Port {port} on 127.0.0.1 is in use; choose another with --port."
+            ) from e

@@ -49,8 +49,12 @@ def submit(survey_id: str) -> ResponseReturnValue:
         validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
         if not validated.ok:
             values = request.form.to_dict(flat=False)
-            return render_template("respondent/survey.html", published=published,
-                                   values=values, errors=validated.errors), 422  # fmt: skip
+            return render_template(
+                "respondent/survey.html",
+                published=published,
+                values=values,
+                errors=validated.errors,
+            ), 422
         for part in upload.parts:
             if part in kept:
                 part.finish()

@@ -98,9 +98,11 @@ class Store:
             row.title = survey.title
             if s.get(SurveyVersionRow, digest) is None:
                 definition = survey.canonical().decode("utf-8")
-                s.add(SurveyVersionRow(
-                    digest=digest, survey_id=survey.id, definition=definition, created=today()
-                ))  # fmt: skip
+                s.add(
+                    SurveyVersionRow(
+                        digest=digest, survey_id=survey.id, definition=definition, created=today()
+                    )
+                )
             if publish:
                 row.published_version = digest
         return digest

@@ -1,0 +1,147 @@
+"""The whole path through real processes: glas serve (gunicorn), HTTP, export, glas decrypt.
+
+Then the seizure check: a random canary sent in the answers and inside the attachment must not
+appear in any file of the data dir, the SQLite database, the server's TMPDIR or its logs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from crypto.keys import ReviewerKey
+
+from .conftest import ROOT, RunCli, free_port
+
+GLAS = str(Path(sys.executable).with_name("glas"))
+pytestmark = pytest.mark.slow
+
+
+class LiveServer:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process, self.url, self.log = process, url, log
+
+
+def start(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> LiveServer:
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        match = re.search(r"http://127\.0\.0\.1:\d+/", log.read_text(errors="replace"))
+        if match:
+            try:
+                requests.get(match.group(0), timeout=2)
+                return LiveServer(process, match.group(0), log)
+            except requests.ConnectionError:
+                pass
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{log.read_text()}")
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"server did not come up:\n{log.read_text()}")
+
+
+def stop(server: LiveServer) -> None:
+    server.process.terminate()
+    server.process.wait(timeout=30)
+
+
+@pytest.fixture
+def server_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
+    tmpdir = tmp_path / "server-tmp"
+    tmpdir.mkdir()
+    return {**os.environ, "GLAS_DATA_DIR": str(data_dir), "TMPDIR": str(tmpdir)}
+
+
+@pytest.fixture
+def live(published: RunCli, server_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
+    server = start(
+        [GLAS, "serve", "--local-only", "--port", str(free_port())],
+        server_env,
+        tmp_path / "server.log",
+    )
+    yield server
+    stop(server)
+
+
+def files_containing(needle: bytes, *roots: Path) -> list[Path]:
+    hits = []
+    for root in roots:
+        for path in [root] if root.is_file() else root.rglob("*"):
+            if path.is_file() and needle in path.read_bytes():
+                hits.append(path)
+    return hits
+
+
+def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
+    live: LiveServer,
+    published: RunCli,
+    server_env: dict[str, str],
+    data_dir: Path,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    canary = "CANARY-" + secrets.token_hex(8)
+    attachment = os.urandom(5 * 1024 * 1024) + canary.encode() + os.urandom(1000)
+    text = f"Two men stopped me near the station. {canary}"
+    session = requests.Session()
+    form = session.get(live.url + "s/testimony").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    response = session.post(
+        live.url + "s/testimony",
+        data={
+            "csrf_token": token,
+            "what_happened": text,
+            "who": ["police", "client"],
+            "place": "street",
+            "month": "2024-03-01",
+        },
+        files=[("evidence", ("night photo.jpg", attachment, "image/jpeg"))],
+        timeout=60,
+    )
+    assert response.status_code == 200 and "Thank you" in response.text
+
+    bundle = tmp_path / "usb" / "export.glas"
+    bundle.parent.mkdir()
+    assert published("export", "--out", bundle).exit_code == 0
+    stop(live)
+
+    out = tmp_path / "reviewer"
+    result = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    csv_text = (out / "testimony" / "answers.csv").read_text()
+    assert text in csv_text and "police;client" in csv_text and "2024-03-01" in csv_text
+    (received,) = (out / "testimony" / "files").glob("*/night photo.jpg")
+    assert received.read_bytes() == attachment
+
+    server_side = [data_dir, Path(server_env["TMPDIR"]), live.log, bundle]
+    assert files_containing(canary.encode(), *server_side) == []
+    assert files_containing(text.encode(), *server_side) == []
+
+
+def test_make_run_serves_the_landing_page_and_says_where(
+    server_env: dict[str, str], tmp_path: Path
+) -> None:
+    server = start(
+        ["make", "--no-print-directory", "run", f"PORT={free_port()}"],
+        server_env,
+        tmp_path / "make-run.log",
+    )
+    try:
+        page = requests.get(server.url, timeout=10)
+        assert page.status_code == 200 and "Welcome" in page.text
+        assert "LOCAL ONLY" in server.log.read_text()
+    finally:
+        stop(server)

@@ -1,0 +1,71 @@
+"""Known-answer vectors of envelope v1 (tests/vectors/, written by tests/vectors/generate.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crypto import AuthenticationFailed, stream
+from crypto.bundle import SubmissionRecord
+from crypto.envelope import open_answers, open_content_key, padded_size
+from crypto.keys import ReviewerKey
+
+from .vectors.generate import PASSPHRASE, attachment_plaintext
+
+VECTORS = Path(__file__).resolve().parent / "vectors"
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((VECTORS / name).read_text())
+
+
+def opened(vector: dict[str, Any]) -> tuple[SubmissionRecord, bytes]:
+    record = SubmissionRecord.from_json(json.dumps(vector["record"]).encode())
+    key = ReviewerKey(bytes.fromhex(vector["reviewer_secret_key"]))
+    assert key.public_key.to_line() == vector["reviewer_public_key"]
+    return record, open_content_key(record.slots, key)
+
+
+@pytest.mark.parametrize("name", ["answers-only.json", "with-attachments.json"])
+def test_vector_answers_decrypt_to_the_stated_document(name: str) -> None:
+    vector = load(name)
+    record, content_key = opened(vector)
+    assert (
+        open_answers(content_key, record.binding, record.answers)
+        == vector["expected_answers_document"]
+    )
+
+
+def test_vector_attachments_decrypt_to_the_stated_bytes() -> None:
+    vector = load("with-attachments.json")
+    record, content_key = opened(vector)
+    for part, expected in vector["expected_files"].items():
+        ciphertext = bytes.fromhex(vector["parts"][part])
+        plaintext = stream.decrypt_bytes(content_key, record.binding.ad(part), ciphertext)
+        assert plaintext == attachment_plaintext(expected["size"])
+
+
+def test_tampered_vector_fails_authentication() -> None:
+    vector = load("tampered-attachment.json")
+    record, content_key = opened(vector)
+    part = vector["expected_failure"]
+    with pytest.raises(AuthenticationFailed):
+        stream.decrypt_bytes(
+            content_key, record.binding.ad(part), bytes.fromhex(vector["parts"][part])
+        )
+
+
+def test_key_file_vector_opens_with_its_passphrase() -> None:
+    vector = load("key-file.json")
+    assert vector["passphrase"] == PASSPHRASE
+    key = ReviewerKey.from_file_bytes(json.dumps(vector["key_file"]).encode(), PASSPHRASE.encode())
+    assert key.public_key.to_line() == vector["expected_public_key"]
+    assert key.public_key.readable_fingerprint == vector["expected_fingerprint"]
+
+
+def test_padding_vector_sizes() -> None:
+    for case in load("padding.json")["cases"]:
+        assert padded_size(case["length"]) == case["padded_length"]

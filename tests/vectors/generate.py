@@ -1,0 +1,162 @@
+"""Write the envelope v1 known-answer vectors in this folder.
+
+Run once by hand (``python -m tests.vectors.generate``) when the format changes; the files are
+committed and both implementations (Python now, JavaScript later) must keep decrypting them.
+libsodium makes each secretstream header at random, so every run gives new, equally valid files.
+The keys in these files are test keys: they protect nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from crypto.bundle import SubmissionRecord
+from crypto.envelope import MIN_PADDED_SIZE, Binding, Sealer, file_part, padded_size
+from crypto.keys import ReviewerKey
+
+HERE = Path(__file__).resolve().parent
+SURVEY, VERSION = "testimony", "5d" * 32
+PASSPHRASE = "vector passphrase, not a secret"
+
+
+def attachment_plaintext(size: int) -> bytes:
+    """The rule for attachment plaintexts in the vectors: byte i is (7 * i + 3) mod 256."""
+    return bytes((7 * i + 3) % 256 for i in range(size))
+
+
+def sealed(
+    key: ReviewerKey, submission_id: str, document: dict[str, Any], files: list[bytes]
+) -> tuple[SubmissionRecord, dict[str, str]]:
+    sealer = Sealer(Binding(SURVEY, VERSION, submission_id), [key.public_key])
+    parts = {}
+    for index, data in enumerate(files):
+        sink = io.BytesIO()
+        encryptor = sealer.file_encryptor(index, sink)
+        encryptor.write(data)
+        encryptor.finish()
+        parts[file_part(index)] = sink.getvalue().hex()
+    record = SubmissionRecord(
+        submission_id,
+        SURVEY,
+        VERSION,
+        "2024-05-01",
+        4096,
+        sealer.slots,
+        sealer.seal_answers(document),
+        list(parts),
+    )
+    return record, parts
+
+
+def main() -> None:
+    key = ReviewerKey.generate()
+    common = {
+        "reviewer_secret_key": key.secret.hex(),
+        "reviewer_public_key": key.public_key.to_line(),
+    }
+    answers = {
+        "format": "glas-answers-1",
+        "survey": SURVEY,
+        "version": VERSION,
+        "answers": {
+            "what_happened": 'Він забрав мої документи. Ёж «quotes» "and" \\ \n tab\t',
+            "who": ["police", "client"],
+            "count": 3,
+            "amount": "2.50",
+        },
+        "files": [],
+    }
+    record, _ = sealed(key, "0" * 31 + "1", answers, [])
+    write(
+        "answers-only.json",
+        {
+            **common,
+            "description": "Answers document only, one reviewer.",
+            "record": json.loads(record.to_json()),
+            "expected_answers_document": answers,
+        },
+    )
+
+    size = 65536 + 300  # spans two secretstream chunks
+    with_files = {
+        **answers,
+        "files": [
+            {
+                "question": "evidence",
+                "part": 0,
+                "name": "фото 1.jpg",
+                "type": "image/jpeg",
+                "size": size,
+            },
+            {
+                "question": "evidence",
+                "part": 1,
+                "name": "empty.pdf",
+                "type": "application/pdf",
+                "size": 0,
+            },
+        ],
+    }
+    record, parts = sealed(key, "0" * 31 + "2", with_files, [attachment_plaintext(size), b""])
+    write(
+        "with-attachments.json",
+        {
+            **common,
+            "description": "Two attachments: one of two chunks, one empty.",
+            "record": json.loads(record.to_json()),
+            "parts": parts,
+            "expected_answers_document": with_files,
+            "expected_files": {
+                "file-0": {"size": size, "rule": "byte i = (7*i + 3) mod 256"},
+                "file-1": {"size": 0, "rule": "empty"},
+            },
+        },
+    )
+
+    tampered = json.loads(record.to_json())
+    ciphertext = bytearray(bytes.fromhex(parts["file-0"]))
+    ciphertext[100] ^= 1
+    write(
+        "tampered-attachment.json",
+        {
+            **common,
+            "description": "One bit of file-0 flipped: must fail authentication.",
+            "record": tampered,
+            "parts": {**parts, "file-0": ciphertext.hex()},
+            "expected_failure": "file-0",
+        },
+    )
+
+    write(
+        "key-file.json",
+        {
+            "description": "A passphrase-protected private key file.",
+            "passphrase": PASSPHRASE,
+            "key_file": json.loads(key.to_file_bytes(PASSPHRASE.encode())),
+            "expected_public_key": key.public_key.to_line(),
+            "expected_fingerprint": key.public_key.readable_fingerprint,
+        },
+    )
+
+    write(
+        "padding.json",
+        {
+            "description": "Answers documents are padded (ISO/IEC 7816-4) to a power of two.",
+            "min_padded_size": MIN_PADDED_SIZE,
+            "cases": [
+                {"length": n, "padded_length": padded_size(n)}
+                for n in (0, 1, 1023, 1024, 2047, 2048, 100_000)
+            ],
+        },
+    )
+
+
+def write(name: str, vector: dict[str, Any]) -> None:
+    (HERE / name).write_text(json.dumps(vector, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
