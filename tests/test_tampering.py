@@ -127,7 +127,9 @@ def test_moving_a_submission_to_another_survey_version_or_id_is_detected(
         rewrite_record(bundle, tmp_path, change), reviewer[1], tmp_path / "o"
     )
     assert len(opened) == 2
-    assert len(failed) == 1 and "authentication" in failed[0].reason
+    # If the moved submission has attachments, they are also named: their record no longer matches.
+    assert any("authentication" in f.reason for f in failed)
+    assert len({f.submission_id for f in failed}) == len(failed) <= 2
 
 
 def test_a_truncated_bundle_is_reported_not_silently_shortened(
