@@ -1,9 +1,9 @@
-"""Gunicorn settings for operators who run Glas under gunicorn themselves.
+"""Gunicorn settings for operators who run the apps under gunicorn themselves.
 
-The values live in one place, portal/cli/serve.py (`gunicorn_options`), which `glas serve` uses too.
-Run: GLAS_DATA_DIR=/var/lib/glas gunicorn -c deploy/gunicorn.conf.py 'portal:create_app()'
+The values live in portal/gunicorn_conf.py, which `glas serve` uses too. For example:
+  GLAS_DATA_DIR=/var/lib/glas gunicorn -c deploy/gunicorn.conf.py -b 127.0.0.1:8080 \
+      'portal:create_app(prepare=False)'
+Run `glas serve --local-only` once first (or any glas command): it creates and migrates the data.
 """
 
-from portal.cli.serve import gunicorn_options
-
-globals().update(gunicorn_options("127.0.0.1:8080"))
+from portal.gunicorn_conf import *  # noqa: F403

@@ -7,7 +7,7 @@ import traceback
 from types import TracebackType
 from typing import cast
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 from flask_wtf.csrf import CSRFProtect
 
 from .config import MAX_FORM_MEMORY_BYTES, MAX_FORM_PARTS, Config
@@ -39,11 +39,29 @@ class GlasFlask(Flask):
         self.logger.error("Unhandled %s at %s (details withheld by design)", name, where)
 
 
-def create_app(config: Config | None = None) -> Flask:
-    """Create and configure the respondent application."""
+def create_app(config: Config | None = None, *, prepare: bool = True) -> Flask:
+    """Create and configure the respondent application: the only one on the public onion."""
+    from .respondent import bp
+
+    return _make_app(config, prepare, bp)
+
+
+def create_organizer_app(config: Config | None = None, *, prepare: bool = True) -> Flask:
+    """Create and configure the organizer application (its own port and onion)."""
+    from .organizer import bp
+
+    return _make_app(config, prepare, bp)
+
+
+def _make_app(config: Config | None, prepare: bool, blueprint: Blueprint) -> Flask:
+    """``prepare=False`` is for server workers: ``glas serve`` migrated and swept already, and
+    a sweep while another process is receiving an upload would delete its payloads."""
     config = config or Config.from_env()
     store = Store(config)
-    store.initialise()
+    if prepare:
+        store.initialise()
+    else:
+        store.check_schema()
 
     app = GlasFlask(__name__)
     app.config.from_mapping(
@@ -66,9 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_security_headers(app)
     register_error_handlers(app)
 
-    from .respondent import bp as respondent_bp
-
-    app.register_blueprint(respondent_bp)
+    app.register_blueprint(blueprint)
     return app
 
 

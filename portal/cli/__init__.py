@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from crypto import BadPassphrase, BundleFormatError, CryptoError, KeyFormatError
+from onion import OnionError
 from surveys import SurveyError
 
 from ..config import ConfigError
@@ -40,7 +41,7 @@ class GlasGroup(click.Group):
             return super().invoke(ctx)
         except BAD_INPUT_ERRORS as e:
             raise BadInput(str(e)) from e
-        except (CryptoError, PortalError) as e:
+        except (CryptoError, PortalError, OnionError) as e:
             raise Failure(str(e)) from e
 
 
@@ -52,10 +53,11 @@ def cli() -> None:
 
 def _register_commands() -> None:
     # Imported here: each command module imports Failure and BadInput from this one.
-    from . import decrypt, export, keys, reviewers, serve, surveys
+    from . import decrypt, export, keys, onion, reviewers, serve, surveys
 
-    for module in (keys, reviewers, surveys, serve, export, decrypt):
+    for module in (keys, reviewers, surveys, serve, onion, export, decrypt):
         cli.add_command(module.command)
+    cli.add_command(onion.organizers)
 
 
 _register_commands()

@@ -1,85 +1,237 @@
-"""``glas serve``: run the portal under gunicorn on loopback."""
+"""``glas serve``: both apps under gunicorn on loopback, published as onion services."""
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
 
 import click
-from flask import Flask
-from gunicorn.app.base import BaseApplication
 
-from .. import create_app
+from onion import PowSettings, ServiceKeyStore, Tor, TorSettings
+
 from ..config import Config
-from . import BadInput
+from ..serving import (
+    ORGANIZER_FACTORY,
+    RESPONDENT_FACTORY,
+    AppProcess,
+    ServeError,
+    port_is_free,
+    start_app,
+)
+from ..storage import Store
+from . import BadInput, Failure
 
 DEFAULT_PORT = 8080
+DEFAULT_ORGANIZER_PORT = 8081
+CLIENT_POLL_SECONDS = 10
+RESPONDENT, ORGANIZER = "respondent", "organizer"
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """Gunicorn configured from deploy/gunicorn.conf.py's values, serving an app made here."""
-
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
-        self.application = app
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self.application
-
-
-def gunicorn_options(bind: str) -> dict[str, Any]:
-    """The settings that matter for respondents' safety; see deploy/gunicorn.conf.py."""
-    return {
-        "bind": bind,
-        # Threads, not sync workers: a sync worker is killed after `timeout` seconds, and a
-        # large upload over a slow Tor circuit can take far longer than that.
-        "worker_class": "gthread",
-        "workers": 2,
-        "threads": 8,
-        "timeout": 60,
-        # No access log: it would record paths, times and client details of respondents.
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "limit_request_line": 4094,
-        "limit_request_fields": 100,
-        "limit_request_field_size": 8190,
-        "proc_name": "glas",
-        # gunicorn 25+ opens a control socket under $HOME by default; we need none.
-        "control_socket_disable": True,
-    }
+def onion_dir(config: Config) -> Path:
+    return config.data_dir / "onion"
 
 
 @click.command("serve")
-@click.option("--local-only", is_flag=True, help="Serve on 127.0.0.1 without an onion service.")
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
-def command(local_only: bool, port: int) -> None:
-    """Run the respondent portal."""
-    if not local_only:
-        raise BadInput(
-            "Publishing as an onion service is not available in this version yet; "
-            "run 'glas serve --local-only' and publish 127.0.0.1 with tor yourself."
-        )
-    _check_port_free(port)
-    app = create_app(Config.from_env())
-    click.echo(f"Glas respondent portal: http://127.0.0.1:{port}/")
-    click.echo(
-        "!! LOCAL ONLY: not published as an onion service; reachable from this machine only.",
-        err=True,
-    )
-    _Gunicorn(app, gunicorn_options(f"127.0.0.1:{port}")).run()
+@click.option("--local-only", is_flag=True, help="Serve on 127.0.0.1 only; publish no onion.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Loopback port of the respondent app.",
+)
+@click.option(
+    "--organizer-port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_ORGANIZER_PORT,
+    show_default=True,
+    help="Loopback port of the organizer app.",
+)
+@click.option(
+    "--tor",
+    "tor_mode",
+    type=click.Choice(["auto", "system", "bundled"]),
+    default="auto",
+    show_default=True,
+    help="Attach to a running tor (system), launch a private one (bundled), or try both.",
+)
+@click.option("--tor-control", help="Control socket path or port of a running tor.")
+@click.option(
+    "--tor-password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the control password of a running tor.",
+)
+@click.option(
+    "--tor-option",
+    "tor_options",
+    multiple=True,
+    metavar="'Key Value'",
+    help="A torrc line for a launched tor (repeatable), e.g. 'DisableNetwork 1'. "
+    "GLAS_TOR_OPTIONS adds more, separated by ';'.",
+)
+@click.option(
+    "--pow/--no-pow",
+    default=True,
+    show_default=True,
+    help="Tor's proof-of-work DoS defence on the respondent onion.",
+)
+@click.option(
+    "--pow-queue-rate",
+    type=click.IntRange(1),
+    default=PowSettings.queue_rate,
+    show_default=True,
+    help="Introductions per second handled under attack.",
+)
+@click.option(
+    "--pow-queue-burst",
+    type=click.IntRange(1),
+    default=PowSettings.queue_burst,
+    show_default=True,
+    help="Burst of introductions handled under attack.",
+)
+def command(local_only: bool, port: int, organizer_port: int, tor_mode: str,
+            tor_control: str | None, tor_password_file: Path | None, tor_options: tuple[str, ...],
+            pow: bool, pow_queue_rate: int, pow_queue_burst: int) -> None:  # fmt: skip
+    """Run the respondent and organizer apps and publish them as onion services."""
+    for p in {port, organizer_port}:
+        if not port_is_free(p):
+            raise BadInput(f"Port {p} on 127.0.0.1 is in use; choose another with --port.")
+    if port == organizer_port:
+        raise BadInput("--port and --organizer-port must differ.")
+    config = Config.from_env()
+    store = Store(config)
+    store.initialise()  # migrate and sweep once, before any worker can be receiving an upload
+
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    apps: list[AppProcess] = []
+    tor: Tor | None = None
+    try:
+        apps.append(start_app(RESPONDENT, RESPONDENT_FACTORY, port))
+        apps.append(start_app(ORGANIZER, ORGANIZER_FACTORY, organizer_port))
+        click.echo(f"Respondent portal (local): {apps[0].url}")
+        click.echo(f"Organizer interface (local): {apps[1].url}")
+        if local_only:
+            click.echo("!! LOCAL ONLY: not published as an onion service; "
+                       "reachable from this machine only.", err=True)  # fmt: skip
+        else:
+            settings = TorSettings(
+                mode=tor_mode,
+                data_dir=config.data_dir / "tor",
+                control=tor_control,
+                password=_read_secret(tor_password_file),
+                extra_options=[*tor_options, *_env_tor_options()],
+            )
+            pow_settings = PowSettings(pow, pow_queue_rate, pow_queue_burst)
+            tor = _publish(store, settings, pow_settings, port, organizer_port)
+        _supervise(apps, tor, store, organizer_port, stop)
+    except ServeError as e:
+        raise Failure(str(e)) from e
+    finally:
+        if tor is not None:
+            tor.close()
+        for app in reversed(apps):
+            app.stop()
+        _write_status(config, None)
+    click.echo("Stopped.")
 
 
-def _check_port_free(port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError as e:
-            raise BadInput(
-                f"Port {port} on 127.0.0.1 is in use; choose another with --port."
-            ) from e
+def _publish(store: Store, settings: TorSettings, pow_settings: PowSettings, port: int,
+             organizer_port: int) -> Tor:  # fmt: skip
+    keys = ServiceKeyStore(onion_dir(store.config))
+    tor = Tor.connect(settings)
+    how = "launched a private tor" if tor.launched else "attached to the running tor"
+    click.echo(f"Tor {tor.version}: {how}.")
+    status: dict[str, dict[str, object]] = {}
+    lock = threading.Lock()
+
+    def published(service_id: str) -> None:
+        with lock:
+            for name, entry in status.items():
+                if entry["service_id"] == service_id and not entry["published"]:
+                    entry["published"] = True
+                    click.echo(f"{name.capitalize()} onion descriptor published.")
+            _write_status(store.config, status)
+
+    tor.on_descriptor_uploaded(published)
+    respondent = keys.load_or_create(RESPONDENT)
+    tor.add_service({80: f"127.0.0.1:{port}"}, respondent, pow_settings=pow_settings)
+    status[RESPONDENT] = {"service_id": respondent.service_id, "published": False,
+                          "pow": pow_settings.enabled}  # fmt: skip
+    click.echo(f"Respondent onion: http://{respondent.address}/")
+    if not pow_settings.enabled:
+        click.echo("!! Proof-of-work defence is OFF for the respondent onion.", err=True)
+    organizer = keys.load_or_create(ORGANIZER)
+    clients = store.active_client_keys()
+    status[ORGANIZER] = {"service_id": organizer.service_id, "published": False,
+                         "clients": len(clients)}  # fmt: skip
+    if clients:
+        tor.add_service({80: f"127.0.0.1:{organizer_port}"}, organizer, client_keys=clients)
+        click.echo(f"Organizer onion: http://{organizer.address}/ "
+                   f"(client authorisation: {len(clients)} key(s))")  # fmt: skip
+    else:
+        click.echo("Organizer onion not published: no organizer has a client key yet "
+                   "(glas organizers add NAME).", err=True)  # fmt: skip
+    with lock:
+        _write_status(store.config, status)
+    return tor
+
+
+def _supervise(apps: list[AppProcess], tor: Tor | None, store: Store, organizer_port: int,
+               stop: threading.Event) -> None:  # fmt: skip
+    """Wait for a signal; notice a dying app; follow changes to the organizer client keys."""
+    clients = store.active_client_keys()
+    ticks = 0
+    while not stop.wait(1.0):
+        for app in apps:
+            if app.process.poll() is not None:
+                raise ServeError(f"The {app.name} app stopped unexpectedly; shutting down.")
+        ticks += 1
+        if tor is None or ticks % CLIENT_POLL_SECONDS:
+            continue
+        current = store.active_client_keys()
+        if current != clients:
+            _republish_organizer(tor, store, organizer_port, current)
+            clients = current
+
+
+def _republish_organizer(tor: Tor, store: Store, organizer_port: int, clients: list[str]) -> None:
+    key = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
+    if key.service_id in tor.services:
+        tor.remove_service(key.service_id)
+    if clients:
+        tor.add_service({80: f"127.0.0.1:{organizer_port}"}, key, client_keys=clients)
+    click.echo(f"Organizer onion now admits {len(clients)} client key(s).")
+
+
+def _write_status(config: Config, services: dict[str, dict[str, object]] | None) -> None:
+    """Tell ``glas onion status`` what the running server published."""
+    path = onion_dir(config) / "status.json"
+    if services is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "services": services}))
+    tmp.replace(path)
+
+
+def _env_tor_options() -> list[str]:
+    return [o.strip() for o in os.environ.get("GLAS_TOR_OPTIONS", "").split(";") if o.strip()]
+
+
+def _read_secret(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    lines = path.read_text().splitlines()
+    return lines[0] if lines else ""

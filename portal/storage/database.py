@@ -7,6 +7,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +45,15 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    engine.dispose()
+    return current == script.get_current_head()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

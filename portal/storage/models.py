@@ -63,3 +63,15 @@ class SubmissionRow(Base):
     answers: Mapped[bytes] = mapped_column(LargeBinary)
     parts: Mapped[str] = mapped_column(Text, default="[]")
     exported: Mapped[datetime.date | None] = mapped_column(Date, nullable=True, index=True)
+
+
+class OnionClientRow(Base):
+    """A staff member's x25519 client-authorisation key for the organizer onion (public half)."""
+
+    __tablename__ = "onion_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    public_key: Mapped[str] = mapped_column(String(52))
+    added: Mapped[datetime.date] = mapped_column(Date)
+    revoked: Mapped[datetime.date | None] = mapped_column(Date, nullable=True)

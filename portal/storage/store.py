@@ -22,8 +22,8 @@ from surveys import Survey, load_survey_text
 from ..config import Config
 from ..errors import StorageError
 from .blobs import BlobStore
-from .database import make_engine, session_factory, upgrade
-from .models import ReviewerRow, SubmissionRow, SurveyRow, SurveyVersionRow
+from .database import is_current, make_engine, session_factory, upgrade
+from .models import OnionClientRow, ReviewerRow, SubmissionRow, SurveyRow, SurveyVersionRow
 
 
 def today() -> datetime.date:
@@ -53,6 +53,13 @@ class Store:
         # Forked server workers must open their own connections, never inherit these.
         self.engine.dispose()
 
+    def check_schema(self) -> None:
+        """Refuse to serve from a database that is not migrated to this version of Glas."""
+        if not is_current(self.engine):
+            raise StorageError(
+                "The database schema is not up to date; run 'glas serve' (which migrates) first."
+            )
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
@@ -78,6 +85,31 @@ class Store:
     def recipients(self) -> list[PublicKey]:
         """The keys every new submission is sealed to."""
         return [PublicKey(r.public_key) for r in self.reviewers() if r.active]
+
+    # Organizer onion clients ---------------------------------------------------------------
+
+    def add_onion_client(self, name: str, public_key_base32: str) -> None:
+        try:
+            with self.session() as s:
+                s.add(OnionClientRow(name=name, public_key=public_key_base32, added=today()))
+        except IntegrityError as e:
+            raise StorageError(f"An organizer called '{name}' already exists.") from e
+
+    def onion_clients(self) -> list[OnionClientRow]:
+        with self.session() as s:
+            return list(s.scalars(select(OnionClientRow).order_by(OnionClientRow.name)))
+
+    def active_client_keys(self) -> list[str]:
+        """Public keys the organizer onion admits now (sorted, so changes are easy to spot)."""
+        return sorted(c.public_key for c in self.onion_clients() if c.revoked is None)
+
+    def revoke_onion_client(self, name: str) -> None:
+        with self.session() as s:
+            row = s.scalar(select(OnionClientRow).where(OnionClientRow.name == name))
+            if row is None:
+                raise StorageError(f"No organizer called '{name}'.")
+            if row.revoked is None:
+                row.revoked = today()
 
     # Surveys ---------------------------------------------------------------------------------
 

@@ -1,0 +1,117 @@
+"""``glas onion`` and ``glas organizers``: addresses, rotation and organizer client keys."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from onion import ClientKey, ServiceKeyStore
+
+from ..config import Config
+from ..errors import StorageError
+from . import BadInput
+from .reviewers import open_store
+from .serve import ORGANIZER, RESPONDENT, onion_dir
+
+
+@click.group("onion")
+def command() -> None:
+    """Onion addresses and who may reach the organizer onion."""
+
+
+@command.command("status")
+def status() -> None:
+    """Print both onion addresses and whether their descriptors are published."""
+    config = Config.from_env()
+    keys = ServiceKeyStore(onion_dir(config))
+    running = _running_status(config)
+    for name in (RESPONDENT, ORGANIZER):
+        key = keys.load(name)
+        if key is None:
+            click.echo(f"{name.capitalize()} onion: none yet (made by the first glas serve).")
+            continue
+        entry = running.get(name)
+        if entry is None:
+            state = "glas serve is not running"
+        elif name == ORGANIZER and not entry.get("clients"):
+            state = "not published: no organizer client keys"
+        else:
+            state = "descriptor published" if entry.get("published") else "not published yet"
+        click.echo(f"{name.capitalize()} onion: http://{key.address}/ ({state})")
+
+
+@command.command("rotate")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rotate(yes: bool) -> None:
+    """Make a new respondent onion address (the old one stops working)."""
+    config = Config.from_env()
+    keys = ServiceKeyStore(onion_dir(config))
+    old = keys.load(RESPONDENT)
+    if old is not None and not yes:
+        click.confirm(f"Respondents will no longer reach {old.address}. Continue?", abort=True)
+    keys.delete(RESPONDENT)
+    new = keys.load_or_create(RESPONDENT)
+    click.echo(f"Respondent onion: http://{new.address}/")
+    click.echo("Restart glas serve to publish it; tell respondents the new address.", err=True)
+
+
+@command.group("clients")
+def clients() -> None:
+    """Organizer client-authorisation keys."""
+
+
+@clients.command("list")
+def list_clients() -> None:
+    """List organizer client keys (public halves only)."""
+    for row in open_store().onion_clients():
+        state = f"revoked {row.revoked}" if row.revoked else f"added {row.added}"
+        click.echo(f"{row.name}: {row.public_key} ({state})")
+
+
+@clients.command("revoke")
+@click.argument("name")
+def revoke(name: str) -> None:
+    """Stop NAME's key from reaching the organizer onion (a running server follows within 10 s)."""
+    try:
+        open_store().revoke_onion_client(name)
+    except StorageError as e:
+        raise BadInput(str(e)) from e
+    click.echo(f"Revoked {name}'s organizer onion key.")
+
+
+@click.group("organizers")
+def organizers() -> None:
+    """Organizer staff."""
+
+
+@organizers.command("add")
+@click.argument("name")
+def add_organizer(name: str) -> None:
+    """Give NAME a client key for the organizer onion; prints it once."""
+    if not name.strip():
+        raise BadInput("NAME cannot be empty.")
+    store = open_store()
+    key = ClientKey.generate()
+    try:
+        store.add_onion_client(name.strip(), key.public_base32)
+    except StorageError as e:
+        raise BadInput(str(e)) from e
+    service = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
+    click.echo(f"Organizer {name.strip()} added. Give them, privately, once:")
+    click.echo(f"  Address: http://{service.address}/")
+    click.echo(f"  Key for Tor Browser: {key.private_base32}")
+    click.echo(
+        f"  Or this line in a tor client's ClientOnionAuthDir: {key.auth_line(service.service_id)}"
+    )
+    click.echo("The key is not stored on the server and cannot be shown again.", err=True)
+
+
+def _running_status(config: Config) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads((onion_dir(config) / "status.json").read_text())
+        os.kill(int(data["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return dict(data.get("services") or {})
