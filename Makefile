@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8080
+ORGANIZER_PORT ?= 8081
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr
 
@@ -24,8 +25,13 @@ $(STAMP): pyproject.toml
 
 run: install
 	@echo "Starting Glas. Data lives in $${GLAS_DATA_DIR:-./instance}."
-	@echo "!! Onion publishing is not built yet: the portal runs --local-only on 127.0.0.1."
-	$(BIN)/glas serve --local-only --port $(PORT)
+	@if command -v tor >/dev/null || [ -x /usr/sbin/tor ]; then \
+		exec $(BIN)/glas serve --port $(PORT) --organizer-port $(ORGANIZER_PORT); \
+	else \
+		echo "!! tor is not installed: serving on 127.0.0.1 ONLY, not as an onion service." >&2; \
+		echo "!! Install it (sudo apt-get install tor) and run make run again." >&2; \
+		exec $(BIN)/glas serve --local-only --port $(PORT) --organizer-port $(ORGANIZER_PORT); \
+	fi
 
 test: install
 	$(BIN)/pytest

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ import requests
 
 from crypto.keys import ReviewerKey
 
-from .conftest import ROOT, RunCli, free_port
+from .conftest import ROOT, RunCli, csrf_token, free_port
 
 GLAS = str(Path(sys.executable).with_name("glas"))
 pytestmark = pytest.mark.slow
@@ -33,7 +34,10 @@ class LiveServer:
 
 def start(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> LiveServer:
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        # A session of its own, so stop() reaches every process it starts (gunicorn, tor, ...).
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         match = re.search(r"http://127\.0\.0\.1:\d+/", log.read_text(errors="replace"))
@@ -51,15 +55,23 @@ def start(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) 
 
 
 def stop(server: LiveServer) -> None:
-    server.process.terminate()
-    server.process.wait(timeout=30)
+    if server.process.poll() is None:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=60)
 
 
 @pytest.fixture
 def server_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     tmpdir = tmp_path / "server-tmp"
     tmpdir.mkdir()
-    return {**os.environ, "GLAS_DATA_DIR": str(data_dir), "TMPDIR": str(tmpdir)}
+    return {
+        **os.environ,
+        "GLAS_DATA_DIR": str(data_dir),
+        "TMPDIR": str(tmpdir),
+        # Never the public Tor network from a test: a private, offline tor only.
+        "GLAS_TOR": "bundled",
+        "GLAS_TOR_OPTIONS": "DisableNetwork 1",
+    }
 
 
 @pytest.fixture
@@ -96,7 +108,7 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
     text = f"Two men stopped me near the station. {canary}"
     session = requests.Session()
     form = session.get(live.url + "s/testimony").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    token = csrf_token(form)
     response = session.post(
         live.url + "s/testimony",
         data={
@@ -131,17 +143,21 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
     assert files_containing(text.encode(), *server_side) == []
 
 
-def test_make_run_serves_the_landing_page_and_says_where(
+def test_make_run_serves_the_landing_page_and_prints_the_onion_addresses(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    server = start(
-        ["make", "--no-print-directory", "run", f"PORT={free_port()}"],
-        server_env,
-        tmp_path / "make-run.log",
-    )
+    command = ["make", "--no-print-directory", "run", f"PORT={free_port()}",
+               f"ORGANIZER_PORT={free_port()}"]  # fmt: skip
+    server = start(command, server_env, tmp_path / "make-run.log")
     try:
         page = requests.get(server.url, timeout=10)
         assert page.status_code == 200 and "Welcome" in page.text
-        assert "LOCAL ONLY" in server.log.read_text()
+        deadline = time.monotonic() + 60
+        while "Organizer onion" not in server.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        log = server.log.read_text()
+        assert re.search(r"Respondent onion: http://[a-z2-7]{56}\.onion/", log), log
+        # No organizer client key yet: its address exists but is deliberately not published.
+        assert "Organizer onion not published" in log
     finally:
         stop(server)

@@ -1,0 +1,156 @@
+"""The stem wrapper and glas serve's onion side, on a real tor that never touches the network.
+
+Every tor here runs with ``DisableNetwork 1``: onion services are created (tor answers ADD_ONION
+at once) but nothing is published. Publication is proven in test_tornet.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import stem.process
+
+from onion import (
+    ClientKey,
+    PowSettings,
+    ServiceKey,
+    Tor,
+    TorControlError,
+    TorNotInstalled,
+    TorSettings,
+    TorStartFailed,
+)
+
+from .conftest import free_port
+from .test_end_to_end import GLAS, LiveServer, start, stop
+
+NEEDS_TOR = "needs Debian's tor: apt-get install tor"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tor") is None, reason=NEEDS_TOR),
+]
+OFFLINE = ["DisableNetwork 1"]
+
+
+@pytest.fixture
+def tor(tmp_path: Path):  # type: ignore[no-untyped-def]
+    connection = Tor.connect(TorSettings("bundled", tmp_path / "tor", extra_options=OFFLINE))
+    yield connection
+    connection.close()
+
+
+def test_bundled_tor_creates_the_service_of_a_key_glas_made(tor: Tor) -> None:
+    key = ServiceKey.generate()
+    tor.add_service({80: "127.0.0.1:9"}, key, pow_settings=PowSettings())
+    assert key.service_id in tor.services and len(key.service_id) == 56
+
+
+def test_proof_of_work_defence_is_accepted_for_the_respondent_service(tor: Tor) -> None:
+    key = ServiceKey.generate()
+    tor.add_service({80: "127.0.0.1:9"}, key, pow_settings=PowSettings(True, 50, 100))
+    assert key.service_id in tor.controller.get_info("onions/current")
+    # That the published descriptor carries pow-params is checked over the private network.
+
+
+def test_organizer_service_takes_several_client_keys(tor: Tor) -> None:
+    clients = [ClientKey.generate().public_base32 for _ in range(3)]
+    key = ServiceKey.generate()
+    tor.add_service({80: "127.0.0.1:9"}, key, client_keys=clients)
+    assert key.service_id in tor.services
+
+
+def test_closing_stops_the_tor_we_launched(tmp_path: Path) -> None:
+    connection = Tor.connect(TorSettings("bundled", tmp_path / "tor", extra_options=OFFLINE))
+    process = connection.process
+    connection.close()
+    assert process is not None and process.poll() is not None
+
+
+def test_missing_tor_says_how_to_install_it(tmp_path: Path) -> None:
+    with pytest.raises(TorNotInstalled, match=r"apt-get install tor.*--local-only"):
+        Tor.connect(TorSettings("bundled", tmp_path / "tor", binary="no-such-tor-here"))
+
+
+def test_glas_serve_without_tor_on_path_prints_that_message(tmp_path: Path) -> None:
+    env = {**os.environ, "GLAS_DATA_DIR": str(tmp_path / "data"), "PATH": "/nonexistent"}
+    result = subprocess.run([GLAS, "serve", "--tor", "bundled", "--port", str(free_port()),
+                             "--organizer-port", str(free_port())],
+                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1
+    assert "tor is not installed" in result.stderr and "apt-get install tor" in result.stderr
+
+
+def test_control_authentication_failure_is_explained(tmp_path: Path) -> None:
+    # A tor like an operator's: password authentication only, no cookie to fall back on.
+    hashed = subprocess.run(["tor", "--quiet", "--hash-password", "right password"],
+                            capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    port = free_port()
+    data_dir = tmp_path / "system-tor"
+    data_dir.mkdir(mode=0o700)
+    process = stem.process.launch_tor_with_config(
+        config={"DataDirectory": str(data_dir), "ControlPort": f"127.0.0.1:{port}",
+                "HashedControlPassword": hashed, "SocksPort": "0", "DisableNetwork": "1"},
+        completion_percent=0, take_ownership=True,
+    )  # fmt: skip
+    try:
+        with pytest.raises(TorControlError, match="refused our authentication"):
+            Tor.connect(TorSettings("system", control=str(port), password="wrong password"))
+        attached = Tor.connect(TorSettings("system", control=str(port), password="right password"))
+        assert not attached.launched
+        attached.close()
+    finally:
+        process.terminate()
+        process.wait()
+
+
+# stem 1.8.2 leaves its socket unclosed when a control port refuses the connection.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_unreachable_system_tor_is_explained() -> None:
+    with pytest.raises(TorControlError, match="Cannot reach a running tor"):
+        Tor.connect(TorSettings("system", control=str(free_port())))
+
+
+def test_tor_that_cannot_bind_its_port_fails_with_tors_reason(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        option = f"SocksPort 127.0.0.1:{busy.getsockname()[1]}"
+        with pytest.raises(TorStartFailed, match="tor did not start"):
+            Tor.connect(TorSettings("bundled", tmp_path / "tor", extra_options=[*OFFLINE, option]))
+
+
+def serve_once(env: dict[str, str], log: Path) -> str:
+    command = [GLAS, "serve", "--tor", "bundled", "--port", str(free_port()),
+               "--organizer-port", str(free_port())]  # fmt: skip
+    server: LiveServer = start(command, env, log)
+    try:
+        import time
+
+        deadline = time.monotonic() + 60
+        while "Respondent onion:" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        match = re.search(r"Respondent onion: http://([a-z2-7]{56})\.onion/", log.read_text())
+        assert match, log.read_text()
+        return match.group(1)
+    finally:
+        stop(server)
+
+
+def test_restart_keeps_the_respondent_address_and_rotate_changes_it(tmp_path: Path) -> None:
+    env = {**os.environ, "GLAS_DATA_DIR": str(tmp_path / "data"),
+           "GLAS_TOR_OPTIONS": "DisableNetwork 1"}  # fmt: skip
+    first = serve_once(env, tmp_path / "1.log")
+    assert serve_once(env, tmp_path / "2.log") == first
+    key_file = tmp_path / "data" / "onion" / "respondent.json"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    rotated = subprocess.run([GLAS, "onion", "rotate", "--yes"], env=env, capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+    assert first not in rotated
+    assert serve_once(env, tmp_path / "3.log") != first
