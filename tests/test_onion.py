@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -116,8 +117,6 @@ def test_unreachable_system_tor_is_explained() -> None:
 
 
 def test_tor_that_cannot_bind_its_port_fails_with_tors_reason(tmp_path: Path) -> None:
-    import socket
-
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -138,9 +137,16 @@ def serve_once(env: dict[str, str], log: Path) -> str:
             time.sleep(0.2)
         match = re.search(r"Respondent onion: http://([a-z2-7]{56})\.onion/", log.read_text())
         assert match, log.read_text()
-        return match.group(1)
+        control_port = int(
+            Path(env["GLAS_DATA_DIR"], "tor", "control-port").read_text().split(":")[1]
+        )
     finally:
         stop(server)
+    # SIGTERM took the launched tor down with it: its control port is closed.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", control_port), timeout=2).close()
+    assert "Stopped." in log.read_text()
+    return match.group(1)
 
 
 def test_restart_keeps_the_respondent_address_and_rotate_changes_it(tmp_path: Path) -> None:

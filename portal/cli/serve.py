@@ -180,8 +180,8 @@ def _publish(store: Store, settings: TorSettings, pow_settings: PowSettings, por
         click.echo(f"Organizer onion: http://{organizer.address}/ "
                    f"(client authorisation: {len(clients)} key(s))")  # fmt: skip
     else:
-        click.echo("Organizer onion not published: no organizer has a client key yet "
-                   "(glas organizers add NAME).", err=True)  # fmt: skip
+        click.echo(f"Organizer onion: http://{organizer.address}/ (NOT published until an "
+                   "organizer has a client key: glas organizers add NAME)")  # fmt: skip
     with lock:
         _write_status(store.config, status)
     return tor
