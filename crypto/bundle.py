@@ -31,14 +31,17 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .envelope import SUBMISSION_ID_PATTERN, Binding, KeySlot, canonical_json
 from .errors import BundleFormatError
+from .stream import Readable
+from .tarstream import Member, MemberReader, TarStream
 
 BUNDLE_FORMAT = "glas-bundle-1"
 MANIFEST_NAME = "manifest.json"
 TRAILER_NAME = "end.json"
+READ_BUFFER = 1024 * 1024
 SUBMISSIONS_DIR = "submissions"
 #: A submission record or manifest larger than this is refused unread (answers are padded text).
 MAX_RECORD_SIZE = 64 * 1024 * 1024
@@ -62,10 +65,13 @@ class SubmissionRecord:
         return Binding(self.survey_id, self.version, self.submission_id)
 
     def to_json(self) -> bytes:
-        """Serialise with a checksum: the received day and size bucket are not authenticated by
-        the envelope (the server sets them), so plain damage to them must still show."""
-        fields = self._fields()
-        return canonical_json({**fields, "checksum": _checksum(fields)})
+        """Serialise as a canonical JSON line and a checksum line.
+
+        The received day and size bucket are not authenticated by the envelope (the server
+        sets them), so plain damage to them must still show: the checksum covers every byte.
+        """
+        body = canonical_json(self._fields())
+        return body + b"\n" + _checksum(body).encode("ascii") + b"\n"
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -81,8 +87,11 @@ class SubmissionRecord:
 
     @classmethod
     def from_json(cls, data: bytes) -> SubmissionRecord:
+        body, _, checksum = data.rstrip(b"\n").rpartition(b"\n")
+        if _checksum(body).encode("ascii") != checksum:
+            raise BundleFormatError("The submission record is damaged (checksum mismatch).")
         try:
-            doc = json.loads(data)
+            doc = json.loads(body)
             record = cls(
                 submission_id=str(doc["id"]),
                 survey_id=str(doc["survey"]),
@@ -100,8 +109,6 @@ class SubmissionRecord:
             raise BundleFormatError("The submission record is damaged.") from e
         if not SUBMISSION_ID_PATTERN.match(record.submission_id):
             raise BundleFormatError("The submission record has an invalid id.")
-        if doc.get("checksum") != _checksum(record._fields()):
-            raise BundleFormatError("The submission record is damaged (checksum mismatch).")
         return record
 
 
@@ -119,6 +126,30 @@ class DamagedRecord:
 
 
 @dataclass(frozen=True)
+class RawRecord:
+    """A submission record not parsed yet, so that parsing can happen in a worker process."""
+
+    name: str
+    data: bytes
+
+    @property
+    def submission_id(self) -> str:
+        return self.name.removeprefix(f"{SUBMISSIONS_DIR}/").removesuffix(".json")
+
+    @property
+    def has_parts(self) -> bool:
+        # Records are canonical JSON (sorted keys, no spaces): one without attachments holds
+        # exactly this text. A forged record that lies here still fails in the worker.
+        return b'"parts":[]' not in self.data
+
+    def parse(self) -> SubmissionRecord | DamagedRecord:
+        try:
+            return SubmissionRecord.from_json(self.data)
+        except BundleFormatError as e:
+            return DamagedRecord(self.name, str(e))
+
+
+@dataclass(frozen=True)
 class Truncated:
     """The bundle ended (or broke) before its trailer: some submissions could not be read."""
 
@@ -132,7 +163,7 @@ class PartStream:
     submission_id: str
     part: str
     size: int
-    source: IO[bytes]
+    source: Readable
 
 
 class BundleWriter:
@@ -187,18 +218,18 @@ class BundleReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
+            # A large buffer: the bundle is read once, front to back, in small members.
+            self._file = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - closed in close()
         except OSError as e:
             raise BundleFormatError(f"Cannot read bundle {path}: {e.strerror}.") from e
+        # A reader of our own (crypto.tarstream): fast, and it skips past damaged headers.
+        self._tar = TarStream(self._file)
         try:
-            # ignore_zeros: after a damaged header, scan on to the next good one, so damage to
-            # one member costs only the submission it belongs to.
-            self._tar = tarfile.open(fileobj=self._file, mode="r|", ignore_zeros=True)  # noqa: SIM115
             first = self._tar.next()
-            if first is None or first.name != MANIFEST_NAME:
+            if first is None or first[0].name != MANIFEST_NAME:
                 raise BundleFormatError(f"{path} is not a Glas bundle (no manifest first).")
-            manifest = json.loads(self._read_member(first))
-        except (tarfile.TarError, ValueError) as e:
+            manifest = json.loads(self._read_member(*first))
+        except ValueError as e:
             self._file.close()
             raise BundleFormatError(f"{path} is not a Glas bundle.") from e
         if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
@@ -214,57 +245,57 @@ class BundleReader:
         self.close()
 
     def close(self) -> None:
-        self._tar.close()
         self._file.close()
 
     def __iter__(self) -> Iterator[SubmissionRecord | DamagedRecord | PartStream | Truncated]:
         """Yield the entries in order; the last is :class:`Truncated` if the bundle is cut short."""
+        for entry in self.raw_entries():
+            yield entry.parse() if isinstance(entry, RawRecord) else entry
+
+    def raw_entries(self) -> Iterator[RawRecord | DamagedRecord | PartStream | Truncated]:
+        """Like iterating, but records come unparsed (see :class:`RawRecord`)."""
         records = 0
         try:
-            while (member := self._tar.next()) is not None:
-                # Stream mode keeps every TarInfo it has seen; drop them to stay flat in memory.
-                self._tar.members = []  # type: ignore[attr-defined]
+            while (item := self._tar.next()) is not None:
+                member, data = item
                 if member.name == TRAILER_NAME:
-                    expected = json.loads(self._read_member(member)).get("submissions")
+                    expected = json.loads(self._read_member(member, data)).get("submissions")
                     if expected != records:
                         yield Truncated(
                             f"The bundle lists {expected} submissions but holds {records}."
                         )
                     return
-                entry = self._entry(member)
+                entry = self._entry(member, data)
                 records += not isinstance(entry, PartStream)
                 yield entry
-        except (tarfile.TarError, ValueError, BundleFormatError):
+        except (ValueError, BundleFormatError, OSError):
             pass
         yield Truncated(
             f"The bundle is damaged or cut short after {records} submission(s); "
             "the rest could not be read. Export again or copy the bundle again."
         )
 
-    def _entry(self, member: tarfile.TarInfo) -> SubmissionRecord | DamagedRecord | PartStream:
+    def _entry(self, member: Member, data: MemberReader) -> RawRecord | DamagedRecord | PartStream:
         name = member.name
         inside = name.removeprefix(f"{SUBMISSIONS_DIR}/")
         if name.endswith(".json") and "/" not in inside:
             try:
-                return SubmissionRecord.from_json(self._read_member(member))
+                return RawRecord(name, self._read_member(member, data))
             except BundleFormatError as e:
                 return DamagedRecord(name, str(e))
         submission_id, _, part = inside.partition("/")
-        source = self._tar.extractfile(member) if member.isfile() else None
-        if not part or source is None:
+        if not part or not member.regular:
             return DamagedRecord(name, "An unexpected member is in the bundle.")
-        return PartStream(submission_id, part, member.size, source)
+        return PartStream(submission_id, part, member.size, data)
 
-    def _read_member(self, member: tarfile.TarInfo) -> bytes:
-        if not member.isfile() or member.size > MAX_RECORD_SIZE:
+    def _read_member(self, member: Member, data: MemberReader) -> bytes:
+        if not member.regular or member.size > MAX_RECORD_SIZE:
             raise BundleFormatError(f"Bundle member {member.name} is not a record.")
-        source = self._tar.extractfile(member)
-        assert source is not None
-        return source.read()
+        return data.read()
 
 
-def _checksum(fields: dict[str, Any]) -> str:
-    return hashlib.blake2b(canonical_json(fields), digest_size=16).hexdigest()
+def _checksum(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def _member(name: str) -> tarfile.TarInfo:

@@ -194,9 +194,34 @@ def public_key_of_file(path: Path) -> PublicKey:
 
 
 def _derive(passphrase: bytes, salt: bytes, opslimit: int, memlimit: int) -> bytes:
-    return nacl.pwhash.argon2id.kdf(
-        nacl.secret.SecretBox.KEY_SIZE, passphrase, salt, opslimit=opslimit, memlimit=memlimit
-    )
+    """Argon2id in a short-lived child process.
+
+    MODERATE limits mean 256 MiB of memory for about a second. Done in a child, that memory is
+    never part of the process that goes on to decrypt bundles (and fork its workers), whose peak
+    then depends only on what it decrypts. The child only ever sends the 32-byte result back.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        try:
+            derived = nacl.pwhash.argon2id.kdf(
+                nacl.secret.SecretBox.KEY_SIZE,
+                passphrase,
+                salt,
+                opslimit=opslimit,
+                memlimit=memlimit,
+            )
+            os.write(write_end, derived)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        derived = pipe.read()
+    os.waitpid(pid, 0)
+    if len(derived) != nacl.secret.SecretBox.KEY_SIZE:
+        raise KeyFormatError("The key derivation failed (out of memory?).")
+    return derived
 
 
 def _b64(data: bytes) -> str:

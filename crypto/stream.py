@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, Protocol
 
 from nacl import bindings as sodium
 from nacl.exceptions import CryptoError as NaclCryptoError
@@ -25,6 +25,12 @@ CIPHER_CHUNK_SIZE = CHUNK_SIZE + ABYTES
 KEY_SIZE: int = sodium.crypto_secretstream_xchacha20poly1305_KEYBYTES
 TAG_MESSAGE: int = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 TAG_FINAL: int = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+
+class Readable(Protocol):
+    """Anything ciphertext can be read from: a file, or one member of a bundle."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 def ciphertext_size(plaintext_size: int) -> int:
@@ -87,7 +93,7 @@ def encrypt_bytes(key: bytes, ad: bytes, plaintext: bytes) -> bytes:
     return sink.getvalue()
 
 
-def iter_cipher_chunks(source: IO[bytes]) -> Iterator[bytes]:
+def iter_cipher_chunks(source: Readable) -> Iterator[bytes]:
     """Cut a ciphertext file into the pieces a reader decrypts one at a time."""
     while chunk := source.read(CIPHER_CHUNK_SIZE):
         yield chunk
@@ -124,11 +130,17 @@ def decrypt_chunks(
         raise AuthenticationFailed("The payload was truncated: its final chunk is missing.")
 
 
-def decrypt_file(key: bytes, ad: bytes, source: IO[bytes]) -> Iterator[bytes]:
+def decrypt_file(key: bytes, ad: bytes, source: Readable) -> Iterator[bytes]:
     """Decrypt a payload read from a file, streaming."""
     return decrypt_chunks(key, ad, source.read(HEADER_SIZE), iter_cipher_chunks(source))
 
 
 def decrypt_bytes(key: bytes, ad: bytes, ciphertext: bytes) -> bytes:
     """Decrypt a payload held in memory."""
+    if HEADER_SIZE + ABYTES <= len(ciphertext) <= HEADER_SIZE + CIPHER_CHUNK_SIZE:
+        # One chunk (every answers document of a survey): the same checks, without the stream
+        # machinery; opening 100,000 submissions spends noticeable time there otherwise.
+        return b"".join(
+            decrypt_chunks(key, ad, ciphertext[:HEADER_SIZE], (ciphertext[HEADER_SIZE:],))
+        )
     return b"".join(decrypt_file(key, ad, io.BytesIO(ciphertext)))

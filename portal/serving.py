@@ -56,12 +56,17 @@ def port_is_free(port: int) -> bool:
 def start_app(name: str, factory: str, port: int) -> AppProcess:
     """Start gunicorn for one app and wait until it accepts connections."""
     command = [
-        sys.executable, "-m", "gunicorn",
-        "--config", "python:portal.gunicorn_conf",
-        "--bind", f"127.0.0.1:{port}",
-        "--name", f"glas-{name}",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:portal.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--name",
+        f"glas-{name}",
         factory,
-    ]  # fmt: skip
+    ]
     app = AppProcess(name, port, subprocess.Popen(command, env=os.environ.copy()))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

@@ -67,6 +67,55 @@ def validate_answers(
     return result
 
 
+def check_document(survey: Survey, document: dict[str, Any]) -> list[str]:
+    """Re-check decrypted answers against their survey version's rules (for the reviewer).
+
+    A browser or a modified server could send answers the form would never accept; the reviewer
+    sees them listed rather than silently mixed into the tables. The rules are the very ones the
+    form applies (:func:`_check`), run on the typed values.
+    """
+    answers = document.get("answers")
+    if not isinstance(answers, dict):
+        return ["The answers document holds no answers."]
+    problems = []
+    for name, value in answers.items():
+        question = survey.by_name.get(name)
+        if question is None or not question.answerable or question.type == "file":
+            problems.append(f"'{name}' is not a question of this survey version.")
+            continue
+        try:
+            _check(question, value)
+        except ValueError as e:
+            problems.append(f"'{name}': {e}")
+    problems += [
+        f"'{q.name}': This question needs an answer."
+        for q in survey.required_questions
+        if q.type != "file" and q.name not in answers
+    ]
+    files = document.get("files") or []
+    if files or survey.has_files:
+        problems += _check_listed_files(survey, files)
+    return problems
+
+
+def _check_listed_files(survey: Survey, files: list[Any]) -> list[str]:
+    infos: dict[str, list[FileInfo]] = {}
+    for entry in files:
+        try:
+            info = FileInfo(
+                str(entry["name"]), str(entry["type"]), int(entry["size"]), int(entry["part"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return ["An attachment entry is malformed."]
+        infos.setdefault(str(entry.get("question")), []).append(info)
+    result = Validated()
+    for question in survey.questions:
+        if question.type == "file":
+            _check_files(question, infos.pop(question.name, []), result)
+    problems = [f"'{name}': {message}" for name, message in result.errors.items()]
+    return problems + [f"'{name}' is not a file question of this survey version." for name in infos]
+
+
 def answers_document(survey_id: str, version: str, validated: Validated) -> dict[str, Any]:
     """Return the document that is encrypted; file names and types travel only inside it."""
     return {
@@ -83,69 +132,94 @@ def answers_document(survey_id: str, version: str, validated: Validated) -> dict
 
 
 def _convert(question: Question, values: list[str]) -> Any:
+    """Parse what a form sent into the typed value, then check it against the rules."""
+    value = _parse(question, values)
+    _check(question, value)
+    return value
+
+
+def _parse(question: Question, values: list[str]) -> Any:
+    """Form text to a typed value; raise ValueError when it is not of the question's kind."""
     if question.type == "select_multiple":
         chosen = set(values)
-        unknown = chosen - {c.name for c in question.choices}
-        if unknown:
-            raise ValueError("Please choose only from the options shown.")
-        return [c.name for c in question.choices if c.name in chosen]
+        return [c.name for c in question.choices if c.name in chosen] + sorted(
+            chosen - question.choice_names
+        )
     if len(values) > 1:
         raise ValueError("Please give one answer only.")
     value = values[0]
+    if question.type in ("text", "textarea"):
+        text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return " ".join(text.split()) if question.type == "text" else text
+    value = value.strip()
+    if question.type == "integer":
+        if not INTEGER.match(value):
+            raise ValueError("Please enter a whole number, such as 3.")
+        return int(value)
+    if question.type == "decimal":
+        if not DECIMAL.match(value):
+            raise ValueError("Please enter a number, such as 2.5.")
+        return value.replace(",", ".").lstrip("+")
+    if question.type == "date":
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError("Please enter a date like 2024-05-31.") from None
+    return value
+
+
+def _check(question: Question, value: Any) -> None:
+    """The rules of one question, on a typed value; raise ValueError with the message."""
+    kind = question.type
+    if kind == "select_multiple":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("Please choose from the options shown.")
+        if not question.choice_names.issuperset(value) or len(set(value)) != len(value):
+            raise ValueError("Please choose only from the options shown.")
+        return
+    if kind == "integer":
+        if type(value) is not int:
+            raise ValueError("Please enter a whole number, such as 3.")
+        _check_range(question, value)
+        return
+    if not isinstance(value, str):
+        raise ValueError("This answer is not of the question's kind.")
     if FORBIDDEN_CHARACTERS.search(value):
         raise ValueError("The answer contains characters that cannot be stored.")
-    if question.type == "select_one":
-        if value not in {c.name for c in question.choices}:
+    if kind == "select_one":
+        if value not in question.choice_names:
             raise ValueError("Please choose one of the options shown.")
-        return value
-    if question.type in ("text", "textarea"):
-        return _text(question, value)
-    if question.type == "integer":
-        if not INTEGER.match(value.strip()):
-            raise ValueError("Please enter a whole number, such as 3.")
-        number = int(value.strip())
-        _check_range(question, Decimal(number))
-        return number
-    if question.type == "decimal":
-        if not DECIMAL.match(value.strip()):
+    elif kind in ("text", "textarea"):
+        if question.min_length is not None and len(value) < question.min_length:
+            raise ValueError(f"Please write at least {question.min_length} characters.")
+        if len(value) > question.effective_max_length:
+            raise ValueError(f"Please write at most {question.effective_max_length} characters.")
+    elif kind == "decimal":
+        if not DECIMAL.match(value):
             raise ValueError("Please enter a number, such as 2.5.")
-        text = value.strip().replace(",", ".").lstrip("+")
-        _check_range(question, Decimal(text))
-        return text
-    if question.type == "date":
-        return _date(question, value.strip())
-    raise ValueError("This question cannot be answered.")
+        _check_range(question, Decimal(value.replace(",", ".")))
+    elif kind == "date":
+        _check_date(question, value)
+    else:
+        raise ValueError("This question cannot be answered.")
 
 
-def _text(question: Question, value: str) -> str:
-    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if question.type == "text":
-        text = " ".join(text.split())
-    if question.min_length is not None and len(text) < question.min_length:
-        raise ValueError(f"Please write at least {question.min_length} characters.")
-    if len(text) > question.effective_max_length:
-        raise ValueError(f"Please write at most {question.effective_max_length} characters.")
-    return text
-
-
-def _check_range(question: Question, number: Decimal) -> None:
+def _check_range(question: Question, number: int | Decimal) -> None:
     if question.minimum is not None and number < Decimal(question.minimum):
         raise ValueError(f"Please enter a number of at least {question.minimum}.")
     if question.maximum is not None and number > Decimal(question.maximum):
         raise ValueError(f"Please enter a number of at most {question.maximum}.")
 
 
-def _date(question: Question, value: str) -> str:
+def _check_date(question: Question, text: str) -> None:
     try:
-        day = date.fromisoformat(value)
+        date.fromisoformat(text)
     except ValueError:
         raise ValueError("Please enter a date like 2024-05-31.") from None
-    text = day.isoformat()
     if question.minimum is not None and text < question.minimum:
         raise ValueError(f"Please enter a date on or after {question.minimum}.")
     if question.maximum is not None and text > question.maximum:
         raise ValueError(f"Please enter a date on or before {question.maximum}.")
-    return text
 
 
 def _check_files(question: Question, infos: list[FileInfo], result: Validated) -> None:

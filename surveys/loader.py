@@ -20,6 +20,7 @@ from .model import (
     CHOICE_TYPES,
     NUMBER_TYPES,
     QUESTION_TYPES,
+    SURVEY_KINDS,
     TEXT_TYPES,
     Choice,
     Question,
@@ -31,7 +32,7 @@ QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"csrf_token"})
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
-SURVEY_KEYS = {"id", "title", "description", "questions"}
+SURVEY_KEYS = {"id", "title", "description", "kind", "questions"}
 QUESTION_KEYS = {
     "name",
     "type",
@@ -142,11 +143,16 @@ class _Builder:
                 built.append(question)
         if self.problems:
             raise SurveyDefinitionError(self.source, self.problems)
+        kind = self.text(data, "kind") or "survey"
+        if kind not in SURVEY_KINDS:
+            self.problem(data.key_lines["kind"], f"'kind' is one of {', '.join(SURVEY_KINDS)}")
+            raise SurveyDefinitionError(self.source, self.problems)
         return Survey(
             id=survey_id,
             title=self.text(data, "title", required=True),
             description=self.text(data, "description"),
             questions=tuple(built),
+            kind=kind,
         )
 
     def question(self, data: Any, list_line: int) -> Question | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from crypto.envelope import canonical_json
@@ -23,6 +24,8 @@ QUESTION_TYPES = TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "note", "fi
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 20_000}
 #: Attachments per file question when it sets no ``max_files``.
 DEFAULT_MAX_FILES = 5
+#: A testimony is read one submission at a time; a survey is read as a table.
+SURVEY_KINDS = ("survey", "testimony")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class Question:
     def effective_max_files(self) -> int:
         return self.max_files or DEFAULT_MAX_FILES
 
+    @cached_property
+    def choice_names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.choices)
+
     def choice_label(self, name: str) -> str:
         return next((c.label for c in self.choices if c.name == name), name)
 
@@ -89,15 +96,34 @@ class Survey:
     title: str
     description: str = ""
     questions: tuple[Question, ...] = field(default_factory=tuple)
+    kind: str = "survey"
+
+    # Cached: the reviewer's tools ask these for every one of 100,000 submissions.
+    @cached_property
+    def by_name(self) -> dict[str, Question]:
+        return {q.name: q for q in self.questions}
 
     def question(self, name: str) -> Question | None:
-        return next((q for q in self.questions if q.name == name), None)
+        return self.by_name.get(name)
 
-    @property
+    @cached_property
     def answerable_questions(self) -> list[Question]:
         return [q for q in self.questions if q.answerable]
 
+    @cached_property
+    def required_questions(self) -> list[Question]:
+        return [q for q in self.answerable_questions if q.required]
+
+    @cached_property
+    def answer_columns(self) -> list[str]:
+        return [q.name for q in self.answerable_questions]
+
     @property
+    def closed_questions(self) -> list[Question]:
+        """Questions whose answers can be counted and charted."""
+        return [q for q in self.questions if q.type in CHOICE_TYPES | NUMBER_TYPES]
+
+    @cached_property
     def has_files(self) -> bool:
         return any(q.type == "file" for q in self.questions)
 
@@ -105,6 +131,8 @@ class Survey:
         data: dict[str, Any] = {"id": self.id, "title": self.title}
         if self.description:
             data["description"] = self.description
+        if self.kind != "survey":
+            data["kind"] = self.kind
         data["questions"] = [q.to_dict() for q in self.questions]
         return data
 

@@ -1,13 +1,15 @@
 """Turn opened submissions into the reviewer's tables: ``answers.csv`` and ``answers.json``.
 
-One folder per survey; rows stream out as submissions are opened, so a bundle of any size needs
-memory for one row only. Columns follow the survey definition, with multi-select answers joined by
-``;``. Cells that a spreadsheet would run as a formula are defused with a leading apostrophe.
+One folder per survey version (``<survey id>/<version, 12 characters>/``): a version's questions
+are fixed, so its columns are too. Rows stream out as submissions are opened, so a bundle of any
+size needs memory for one row only. Multi-select answers are joined by ``;``; cells a
+spreadsheet would run as a formula get a leading apostrophe.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import unicodedata
@@ -20,6 +22,11 @@ FIXED_COLUMNS = ("submission_id", "received", "survey_version")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+")
 MAX_FILENAME_LENGTH = 120
+VERSION_FOLDER_LENGTH = 12
+
+
+def version_folder(out: Path, survey_id: str, version: str) -> Path:
+    return out / survey_id / version[:VERSION_FOLDER_LENGTH]
 
 
 def safe_filename(name: str) -> str:
@@ -29,9 +36,8 @@ def safe_filename(name: str) -> str:
     if len(cleaned) > MAX_FILENAME_LENGTH:
         stem, dot, ext = cleaned.rpartition(".")
         keep = MAX_FILENAME_LENGTH - len(ext) - 1
-        cleaned = (
-            stem[:keep] + dot + ext if dot and len(ext) < 12 else cleaned[:MAX_FILENAME_LENGTH]
-        )
+        short_ext = dot and len(ext) < 12
+        cleaned = stem[:keep] + dot + ext if short_ext else cleaned[:MAX_FILENAME_LENGTH]
     return cleaned
 
 
@@ -58,14 +64,81 @@ def cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-class SurveyTable:
-    """The CSV and JSON files of one survey, written row by row."""
+def render_row(
+    columns: list[str],
+    submission_id: str,
+    received: str,
+    version: str,
+    document: dict[str, Any],
+    files: dict[str, str],
+) -> tuple[list[str], str]:
+    """Return the CSV row and the JSON text of one submission."""
+    answers = document.get("answers") or {}
+    by_question: dict[str, list[str]] = {}
+    listed = []
+    for entry in document.get("files") or []:
+        relative = files.get(f"file-{entry.get('part')}", "")
+        by_question.setdefault(str(entry.get("question")), []).append(relative)
+        listed.append({**entry, "path": relative})
+    row = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
+    for column in columns:
+        value = answers.get(column)
+        if value is None:
+            value = by_question.get(column)
+        row.append(
+            value if type(value) is str and not value.startswith(FORMULA_START) else cell(value)
+        )
+    item = {
+        "id": submission_id,
+        "received": received,
+        "survey_version": version,
+        "answers": answers,
+        "files": listed,
+    }
+    return row, json.dumps(item, ensure_ascii=False)
 
-    def __init__(self, folder: Path, survey_id: str, survey: Survey | None) -> None:
+
+class RenderedRows:
+    """Rows rendered and joined in a worker: two strings travel back instead of many objects."""
+
+    def __init__(self) -> None:
+        self._csv = io.StringIO()
+        self._writer = csv.writer(self._csv)
+        self._json: list[str] = []
+        self.count = 0
+
+    def add(self, row: list[str], json_text: str) -> None:
+        self._writer.writerow(row)
+        self._json.append(json_text)
+        self.count += 1
+
+    @property
+    def csv_text(self) -> str:
+        return self._csv.getvalue()
+
+    @property
+    def json_text(self) -> str:
+        return ",\n".join(self._json)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"csv_text": self.csv_text, "json_text": self.json_text, "count": self.count}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._csv = io.StringIO(str(state["csv_text"]))
+        self._csv.seek(0, io.SEEK_END)
+        self._writer = csv.writer(self._csv)
+        self._json = [str(state["json_text"])] if state["count"] else []
+        self.count = int(state["count"])  # type: ignore[call-overload]
+
+
+class SurveyTable:
+    """The CSV and JSON files of one survey version, written row by row."""
+
+    def __init__(self, folder: Path, survey: Survey | None) -> None:
         self.folder = folder
-        self.survey_id = survey_id
+        self.survey = survey
         folder.mkdir(parents=True, exist_ok=True)
-        self.columns = _question_columns(survey)
+        self.columns = [q.name for q in survey.answerable_questions] if survey else []
         self._csv_file: IO[str] = open(folder / "answers.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([*FIXED_COLUMNS, *self.columns])
@@ -79,53 +152,37 @@ class SurveyTable:
         received: str,
         version: str,
         document: dict[str, Any],
-        files: dict[str, Path],
+        files: dict[str, str],
     ) -> None:
-        answers = document.get("answers") or {}
-        for name in answers:
-            if name not in self.columns:  # a version with questions the first one lacked
-                self.columns.append(name)
-        by_question: dict[str, list[str]] = {}
-        listed = []
-        for entry in document.get("files") or []:
-            path = files.get(f"file-{entry.get('part')}")
-            relative = path.relative_to(self.folder).as_posix() if path else ""
-            by_question.setdefault(str(entry.get("question")), []).append(relative)
-            listed.append({**entry, "path": relative})
-        row = [submission_id, received, version[:12]]
-        row += [cell(answers.get(c, by_question.get(c))) for c in self.columns]
+        """Write one row; ``files`` maps payload names to paths relative to the folder."""
+        if self.survey is None:  # an unknown version: columns as answers reveal them
+            answers = document.get("answers") or {}
+            self.columns += [name for name in answers if name not in self.columns]
+        self.write(*render_row(self.columns, submission_id, received, version, document, files))
+
+    def write(self, row: list[str], json_text: str) -> None:
+        """Write a row rendered already (see render_row)."""
         self._csv.writerow(row)
-        item = {
-            "id": submission_id,
-            "received": received,
-            "survey_version": version,
-            "answers": answers,
-            "files": listed,
-        }
-        self._json.write(("" if self.rows == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+        self._json.write(("" if self.rows == 0 else ",\n") + json_text)
         self.rows += 1
+
+    def write_block(self, block: RenderedRows) -> None:
+        """Write many rows a worker process rendered and joined already."""
+        self._csv_file.write(block.csv_text)
+        self._json.write(("" if self.rows == 0 else ",\n") + block.json_text)
+        self.rows += block.count
 
     def close(self) -> None:
         self._csv_file.close()
         self._json.write("\n]\n")
         self._json.close()
-        if self.rows and len(self.columns) > 0:
-            _rewrite_header_if_grown(self.folder / "answers.csv", self.columns)
+        if self.survey is None:
+            _pad_short_rows(self.folder / "answers.csv", self.columns)
 
 
-def _question_columns(survey: Survey | None) -> list[str]:
-    if survey is None:
-        return []
-    return [q.name for q in survey.answerable_questions]
-
-
-def _rewrite_header_if_grown(path: Path, columns: list[str]) -> None:
+def _pad_short_rows(path: Path, columns: list[str]) -> None:
     """Rows written before a column appeared are shorter; pad them so the CSV stays rectangular."""
     width = len(FIXED_COLUMNS) + len(columns)
-    with open(path, newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    if len(header) == width:
-        return
     tmp = path.with_suffix(".tmp")
     with (
         open(path, newline="", encoding="utf-8") as src,

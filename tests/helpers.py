@@ -37,3 +37,14 @@ def open_bundle(bundle: Path, key: ReviewerKey, out: Path) -> tuple[list[Opened]
         for result in decrypt_bundle(reader, [key], place):
             (opened if isinstance(result, Opened) else failed).append(result)  # type: ignore[arg-type]
     return opened, failed
+
+
+def version_folder(out: Path, survey_id: str) -> Path:
+    """The one survey-version folder glas decrypt made for ``survey_id``."""
+    (folder,) = (out / survey_id).iterdir()
+    return folder
+
+
+def received_file(out: Path, survey_id: str, name: str) -> Path:
+    (path,) = (version_folder(out, survey_id) / "files" / "original").glob(f"*/{name}")
+    return path

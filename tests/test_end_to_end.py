@@ -22,6 +22,7 @@ import requests
 from crypto.keys import ReviewerKey
 
 from .conftest import ROOT, RunCli, csrf_token, free_port
+from .helpers import received_file, version_folder
 
 GLAS = str(Path(sys.executable).with_name("glas"))
 pytestmark = pytest.mark.slow
@@ -133,10 +134,9 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
         "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
     )
     assert result.exit_code == 0, result.output
-    csv_text = (out / "testimony" / "answers.csv").read_text()
+    csv_text = (version_folder(out, "testimony") / "answers.csv").read_text()
     assert text in csv_text and "police;client" in csv_text and "2024-03-01" in csv_text
-    (received,) = (out / "testimony" / "files").glob("*/night photo.jpg")
-    assert received.read_bytes() == attachment
+    assert received_file(out, "testimony", "night photo.jpg").read_bytes() == attachment
 
     server_side = [data_dir, Path(server_env["TMPDIR"]), live.log, bundle]
     assert files_containing(canary.encode(), *server_side) == []
@@ -146,8 +146,13 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
 def test_make_run_serves_the_landing_page_and_prints_the_onion_addresses(
     server_env: dict[str, str], tmp_path: Path
 ) -> None:
-    command = ["make", "--no-print-directory", "run", f"PORT={free_port()}",
-               f"ORGANIZER_PORT={free_port()}"]  # fmt: skip
+    command = [
+        "make",
+        "--no-print-directory",
+        "run",
+        f"PORT={free_port()}",
+        f"ORGANIZER_PORT={free_port()}",
+    ]
     server = start(command, server_env, tmp_path / "make-run.log")
     try:
         page = requests.get(server.url, timeout=10)

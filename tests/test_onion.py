@@ -79,25 +79,48 @@ def test_missing_tor_says_how_to_install_it(tmp_path: Path) -> None:
 
 def test_glas_serve_without_tor_on_path_prints_that_message(tmp_path: Path) -> None:
     env = {**os.environ, "GLAS_DATA_DIR": str(tmp_path / "data"), "PATH": "/nonexistent"}
-    result = subprocess.run([GLAS, "serve", "--tor", "bundled", "--port", str(free_port()),
-                             "--organizer-port", str(free_port())],
-                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [
+            GLAS,
+            "serve",
+            "--tor",
+            "bundled",
+            "--port",
+            str(free_port()),
+            "--organizer-port",
+            str(free_port()),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "tor is not installed" in result.stderr and "apt-get install tor" in result.stderr
 
 
 def test_control_authentication_failure_is_explained(tmp_path: Path) -> None:
     # A tor like an operator's: password authentication only, no cookie to fall back on.
-    hashed = subprocess.run(["tor", "--quiet", "--hash-password", "right password"],
-                            capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    hashed = subprocess.run(
+        ["tor", "--quiet", "--hash-password", "right password"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     port = free_port()
     data_dir = tmp_path / "system-tor"
     data_dir.mkdir(mode=0o700)
     process = stem.process.launch_tor_with_config(
-        config={"DataDirectory": str(data_dir), "ControlPort": f"127.0.0.1:{port}",
-                "HashedControlPassword": hashed, "SocksPort": "0", "DisableNetwork": "1"},
-        completion_percent=0, take_ownership=True,
-    )  # fmt: skip
+        config={
+            "DataDirectory": str(data_dir),
+            "ControlPort": f"127.0.0.1:{port}",
+            "HashedControlPassword": hashed,
+            "SocksPort": "0",
+            "DisableNetwork": "1",
+        },
+        completion_percent=0,
+        take_ownership=True,
+    )
     try:
         with pytest.raises(TorControlError, match="refused our authentication"):
             Tor.connect(TorSettings("system", control=str(port), password="wrong password"))
@@ -126,8 +149,16 @@ def test_tor_that_cannot_bind_its_port_fails_with_tors_reason(tmp_path: Path) ->
 
 
 def serve_once(env: dict[str, str], log: Path) -> str:
-    command = [GLAS, "serve", "--tor", "bundled", "--port", str(free_port()),
-               "--organizer-port", str(free_port())]  # fmt: skip
+    command = [
+        GLAS,
+        "serve",
+        "--tor",
+        "bundled",
+        "--port",
+        str(free_port()),
+        "--organizer-port",
+        str(free_port()),
+    ]
     server: LiveServer = start(command, env, log)
     try:
         import time
@@ -150,13 +181,17 @@ def serve_once(env: dict[str, str], log: Path) -> str:
 
 
 def test_restart_keeps_the_respondent_address_and_rotate_changes_it(tmp_path: Path) -> None:
-    env = {**os.environ, "GLAS_DATA_DIR": str(tmp_path / "data"),
-           "GLAS_TOR_OPTIONS": "DisableNetwork 1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GLAS_DATA_DIR": str(tmp_path / "data"),
+        "GLAS_TOR_OPTIONS": "DisableNetwork 1",
+    }
     first = serve_once(env, tmp_path / "1.log")
     assert serve_once(env, tmp_path / "2.log") == first
     key_file = tmp_path / "data" / "onion" / "respondent.json"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    rotated = subprocess.run([GLAS, "onion", "rotate", "--yes"], env=env, capture_output=True,
-                             text=True, check=True).stdout  # fmt: skip
+    rotated = subprocess.run(
+        [GLAS, "onion", "rotate", "--yes"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert first not in rotated
     assert serve_once(env, tmp_path / "3.log") != first

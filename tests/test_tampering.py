@@ -14,7 +14,7 @@ from crypto.bundle import SubmissionRecord
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli
-from .helpers import open_bundle, submit_testimony
+from .helpers import open_bundle, submit_testimony, version_folder
 
 
 @pytest.fixture
@@ -83,11 +83,11 @@ def test_cli_names_the_tampered_submission_decrypts_the_rest_and_exits_1(
     )
     assert result.exit_code == 1
     assert f"Submission {target}: Failed authentication" in result.output
-    rows = (out / "testimony" / "answers.csv").read_text().splitlines()
+    folder = version_folder(out, "testimony")
+    rows = (folder / "answers.csv").read_text().splitlines()
     assert len(rows) == 3 and not any(target in row for row in rows)
-    assert not (out / "testimony" / "files" / target).exists() or not any(
-        (out / "testimony" / "files" / target).iterdir()
-    )
+    assert not any((folder / "files").rglob(f"{target}/*"))
+    assert target in (out / "report.html").read_text()
 
 
 def rewrite_record(bundle: Path, tmp_path: Path, change: dict[str, str]) -> Path:
@@ -172,7 +172,7 @@ def test_key_of_someone_else_is_one_clear_line_and_exit_2(
         passphrase_file,
     )
     assert result.exit_code == 2
-    assert "opens none of the submissions" in result.output.strip().splitlines()[-1]
+    assert "open none of the submissions" in result.output.strip().splitlines()[-1]
 
 
 def test_manifest_definitions_travel_with_the_bundle(bundle: Path) -> None:

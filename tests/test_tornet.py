@@ -20,6 +20,7 @@ import requests
 from stem.descriptor.hidden_service import HiddenServiceDescriptorV3
 
 from .conftest import EXAMPLES, PASSPHRASE, csrf_token, free_port
+from .helpers import received_file, version_folder
 from .test_end_to_end import GLAS, LiveServer, start, stop
 from .tornet import TorNet
 
@@ -73,8 +74,12 @@ def tornet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorNet]:
 @pytest.fixture(scope="module")
 def portal(tornet: TorNet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("portal")
-    env = {**os.environ, "GLAS_DATA_DIR": str(root / "data"), "GLAS_TOR": "bundled",
-           "GLAS_TOR_OPTIONS": ";".join(tornet.member_options())}  # fmt: skip
+    env = {
+        **os.environ,
+        "GLAS_DATA_DIR": str(root / "data"),
+        "GLAS_TOR": "bundled",
+        "GLAS_TOR_OPTIONS": ";".join(tornet.member_options()),
+    }
     passphrase = root / "passphrase"
     passphrase.write_text(PASSPHRASE + "\n")
     setup = Portal(None, env, root)  # type: ignore[arg-type]
@@ -130,11 +135,19 @@ def test_a_client_fetches_the_landing_page_and_submits_a_survey_that_decrypts_of
 
     bundle, out = portal.root / "over-tor.glas", portal.root / "decrypted"
     portal.glas("export", "--out", str(bundle))
-    portal.glas("decrypt", str(bundle), "--key", str(portal.root / "ana.key"), "--out", str(out),
-                "--passphrase-file", str(portal.root / "passphrase"))  # fmt: skip
-    assert "Sent over a real Tor network." in (out / "testimony" / "answers.csv").read_text()
-    (received,) = (out / "testimony" / "files").glob("*/over-tor.jpg")
-    assert received.read_bytes() == photo
+    portal.glas(
+        "decrypt",
+        str(bundle),
+        "--key",
+        str(portal.root / "ana.key"),
+        "--out",
+        str(out),
+        "--passphrase-file",
+        str(portal.root / "passphrase"),
+    )
+    csv_text = (version_folder(out, "testimony") / "answers.csv").read_text()
+    assert "Sent over a real Tor network." in csv_text
+    assert received_file(out, "testimony", "over-tor.jpg").read_bytes() == photo
 
     # The proof-of-work defence is announced in the (decrypted) descriptor clients fetched.
     inner = HiddenServiceDescriptorV3.from_str(descriptor).decrypt(portal.address("Respondent"))

@@ -23,7 +23,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def opened(vector: dict[str, Any]) -> tuple[SubmissionRecord, bytes]:
-    record = SubmissionRecord.from_json(json.dumps(vector["record"]).encode())
+    record = SubmissionRecord.from_json(vector["record"].encode("utf-8"))
     key = ReviewerKey(bytes.fromhex(vector["reviewer_secret_key"]))
     assert key.public_key.to_line() == vector["reviewer_public_key"]
     return record, open_content_key(record.slots, key)

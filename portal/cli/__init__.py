@@ -58,6 +58,7 @@ def _register_commands() -> None:
     for module in (keys, reviewers, surveys, serve, onion, export, decrypt):
         cli.add_command(module.command)
     cli.add_command(onion.organizers)
+    cli.add_command(decrypt.verify)
 
 
 _register_commands()

@@ -1,109 +1,207 @@
-"""``glas decrypt``: open a bundle on the reviewer's offline machine."""
+"""``glas decrypt`` and ``glas verify``: the reviewer's commands, run on the offline machine."""
 
 from __future__ import annotations
 
-import json
+import datetime
 import os
+import sys
+import time
 from pathlib import Path
-from typing import Any
 
 import click
 
-from crypto.bundle import BundleReader, SubmissionRecord
+from crypto.bundle import BundleReader, DamagedRecord, PartStream, RawRecord, Truncated
 from crypto.keys import ReviewerKey
-from crypto.reviewer import Failed, Opened, decrypt_bundle
-from surveys import Survey, SurveyDefinitionError, load_survey_text
-from surveys.tables import SurveyTable, attachment_names
+from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
+from surveys.output import ReviewerOutput
 
 from . import BadInput, Failure
-from .passphrase import passphrase_file_option, read_passphrase
+from .passphrase import read_passphrase
+
+PROGRESS_EVERY = 1000
+bundle_argument = click.argument(
+    "bundles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 
 
 @click.command("decrypt")
-@click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@bundle_argument
 @click.option(
     "--key",
-    "key_file",
+    "key_files",
     required=True,
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Your private key file.",
+    help="A private key file (repeat for several reviewers' keys).",
 )
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the tables and attachments (created if missing).",
+    help="Folder for the tables, testimonies, files and report (created if missing).",
 )
-@passphrase_file_option
-def command(bundle: Path, key_file: Path, out: Path, passphrase_file: Path | None) -> None:
-    """Decrypt BUNDLE into answers.csv, answers.json and files/ per survey."""
+@click.option(
+    "--passphrase-file",
+    "passphrase_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Passphrase of each --key, in the same order (one file serves all keys).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes that open submissions in parallel.",
+)
+@click.option("--quiet", is_flag=True, help="No progress on stderr (for scripts).")
+@click.option("--timings", is_flag=True, help="Print how long each phase took, on stderr.")
+def command(
+    bundles: tuple[Path, ...],
+    key_files: tuple[Path, ...],
+    out: Path,
+    passphrase_files: tuple[Path, ...],
+    workers: int,
+    quiet: bool,
+    timings: bool,
+) -> None:
+    """Decrypt BUNDLES into tables, testimonies, files and report.html."""
     # Everything written from here on is plaintext: readable by the reviewer's account only.
     os.umask(0o077)
-    key = ReviewerKey.load(key_file, read_passphrase(passphrase_file, f"Passphrase for {key_file}"))
+    keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
-    writer = _Output(out)
-    opened = failed = not_for_us = 0
-    with BundleReader(bundle) as reader:
-        writer.surveys = _definitions(reader.surveys)
-        for result in decrypt_bundle(reader, [key], writer.place_file):
-            if isinstance(result, Opened):
-                writer.add(result)
-                opened += 1
-            elif isinstance(result, Failed):
-                not_for_us += result.not_for_us
-                failed += not result.not_for_us
-                click.echo(f"Submission {result.submission_id}: {result.reason}", err=True)
-    writer.close()
+    output = ReviewerOutput(out)
+    counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0}
+    started = time.perf_counter()
+    with Decryptor(keys, workers) as decryptor:
+        for bundle in bundles:
+            with BundleReader(bundle) as reader:
+                output.add_bundle(bundle.name, reader.created, reader.surveys)
+                results = decryptor.decrypt(reader, output.place_file, output.processor())
+                for result in results:
+                    if isinstance(result, Processed):
+                        output.add_summary(result.summary)
+                        counts["opened"] += result.count
+                        if not quiet and counts["opened"] % PROGRESS_EVERY < result.count:
+                            _progress(counts["opened"])
+                        continue
+                    if isinstance(result, Duplicate):
+                        counts["duplicates"] += 1
+                        continue
+                    if isinstance(result, Failed):
+                        counts["not_for_us" if result.not_for_us else "failed"] += 1
+                        output.add_failure(result.submission_id, result.reason)
+                        click.echo(f"Submission {result.submission_id}: {result.reason}", err=True)
+                        continue
+                    output.add(result)
+                    counts["opened"] += 1
+                    if not quiet and counts["opened"] % PROGRESS_EVERY == 0:
+                        _progress(counts["opened"])
+    output.close_tables()
+    phases = [("decrypt + CSV + JSON", time.perf_counter() - started)]
+    start = time.perf_counter()
+    output.write_workbooks()
+    phases.append(("XLSX", time.perf_counter() - start))
+    start = time.perf_counter()
+    output.report.duplicates = counts["duplicates"]
+    output.write_report(datetime.date.today().isoformat())
+    phases.append(("report", time.perf_counter() - start))
+    if not quiet and counts["opened"] >= PROGRESS_EVERY:
+        click.echo("", err=True)
+    if timings:
+        for name, seconds in phases:
+            click.echo(f"timing {name}: {seconds:.2f} s", err=True)
+    _finish(counts, out, key_files, bundles)
+
+
+def _load_keys(
+    key_files: tuple[Path, ...], passphrase_files: tuple[Path, ...]
+) -> list[ReviewerKey]:
+    if len(passphrase_files) not in (0, 1, len(key_files)):
+        raise BadInput("Give one --passphrase-file for all keys, or one per --key, in order.")
+    keys = []
+    for i, key_file in enumerate(key_files):
+        source = passphrase_files[min(i, len(passphrase_files) - 1)] if passphrase_files else None
+        keys.append(
+            ReviewerKey.load(key_file, read_passphrase(source, f"Passphrase for {key_file}"))
+        )
+    return keys
+
+
+def _progress(opened: int) -> None:
+    end = "\r" if sys.stderr.isatty() else "\n"
+    click.echo(f"Opened {opened} submissions…", err=True, nl=False)
+    click.echo(end, err=True, nl=False)
+
+
+def _finish(
+    counts: dict[str, int], out: Path, key_files: tuple[Path, ...], bundles: tuple[Path, ...]
+) -> None:
+    opened, failed, not_for_us = counts["opened"], counts["failed"], counts["not_for_us"]
     if opened == 0 and failed == 0 and not_for_us:
-        raise BadInput(f"The key in {key_file} opens none of the submissions in {bundle}.")
-    click.echo(f"Decrypted {opened} submission{'s' if opened != 1 else ''} into {out}.")
+        names = ", ".join(str(k) for k in key_files)
+        raise BadInput(f"The key(s) {names} open none of the submissions in the bundle(s).")
+    click.echo(
+        f"Decrypted {opened} submission{'s' if opened != 1 else ''} into {out} "
+        f"(see {out / 'report.html'})."
+    )
+    if counts["duplicates"]:
+        click.echo(f"Skipped {counts['duplicates']} duplicate(s) found in more than one bundle.")
     if failed or not_for_us:
         raise Failure(f"{failed + not_for_us} submission(s) could not be opened (listed above).")
 
 
-class _Output:
-    """Route each opened submission to its survey's table and its files to the right folder."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.surveys: dict[str, Survey] = {}
-        self.tables: dict[str, SurveyTable] = {}
-
-    def table(self, survey_id: str, version: str) -> SurveyTable:
-        if survey_id not in self.tables:
-            folder = self.out / survey_id
-            self.tables[survey_id] = SurveyTable(folder, survey_id, self.surveys.get(version))
-        return self.tables[survey_id]
-
-    def place_file(self, record: SubmissionRecord, answers: dict[str, Any], part: str) -> Path:
-        folder = (
-            self.table(record.survey_id, record.version).folder / "files" / record.submission_id
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        names = attachment_names(list(answers.get("files") or []))
-        return folder / names.get(part, part)
-
-    def add(self, result: Opened) -> None:
-        record = result.record
-        table = self.table(record.survey_id, record.version)
-        table.add(
-            record.submission_id, record.received, record.version, result.answers, result.files
-        )
-
-    def close(self) -> None:
-        for table in self.tables.values():
-            table.close()
+@click.command("verify")
+@bundle_argument
+def verify(bundles: tuple[Path, ...]) -> None:
+    """Check BUNDLES for damage and survey-version digests, without any private key."""
+    problems = 0
+    for bundle in bundles:
+        found, records, parts = _verify_one(bundle)
+        for line in found:
+            click.echo(f"{bundle.name}: {line}", err=True)
+        problems += len(found)
+        state = "intact" if not found else f"{len(found)} problem(s)"
+        click.echo(f"{bundle.name}: {records} submissions, {parts} attachments, {state}.")
+    if problems:
+        raise Failure(f"{problems} problem(s) found (listed above).")
 
 
-def _definitions(raw: dict[str, Any]) -> dict[str, Survey]:
-    """Survey versions shipped in the bundle; a definition must hash to the digest it claims."""
-    surveys = {}
-    for digest, definition in raw.items():
-        try:
-            survey = load_survey_text(json.dumps(definition).encode("utf-8"), "bundle manifest")
-        except SurveyDefinitionError:
-            continue
-        if survey.digest() == digest:
-            surveys[digest] = survey
-    return surveys
+def _verify_one(bundle: Path) -> tuple[list[str], int, int]:
+    problems: list[str] = []
+    records = parts = 0
+    with BundleReader(bundle) as reader:
+        checker = ReviewerOutput(Path("."))
+        checker.add_bundle(bundle.name, reader.created, reader.surveys)
+        bad = set(reader.surveys) - set(checker.definitions)
+        problems += [f"survey version {d[:12]} does not match its definition" for d in sorted(bad)]
+        expected: dict[str, set[str]] = {}
+        for entry in reader.raw_entries():
+            if isinstance(entry, RawRecord):
+                parsed = entry.parse()
+                records += 1
+                if isinstance(parsed, DamagedRecord):
+                    problems.append(f"submission {parsed.submission_id}: {parsed.reason}")
+                    continue
+                expected[parsed.submission_id] = set(parsed.parts)
+                if parsed.version not in checker.definitions:
+                    problems.append(f"submission {parsed.submission_id}: unknown survey version")
+            elif isinstance(entry, PartStream):
+                parts += 1
+                if entry.part not in expected.get(entry.submission_id, set()):
+                    problems.append(f"submission {entry.submission_id}: unexpected {entry.part}")
+                expected.get(entry.submission_id, set()).discard(entry.part)
+                while entry.source.read(1024 * 1024):  # to the end: the member is all there
+                    pass
+            elif isinstance(entry, DamagedRecord):
+                records += 1
+                problems.append(f"submission {entry.submission_id}: {entry.reason}")
+            elif isinstance(entry, Truncated):
+                problems.append(entry.reason)
+        problems += [
+            f"submission {sid}: {part} is missing"
+            for sid, missing in expected.items()
+            for part in sorted(missing)
+        ]
+    return problems, records, parts

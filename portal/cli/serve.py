@@ -93,9 +93,18 @@ def onion_dir(config: Config) -> Path:
     show_default=True,
     help="Burst of introductions handled under attack.",
 )
-def command(local_only: bool, port: int, organizer_port: int, tor_mode: str,
-            tor_control: str | None, tor_password_file: Path | None, tor_options: tuple[str, ...],
-            pow: bool, pow_queue_rate: int, pow_queue_burst: int) -> None:  # fmt: skip
+def command(
+    local_only: bool,
+    port: int,
+    organizer_port: int,
+    tor_mode: str,
+    tor_control: str | None,
+    tor_password_file: Path | None,
+    tor_options: tuple[str, ...],
+    pow: bool,
+    pow_queue_rate: int,
+    pow_queue_burst: int,
+) -> None:
     """Run the respondent and organizer apps and publish them as onion services."""
     for p in {port, organizer_port}:
         if not port_is_free(p):
@@ -122,8 +131,11 @@ def command(local_only: bool, port: int, organizer_port: int, tor_mode: str,
         click.echo(f"Respondent portal (local): {apps[0].url}")
         click.echo(f"Organizer interface (local): {apps[1].url}")
         if local_only:
-            click.echo("!! LOCAL ONLY: not published as an onion service; "
-                       "reachable from this machine only.", err=True)  # fmt: skip
+            click.echo(
+                "!! LOCAL ONLY: not published as an onion service; "
+                "reachable from this machine only.",
+                err=True,
+            )
         else:
             settings = TorSettings(
                 mode=tor_mode,
@@ -146,8 +158,9 @@ def command(local_only: bool, port: int, organizer_port: int, tor_mode: str,
     click.echo("Stopped.")
 
 
-def _publish(store: Store, settings: TorSettings, pow_settings: PowSettings, port: int,
-             organizer_port: int) -> Tor:  # fmt: skip
+def _publish(
+    store: Store, settings: TorSettings, pow_settings: PowSettings, port: int, organizer_port: int
+) -> Tor:
     keys = ServiceKeyStore(onion_dir(store.config))
     tor = Tor.connect(settings)
     how = "launched a private tor" if tor.launched else "attached to the running tor"
@@ -166,29 +179,44 @@ def _publish(store: Store, settings: TorSettings, pow_settings: PowSettings, por
     tor.on_descriptor_uploaded(published)
     respondent = keys.load_or_create(RESPONDENT)
     tor.add_service({80: f"127.0.0.1:{port}"}, respondent, pow_settings=pow_settings)
-    status[RESPONDENT] = {"service_id": respondent.service_id, "published": False,
-                          "pow": pow_settings.enabled}  # fmt: skip
+    status[RESPONDENT] = {
+        "service_id": respondent.service_id,
+        "published": False,
+        "pow": pow_settings.enabled,
+    }
     click.echo(f"Respondent onion: http://{respondent.address}/")
     if not pow_settings.enabled:
         click.echo("!! Proof-of-work defence is OFF for the respondent onion.", err=True)
     organizer = keys.load_or_create(ORGANIZER)
     clients = store.active_client_keys()
-    status[ORGANIZER] = {"service_id": organizer.service_id, "published": False,
-                         "clients": len(clients)}  # fmt: skip
+    status[ORGANIZER] = {
+        "service_id": organizer.service_id,
+        "published": False,
+        "clients": len(clients),
+    }
     if clients:
         tor.add_service({80: f"127.0.0.1:{organizer_port}"}, organizer, client_keys=clients)
-        click.echo(f"Organizer onion: http://{organizer.address}/ "
-                   f"(client authorisation: {len(clients)} key(s))")  # fmt: skip
+        click.echo(
+            f"Organizer onion: http://{organizer.address}/ "
+            f"(client authorisation: {len(clients)} key(s))"
+        )
     else:
-        click.echo(f"Organizer onion: http://{organizer.address}/ (NOT published until an "
-                   "organizer has a client key: glas organizers add NAME)")  # fmt: skip
+        click.echo(
+            f"Organizer onion: http://{organizer.address}/ (NOT published until an "
+            "organizer has a client key: glas organizers add NAME)"
+        )
     with lock:
         _write_status(store.config, status)
     return tor
 
 
-def _supervise(apps: list[AppProcess], tor: Tor | None, store: Store, organizer_port: int,
-               stop: threading.Event) -> None:  # fmt: skip
+def _supervise(
+    apps: list[AppProcess],
+    tor: Tor | None,
+    store: Store,
+    organizer_port: int,
+    stop: threading.Event,
+) -> None:
     """Wait for a signal; notice a dying app; follow changes to the organizer client keys."""
     clients = store.active_client_keys()
     ticks = 0

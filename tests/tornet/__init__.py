@@ -83,14 +83,18 @@ class TorNet:
             f"auth0 orport={auth_or_port} no-v2 v3ident={v3ident} "
             f"127.0.0.1:{self.dir_port} {fingerprint}"
         )
-        self._launch("auth0", auth_or_port, {
-            "DirPort": f"127.0.0.1:{self.dir_port}",
-            "AuthoritativeDirectory": "1",
-            "V3AuthoritativeDirectory": "1",
-            # Without these two, the first consensus stalls for 70-90 s.
-            "AuthDirVoteStableGuaranteeMinUptime": "0",
-            "AuthDirVoteStableGuaranteeMTBF": "0",
-        })  # fmt: skip
+        self._launch(
+            "auth0",
+            auth_or_port,
+            {
+                "DirPort": f"127.0.0.1:{self.dir_port}",
+                "AuthoritativeDirectory": "1",
+                "V3AuthoritativeDirectory": "1",
+                # Without these two, the first consensus stalls for 70-90 s.
+                "AuthDirVoteStableGuaranteeMinUptime": "0",
+                "AuthDirVoteStableGuaranteeMTBF": "0",
+            },
+        )
         for i in range(RELAYS):
             # DirCache 0: stale microdescriptors from relays would cost another 10 s.
             self._launch(f"relay{i}", free_port(), {"DirCache": "0"})
@@ -148,14 +152,26 @@ class TorNet:
         keys = data_dir / "keys"
         keys.mkdir(mode=0o700, exist_ok=True)
         subprocess.run(
-            ["tor-gencert", "--create-identity-key", "-m", "12",
-             "-a", f"127.0.0.1:{self.dir_port}",
-             "-i", str(keys / "authority_identity_key"),
-             "-s", str(keys / "authority_signing_key"),
-             "-c", str(keys / "authority_certificate"),
-             "--passphrase-fd", "0"],
-            input=b"\n", check=True, capture_output=True,
-        )  # fmt: skip
+            [
+                "tor-gencert",
+                "--create-identity-key",
+                "-m",
+                "12",
+                "-a",
+                f"127.0.0.1:{self.dir_port}",
+                "-i",
+                str(keys / "authority_identity_key"),
+                "-s",
+                str(keys / "authority_signing_key"),
+                "-c",
+                str(keys / "authority_certificate"),
+                "--passphrase-fd",
+                "0",
+            ],
+            input=b"\n",
+            check=True,
+            capture_output=True,
+        )
         for line in (keys / "authority_certificate").read_text().splitlines():
             if line.startswith("fingerprint "):
                 return line.split()[1]
@@ -176,9 +192,11 @@ class TorNet:
             **extra,
         }
         torrc.write_text("".join(f"{k} {v}\n" for k, v in lines.items()))
-        self.processes.append(subprocess.Popen(
-            ["tor", "-f", str(torrc)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        ))  # fmt: skip
+        self.processes.append(
+            subprocess.Popen(
+                ["tor", "-f", str(torrc)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        )
 
     def _wait_for_consensus(self, routers: int) -> None:
         url = f"http://127.0.0.1:{self.dir_port}/tor/status-vote/current/consensus-microdesc"
@@ -198,8 +216,19 @@ class TorNet:
 
 def _fingerprint(data_dir: Path) -> str:
     output = subprocess.run(
-        ["tor", "--ignore-missing-torrc", "-f", "/dev/null", "--DataDirectory", str(data_dir),
-         "--ORPort", "1", "--list-fingerprint"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            "tor",
+            "--ignore-missing-torrc",
+            "-f",
+            "/dev/null",
+            "--DataDirectory",
+            str(data_dir),
+            "--ORPort",
+            "1",
+            "--list-fingerprint",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return "".join(output.strip().splitlines()[-1].split()[1:])

@@ -75,7 +75,7 @@ def main() -> None:
         {
             **common,
             "description": "Answers document only, one reviewer.",
-            "record": json.loads(record.to_json()),
+            "record": record.to_json().decode("utf-8"),
             "expected_answers_document": answers,
         },
     )
@@ -106,7 +106,7 @@ def main() -> None:
         {
             **common,
             "description": "Two attachments: one of two chunks, one empty.",
-            "record": json.loads(record.to_json()),
+            "record": record.to_json().decode("utf-8"),
             "parts": parts,
             "expected_answers_document": with_files,
             "expected_files": {
@@ -116,7 +116,7 @@ def main() -> None:
         },
     )
 
-    tampered = json.loads(record.to_json())
+    tampered = record.to_json().decode("utf-8")
     ciphertext = bytearray(bytes.fromhex(parts["file-0"]))
     ciphertext[100] ^= 1
     write(

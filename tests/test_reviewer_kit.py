@@ -1,0 +1,231 @@
+"""The reviewer kit: several bundles and keys, workbook, report, testimonies, scrubbing, verify."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from PIL import Image
+
+from crypto.keys import ReviewerKey
+
+from .conftest import EXAMPLES, RunCli, csrf_token, post_multipart
+from .helpers import submit_testimony, version_folder
+
+
+def gps_photo() -> bytes:
+    image = Image.new("RGB", (32, 24), (180, 40, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (41.0, 59.0, 47.0), 3: "E", 4: (21.0, 25.0, 53.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def submit_needs(client: FlaskClient, **answers: object) -> None:
+    token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
+    response = post_multipart(client, "/s/needs-assessment", {"csrf_token": token, **answers})
+    assert response.status_code == 303
+
+
+def decrypt(cli: RunCli, out: Path, bundles: list[Path], keys: list[Path], passphrase: Path):  # type: ignore[no-untyped-def]
+    args: list[object] = ["decrypt", *bundles, "--out", out, "--passphrase-file", passphrase]
+    for key in keys:
+        args += ["--key", key]
+    return cli(*args)
+
+
+@pytest.fixture
+def two_bundles(client: FlaskClient, published: RunCli, tmp_path: Path) -> list[Path]:
+    submit_needs(
+        client,
+        services_wanted=["legal", "doctor"],
+        visits_per_month="4",
+        feel_safe="unsafe",
+        suggestions="=HYPERLINK(evil)",
+    )
+    submit_needs(client, services_wanted=["condoms"], visits_per_month="12")
+    submit_testimony(client, "He took my passport and hit me.", attachment=gps_photo())
+    first = tmp_path / "first.glas"
+    assert published("export", "--out", first).exit_code == 0
+    submit_needs(client, services_wanted=["shelter"], age_group="under_25")
+    second = tmp_path / "second.glas"
+    assert published("export", "--out", second).exit_code == 0
+    return [first, second]
+
+
+def test_several_bundles_merge_without_duplicates(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    result = decrypt(published, out, [*two_bundles, two_bundles[0]], [reviewer[0]], passphrase_file)
+    assert result.exit_code == 0, result.output
+    assert "Skipped 3 duplicate(s)" in result.output
+    rows = (version_folder(out, "needs-assessment") / "answers.csv").read_text().splitlines()
+    assert len(rows) == 1 + 3
+    assert "'=HYPERLINK(evil)" in "\n".join(rows)  # a formula is defused for spreadsheets
+
+
+def test_two_keys_each_open_what_is_sealed_to_them(
+    client: FlaskClient,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    other_reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    submit_needs(client, services_wanted=["legal"])
+    assert published("reviewers", "add", other_reviewer[0], "--name", "Boris").exit_code == 0
+    submit_needs(client, services_wanted=["doctor"])  # sealed to Ana and Boris
+    bundle = tmp_path / "b.glas"
+    published("export", "--out", bundle)
+    only_boris = decrypt(
+        published, tmp_path / "boris", [bundle], [other_reviewer[0]], passphrase_file
+    )
+    assert only_boris.exit_code == 1 and "no key slot" in only_boris.output
+    both = decrypt(
+        published, tmp_path / "both", [bundle], [reviewer[0], other_reviewer[0]], passphrase_file
+    )
+    assert both.exit_code == 0 and "Decrypted 2 submissions" in both.output
+
+
+def test_workbook_holds_every_answer_and_a_codebook(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    book = load_workbook(version_folder(out, "needs-assessment") / "answers.xlsx", read_only=True)
+    answers = [list(r) for r in book["needs-assessment"].iter_rows(values_only=True)]
+    assert len(answers) == 1 + 3
+    cells = {c for row in answers for c in row if c}
+    assert {"doctor;legal", "condoms", "shelter", "4", "12", "under_25"} <= cells
+    codebook = [list(r) for r in book["codebook"].iter_rows(values_only=True)]
+    book.close()
+    assert ["services_wanted", None, None, None, "legal", "Legal advice"] in codebook
+
+
+def test_report_is_self_contained_with_a_chart_per_closed_question(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    report = (out / "report.html").read_text()
+    assert "http://" not in report and "https://" not in report
+    assert not re.search(r'(src|href)="(?!data:|#)', report)
+    survey = __import__("surveys").load_survey_file(EXAMPLES / "needs-assessment.yaml")
+    for question in survey.closed_questions:
+        assert f'alt="{question.label}" src="data:image/png;base64,' in report
+    assert "He took my passport" in report  # free text is listed
+
+
+def test_gps_photo_is_scrubbed_and_flagged_original_kept(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    folder = version_folder(out, "testimony")
+    (original,) = (folder / "files" / "original").glob("*/photo.jpg")
+    (scrubbed,) = (folder / "files" / "scrubbed").glob("*/photo.jpg")
+    assert original.read_bytes() == gps_photo() or b"Exif" in original.read_bytes()
+    with Image.open(original) as image:
+        assert image.getexif().get_ifd(0x8825)
+    with Image.open(scrubbed) as image:
+        assert not image.getexif() and image.size == (32, 24)
+    report = (out / "report.html").read_text()
+    assert "carry a location (GPS)" in report and "photo.jpg" in report
+
+
+def test_each_testimony_gets_a_readable_page_and_an_index(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    pages = version_folder(out, "testimony") / "testimonies"
+    index = (pages / "index.html").read_text()
+    (page,) = [p for p in pages.glob("*.html") if p.name != "index.html"]
+    text = page.read_text()
+    assert page.name in index
+    assert "What happened?" in text and "He took my passport and hit me." in text
+    assert "Police" in text  # choice labels, not names
+    assert "scrubbed copy" in text and "../files/scrubbed/" in text
+
+
+def test_answers_breaking_their_version_rules_are_warned_about(
+    client: FlaskClient,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+    app,  # type: ignore[no-untyped-def]
+) -> None:
+    from crypto.bundle import SubmissionRecord
+    from crypto.envelope import Binding, Sealer, new_submission_id
+    from portal import current_store
+
+    with app.app_context():
+        store = current_store()
+        published_survey = store.published("needs-assessment")
+        binding = Binding("needs-assessment", published_survey.version, new_submission_id())
+        sealer = Sealer(binding, store.recipients())
+        forged = {"answers": {"visits_per_month": 400}, "files": []}  # bypassing the form
+        store.save_submission(
+            SubmissionRecord(
+                binding.submission_id,
+                binding.survey_id,
+                binding.version,
+                "2024-05-01",
+                1024,
+                sealer.slots,
+                sealer.seal_answers(forged),
+                [],
+            ),
+            None,
+        )
+    bundle = tmp_path / "b.glas"
+    published("export", "--out", bundle)
+    out = tmp_path / "out"
+    assert decrypt(published, out, [bundle], [reviewer[0]], passphrase_file).exit_code == 0
+    report = (out / "report.html").read_text()
+    assert "break their survey version" in report and binding.submission_id in report
+    assert "at most 31" in report and "needs an answer" in report
+
+
+def test_verify_checks_a_bundle_without_any_key(
+    two_bundles: list[Path], published: RunCli, tmp_path: Path
+) -> None:
+    good = published("verify", *two_bundles)
+    assert good.exit_code == 0 and "intact" in good.output
+    damaged = tmp_path / "damaged.glas"
+    data = bytearray(two_bundles[0].read_bytes())
+    with tarfile.open(two_bundles[0]) as tar:
+        member = next(m for m in tar.getmembers() if m.name.startswith("submissions/"))
+    data[member.offset_data + 30] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    bad = published("verify", damaged)
+    assert bad.exit_code == 1 and "damaged" in bad.output
