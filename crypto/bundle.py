@@ -112,6 +112,11 @@ class SubmissionRecord:
         return record
 
 
+def record_id(member_name: str) -> str:
+    """The submission id a record member is named for: ``submissions/<id>.json``."""
+    return member_name.removeprefix(f"{SUBMISSIONS_DIR}/").removesuffix(".json")
+
+
 @dataclass(frozen=True)
 class DamagedRecord:
     """A member that should hold a submission record but cannot be read."""
@@ -122,7 +127,7 @@ class DamagedRecord:
     @property
     def submission_id(self) -> str:
         """The id from the member's name (the record itself cannot be trusted)."""
-        return self.name.removeprefix(f"{SUBMISSIONS_DIR}/").removesuffix(".json")
+        return record_id(self.name)
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ class RawRecord:
 
     @property
     def submission_id(self) -> str:
-        return self.name.removeprefix(f"{SUBMISSIONS_DIR}/").removesuffix(".json")
+        return record_id(self.name)
 
     @property
     def has_parts(self) -> bool:

@@ -202,7 +202,7 @@ def _open_batch(batch: list[bytes]) -> list[Failed | Processed]:
     results: list[Failed | Processed] = []
     opened: list[Opened] = []
     for data in batch:
-        parsed = RawRecord(_record_name(data), data).parse()
+        parsed = RawRecord(_record_name(data), data).parse()  # the name only labels messages
         if isinstance(parsed, DamagedRecord):
             results.append(Failed(parsed.submission_id, parsed.reason))
             continue

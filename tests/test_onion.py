@@ -79,22 +79,7 @@ def test_missing_tor_says_how_to_install_it(tmp_path: Path) -> None:
 
 def test_glas_serve_without_tor_on_path_prints_that_message(tmp_path: Path) -> None:
     env = {**os.environ, "GLAS_DATA_DIR": str(tmp_path / "data"), "PATH": "/nonexistent"}
-    result = subprocess.run(
-        [
-            GLAS,
-            "serve",
-            "--tor",
-            "bundled",
-            "--port",
-            str(free_port()),
-            "--organizer-port",
-            str(free_port()),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = subprocess.run(serve_command(), env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "tor is not installed" in result.stderr and "apt-get install tor" in result.stderr
 
@@ -148,8 +133,8 @@ def test_tor_that_cannot_bind_its_port_fails_with_tors_reason(tmp_path: Path) ->
             Tor.connect(TorSettings("bundled", tmp_path / "tor", extra_options=[*OFFLINE, option]))
 
 
-def serve_once(env: dict[str, str], log: Path) -> str:
-    command = [
+def serve_command() -> list[str]:
+    return [
         GLAS,
         "serve",
         "--tor",
@@ -159,6 +144,10 @@ def serve_once(env: dict[str, str], log: Path) -> str:
         "--organizer-port",
         str(free_port()),
     ]
+
+
+def serve_once(env: dict[str, str], log: Path) -> str:
+    command = serve_command()
     server: LiveServer = start(command, env, log)
     try:
         import time

@@ -60,6 +60,20 @@ def two_bundles(client: FlaskClient, published: RunCli, tmp_path: Path) -> list[
     return [first, second]
 
 
+@pytest.fixture
+def decrypted(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> Path:
+    """The two bundles decrypted by Ana into a fresh folder."""
+    out = tmp_path / "out"
+    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    return out
+
+
 def test_several_bundles_merge_without_duplicates(
     two_bundles: list[Path],
     published: RunCli,
@@ -100,14 +114,9 @@ def test_two_keys_each_open_what_is_sealed_to_them(
 
 
 def test_workbook_holds_every_answer_and_a_codebook(
-    two_bundles: list[Path],
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
+    decrypted: Path,
 ) -> None:
-    out = tmp_path / "out"
-    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    out = decrypted
     book = load_workbook(version_folder(out, "needs-assessment") / "answers.xlsx", read_only=True)
     answers = [list(r) for r in book["needs-assessment"].iter_rows(values_only=True)]
     assert len(answers) == 1 + 3
@@ -119,14 +128,9 @@ def test_workbook_holds_every_answer_and_a_codebook(
 
 
 def test_report_is_self_contained_with_a_chart_per_closed_question(
-    two_bundles: list[Path],
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
+    decrypted: Path,
 ) -> None:
-    out = tmp_path / "out"
-    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    out = decrypted
     report = (out / "report.html").read_text()
     assert "http://" not in report and "https://" not in report
     assert not re.search(r'(src|href)="(?!data:|#)', report)
@@ -137,14 +141,9 @@ def test_report_is_self_contained_with_a_chart_per_closed_question(
 
 
 def test_gps_photo_is_scrubbed_and_flagged_original_kept(
-    two_bundles: list[Path],
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
+    decrypted: Path,
 ) -> None:
-    out = tmp_path / "out"
-    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    out = decrypted
     folder = version_folder(out, "testimony")
     (original,) = (folder / "files" / "original").glob("*/photo.jpg")
     (scrubbed,) = (folder / "files" / "scrubbed").glob("*/photo.jpg")
@@ -158,14 +157,9 @@ def test_gps_photo_is_scrubbed_and_flagged_original_kept(
 
 
 def test_each_testimony_gets_a_readable_page_and_an_index(
-    two_bundles: list[Path],
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
+    decrypted: Path,
 ) -> None:
-    out = tmp_path / "out"
-    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    out = decrypted
     pages = version_folder(out, "testimony") / "testimonies"
     index = (pages / "index.html").read_text()
     (page,) = [p for p in pages.glob("*.html") if p.name != "index.html"]
