@@ -7,6 +7,7 @@ where it happened: never the message, which might quote an answer.
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
@@ -56,6 +57,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> ResponseReturnValue:
+        # Handled here, so Flask would not log it: log it the redacted way (GlasFlask).
+        app.log_exception(sys.exc_info())
         return render_error(
             500,
             "Something went wrong on our side.",

@@ -12,6 +12,8 @@ graceful_timeout = 20
 preload_app = True
 # Never an access log: it would record paths, times and client details of respondents.
 accesslog = None
+# And gunicorn's own messages about bad requests are redacted (no address, no request text).
+logger_class = "portal.gunicorn_logging.RedactingLogger"
 errorlog = "-"
 loglevel = "info"
 limit_request_line = 4094

@@ -29,7 +29,7 @@ from .model import (
 
 SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-RESERVED_NAMES = frozenset({"csrf_token"})
+RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
 SURVEY_KEYS = {"id", "title", "description", "kind", "questions"}
@@ -76,29 +76,45 @@ def load_survey_text(data: bytes, source: str = "<survey>") -> Survey:
     try:
         text = data.decode("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        plain = _plain(node, set()) if node is not None else None
     except UnicodeDecodeError as e:
         raise SurveyDefinitionError(source, [Problem(0, "not UTF-8 text")]) from e
+    except _AliasFound as e:
+        problem = Problem(e.line, "YAML anchors and aliases (& and *) are not supported here")
+        raise SurveyDefinitionError(source, [problem]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         what = getattr(e, "problem", None) or "not valid YAML or JSON"
         raise SurveyDefinitionError(source, [Problem(line, f"syntax error: {what}")]) from e
     builder = _Builder(source)
-    return builder.survey(_plain(node) if node is not None else None)
+    return builder.survey(plain)
 
 
-def _plain(node: yaml.Node) -> Any:
-    """Turn a YAML node into dicts, lists and scalars that know their lines."""
+class _AliasFound(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _plain(node: yaml.Node, seen: set[int]) -> Any:
+    """Turn a YAML node into dicts, lists and scalars that know their lines.
+
+    A node met twice is an alias: refused, so a "billion laughs" file cannot blow up.
+    """
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in seen:
+            raise _AliasFound(node.start_mark.line + 1)
+        seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         mapping = _Located()
         mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            mapping[key] = _plain(value_node)
+            mapping[key] = _plain(value_node, seen)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        items = _LocatedList(_plain(item) for item in node.value)
+        items = _LocatedList(_plain(item, seen) for item in node.value)
         items.line = node.start_mark.line + 1
         return items
     # Scalars: resolve the YAML 1.1 types (bool, int, ...) the safe loader would.

@@ -133,3 +133,23 @@ def test_too_many_files_are_refused(app: Flask, client: FlaskClient) -> None:
 def test_files_sent_to_a_page_that_takes_none_are_refused(client: FlaskClient) -> None:
     response = client.post("/", data={"x": (io.BytesIO(b"data"), "a.txt")})
     assert response.status_code in (400, 405)
+
+
+def test_a_bot_filling_the_honeypot_is_thanked_and_nothing_is_stored(
+    app: Flask, client: FlaskClient, data_dir: Path
+) -> None:
+    page = client.get("/s/testimony").get_data(as_text=True)
+    assert 'name="website"' in page and 'class="hp"' in page
+    response = post_multipart(
+        client,
+        "/s/testimony",
+        {
+            "csrf_token": csrf_token(page),
+            "what_happened": "buy cheap pills now",
+            "who": "police",
+            "website": "http://spam.example",
+            "evidence": (io.BytesIO(b"x"), "a.jpg", "image/jpeg"),
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
+    assert count(app) == 0 and incoming_leftovers(data_dir) == []

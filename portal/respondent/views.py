@@ -16,6 +16,9 @@ from ..storage import PublishedSurvey, today
 from . import bp
 
 MAX_FILENAME = 255
+#: A field people never see (hidden by CSS, skipped by keyboard and screen readers). Form-filling
+#: bots do fill it: they get the thank-you page, and nothing is stored.
+HONEYPOT = "website"
 
 
 @bp.get("/")
@@ -44,7 +47,12 @@ def submit(survey_id: str) -> ResponseReturnValue:
     request.sealed_upload = upload
     stored = False
     try:
-        csrf.protect()  # parses the form: from here on every file part is ciphertext on disk
+        # Parsing the form: from here on every file part is ciphertext on disk.
+        if any(not isinstance(name, str) for name in (*request.form, *request.files)):
+            abort(400)  # a part without a usable name (found by tests/test_request_fuzz.py)
+        csrf.protect()
+        if request.form.get(HONEYPOT):
+            return redirect(url_for(".thanks", survey_id=survey_id), code=303)
         kept, infos = _attachments(published, upload)
         validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
         if not validated.ok:
