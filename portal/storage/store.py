@@ -43,6 +43,8 @@ class Store:
         self.engine = make_engine(config.database_url)
         self._sessions = session_factory(self.engine)
         self.blobs = BlobStore(config.blob_dir)
+        # Parsed definitions by digest: a version never changes, so this never goes stale.
+        self._definitions: dict[str, Survey] = {}
 
     def initialise(self) -> None:
         """Create the data dir, migrate the schema and sweep what a crash left behind."""
@@ -146,7 +148,7 @@ class Store:
                 .join(SurveyRow, SurveyRow.published_version == SurveyVersionRow.digest)
                 .order_by(SurveyRow.title)
             ).scalars()
-            return [PublishedSurvey(_definition(r), r.digest) for r in rows]
+            return [PublishedSurvey(self._definition(r), r.digest) for r in rows]
 
     def published(self, survey_id: str) -> PublishedSurvey | None:
         with self.session() as s:
@@ -155,12 +157,12 @@ class Store:
                 return None
             version = s.get(SurveyVersionRow, row.published_version)
             assert version is not None
-            return PublishedSurvey(_definition(version), version.digest)
+            return PublishedSurvey(self._definition(version), version.digest)
 
     def definitions(self, digests: set[str]) -> dict[str, Survey]:
         with self.session() as s:
             rows = s.scalars(select(SurveyVersionRow).where(SurveyVersionRow.digest.in_(digests)))
-            return {r.digest: _definition(r) for r in rows}
+            return {r.digest: self._definition(r) for r in rows}
 
     # Submissions -----------------------------------------------------------------------------
 
@@ -212,13 +214,17 @@ class Store:
                     update(SubmissionRow).where(SubmissionRow.id.in_(batch)).values(exported=day)
                 )
 
+    def _definition(self, row: SurveyVersionRow) -> Survey:
+        survey = self._definitions.get(row.digest)
+        if survey is None:
+            source = f"survey version {row.digest[:12]}"
+            survey = load_survey_text(row.definition.encode("utf-8"), source)
+            self._definitions[row.digest] = survey
+        return survey
+
     def count_submissions(self) -> int:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(SubmissionRow)) or 0
-
-
-def _definition(row: SurveyVersionRow) -> Survey:
-    return load_survey_text(row.definition.encode("utf-8"), f"survey version {row.digest[:12]}")
 
 
 def _record(row: SubmissionRow) -> SubmissionRecord:

@@ -1,0 +1,186 @@
+"""Load benchmark: N concurrent no-JavaScript submitters against `glas serve` on loopback.
+
+    .venv/bin/python bench/load.py [--clients 100] [--seconds 20]
+
+Starts a fresh portal (one reviewer, the needs-assessment survey), then N asyncio clients each
+POST the survey form over keep-alive connections for T seconds (bounded in count and time; only
+127.0.0.1 is ever contacted). Then exports and decrypts everything and compares counts.
+Prints submissions/s, p50/p99 latency, errors, and sent vs decrypted. Goal (design §5):
+>= 300/s with 100 concurrent clients on 2 cores, 0 errors, 0 lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GLAS = str(Path(sys.executable).with_name("glas"))
+PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throwaway key
+MAX_REQUESTS = 200_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def glas(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([GLAS, *args], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"glas {args[0]} failed: {result.stderr}")
+    return result.stdout
+
+
+async def client(
+    port: int,
+    request: bytes,
+    deadline: float,
+    latencies: list[float],
+    errors: list[str],
+    budget: list[int],
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.monotonic() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = re.search(rb"(?i)content-length: (\d+)", head)
+            if length:
+                await reader.readexactly(int(length.group(1)))
+            latencies.append(time.perf_counter() - started)
+            if status != 303:
+                errors.append(str(status))
+            if b"connection: close" in head.lower():
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except (OSError, asyncio.IncompleteReadError) as e:
+        errors.append(type(e).__name__)
+    finally:
+        writer.close()
+
+
+async def run_clients(
+    port: int, request: bytes, clients: int, seconds: float
+) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    deadline = started + seconds
+    budget = [MAX_REQUESTS]
+    await asyncio.gather(
+        *(client(port, request, deadline, latencies, errors, budget) for _ in range(clients))
+    )
+    return latencies, errors, time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="glas-load-"))
+    env = {**os.environ, "GLAS_DATA_DIR": str(work / "data")}
+    (work / "passphrase").write_text(PASSPHRASE + "\n")
+    glas(
+        env,
+        "keys",
+        "new",
+        "--out",
+        str(work / "ana.key"),
+        "--passphrase-file",
+        str(work / "passphrase"),
+    )
+    glas(env, "reviewers", "add", str(work / "ana.key"), "--name", "Ana")
+    glas(env, "surveys", "import", str(ROOT / "examples" / "needs-assessment.yaml"), "--publish")
+    port = free_port()
+    server = subprocess.Popen(
+        [GLAS, "serve", "--local-only", "--port", str(port), "--organizer-port", str(free_port())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/s/needs-assessment"
+        for _ in range(300):
+            try:
+                page = requests.get(url, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        cookie = "; ".join(f"{c.name}={c.value}" for c in page.cookies)
+        body = urllib.parse.urlencode(
+            {
+                "csrf_token": token,
+                "services_wanted": ["legal", "doctor"],
+                "feel_safe": "unsafe",
+                "visits_per_month": "4",
+                "suggestions": "More evening hours, please.",
+            },
+            doseq=True,
+        ).encode()
+        request = (
+            f"POST /s/needs-assessment HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        latencies, errors, elapsed = asyncio.run(
+            run_clients(port, request, args.clients, args.seconds)
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    sent = len(latencies)
+    ok = sent - len(errors)
+    bundle = work / "load.glas"
+    glas(env, "export", "--out", str(bundle))
+    out = work / "out"
+    glas(
+        env,
+        "decrypt",
+        str(bundle),
+        "--key",
+        str(work / "ana.key"),
+        "--passphrase-file",
+        str(work / "passphrase"),
+        "--out",
+        str(out),
+        "--quiet",
+    )
+    with open(next(out.glob("*/*/answers.csv"))) as table:
+        decrypted = sum(1 for _ in table) - 1
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0
+    print(
+        f"{args.clients} clients for {elapsed:.1f} s on {os.cpu_count()} cores: "
+        f"{ok / elapsed:.0f} submissions/s accepted (goal >= 300)"
+    )
+    print(
+        f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; "
+        f"errors {len(errors)} {sorted(set(errors))[:5]}"
+    )
+    print(f"accepted {ok}, decrypted {decrypted}, lost {ok - decrypted}")
+    subprocess.run(["rm", "-rf", str(work)], check=False)
+
+
+if __name__ == "__main__":
+    main()
