@@ -6,12 +6,14 @@ where it happened: never the message, which might quote an answer.
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("glas")
@@ -55,6 +57,18 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         return render_error(code, error.name + ".", _advice(code))
 
+    @app.errorhandler(OSError)
+    @app.errorhandler(OperationalError)
+    def storage_full_or_internal(error: Exception) -> ResponseReturnValue:
+        if _is_storage_full(error):
+            app.logger.error("Storage is full: a submission was refused (503).")
+            return render_error(
+                503,
+                "The server's storage is full.",
+                "What you sent was not kept. Please try again later.",
+            )
+        return internal_error(error)
+
     @app.errorhandler(Exception)
     def internal_error(error: Exception) -> ResponseReturnValue:
         # Handled here, so Flask would not log it: log it the redacted way (GlasFlask).
@@ -64,6 +78,13 @@ def register_error_handlers(app: Flask) -> None:
             "Something went wrong on our side.",
             "Nothing you sent was kept. Please try again later.",
         )
+
+
+def _is_storage_full(error: BaseException) -> bool:
+    """True for a full disk or quota, whether the file system or SQLite noticed it."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, OperationalError) and "full" in str(error.orig).lower()
 
 
 def render_error(code: int, title: str, advice: str) -> ResponseReturnValue:
