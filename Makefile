@@ -42,7 +42,9 @@ lint: install
 	$(BIN)/mypy
 	@# Fails on known vulnerabilities. Where PyPI's vulnerability API is unreachable (as on our
 	@# build machines, which reach only the package index) it can audit nothing and says so.
-	$(BIN)/pip-audit --skip-editable --progress-spinner off 2>&1 | head -3
+	$(BIN)/pip-audit --skip-editable --progress-spinner off > .pip-audit.log 2>&1 \
+		|| { cat .pip-audit.log; exit 1; }
+	@head -1 .pip-audit.log
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -71,6 +71,8 @@ def canary_request(
             "User-Agent": f"Mozilla {CANARY}",
             "X-Canary": CANARY,
             "Referer": f"http://{CANARY}.onion/",
+            # A fresh connection each time: after a 413 the server closes the old one.
+            "Connection": "close",
         },
         cookies={"c": CANARY},
         data=data if method == "POST" else None,

@@ -153,3 +153,29 @@ def test_a_bot_filling_the_honeypot_is_thanked_and_nothing_is_stored(
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
     assert count(app) == 0 and incoming_leftovers(data_dir) == []
+
+
+def test_a_form_with_too_many_fields_is_refused(app: Flask, client: FlaskClient) -> None:
+    from portal.config import MAX_FORM_PARTS
+
+    token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
+    fields: dict[str, object] = {f"x{i}": "y" for i in range(MAX_FORM_PARTS + 10)}
+    response = post_multipart(client, "/s/needs-assessment", {"csrf_token": token, **fields})
+    assert response.status_code == 413
+    assert count(app) == 0
+
+
+def test_a_text_answer_over_the_form_memory_limit_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
+    response = post_multipart(
+        client,
+        "/s/needs-assessment",
+        {
+            "csrf_token": token,
+            "services_wanted": "legal",
+            "suggestions": "x" * (2 * 1024 * 1024),
+        },
+    )
+    assert response.status_code == 413 and count(app) == 0
