@@ -9,7 +9,7 @@ ORGANIZER_PORT ?= 8081
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr
 
-.PHONY: install system-packages run test lint clean
+.PHONY: install system-packages run test lint clean translations
 
 install: system-packages $(STAMP)
 
@@ -22,6 +22,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $(STAMP)
+
+TRANSLATIONS := portal/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+install: $(COMPILED)
+
+# Compiled catalogs are built, never committed.
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS) -l $* 2>&1 | tail -1
+
+# After changing interface text: extract it, merge it into every catalog, then translate.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 --no-location \
+		--project Glas -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 run: install
 	@echo "Starting Glas. Data lives in $${GLAS_DATA_DIR:-./instance}."

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from .config import MAX_FORM_MEMORY_BYTES, MAX_FORM_PARTS, Config
 from .errors import register_error_handlers
+from .i18n import register_i18n
 from .sealing import SealingRequest
 from .security import register_security_headers
 from .storage import Store
@@ -82,6 +83,7 @@ def _make_app(config: Config | None, prepare: bool, blueprint: Blueprint) -> Fla
     app.logger.setLevel(logging.INFO)
     csrf.init_app(app)
     register_security_headers(app)
+    register_i18n(app)
     register_error_handlers(app)
 
     app.register_blueprint(blueprint)

@@ -12,6 +12,7 @@ import sys
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -30,32 +31,46 @@ class StorageError(PortalError):
 class TooManyFiles(RequestEntityTooLarge):
     """Raised while a form streams in when it carries more files than the server accepts."""
 
+    def __init__(self, description: str, max_files: int) -> None:
+        super().__init__(description)
+        self.max_files = max_files
+
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
             400,
-            "The form has expired or was sent from elsewhere.",
-            "Please go back, reload the page and send it again.",
+            _("The form has expired or was sent from elsewhere."),
+            _("Please go back, reload the page and send it again."),
         )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
         if isinstance(error, TooManyFiles):
-            return render_error(413, "Too many files.", str(error.description))
+            at_most = str(
+                ngettext(
+                    "At most %(num)d file can be sent at once.",
+                    "At most %(num)d files can be sent at once.",
+                    error.max_files,
+                )
+            )
+            return render_error(413, _("Too many files."), at_most)
         limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
         return render_error(
             413,
-            "What you sent is too large.",
-            f"The limit is {limit_mb} MB for everything sent at once, files included. "
-            "Please attach fewer or smaller files.",
+            _("What you sent is too large."),
+            _(
+                "The limit is %(mb)d MB for everything sent at once, files included. "
+                "Please attach fewer or smaller files.",
+                mb=limit_mb,
+            ),
         )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
-        return render_error(code, error.name + ".", _advice(code))
+        return render_error(code, _title(code), _advice(code))
 
     @app.errorhandler(OSError)
     @app.errorhandler(OperationalError)
@@ -64,8 +79,8 @@ def register_error_handlers(app: Flask) -> None:
             app.logger.error("Storage is full: a submission was refused (503).")
             return render_error(
                 503,
-                "The server's storage is full.",
-                "What you sent was not kept. Please try again later.",
+                _("The server's storage is full."),
+                _("What you sent was not kept. Please try again later."),
             )
         return internal_error(error)
 
@@ -75,9 +90,14 @@ def register_error_handlers(app: Flask) -> None:
         app.log_exception(sys.exc_info())
         return render_error(
             500,
-            "Something went wrong on our side.",
-            "Nothing you sent was kept. Please try again later.",
+            _("Something went wrong on our side."),
+            _("Nothing you sent was kept. Please try again later."),
         )
+
+
+def _(text: str, **variables: object) -> str:
+    """Translate for the respondent (Flask-Babel's gettext, typed)."""
+    return str(gettext(text, **variables))
 
 
 def _is_storage_full(error: BaseException) -> bool:
@@ -91,9 +111,23 @@ def render_error(code: int, title: str, advice: str) -> ResponseReturnValue:
     return render_template("error.html", code=code, title=title, advice=advice), code
 
 
+def _title(code: int) -> str:
+    titles = {
+        400: _("The request could not be understood."),
+        404: _("Page not found."),
+        405: _("This page cannot be used that way."),
+        413: _("What you sent is too large."),
+        414: _("The address is too long."),
+        503: _("The portal cannot take answers right now."),
+    }
+    return titles.get(code, _("Something went wrong."))
+
+
 def _advice(code: int) -> str:
-    return {
-        404: "This page does not exist. Check the address, or start from the home page.",
-        405: "This page cannot be used that way. Start from the home page.",
-        400: "The request could not be understood. Please go back and try again.",
-    }.get(code, "Please go back and try again.")
+    advice = {
+        404: _("This page does not exist. Check the address, or start from the home page."),
+        405: _("Start from the home page."),
+        400: _("Please go back and try again."),
+        503: _("Please try again later."),
+    }
+    return advice.get(code, _("Please go back and try again."))

@@ -70,7 +70,9 @@ class SealedUpload:
     def new_part(self) -> EncryptingFile:
         index = len(self.parts)
         if index >= self.max_files:
-            raise TooManyFiles(f"At most {self.max_files} files can be sent at once.")
+            raise TooManyFiles(
+                f"At most {self.max_files} files can be sent at once.", max_files=self.max_files
+            )
         path = self.incoming / file_part(index)
         sink = open(path, "wb")  # noqa: SIM115 - closed by EncryptingFile.finish()/close()
         part = EncryptingFile(index, path, sink, self.sealer.file_encryptor(index, sink))

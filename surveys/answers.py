@@ -13,11 +13,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .messages import N_, Message, N_plural
 from .model import Question, Survey
 
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 DECIMAL = re.compile(r"^[+-]?\d{1,15}(?:[.,]\d{1,10})?$")
+AT_LEAST_CHARACTERS = N_plural(
+    "Please write at least %(num)d character.", "Please write at least %(num)d characters."
+)
+AT_MOST_CHARACTERS = N_plural(
+    "Please write at most %(num)d character.", "Please write at most %(num)d characters."
+)
+AT_MOST_FILES = N_plural(
+    "Please attach at most %(num)d file here.", "Please attach at most %(num)d files here."
+)
 FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
@@ -37,7 +47,7 @@ class Validated:
 
     answers: dict[str, Any] = field(default_factory=dict)
     files: dict[str, list[FileInfo]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Message] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -58,12 +68,12 @@ def validate_answers(
         values = [v for v in form.get(question.name, ()) if v.strip()]
         if not values:
             if question.required:
-                result.errors[question.name] = "This question needs an answer."
+                result.errors[question.name] = Message(N_("This question needs an answer."))
             continue
         try:
             result.answers[question.name] = _convert(question, values)
         except ValueError as e:
-            result.errors[question.name] = str(e)
+            result.errors[question.name] = _message(e)
     return result
 
 
@@ -116,6 +126,11 @@ def _check_listed_files(survey: Survey, files: list[Any]) -> list[str]:
     return problems + [f"'{name}' is not a file question of this survey version." for name in infos]
 
 
+def _message(error: ValueError) -> Message:
+    found = error.args[0] if error.args else None
+    return found if isinstance(found, Message) else Message(str(error))
+
+
 def answers_document(survey_id: str, version: str, validated: Validated) -> dict[str, Any]:
     """Return the document that is encrypted; file names and types travel only inside it."""
     return {
@@ -146,7 +161,7 @@ def _parse(question: Question, values: list[str]) -> Any:
             chosen - question.choice_names
         )
     if len(values) > 1:
-        raise ValueError("Please give one answer only.")
+        raise ValueError(Message(N_("Please give one answer only.")))
     value = values[0]
     if question.type in ("text", "textarea"):
         text = value.replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -154,17 +169,17 @@ def _parse(question: Question, values: list[str]) -> Any:
     value = value.strip()
     if question.type == "integer":
         if not INTEGER.match(value):
-            raise ValueError("Please enter a whole number, such as 3.")
+            raise ValueError(Message(N_("Please enter a whole number, such as 3.")))
         return int(value)
     if question.type == "decimal":
         if not DECIMAL.match(value):
-            raise ValueError("Please enter a number, such as 2.5.")
+            raise ValueError(Message(N_("Please enter a number, such as 2.5.")))
         return value.replace(",", ".").lstrip("+")
     if question.type == "date":
         try:
             return date.fromisoformat(value).isoformat()
         except ValueError:
-            raise ValueError("Please enter a date like 2024-05-31.") from None
+            raise ValueError(Message(N_("Please enter a date like 2024-05-31."))) from None
     return value
 
 
@@ -173,68 +188,76 @@ def _check(question: Question, value: Any) -> None:
     kind = question.type
     if kind == "select_multiple":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError("Please choose from the options shown.")
+            raise ValueError(Message(N_("Please choose from the options shown.")))
         if not question.choice_names.issuperset(value) or len(set(value)) != len(value):
-            raise ValueError("Please choose only from the options shown.")
+            raise ValueError(Message(N_("Please choose only from the options shown.")))
         return
     if kind == "integer":
         if type(value) is not int:
-            raise ValueError("Please enter a whole number, such as 3.")
+            raise ValueError(Message(N_("Please enter a whole number, such as 3.")))
         _check_range(question, value)
         return
     if not isinstance(value, str):
-        raise ValueError("This answer is not of the question's kind.")
+        raise ValueError(Message(N_("This answer is not of the question's kind.")))
     if FORBIDDEN_CHARACTERS.search(value):
-        raise ValueError("The answer contains characters that cannot be stored.")
+        raise ValueError(Message(N_("The answer contains characters that cannot be stored.")))
     if kind == "select_one":
         if value not in question.choice_names:
-            raise ValueError("Please choose one of the options shown.")
+            raise ValueError(Message(N_("Please choose one of the options shown.")))
     elif kind in ("text", "textarea"):
         if question.min_length is not None and len(value) < question.min_length:
-            raise ValueError(f"Please write at least {question.min_length} characters.")
+            raise ValueError(Message.counted(AT_LEAST_CHARACTERS, question.min_length))
         if len(value) > question.effective_max_length:
-            raise ValueError(f"Please write at most {question.effective_max_length} characters.")
+            raise ValueError(Message.counted(AT_MOST_CHARACTERS, question.effective_max_length))
     elif kind == "decimal":
         if not DECIMAL.match(value):
-            raise ValueError("Please enter a number, such as 2.5.")
+            raise ValueError(Message(N_("Please enter a number, such as 2.5.")))
         _check_range(question, Decimal(value.replace(",", ".")))
     elif kind == "date":
         _check_date(question, value)
     else:
-        raise ValueError("This question cannot be answered.")
+        raise ValueError(Message(N_("This question cannot be answered.")))
 
 
 def _check_range(question: Question, number: int | Decimal) -> None:
     if question.minimum is not None and number < Decimal(question.minimum):
-        raise ValueError(f"Please enter a number of at least {question.minimum}.")
+        raise ValueError(
+            Message(N_("Please enter a number of at least %(n)s."), {"n": question.minimum})
+        )
     if question.maximum is not None and number > Decimal(question.maximum):
-        raise ValueError(f"Please enter a number of at most {question.maximum}.")
+        raise ValueError(
+            Message(N_("Please enter a number of at most %(n)s."), {"n": question.maximum})
+        )
 
 
 def _check_date(question: Question, text: str) -> None:
     try:
         date.fromisoformat(text)
     except ValueError:
-        raise ValueError("Please enter a date like 2024-05-31.") from None
+        raise ValueError(Message(N_("Please enter a date like 2024-05-31."))) from None
     if question.minimum is not None and text < question.minimum:
-        raise ValueError(f"Please enter a date on or after {question.minimum}.")
+        raise ValueError(
+            Message(N_("Please enter a date on or after %(day)s."), {"day": question.minimum})
+        )
     if question.maximum is not None and text > question.maximum:
-        raise ValueError(f"Please enter a date on or before {question.maximum}.")
+        raise ValueError(
+            Message(N_("Please enter a date on or before %(day)s."), {"day": question.maximum})
+        )
 
 
 def _check_files(question: Question, infos: list[FileInfo], result: Validated) -> None:
     if not infos:
         if question.required:
-            result.errors[question.name] = "Please attach a file."
+            result.errors[question.name] = Message(N_("Please attach a file."))
         return
     if len(infos) > question.effective_max_files:
-        result.errors[question.name] = (
-            f"Please attach at most {question.effective_max_files} files here."
-        )
+        result.errors[question.name] = Message.counted(AT_MOST_FILES, question.effective_max_files)
         return
     if question.accept and not all(_accepted(question.accept, f) for f in infos):
         allowed = ", ".join(question.accept)
-        result.errors[question.name] = f"Please attach only files of these kinds: {allowed}."
+        result.errors[question.name] = Message(
+            N_("Please attach only files of these kinds: %(kinds)s."), {"kinds": allowed}
+        )
         return
     result.files[question.name] = infos
 

@@ -118,3 +118,16 @@ def post_multipart(client: FlaskClient, path: str, fields: dict[str, object]) ->
     values = {name: as_file(value) for name, value in fields.items()}
     boundary, body = encode_multipart(values)  # type: ignore[arg-type]
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Compile the interface catalogs, as make install does (.mo files are never committed)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as source, open(mo, "wb") as target:
+                write_mo(target, read_po(source))

@@ -120,7 +120,7 @@ NEEDS = load_survey_text((EXAMPLES / "needs-assessment.yaml").read_bytes())
 )
 def test_any_form_input_is_either_accepted_or_explained(form: dict[str, list[str]]) -> None:
     result = validate_answers(NEEDS, form)
-    assert all(isinstance(m, str) and m.endswith(".") for m in result.errors.values())
+    assert all(str(m).endswith(".") for m in result.errors.values())
     if result.ok:  # what the form accepts, the reviewer's re-check accepts too
         assert check_document(NEEDS, {"answers": result.answers, "files": []}) == []
 

@@ -1,0 +1,73 @@
+"""Languages of the interface: chosen with a plain link (no JavaScript), remembered in the session.
+
+Tor Browser sends ``Accept-Language: en-US`` whatever its user reads, so the picker is on every
+page and the choice is remembered; ``Accept-Language`` only decides the first page, and only
+among languages that have a complete catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale, gettext, ngettext
+
+from surveys.messages import Message
+
+DEFAULT_LANGUAGE = "en"
+SESSION_KEY = "lang"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str  # in the language itself: that is how people find theirs
+    direction: str = "ltr"
+
+
+LANGUAGES = {
+    lang.code: lang
+    for lang in (
+        Language("en", "English"),
+        Language("mk", "Македонски"),
+        Language("sq", "Shqip"),
+        Language("sr", "Srpski"),
+        Language("ru", "Русский"),
+        Language("uk", "Українська"),
+    )
+}
+
+
+def select_language() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session[SESSION_KEY] = chosen
+        return chosen
+    remembered = session.get(SESSION_KEY)
+    if remembered in LANGUAGES:
+        return str(remembered)
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+
+
+def current_language() -> Language:
+    return LANGUAGES.get(str(get_locale()), LANGUAGES[DEFAULT_LANGUAGE])
+
+
+def translate(message: object) -> str:
+    """Show a surveys.messages.Message (or any text) in the respondent's language."""
+    if not isinstance(message, Message):
+        return str(message)
+    if message.plural is not None and message.count is not None:
+        params = {k: v for k, v in message.params.items() if k != "num"}  # ngettext adds it
+        return str(ngettext(message.template, message.plural, message.count, **params))
+    return str(gettext(message.template, **message.params))
+
+
+def register_i18n(app: Flask) -> None:
+    Babel(app, locale_selector=select_language)
+    app.jinja_env.globals["translate"] = translate
+
+    @app.context_processor
+    def language_context() -> dict[str, Any]:
+        return {"languages": list(LANGUAGES.values()), "language": current_language()}
