@@ -33,6 +33,7 @@ RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the port
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
 SURVEY_KEYS = {"id", "title", "description", "kind", "questions"}
+CHOICE_KEYS = {"name", "label"}
 QUESTION_KEYS = {
     "name",
     "type",
@@ -219,6 +220,7 @@ class _Builder:
         choices, seen = [], set()
         for item in items:
             if isinstance(item, _Located):
+                self.unknown_keys(item, CHOICE_KEYS, "choice")
                 name, label = self.text(item, "name", True), self.text(item, "label", True)
                 line = item.line
             else:
@@ -240,6 +242,12 @@ class _Builder:
             return ""
         if isinstance(value, _Located | _LocatedList):
             self.problem(data.key_lines[key], f"'{key}' is text, not a list or mapping")
+            return ""
+        if isinstance(value, bool):
+            # YAML 1.1 reads yes/no/on/off as true/false: a label "Yes" would show as "True".
+            self.problem(
+                data.key_lines[key], f"'{key}' reads as true/false; put the text in quotes"
+            )
             return ""
         return str(value).strip()
 

@@ -168,3 +168,22 @@ def test_answers_document_carries_file_names_only_inside(testimony) -> None:  # 
         {"question": "evidence", "part": 0, "name": "bruise.jpg", "type": "image/jpeg", "size": 10}
     ]
     assert "received" not in document and "time" not in str(document)
+
+
+def test_yaml_traps_in_choices_are_reported_not_shown_as_true() -> None:
+    lines = errors_of(
+        "id: t\ntitle: T\nquestions:\n  - name: q\n    type: select_one\n    label: Q\n"
+        "    choices:\n"
+        "      - {name: a, label: Yes, slightly}\n"  # the comma ends the label: 'Yes' and a key
+        "      - {name: b, label: No}\n"
+    )
+    assert any("8:" in line and "unknown choice field 'slightly'" in line for line in lines)
+    assert any("reads as true/false" in line for line in lines)
+
+
+@pytest.mark.parametrize("name", ["needs-assessment", "testimony"])
+def test_example_choice_labels_are_text_as_written(name: str) -> None:
+    survey = load_survey_file(EXAMPLES / f"{name}.yaml")
+    labels = [c.label for q in survey.questions for c in q.choices]
+    assert "True" not in labels and "False" not in labels
+    assert all(label.strip() for label in labels)

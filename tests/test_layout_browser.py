@@ -1,0 +1,103 @@
+"""Every respondent page, in every language, fits a 360 px phone screen in a real Chromium.
+
+Debian's Chromium driven by Playwright (never `playwright install`), with the flags this
+machine needs, against a real `glas serve`. "Fits" means no horizontal scrolling and no text
+running out of the viewport; screenshots are kept in the test's tmp dir for a human look.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from portal.i18n import LANGUAGES
+
+from .conftest import RunCli, free_port
+from .test_end_to_end import GLAS, LiveServer, start, stop
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 780}
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="needs Debian's chromium: apt-get install chromium"
+    ),
+]
+
+
+@pytest.fixture
+def live(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    env = {**os.environ, "GLAS_DATA_DIR": str(data_dir)}
+    server = start(
+        [
+            GLAS,
+            "serve",
+            "--local-only",
+            "--port",
+            str(free_port()),
+            "--organizer-port",
+            str(free_port()),
+        ],
+        env,
+        tmp_path / "server.log",
+    )
+    yield server
+    stop(server)
+
+
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && (r.right > width + 1 || r.left < -1) && !e.closest('.hp');
+  }).map(e => e.tagName + '.' + e.className);
+  return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
+}"""
+
+
+def test_every_page_in_every_language_fits_a_360px_screen(live: LiveServer, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            for code in LANGUAGES:
+                page = browser.new_page(viewport=PHONE)
+                page.goto(f"{live.url}?lang={code}")
+                visits = {
+                    "landing": None,
+                    "survey": "s/testimony",
+                    "thanks": "s/testimony/thanks",
+                    "not found": "no/such/page",
+                }
+                for name, path in visits.items():
+                    if path:
+                        page.goto(live.url + path)
+                    check(page, tmp_path / f"{code}-{name}.png", code, name)
+                page.goto(live.url + "s/testimony")
+                page.fill("#q-what_happened", "short")
+                page.check("input[name=who][value=police]")
+                page.evaluate("document.querySelector('form').noValidate = true")
+                page.click("button[type=submit]")
+                check(page, tmp_path / f"{code}-errors.png", code, "form with errors")
+                page.close()
+        finally:
+            browser.close()
+
+
+def check(page, screenshot: Path, code: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert page.evaluate("document.documentElement.lang") == code
+    found = page.evaluate(OVERFLOW)
+    assert found["scroll"] <= found["width"] and not found["wide"], (code, name, found)
