@@ -15,35 +15,16 @@ import argparse
 import asyncio
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_portal import BenchPortal  # beside this script, put on sys.path above
 
-ROOT = Path(__file__).resolve().parent.parent
-GLAS = str(Path(sys.executable).with_name("glas"))
-PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throwaway key
 MAX_REQUESTS = 200_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def glas(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([GLAS, *args], env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"glas {args[0]} failed: {result.stderr}")
-    return result.stdout
 
 
 async def client(
@@ -96,41 +77,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="glas-load-"))
-    env = {**os.environ, "GLAS_DATA_DIR": str(work / "data")}
-    (work / "passphrase").write_text(PASSPHRASE + "\n")
-    glas(
-        env,
-        "keys",
-        "new",
-        "--out",
-        str(work / "ana.key"),
-        "--passphrase-file",
-        str(work / "passphrase"),
-    )
-    glas(env, "reviewers", "add", str(work / "ana.key"), "--name", "Ana")
-    glas(env, "surveys", "import", str(ROOT / "examples" / "needs-assessment.yaml"), "--publish")
-    port = free_port()
-    server = subprocess.Popen(
-        [GLAS, "serve", "--local-only", "--port", str(port), "--organizer-port", str(free_port())],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/s/needs-assessment"
-        for _ in range(300):
-            try:
-                page = requests.get(url, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        cookie = "; ".join(f"{c.name}={c.value}" for c in page.cookies)
+    with BenchPortal("needs-assessment") as portal:
         body = urllib.parse.urlencode(
             {
-                "csrf_token": token,
+                "csrf_token": portal.token,
                 "services_wanted": ["legal", "doctor"],
                 "feel_safe": "unsafe",
                 "visits_per_month": "4",
@@ -139,35 +89,20 @@ def main() -> None:
             doseq=True,
         ).encode()
         request = (
-            f"POST /s/needs-assessment HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
+            f"POST /s/needs-assessment HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Cookie: {portal.cookie}\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
         latencies, errors, elapsed = asyncio.run(
-            run_clients(port, request, args.clients, args.seconds)
+            run_clients(portal.port, request, args.clients, args.seconds)
         )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        portal.stop()
+        with open(portal.decrypt() / "answers.csv") as table:
+            decrypted = sum(1 for _ in table) - 1
+        portal.remove()
     sent = len(latencies)
     ok = sent - len(errors)
-    bundle = work / "load.glas"
-    glas(env, "export", "--out", str(bundle))
-    out = work / "out"
-    glas(
-        env,
-        "decrypt",
-        str(bundle),
-        "--key",
-        str(work / "ana.key"),
-        "--passphrase-file",
-        str(work / "passphrase"),
-        "--out",
-        str(out),
-        "--quiet",
-    )
-    with open(next(out.glob("*/*/answers.csv"))) as table:
-        decrypted = sum(1 for _ in table) - 1
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0
     print(
@@ -179,7 +114,6 @@ def main() -> None:
         f"errors {len(errors)} {sorted(set(errors))[:5]}"
     )
     print(f"accepted {ok}, decrypted {decrypted}, lost {ok - decrypted}")
-    subprocess.run(["rm", "-rf", str(work)], check=False)
 
 
 if __name__ == "__main__":

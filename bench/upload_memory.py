@@ -13,33 +13,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_portal import BenchPortal  # beside this script, put on sys.path above
 
-ROOT = Path(__file__).resolve().parent.parent
-GLAS = str(Path(sys.executable).with_name("glas"))
-PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throwaway key
 PIECE = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def glas(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([GLAS, *args], env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"glas {args[0]} failed: {result.stderr}")
 
 
 def rss_by_pid(root: int) -> dict[int, int]:
@@ -60,89 +43,39 @@ def rss_by_pid(root: int) -> dict[int, int]:
 
 def main() -> None:
     megabytes = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
-    work = Path(tempfile.mkdtemp(prefix="glas-upload-"))
-    env = {
-        **os.environ,
-        "GLAS_DATA_DIR": str(work / "data"),
-        "GLAS_MAX_REQUEST_MB": str(megabytes + 16),
-    }
-    (work / "passphrase").write_text(PASSPHRASE + "\n")
-    glas(
-        env,
-        "keys",
-        "new",
-        "--out",
-        str(work / "ana.key"),
-        "--passphrase-file",
-        str(work / "passphrase"),
-    )
-    glas(env, "reviewers", "add", str(work / "ana.key"), "--name", "Ana")
-    glas(env, "surveys", "import", str(ROOT / "examples" / "testimony.yaml"), "--publish")
-    port = free_port()
-    server = subprocess.Popen(
-        [GLAS, "serve", "--local-only", "--port", str(port), "--organizer-port", str(free_port())],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/s/testimony"
-        for _ in range(300):
-            try:
-                page = requests.get(url, timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+    with BenchPortal("testimony", GLAS_MAX_REQUEST_MB=str(megabytes + 16)) as portal:
+        assert portal.server is not None
         time.sleep(1)
-        idle = rss_by_pid(server.pid)
+        idle = rss_by_pid(portal.server.pid)
         peaks = dict(idle)
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
-                for pid, kb in rss_by_pid(server.pid).items():
+                for pid, kb in rss_by_pid(portal.server.pid).items():  # type: ignore[union-attr]
                     peaks[pid] = max(peaks.get(pid, 0), kb)
                 time.sleep(0.05)
 
         sampler = threading.Thread(target=sample)
         sampler.start()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        cookie = "; ".join(f"{c.name}={c.value}" for c in page.cookies)
-        digest, status, seconds = upload(port, token, cookie, megabytes)
+        digest, status, seconds = upload(portal.port, portal.token, portal.cookie, megabytes)
         done.set()
         sampler.join()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-    if status != 303:
-        sys.exit(f"the upload got HTTP {status}")
-    glas(env, "export", "--out", str(work / "big.glas"))
-    glas(
-        env,
-        "decrypt",
-        str(work / "big.glas"),
-        "--key",
-        str(work / "ana.key"),
-        "--passphrase-file",
-        str(work / "passphrase"),
-        "--out",
-        str(work / "out"),
-        "--quiet",
-    )
-    (received,) = (work / "out").glob("*/*/files/original/*/video.jpg")
-    same = sha256_file(received) == digest
+        portal.stop()
+        if status != 303:
+            sys.exit(f"the upload got HTTP {status}")
+        (received,) = (portal.decrypt() / "files" / "original").glob("*/video.jpg")
+        same = sha256_file(received) == digest
+        portal.remove()
     growth = {pid: (peaks[pid] - idle.get(pid, 0)) / 1024 for pid in peaks}
-    worst = max(growth.values())
     print(
         f"uploaded {megabytes} MB in {seconds:.1f} s ({megabytes / seconds:.0f} MB/s); "
         f"decrypted copy identical: {same}"
     )
     print(
-        f"largest RSS growth of a server process: {worst:.1f} MB (goal <= 64 MB); idle RSS "
-        f"{max(idle.values()) / 1024:.0f} MB per process, {len(idle)} processes"
+        f"largest RSS growth of a server process: {max(growth.values()):.1f} MB (goal <= 64 "
+        f"MB); idle RSS {max(idle.values()) / 1024:.0f} MB per process, {len(idle)} processes"
     )
-    subprocess.run(["rm", "-rf", str(work)], check=False)
 
 
 def upload(port: int, token: str, cookie: str, megabytes: int) -> tuple[str, int, float]:

@@ -131,3 +131,27 @@ def compiled_catalogs() -> None:
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with open(po, "rb") as source, open(mo, "wb") as target:
                 write_mo(target, read_po(source))
+
+
+@pytest.fixture
+def live_server(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[object]:
+    """Start `glas serve --local-only` on the test data dir; extra env vars as keywords.
+
+    The server's TMPDIR is tmp_path/server-tmp and its log tmp_path/server.log, so that tests
+    can search both. Every server started is stopped at the end.
+    """
+    from .helpers import serve_local, stop
+
+    servers = []
+    tmpdir = tmp_path / "server-tmp"
+    tmpdir.mkdir(exist_ok=True)
+
+    def make(**env: str):  # type: ignore[no-untyped-def]
+        full = {**os.environ, "GLAS_DATA_DIR": str(data_dir), "TMPDIR": str(tmpdir), **env}
+        server = serve_local(full, tmp_path / "server.log")
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        stop(server)

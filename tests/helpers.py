@@ -1,18 +1,24 @@
-"""Helpers shared by tests that make real submissions and open real bundles."""
+"""Helpers shared by tests: real submissions, real bundles, and `glas serve` as a process."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import requests
 from flask.testing import FlaskClient
 
 from crypto.bundle import BundleReader
 from crypto.keys import ReviewerKey
 from crypto.reviewer import Failed, Opened, decrypt_bundle
 
-from .conftest import csrf_token, post_multipart
+from .conftest import ROOT, csrf_token, free_port, post_multipart
 
 
 def submit_testimony(client: FlaskClient, text: str, attachment: bytes | None = None) -> None:
@@ -48,3 +54,62 @@ def version_folder(out: Path, survey_id: str) -> Path:
 def received_file(out: Path, survey_id: str, name: str) -> Path:
     (path,) = (version_folder(out, survey_id) / "files" / "original").glob(f"*/{name}")
     return path
+
+
+GLAS = str(Path(sys.executable).with_name("glas"))
+
+
+class LiveServer:
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process, self.url, self.log = process, url, log
+
+
+def start(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> LiveServer:
+    with open(log, "wb") as out:
+        # A session of its own, so stop() reaches every process it starts (gunicorn, tor, ...).
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        match = re.search(r"http://127\.0\.0\.1:\d+/", log.read_text(errors="replace"))
+        if match:
+            try:
+                requests.get(match.group(0), timeout=2)
+                return LiveServer(process, match.group(0), log)
+            except requests.ConnectionError:
+                pass
+        if process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{log.read_text()}")
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"server did not come up:\n{log.read_text()}")
+
+
+def stop(server: LiveServer) -> None:
+    if server.process.poll() is None:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=60)
+
+
+def serve_local(env: dict[str, str], log: Path) -> LiveServer:
+    """`glas serve --local-only` on two free loopback ports."""
+    command = [
+        GLAS,
+        "serve",
+        "--local-only",
+        "--port",
+        str(free_port()),
+        "--organizer-port",
+        str(free_port()),
+    ]
+    return start(command, env, log)
+
+
+def files_containing(needle: bytes, *roots: Path) -> list[Path]:
+    hits = []
+    for root in roots:
+        for path in [root] if root.is_file() else root.rglob("*"):
+            if path.is_file() and needle in path.read_bytes():
+                hits.append(path)
+    return hits

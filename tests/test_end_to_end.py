@@ -9,11 +9,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,50 +18,16 @@ import requests
 
 from crypto.keys import ReviewerKey
 
-from .conftest import ROOT, RunCli, csrf_token, free_port
-from .helpers import received_file, version_folder
+from .conftest import RunCli, csrf_token, free_port
+from .helpers import LiveServer, files_containing, received_file, start, stop, version_folder
 
-GLAS = str(Path(sys.executable).with_name("glas"))
 pytestmark = pytest.mark.slow
-
-
-class LiveServer:
-    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-        self.process, self.url, self.log = process, url, log
-
-
-def start(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> LiveServer:
-    with open(log, "wb") as out:
-        # A session of its own, so stop() reaches every process it starts (gunicorn, tor, ...).
-        process = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
-        )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        match = re.search(r"http://127\.0\.0\.1:\d+/", log.read_text(errors="replace"))
-        if match:
-            try:
-                requests.get(match.group(0), timeout=2)
-                return LiveServer(process, match.group(0), log)
-            except requests.ConnectionError:
-                pass
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early:\n{log.read_text()}")
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError(f"server did not come up:\n{log.read_text()}")
-
-
-def stop(server: LiveServer) -> None:
-    if server.process.poll() is None:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=60)
 
 
 @pytest.fixture
 def server_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     tmpdir = tmp_path / "server-tmp"
-    tmpdir.mkdir()
+    tmpdir.mkdir(exist_ok=True)
     return {
         **os.environ,
         "GLAS_DATA_DIR": str(data_dir),
@@ -76,23 +39,8 @@ def server_env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def live(published: RunCli, server_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
-    server = start(
-        [GLAS, "serve", "--local-only", "--port", str(free_port())],
-        server_env,
-        tmp_path / "server.log",
-    )
-    yield server
-    stop(server)
-
-
-def files_containing(needle: bytes, *roots: Path) -> list[Path]:
-    hits = []
-    for root in roots:
-        for path in [root] if root.is_file() else root.rglob("*"):
-            if path.is_file() and needle in path.read_bytes():
-                hits.append(path)
-    return hits
+def live(live_server: Callable[..., LiveServer], server_env: dict[str, str]) -> LiveServer:
+    return live_server(**server_env)
 
 
 def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(

@@ -22,26 +22,10 @@ import requests
 
 from crypto.keys import ReviewerKey
 
-from .conftest import RunCli, csrf_token, free_port
-from .test_end_to_end import GLAS, LiveServer, start
+from .conftest import RunCli, csrf_token
+from .helpers import GLAS, LiveServer, serve_local
 
 pytestmark = pytest.mark.slow
-
-
-def serve(env: dict[str, str], log: Path) -> LiveServer:
-    return start(
-        [
-            GLAS,
-            "serve",
-            "--local-only",
-            "--port",
-            str(free_port()),
-            "--organizer-port",
-            str(free_port()),
-        ],
-        env,
-        log,
-    )
 
 
 def kill9(server: LiveServer) -> None:
@@ -90,7 +74,7 @@ def test_kill_9_during_a_large_upload_loses_nothing_accepted_and_leaves_no_half(
     passphrase_file: Path,
     tmp_path: Path,
 ) -> None:
-    server = serve(env, tmp_path / "1.log")
+    server = serve_local(env, tmp_path / "1.log")
     assert submit(server.url, "accepted before the crash") == 303
     session = requests.Session()
     token = csrf_token(session.get(server.url + "s/testimony").text)
@@ -120,7 +104,7 @@ def test_kill_9_during_a_large_upload_loses_nothing_accepted_and_leaves_no_half(
     sock.close()
     assert any(p.is_file() for p in incoming.rglob("*"))  # the half upload, as a crash leaves it
 
-    restarted = serve(env, tmp_path / "2.log")  # the start-up sweep removes it
+    restarted = serve_local(env, tmp_path / "2.log")  # the start-up sweep removes it
     assert not any(p.is_file() for p in incoming.rglob("*"))
     kill9(restarted)
     rows = decrypt_all(published, reviewer[0], passphrase_file, tmp_path)
@@ -148,7 +132,7 @@ def test_kill_9_at_random_moments_of_a_submission_burst_loses_no_accepted_submis
             n += 1
 
     for round_ in range(3):
-        server = serve(env, tmp_path / f"{round_}.log")
+        server = serve_local(env, tmp_path / f"{round_}.log")
         stop = threading.Event()
         threads = [
             threading.Thread(target=burst, args=(server.url, f"round {round_} w{w}", stop))
@@ -161,7 +145,7 @@ def test_kill_9_at_random_moments_of_a_submission_burst_loses_no_accepted_submis
         stop.set()
         for thread in threads:
             thread.join()
-    final = serve(env, tmp_path / "final.log")
+    final = serve_local(env, tmp_path / "final.log")
     kill9(final)
     rows = "\n".join(decrypt_all(published, reviewer[0], passphrase_file, tmp_path))
     assert len(accepted) > 20
@@ -175,7 +159,7 @@ def test_kill_9_during_export_leaves_no_bundle_and_the_next_export_has_everythin
     passphrase_file: Path,
     tmp_path: Path,
 ) -> None:
-    server = serve(env, tmp_path / "s.log")
+    server = serve_local(env, tmp_path / "s.log")
     for i in range(3):
         assert submit(server.url, f"testimony number {i}", os.urandom(60 * 2**20)) == 303
     kill9(server)
@@ -221,7 +205,7 @@ def test_a_full_disk_is_a_clear_503_and_nothing_accepted_is_lost(
     assert run_cli("reviewers", "add", reviewer[0], "--name", "Ana").exit_code == 0
     assert run_cli("surveys", "import", EXAMPLES / "testimony.yaml", "--publish").exit_code == 0
     env = {**os.environ, "GLAS_DATA_DIR": str(small_disk / "data")}
-    server = serve(env, tmp_path / "full.log")
+    server = serve_local(env, tmp_path / "full.log")
     statuses = [submit(server.url, f"kept number {i}", os.urandom(900_000)) for i in range(8)]
     page = requests.post(server.url + "s/testimony", timeout=30).text  # any page still renders
     kill9(server)

@@ -7,16 +7,14 @@ running out of the viewport; screenshots are kept in the test's tmp dir for a hu
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from portal.i18n import LANGUAGES
 
-from .conftest import RunCli, free_port
-from .test_end_to_end import GLAS, LiveServer, start, stop
+from .helpers import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -38,23 +36,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def live(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    env = {**os.environ, "GLAS_DATA_DIR": str(data_dir)}
-    server = start(
-        [
-            GLAS,
-            "serve",
-            "--local-only",
-            "--port",
-            str(free_port()),
-            "--organizer-port",
-            str(free_port()),
-        ],
-        env,
-        tmp_path / "server.log",
-    )
-    yield server
-    stop(server)
+def live(live_server: Callable[..., LiveServer]) -> LiveServer:
+    return live_server()
 
 
 OVERFLOW = """() => {

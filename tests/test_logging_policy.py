@@ -7,45 +7,25 @@ contents and names) sent to a real `glas serve` under gunicorn, including reques
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
-from .conftest import RunCli, csrf_token, free_port
-from .test_end_to_end import GLAS, LiveServer, files_containing, start, stop
+from .conftest import csrf_token
+from .helpers import LiveServer, files_containing, stop
 
 pytestmark = pytest.mark.slow
 CANARY = "CANARY-" + secrets.token_hex(6)
 
 
 @pytest.fixture
-def live(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    tmpdir = tmp_path / "server-tmp"
-    tmpdir.mkdir()
-    env = {
-        **os.environ,
-        "GLAS_DATA_DIR": str(data_dir),
-        "TMPDIR": str(tmpdir),
-        "GLAS_MAX_REQUEST_MB": "1",
-    }
-    command = [
-        GLAS,
-        "serve",
-        "--local-only",
-        "--port",
-        str(free_port()),
-        "--organizer-port",
-        str(free_port()),
-    ]
-    server = start(command, env, tmp_path / "server.log")
-    yield server
-    stop(server)
+def live(live_server: Callable[..., LiveServer]) -> LiveServer:
+    return live_server(GLAS_MAX_REQUEST_MB="1")
 
 
 def canary_request_or_reset(*args: object, **kwargs: object) -> int | str:

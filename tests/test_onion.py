@@ -28,7 +28,7 @@ from onion import (
 )
 
 from .conftest import free_port
-from .test_end_to_end import GLAS, LiveServer, start, stop
+from .helpers import GLAS, LiveServer, start, stop
 
 NEEDS_TOR = "needs Debian's tor: apt-get install tor"
 pytestmark = [

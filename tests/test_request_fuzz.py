@@ -14,7 +14,7 @@ import random
 import re
 import socket
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,8 @@ import requests
 from portal.config import Config
 from portal.storage import Store
 
-from .conftest import RunCli, csrf_token, free_port
-from .test_end_to_end import GLAS, LiveServer, start, stop
+from .conftest import csrf_token
+from .helpers import LiveServer, stop
 
 pytestmark = pytest.mark.slow
 CASES = 10_500
@@ -46,20 +46,8 @@ NASTY = [
 
 
 @pytest.fixture
-def live(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    env = {**os.environ, "GLAS_DATA_DIR": str(data_dir), "GLAS_MAX_REQUEST_MB": "2"}
-    command = [
-        GLAS,
-        "serve",
-        "--local-only",
-        "--port",
-        str(free_port()),
-        "--organizer-port",
-        str(free_port()),
-    ]
-    server = start(command, env, tmp_path / "server.log")
-    yield server
-    stop(server)
+def live(live_server: Callable[..., LiveServer]) -> LiveServer:
+    return live_server(GLAS_MAX_REQUEST_MB="2")
 
 
 def multipart(rng: random.Random, token: str | None) -> tuple[bytes, str]:

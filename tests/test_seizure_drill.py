@@ -13,14 +13,14 @@ import os
 import secrets
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
-from .conftest import RunCli, csrf_token, free_port
-from .test_end_to_end import GLAS, LiveServer, files_containing, start, stop
+from .conftest import RunCli, csrf_token
+from .helpers import LiveServer, files_containing, stop
 
 pytestmark = pytest.mark.slow
 DOCUMENTED_COLUMNS = {
@@ -44,24 +44,8 @@ DOCUMENTED_COLUMNS = {
 
 
 @pytest.fixture
-def live(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[LiveServer]:
-    (tmp_path / "tmp").mkdir()
-    env = {**os.environ, "GLAS_DATA_DIR": str(data_dir), "TMPDIR": str(tmp_path / "tmp")}
-    server = start(
-        [
-            GLAS,
-            "serve",
-            "--local-only",
-            "--port",
-            str(free_port()),
-            "--organizer-port",
-            str(free_port()),
-        ],
-        env,
-        tmp_path / "server.log",
-    )
-    yield server
-    stop(server)
+def live(live_server: Callable[..., LiveServer]) -> LiveServer:
+    return live_server()
 
 
 def secret(label: str) -> str:
@@ -118,7 +102,7 @@ def test_a_seized_server_reveals_no_answer_no_file_no_name(
     seized = tmp_path / "seized"
     shutil.copytree(data_dir, seized / "data")
     shutil.copy(live.log, seized / "server.log")
-    shutil.copytree(tmp_path / "tmp", seized / "tmp")
+    shutil.copytree(tmp_path / "server-tmp", seized / "tmp")
     hits = {
         value[:30]: files_containing(value.encode("latin-1", "replace"), seized) for value in sent
     }

@@ -20,8 +20,7 @@ import requests
 from stem.descriptor.hidden_service import HiddenServiceDescriptorV3
 
 from .conftest import EXAMPLES, PASSPHRASE, csrf_token, free_port
-from .helpers import received_file, version_folder
-from .test_end_to_end import GLAS, LiveServer, start, stop
+from .helpers import GLAS, LiveServer, received_file, start, stop, version_folder
 from .tornet import TorNet
 
 pytestmark = [

@@ -1,0 +1,116 @@
+"""A throwaway portal for benchmarks: one reviewer, one survey, `glas serve` on loopback.
+
+Only 127.0.0.1 is ever contacted. `with BenchPortal("testimony") as portal:` starts it; on
+leaving, the server is stopped. `portal.decrypt()` exports and decrypts everything received.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GLAS = str(Path(sys.executable).with_name("glas"))
+PASSPHRASE = "benchmark passphrase, not a secret"  # noqa: S105 - a throwaway key
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BenchPortal:
+    def __init__(self, survey: str, **env: str) -> None:
+        self.survey = survey
+        self.work = Path(tempfile.mkdtemp(prefix="glas-bench-"))
+        self.env = {**os.environ, "GLAS_DATA_DIR": str(self.work / "data"), **env}
+        self.key = self.work / "ana.key"
+        self.passphrase = self.work / "passphrase"
+        self.port = free_port()
+        self.server: subprocess.Popen[bytes] | None = None
+
+    def glas(self, *args: str) -> str:
+        result = subprocess.run([GLAS, *args], env=self.env, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"glas {args[0]} failed: {result.stderr}")
+        return result.stdout
+
+    def __enter__(self) -> BenchPortal:
+        self.passphrase.write_text(PASSPHRASE + "\n")
+        self.glas("keys", "new", "--out", str(self.key), "--passphrase-file", str(self.passphrase))
+        self.glas("reviewers", "add", str(self.key), "--name", "Ana")
+        self.glas("surveys", "import", str(ROOT / "examples" / f"{self.survey}.yaml"), "--publish")
+        self.server = subprocess.Popen(
+            [
+                GLAS,
+                "serve",
+                "--local-only",
+                "--port",
+                str(self.port),
+                "--organizer-port",
+                str(free_port()),
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.form = self._wait_for_form()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait(timeout=60)
+
+    @property
+    def token(self) -> str:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.form.text)
+        assert match is not None
+        return match.group(1)
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.form.cookies)
+
+    def decrypt(self) -> Path:
+        """Export and decrypt everything; return the folder of the survey's version."""
+        bundle, out = self.work / "all.glas", self.work / "out"
+        self.glas("export", "--out", str(bundle))
+        self.glas(
+            "decrypt",
+            str(bundle),
+            "--key",
+            str(self.key),
+            "--passphrase-file",
+            str(self.passphrase),
+            "--out",
+            str(out),
+            "--quiet",
+        )
+        return next((out / self.survey).iterdir())
+
+    def remove(self) -> None:
+        subprocess.run(["rm", "-rf", str(self.work)], check=False)
+
+    def _wait_for_form(self) -> requests.Response:
+        url = f"http://127.0.0.1:{self.port}/s/{self.survey}"
+        for _ in range(600):
+            try:
+                return requests.get(url, timeout=2)
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        sys.exit("glas serve did not come up")
