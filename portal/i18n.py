@@ -14,6 +14,7 @@ from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 
 from surveys.messages import Message
+from surveys.model import localized
 
 DEFAULT_LANGUAGE = "en"
 SESSION_KEY = "lang"
@@ -67,6 +68,10 @@ def translate(message: object) -> str:
 def register_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_language)
     app.jinja_env.globals["translate"] = translate
+    # A survey's own texts, in the respondent's language where the survey has them.
+    app.jinja_env.globals["local"] = lambda item, field: localized(
+        item, field, current_language().code
+    )
 
     @app.context_processor
     def language_context() -> dict[str, Any]:

@@ -18,6 +18,7 @@ import yaml
 from .errors import Problem, SurveyDefinitionError
 from .model import (
     CHOICE_TYPES,
+    DEFAULT_LANGUAGE,
     NUMBER_TYPES,
     QUESTION_TYPES,
     SURVEY_KINDS,
@@ -32,7 +33,9 @@ QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
-SURVEY_KEYS = {"id", "title", "description", "kind", "questions"}
+SURVEY_KEYS = {"id", "title", "description", "kind", "language", "questions"}
+#: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a region or script.
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
 CHOICE_KEYS = {"name", "label"}
 QUESTION_KEYS = {
     "name",
@@ -126,6 +129,7 @@ class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.language = DEFAULT_LANGUAGE
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(line, message))
@@ -136,12 +140,17 @@ class _Builder:
                 self.source, [Problem(1, "a survey definition is a mapping with id and questions")]
             )
         self.unknown_keys(data, SURVEY_KEYS, "survey")
+        self.language = self.text(data, "language") or DEFAULT_LANGUAGE
+        if not LANGUAGE_CODE.match(self.language):
+            self.problem(data.key_lines["language"], "'language' is a code such as en, mk or sq")
         survey_id = self.text(data, "id", required=True)
         if survey_id and not SURVEY_ID.match(survey_id):
             self.problem(
                 data.key_lines["id"],
                 "'id' uses lowercase letters, digits, '-' and '_' (at most 64 characters)",
             )
+        title, title_tr = self.translatable(data, "title", required=True)
+        description, description_tr = self.translatable(data, "description")
         questions = data.get("questions")
         built: list[Question] = []
         if not isinstance(questions, _LocatedList) or not questions:
@@ -166,10 +175,12 @@ class _Builder:
             raise SurveyDefinitionError(self.source, self.problems)
         return Survey(
             id=survey_id,
-            title=self.text(data, "title", required=True),
-            description=self.text(data, "description"),
+            title=title,
+            description=description,
             questions=tuple(built),
             kind=kind,
+            language=self.language,
+            translations=(*title_tr, *description_tr),
         )
 
     def question(self, data: Any, list_line: int) -> Question | None:
@@ -195,11 +206,14 @@ class _Builder:
         choices = self.choices(data) if kind in CHOICE_TYPES else ()
         if kind not in CHOICE_TYPES and "choices" in data:
             self.problem(data.key_lines["choices"], f"a {kind} question has no choices")
+        label, label_tr = self.translatable(data, "label", required=True)
+        hint, hint_tr = self.translatable(data, "hint")
         question = Question(
             name=name,
             type=kind,
-            label=self.text(data, "label", required=True),
-            hint=self.text(data, "hint"),
+            label=label,
+            hint=hint,
+            translations=(*label_tr, *hint_tr),
             required=self.flag(data, "required"),
             choices=choices,
             minimum=self.bound(data, "min", kind),
@@ -221,18 +235,42 @@ class _Builder:
         for item in items:
             if isinstance(item, _Located):
                 self.unknown_keys(item, CHOICE_KEYS, "choice")
-                name, label = self.text(item, "name", True), self.text(item, "label", True)
+                name = self.text(item, "name", True)
+                label, translations = self.translatable(item, "label", required=True)
                 line = item.line
             else:
                 name = label = str(item) if isinstance(item, str | int) else ""
+                translations = []
                 line = items.line
             if not CHOICE_NAME.match(name):
                 self.problem(line, f"choice name '{name}' uses letters, digits, '.', '-', '_' only")
             elif name in seen:
                 self.problem(line, f"choice name '{name}' repeats")
             seen.add(name)
-            choices.append(Choice(name, label))
+            choices.append(Choice(name, label, tuple(translations)))
         return tuple(choices)
+
+    def translatable(
+        self, data: _Located, key: str, required: bool = False
+    ) -> tuple[str, list[tuple[str, str, str]]]:
+        """A text, or a mapping {language code: text} that includes the survey's language."""
+        value = data.get(key)
+        if not isinstance(value, _Located):
+            return self.text(data, key, required), []
+        line = data.key_lines[key]
+        texts: dict[str, str] = {}
+        for code, text in value.items():
+            if not LANGUAGE_CODE.match(code):
+                self.problem(value.key_lines[code], f"'{code}' is not a language code like mk")
+            elif not isinstance(text, str) or not text.strip():
+                self.problem(value.key_lines[code], f"the {code} text of '{key}' must be text")
+            else:
+                texts[code] = text.strip()
+        if self.language not in texts:
+            self.problem(line, f"'{key}' needs a text in the survey's language ({self.language})")
+            return "", []
+        default = texts.pop(self.language)
+        return default, [(key, code, text) for code, text in sorted(texts.items())]
 
     def text(self, data: _Located, key: str, required: bool = False) -> str:
         value = data.get(key)

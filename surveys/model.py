@@ -28,10 +28,31 @@ DEFAULT_MAX_FILES = 5
 SURVEY_KINDS = ("survey", "testimony")
 
 
+#: Translated texts of one object: (field, language code, text), e.g. ("label", "mk", "…").
+Translations = tuple[tuple[str, str, str], ...]
+DEFAULT_LANGUAGE = "en"
+
+
+def localized(item: Any, field: str, language: str) -> str:
+    """The text of ``field`` in ``language``, falling back string by string to the default."""
+    for name, code, text in getattr(item, "translations", ()):
+        if name == field and code == language:
+            return str(text)
+    return str(getattr(item, field))
+
+
+def _text_value(item: Any, field: str, language: str) -> str | dict[str, str]:
+    """A text for to_dict: a plain string, or {language: text} when it has translations."""
+    others = {code: text for name, code, text in item.translations if name == field}
+    default = getattr(item, field)
+    return {language: default, **others} if others else default
+
+
 @dataclass(frozen=True)
 class Choice:
     name: str
     label: str
+    translations: Translations = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,7 @@ class Question:
     max_length: int | None = None
     max_files: int | None = None
     accept: tuple[str, ...] = ()
+    translations: Translations = ()
 
     @property
     def answerable(self) -> bool:
@@ -70,10 +92,14 @@ class Question:
     def choice_label(self, name: str) -> str:
         return next((c.label for c in self.choices if c.name == name), name)
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "type": self.type, "label": self.label}
+    def to_dict(self, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "label": _text_value(self, "label", language),
+        }
         optional = {
-            "hint": self.hint or None,
+            "hint": _text_value(self, "hint", language) if self.hint else None,
             "required": self.required or None,
             "min": self.minimum,
             "max": self.maximum,
@@ -84,7 +110,9 @@ class Question:
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.choices:
-            data["choices"] = [{"name": c.name, "label": c.label} for c in self.choices]
+            data["choices"] = [
+                {"name": c.name, "label": _text_value(c, "label", language)} for c in self.choices
+            ]
         return data
 
 
@@ -97,6 +125,18 @@ class Survey:
     description: str = ""
     questions: tuple[Question, ...] = field(default_factory=tuple)
     kind: str = "survey"
+    language: str = DEFAULT_LANGUAGE
+    translations: Translations = ()
+
+    @cached_property
+    def languages(self) -> list[str]:
+        """The survey's default language first, then every language it has any text in."""
+        found = {code for _, code, _ in self.translations}
+        for question in self.questions:
+            found |= {code for _, code, _ in question.translations}
+            for choice in question.choices:
+                found |= {code for _, code, _ in choice.translations}
+        return [self.language, *sorted(found - {self.language})]
 
     # Cached: the reviewer's tools ask these for every one of 100,000 submissions.
     @cached_property
@@ -128,12 +168,14 @@ class Survey:
         return any(q.type == "file" for q in self.questions)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "title": self.title}
+        data: dict[str, Any] = {"id": self.id, "title": _text_value(self, "title", self.language)}
         if self.description:
-            data["description"] = self.description
+            data["description"] = _text_value(self, "description", self.language)
         if self.kind != "survey":
             data["kind"] = self.kind
-        data["questions"] = [q.to_dict() for q in self.questions]
+        if self.language != DEFAULT_LANGUAGE:
+            data["language"] = self.language
+        data["questions"] = [q.to_dict(self.language) for q in self.questions]
         return data
 
     def canonical(self) -> bytes:
