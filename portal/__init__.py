@@ -61,6 +61,7 @@ def _make_app(config: Config | None, prepare: bool, blueprint: Blueprint) -> Fla
     store = Store(config)
     if prepare:
         store.initialise()
+        store.sweep_leftovers()
     else:
         store.check_schema()
 

@@ -73,3 +73,15 @@ def test_serve_refuses_a_busy_port(published: RunCli) -> None:
         s.listen()
         result = published("serve", "--local-only", "--port", str(s.getsockname()[1]))
     assert result.exit_code == 2 and "in use" in result.output
+
+
+def test_commands_never_sweep_an_upload_a_running_server_is_receiving(
+    published: RunCli, data_dir: Path, tmp_path: Path
+) -> None:
+    # An upload in progress, as glas serve would be writing it right now.
+    receiving = data_dir / "blobs" / ".incoming" / "in-progress"
+    receiving.mkdir(parents=True)
+    (receiving / "file-0").write_bytes(b"ciphertext so far")
+    for command in (["reviewers", "list"], ["export", "--out", tmp_path / "b.glas"]):
+        assert published(*command).exit_code == 0
+    assert (receiving / "file-0").exists()

@@ -38,7 +38,8 @@ def test_crash_leftovers_are_swept_and_accepted_submissions_kept(
     orphan.mkdir(parents=True)
     (orphan / "file-0").write_bytes(b"ciphertext without a row")
 
-    store.initialise()  # what every start does
+    store.initialise()  # what every server start does
+    store.sweep_leftovers()
 
     assert not half.exists() and not orphan.exists()
     assert store.count_submissions() == 1

@@ -43,7 +43,10 @@ def list_() -> None:
 
 
 def open_store() -> Store:
-    """Open (and if needed create and migrate) the store named by the environment."""
+    """Open (and if needed create and migrate) the store named by the environment.
+
+    Never sweeps: a `glas serve` may be receiving uploads into the same data dir right now.
+    """
     store = Store(Config.from_env())
     store.initialise()
     return store

@@ -113,7 +113,8 @@ def command(
         raise BadInput("--port and --organizer-port must differ.")
     config = Config.from_env()
     store = Store(config)
-    store.initialise()  # migrate and sweep once, before any worker can be receiving an upload
+    store.initialise()
+    store.sweep_leftovers()  # before any worker can be receiving an upload
 
     stop = threading.Event()
 

@@ -47,12 +47,21 @@ class Store:
         self._definitions: dict[str, Survey] = {}
 
     def initialise(self) -> None:
-        """Create the data dir, migrate the schema and sweep what a crash left behind."""
+        """Create the data dir and migrate the schema (safe while a server is running)."""
         self.config.prepare_data_dir()
         upgrade(self.engine)
+        # Forked server workers must open their own connections, never inherit these.
+        self.engine.dispose()
+
+    def sweep_leftovers(self) -> None:
+        """Remove what a crash left behind: half-received uploads and payloads with no row.
+
+        .. warning:: Only when no server process is receiving: a sweep would delete an upload
+           in progress, or a submission's payloads between their rename and its row's commit.
+           Hence only at the start of ``glas serve`` (and of a test app), never from commands.
+        """
         with self.session() as s:
             self.blobs.sweep(s.scalars(select(SubmissionRow.id)))
-        # Forked server workers must open their own connections, never inherit these.
         self.engine.dispose()
 
     def check_schema(self) -> None:
