@@ -87,6 +87,19 @@ def summarize(
     return summary
 
 
+def trusted_definitions(shipped: dict[str, Any]) -> dict[str, Survey]:
+    """A bundle's survey definitions by digest, each kept only if it hashes to its digest."""
+    trusted = {}
+    for digest, definition in shipped.items():
+        try:
+            survey = load_survey_text(json.dumps(definition).encode("utf-8"), "manifest")
+        except SurveyDefinitionError:
+            continue
+        if survey.digest() == digest:
+            trusted[digest] = survey
+    return trusted
+
+
 class ReviewerOutput:
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -97,15 +110,8 @@ class ReviewerOutput:
         self.bundles: list[tuple[str, str]] = []
 
     def add_bundle(self, name: str, created: str, surveys: dict[str, Any]) -> None:
-        """Take a bundle's survey definitions, trusting each only if it hashes to its digest."""
         self.bundles.append((name, created))
-        for digest, definition in surveys.items():
-            try:
-                survey = load_survey_text(json.dumps(definition).encode("utf-8"), "manifest")
-            except SurveyDefinitionError:
-                continue
-            if survey.digest() == digest:
-                self.definitions[digest] = survey
+        self.definitions.update(trusted_definitions(surveys))
 
     def processor(self) -> Callable[[list[Any]], Summary]:
         """The batch processor for the decrypting workers (it carries the definitions)."""

@@ -13,7 +13,7 @@ import click
 from crypto.bundle import BundleReader, DamagedRecord, PartStream, RawRecord, Truncated
 from crypto.keys import ReviewerKey
 from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
-from surveys.output import ReviewerOutput
+from surveys.output import ReviewerOutput, trusted_definitions
 
 from . import BadInput, Failure
 from .passphrase import read_passphrase
@@ -172,9 +172,8 @@ def _verify_one(bundle: Path) -> tuple[list[str], int, int]:
     problems: list[str] = []
     records = parts = 0
     with BundleReader(bundle) as reader:
-        checker = ReviewerOutput(Path("."))
-        checker.add_bundle(bundle.name, reader.created, reader.surveys)
-        bad = set(reader.surveys) - set(checker.definitions)
+        definitions = trusted_definitions(reader.surveys)
+        bad = set(reader.surveys) - set(definitions)
         problems += [f"survey version {d[:12]} does not match its definition" for d in sorted(bad)]
         expected: dict[str, set[str]] = {}
         for entry in reader.raw_entries():
@@ -185,7 +184,7 @@ def _verify_one(bundle: Path) -> tuple[list[str], int, int]:
                     problems.append(f"submission {parsed.submission_id}: {parsed.reason}")
                     continue
                 expected[parsed.submission_id] = set(parsed.parts)
-                if parsed.version not in checker.definitions:
+                if parsed.version not in definitions:
                     problems.append(f"submission {parsed.submission_id}: unknown survey version")
             elif isinstance(entry, PartStream):
                 parts += 1
