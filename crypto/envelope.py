@@ -56,12 +56,18 @@ def canonical_json(document: Any) -> bytes:
     ).encode("utf-8")
 
 
+def size_bucket(size: int) -> int:
+    """Round up to a power of two, at least MIN_PADDED_SIZE: the coarse sizes the server sees."""
+    bucket = MIN_PADDED_SIZE
+    while bucket < size:
+        bucket *= 2
+    return bucket
+
+
 def padded_size(length: int) -> int:
-    """Return the bucket a document of ``length`` bytes is padded to (ISO/IEC 7816-4 padding)."""
-    size = MIN_PADDED_SIZE
-    while size < length + 1:
-        size *= 2
-    return size
+    """Return the bucket a document of ``length`` bytes is padded to (ISO/IEC 7816-4 padding
+    needs at least one byte, hence the + 1)."""
+    return size_bucket(length + 1)
 
 
 def pad(document: bytes) -> bytes:

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from crypto.bundle import SubmissionRecord
-from crypto.envelope import Binding, Sealer, file_part, new_submission_id
+from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
 
 from .. import csrf, current_config, current_store
@@ -76,7 +76,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
             survey_id=survey_id,
             version=published.version,
             received=today().isoformat(),
-            size_bucket=_bucket(size),
+            size_bucket=size_bucket(size),
             slots=sealer.slots,
             answers=answers,
             parts=[file_part(p.index) for p in kept],
@@ -125,11 +125,3 @@ def _file_info(storage: FileStorage, part: EncryptingFile) -> FileInfo:
     name = (storage.filename or "attachment")[:MAX_FILENAME]
     kind = storage.content_type or "application/octet-stream"
     return FileInfo(name=name, type=kind, size=part.plaintext_size, part=part.index)
-
-
-def _bucket(size: int) -> int:
-    """Round a size up to a power of two: the server records only this coarse size."""
-    bucket = 1024
-    while bucket < size:
-        bucket *= 2
-    return bucket
