@@ -9,9 +9,9 @@ ORGANIZER_PORT ?= 8081
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr
 
-.PHONY: install system-packages run test lint clean translations
+.PHONY: install system-packages run test lint clean translations assets wheel
 
-install: system-packages $(STAMP)
+install: system-packages $(STAMP) assets
 
 system-packages:
 	@bash deploy/install-debian-packages.sh $(DEB_PACKAGES)
@@ -22,6 +22,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --editable '.[dev]'
 	@touch $(STAMP)
+
+# The browser's libsodium: one file from the two UMD builds (two <script>s, or the ESM build,
+# break the pure-JavaScript fallback that Tor Browser "Safer" needs), plus a .gz to serve.
+# Built from the pinned package-lock.json, never committed. The wheel carries it: no Node needed.
+SODIUM := portal/static/js/vendor/sodium.js
+SODIUM_PARTS := node_modules/libsodium/dist/modules/libsodium.js \
+	node_modules/libsodium-wrappers/dist/modules/libsodium-wrappers.js
+
+assets: $(SODIUM)
+
+$(SODIUM): package.json package-lock.json
+	@command -v npm >/dev/null || bash deploy/install-debian-packages.sh nodejs npm
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(dir $@)
+	{ echo "/* libsodium.js and libsodium-wrappers.js (ISC licence), concatenated by make. */"; \
+	  for part in $(SODIUM_PARTS); do cat $$part; echo; done; } > $@.partial
+	mv $@.partial $@
+	gzip -9 -n -k -f $@
+
+wheel: assets
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 
 TRANSLATIONS := portal/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
@@ -53,6 +74,11 @@ test: install
 	$(BIN)/pytest
 
 lint: install
+	@# Fails on known vulnerabilities in the browser's libsodium. npm's audit service, like
+	@# PyPI's, is unreachable from our build machines: then it says so and goes on.
+	@out=$$(npm audit --omit=dev 2>&1); status=$$?; echo "npm audit: $$(echo "$$out" | tail -1)"; \
+	if [ $$status -ne 0 ] && ! echo "$$out" | grep -q "audit endpoint returned an error"; then \
+		echo "$$out"; exit 1; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

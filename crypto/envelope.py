@@ -70,6 +70,17 @@ def padded_size(length: int) -> int:
     return size_bucket(length + 1)
 
 
+def is_answers_size(size: int) -> bool:
+    """True when ``size`` bytes can be an answers payload: a whole stream of a padded document.
+
+    What the server can check of an answers payload a browser sealed (it cannot read it)."""
+    if not stream.is_stream_size(size):
+        return False
+    body = size - stream.HEADER_SIZE
+    plaintext = body - -(-body // stream.CIPHER_CHUNK_SIZE) * stream.ABYTES
+    return plaintext >= MIN_PADDED_SIZE and plaintext & (plaintext - 1) == 0
+
+
 def pad(document: bytes) -> bytes:
     return bytes(sodium.sodium_pad(document, padded_size(len(document))))
 

@@ -39,6 +39,18 @@ def ciphertext_size(plaintext_size: int) -> int:
     return HEADER_SIZE + plaintext_size + chunks * ABYTES
 
 
+def is_stream_size(size: int) -> bool:
+    """True when ``size`` bytes can be a whole payload: a header, then full chunks, then a final
+    chunk that exists. The server cannot read the final *tag* (it is encrypted); this is the part
+    of "the stream ends properly" it can check for browser uploads. The reviewer checks the tag.
+    """
+    body = size - HEADER_SIZE
+    if body < ABYTES:
+        return False
+    last = body % CIPHER_CHUNK_SIZE
+    return last == 0 or last >= ABYTES
+
+
 class StreamEncryptor:
     """Encrypt a payload as it arrives, holding at most one chunk of plaintext in memory.
 

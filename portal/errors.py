@@ -10,7 +10,7 @@ import errno
 import logging
 import sys
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError
@@ -36,7 +36,40 @@ class TooManyFiles(RequestEntityTooLarge):
         self.max_files = max_files
 
 
+class UploadError(PortalError):
+    """A browser upload (JavaScript path) that cannot go on; ``status`` is the HTTP answer."""
+
+    status = 400
+
+
+class UnknownUpload(UploadError):
+    status = 404
+
+
+class ChunkConflict(UploadError):
+    status = 409
+
+
+class UploadIncomplete(UploadError):
+    status = 422
+
+
+class UploadTooLarge(UploadError):
+    status = 413
+
+
+class UploadsFull(UploadError):
+    status = 503
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(UploadError)
+    def upload_error(error: UploadError) -> ResponseReturnValue:
+        # The upload API answers the page's script in JSON; the message is ours, never input.
+        if request.path.split("/")[3:4] == ["uploads"]:
+            return jsonify(error=str(error)), error.status
+        return render_error(error.status, _title(error.status), _advice(error.status))
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(

@@ -19,6 +19,18 @@ from .model import Question, Survey
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
 DECIMAL = re.compile(r"^[+-]?\d{1,15}(?:[.,]\d{1,10})?$")
+# Messages the browser's script shows too (portal/respondent/browser.py).
+NEEDS_ANSWER = N_("This question needs an answer.")
+WHOLE_NUMBER = N_("Please enter a whole number, such as 3.")
+NUMBER = N_("Please enter a number, such as 2.5.")
+DATE = N_("Please enter a date like 2024-05-31.")
+CHARACTERS = N_("The answer contains characters that cannot be stored.")
+NUMBER_AT_LEAST = N_("Please enter a number of at least %(n)s.")
+NUMBER_AT_MOST = N_("Please enter a number of at most %(n)s.")
+DATE_AFTER = N_("Please enter a date on or after %(day)s.")
+DATE_BEFORE = N_("Please enter a date on or before %(day)s.")
+ATTACH_FILE = N_("Please attach a file.")
+FILE_KINDS = N_("Please attach only files of these kinds: %(kinds)s.")
 AT_LEAST_CHARACTERS = N_plural(
     "Please write at least %(num)d character.", "Please write at least %(num)d characters."
 )
@@ -68,7 +80,7 @@ def validate_answers(
         values = [v for v in form.get(question.name, ()) if v.strip()]
         if not values:
             if question.required:
-                result.errors[question.name] = Message(N_("This question needs an answer."))
+                result.errors[question.name] = Message(NEEDS_ANSWER)
             continue
         try:
             result.answers[question.name] = _convert(question, values)
@@ -169,17 +181,17 @@ def _parse(question: Question, values: list[str]) -> Any:
     value = value.strip()
     if question.type == "integer":
         if not INTEGER.match(value):
-            raise ValueError(Message(N_("Please enter a whole number, such as 3.")))
+            raise ValueError(Message(WHOLE_NUMBER))
         return int(value)
     if question.type == "decimal":
         if not DECIMAL.match(value):
-            raise ValueError(Message(N_("Please enter a number, such as 2.5.")))
+            raise ValueError(Message(NUMBER))
         return value.replace(",", ".").lstrip("+")
     if question.type == "date":
         try:
             return date.fromisoformat(value).isoformat()
         except ValueError:
-            raise ValueError(Message(N_("Please enter a date like 2024-05-31."))) from None
+            raise ValueError(Message(DATE)) from None
     return value
 
 
@@ -194,13 +206,13 @@ def _check(question: Question, value: Any) -> None:
         return
     if kind == "integer":
         if type(value) is not int:
-            raise ValueError(Message(N_("Please enter a whole number, such as 3.")))
+            raise ValueError(Message(WHOLE_NUMBER))
         _check_range(question, value)
         return
     if not isinstance(value, str):
         raise ValueError(Message(N_("This answer is not of the question's kind.")))
     if FORBIDDEN_CHARACTERS.search(value):
-        raise ValueError(Message(N_("The answer contains characters that cannot be stored.")))
+        raise ValueError(Message(CHARACTERS))
     if kind == "select_one":
         if value not in question.choice_names:
             raise ValueError(Message(N_("Please choose one of the options shown.")))
@@ -211,7 +223,7 @@ def _check(question: Question, value: Any) -> None:
             raise ValueError(Message.counted(AT_MOST_CHARACTERS, question.effective_max_length))
     elif kind == "decimal":
         if not DECIMAL.match(value):
-            raise ValueError(Message(N_("Please enter a number, such as 2.5.")))
+            raise ValueError(Message(NUMBER))
         _check_range(question, Decimal(value.replace(",", ".")))
     elif kind == "date":
         _check_date(question, value)
@@ -221,43 +233,33 @@ def _check(question: Question, value: Any) -> None:
 
 def _check_range(question: Question, number: int | Decimal) -> None:
     if question.minimum is not None and number < Decimal(question.minimum):
-        raise ValueError(
-            Message(N_("Please enter a number of at least %(n)s."), {"n": question.minimum})
-        )
+        raise ValueError(Message(NUMBER_AT_LEAST, {"n": question.minimum}))
     if question.maximum is not None and number > Decimal(question.maximum):
-        raise ValueError(
-            Message(N_("Please enter a number of at most %(n)s."), {"n": question.maximum})
-        )
+        raise ValueError(Message(NUMBER_AT_MOST, {"n": question.maximum}))
 
 
 def _check_date(question: Question, text: str) -> None:
     try:
         date.fromisoformat(text)
     except ValueError:
-        raise ValueError(Message(N_("Please enter a date like 2024-05-31."))) from None
+        raise ValueError(Message(DATE)) from None
     if question.minimum is not None and text < question.minimum:
-        raise ValueError(
-            Message(N_("Please enter a date on or after %(day)s."), {"day": question.minimum})
-        )
+        raise ValueError(Message(DATE_AFTER, {"day": question.minimum}))
     if question.maximum is not None and text > question.maximum:
-        raise ValueError(
-            Message(N_("Please enter a date on or before %(day)s."), {"day": question.maximum})
-        )
+        raise ValueError(Message(DATE_BEFORE, {"day": question.maximum}))
 
 
 def _check_files(question: Question, infos: list[FileInfo], result: Validated) -> None:
     if not infos:
         if question.required:
-            result.errors[question.name] = Message(N_("Please attach a file."))
+            result.errors[question.name] = Message(ATTACH_FILE)
         return
     if len(infos) > question.effective_max_files:
         result.errors[question.name] = Message.counted(AT_MOST_FILES, question.effective_max_files)
         return
     if question.accept and not all(_accepted(question.accept, f) for f in infos):
         allowed = ", ".join(question.accept)
-        result.errors[question.name] = Message(
-            N_("Please attach only files of these kinds: %(kinds)s."), {"kinds": allowed}
-        )
+        result.errors[question.name] = Message(FILE_KINDS, {"kinds": allowed})
         return
     result.files[question.name] = infos
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,3 +116,54 @@ def files_containing(needle: bytes, *roots: Path) -> list[Path]:
             if path.is_file() and needle in path.read_bytes():
                 hits.append(path)
     return hits
+
+
+class RecordingProxy:
+    """A loopback TCP proxy that keeps every byte a browser sends to the server.
+
+    Whatever the browser (Chromium, Firefox) and whatever the request (page, fetch, worker,
+    form post), what leaves the browser passes here: tests search it for plaintext.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self._sent: list[bytearray] = []
+        self._lock = threading.Lock()
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}/"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def sent(self) -> bytes:
+        with self._lock:
+            return b"".join(bytes(b) for b in self._sent)
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            record = bytearray()
+            with self._lock:
+                self._sent.append(record)
+            threading.Thread(target=_pump, args=(client, upstream, record), daemon=True).start()
+            threading.Thread(target=_pump, args=(upstream, client, None), daemon=True).start()
+
+
+def _pump(source: socket.socket, target: socket.socket, record: bytearray | None) -> None:
+    try:
+        while data := source.recv(256 * 1024):
+            if record is not None:
+                record += data
+            target.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (source, target):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()

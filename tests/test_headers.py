@@ -32,12 +32,14 @@ CSP_PARTS = [
 ]
 
 
-def check(response) -> None:  # type: ignore[no-untyped-def]
+def check(response, browser_crypto: bool = False) -> None:  # type: ignore[no-untyped-def]
     for name, value in EXPECTED.items():
         assert response.headers.get(name) == value, name
     csp = response.headers["Content-Security-Policy"]
     assert all(part in csp for part in CSP_PARTS) and "unsafe-inline" not in csp
-    assert "wasm-unsafe-eval" not in csp  # only pages loading the crypto bundle may have it
+    # Only the survey form (it loads the crypto bundle) and the worker's scripts may have these.
+    wider = ("script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'", "worker-src 'self'")
+    assert all((part in csp) == browser_crypto for part in wider), csp
     permissions = response.headers["Permissions-Policy"]
     assert all(f"{f}=()" in permissions for f in ("camera", "microphone", "geolocation"))
     assert "Server" not in response.headers
@@ -48,18 +50,26 @@ def check(response) -> None:  # type: ignore[no-untyped-def]
 )
 def test_every_respondent_response_carries_the_headers(client: FlaskClient, path: str) -> None:
     with client.get(path) as response:
-        check(response)
+        check(response, browser_crypto=path == "/s/testimony")
         if path != "/static/css/glas.css":
             assert response.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.parametrize(
+    "path", ["/static/js/glas-worker.js", "/static/js/glas-envelope.js", "/static/js/glas-form.js"]
+)
+def test_only_the_worker_scripts_get_the_wider_policy(client: FlaskClient, path: str) -> None:
+    # A dedicated worker obeys the CSP its own script arrives with: without 'wasm-unsafe-eval'
+    # there, libsodium would silently take its pure-JavaScript path.
+    with client.get(path) as response:
+        assert response.status_code == 200
+        check(response, browser_crypto=not path.endswith("glas-form.js"))
+
+
 def test_error_responses_carry_them_too(client: FlaskClient) -> None:
-    for response in (
-        client.post("/s/testimony", data={}),
-        client.put("/"),
-        client.get("/s/testimony?" + "x" * 10),
-    ):
-        check(response)
+    check(client.put("/"))
+    check(client.post("/s/testimony", data={}))  # no CSRF token: an error page
+    check(client.get("/s/testimony?" + "x" * 10), browser_crypto=True)  # the form itself
 
 
 def test_the_organizer_app_carries_them_and_has_no_respondent_routes(

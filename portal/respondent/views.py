@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
@@ -12,8 +15,10 @@ from surveys.answers import FileInfo, answers_document, validate_answers
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
+from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey, today
 from . import bp
+from .browser import ENVELOPE_FIELD, client_messages, sodium_url, store_sealed_in_browser
 
 MAX_FILENAME = 255
 #: A field people never see (hidden by CSS, skipped by keyboard and screen readers). Form-filling
@@ -29,7 +34,21 @@ def index() -> ResponseReturnValue:
 @bp.get("/s/<survey_id>")
 def survey(survey_id: str) -> ResponseReturnValue:
     published = _published_or_404(survey_id)
-    return render_template("respondent/survey.html", published=published, values={}, errors={})
+    return _survey_page(published, {}, {})
+
+
+@bp.record_once
+def add_template_globals(state: BlueprintSetupState) -> None:
+    # Globals, not context: the question macro is imported without the page's context.
+    state.app.jinja_env.globals.update(client_messages=client_messages, sodium_url=sodium_url)
+
+
+def _survey_page(published: PublishedSurvey, values: dict[str, Any], errors: dict[str, Any]) -> str:
+    """The survey form; it may load the crypto bundle, so it gets the CSP that allows it."""
+    allow_browser_crypto()
+    return render_template(
+        "respondent/survey.html", published=published, values=values, errors=errors
+    )
 
 
 @bp.post("/s/<survey_id>")
@@ -53,16 +72,16 @@ def submit(survey_id: str) -> ResponseReturnValue:
         csrf.protect()
         if request.form.get(HONEYPOT):
             return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+        if ENVELOPE_FIELD in request.form:
+            refused = store_sealed_in_browser(published, request.form[ENVELOPE_FIELD])
+            if refused is not None:
+                return refused
+            return redirect(url_for(".thanks", survey_id=survey_id), code=303)
         kept, infos = _attachments(published, upload)
         validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
         if not validated.ok:
             values = request.form.to_dict(flat=False)
-            return render_template(
-                "respondent/survey.html",
-                published=published,
-                values=values,
-                errors=validated.errors,
-            ), 422
+            return _survey_page(published, values, validated.errors), 422
         for part in upload.parts:
             if part in kept:
                 part.finish()

@@ -40,12 +40,12 @@ class BlobStore:
     def commit(self, incoming: Path, submission_id: str) -> None:
         """Make the payloads durable and move them to their final place."""
         for child in incoming.iterdir():
-            _fsync(child)
-        _fsync(incoming)
+            fsync_path(child)
+        fsync_path(incoming)
         target = self.directory(submission_id)
         target.parent.mkdir(mode=0o700, exist_ok=True)
         os.rename(incoming, target)
-        _fsync(target.parent)
+        fsync_path(target.parent)
 
     def discard(self, incoming: Path) -> None:
         """Throw away payloads of a request that did not become a submission (ciphertext only)."""
@@ -69,7 +69,8 @@ class BlobStore:
                 removed += 1
         known = set(known_ids)
         for prefix in self.root.iterdir() if self.root.is_dir() else ():
-            if prefix.name == INCOMING or not prefix.is_dir():
+            # Dot directories are not payloads: .incoming (above) and .uploads (own expiry).
+            if prefix.name.startswith(".") or not prefix.is_dir():
                 continue
             for directory in prefix.iterdir():
                 if directory.name not in known:
@@ -78,7 +79,8 @@ class BlobStore:
         return removed
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file or directory entry to the device (a rename is durable only after this)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

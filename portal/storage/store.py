@@ -24,6 +24,7 @@ from ..errors import StorageError
 from .blobs import BlobStore
 from .database import is_current, make_engine, session_factory, upgrade
 from .models import OnionClientRow, ReviewerRow, SubmissionRow, SurveyRow, SurveyVersionRow
+from .uploads import UploadStore
 
 
 def today() -> datetime.date:
@@ -43,6 +44,7 @@ class Store:
         self.engine = make_engine(config.database_url)
         self._sessions = session_factory(self.engine)
         self.blobs = BlobStore(config.blob_dir)
+        self.uploads = UploadStore(config.blob_dir, config.max_request_bytes, config.max_files)
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
 
@@ -62,6 +64,8 @@ class Store:
         """
         with self.session() as s:
             self.blobs.sweep(s.scalars(select(SubmissionRow.id)))
+        # Browser uploads may resume after a restart; only expired ones go.
+        self.uploads.sweep()
         self.engine.dispose()
 
     def check_schema(self) -> None:

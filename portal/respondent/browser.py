@@ -1,0 +1,266 @@
+"""The JavaScript path: what the page's script fetches, the resumable upload API, and storing a
+submission the browser sealed itself.
+
+The server never sees plaintext here. It hands out a submission id to bind the ciphertext to,
+takes attachment payloads as numbered ciphertext chunks (:mod:`portal.storage.uploads`), and on
+the final form post checks what it can check without the key: the upload belongs to this survey
+version, there is one key slot per current reviewer key, and every payload has the shape of a
+whole secretstream. The reviewer's tools check the rest (tags, answers against the rules).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, jsonify, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from crypto.bundle import SubmissionRecord
+from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
+from surveys import answers as rules
+from surveys.messages import Message
+from surveys.model import Question
+
+from .. import csrf, current_store
+from ..errors import UploadError, UploadIncomplete, render_error
+from ..i18n import translate
+from ..security import allow_browser_crypto
+from ..storage import PublishedSurvey, today
+from ..storage.uploads import UPLOAD_CHUNK_SIZE
+from . import bp
+
+CLIENT_FORMAT = "glas-client-1"
+#: The form field that carries a browser-sealed submission (nothing else is posted with it).
+ENVELOPE_FIELD = "glas_envelope"
+SODIUM_BUNDLE = "js/vendor/sodium.js"
+#: The bundle's address changes with its content, so a cached copy can be kept for long.
+SODIUM_MAX_AGE = 365 * 24 * 3600
+KEY_ID = re.compile(r"^[0-9a-f]{40}$")
+
+
+@bp.get("/static/" + SODIUM_BUNDLE)
+def sodium_bundle() -> ResponseReturnValue:
+    """libsodium for the worker, gzipped when the browser accepts it (1 MB becomes 322 KB)."""
+    static = Path(current_app.static_folder or "")
+    plain = static / SODIUM_BUNDLE
+    zipped = plain.with_name(plain.name + ".gz")
+    use_gzip = request.accept_encodings["gzip"] > 0 and zipped.is_file()
+    if not plain.is_file():
+        abort(404)
+    response = send_file(
+        zipped if use_gzip else plain,
+        mimetype="text/javascript",
+        conditional=True,
+        etag=True,
+        max_age=SODIUM_MAX_AGE,
+    )
+    if use_gzip:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    allow_browser_crypto()
+    return response
+
+
+def sodium_url() -> str:
+    """The bundle's address, versioned by its content so browsers may cache it for long; empty
+    when it was never built (then pages stay on the no-JavaScript path)."""
+    path = Path(current_app.static_folder or "") / SODIUM_BUNDLE
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return ""
+    return url_for("respondent.sodium_bundle", v=_content_version(path, stat.st_mtime_ns))
+
+
+@functools.cache
+def _content_version(path: Path, mtime_ns: int) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "blake2b").hexdigest()[:16]
+
+
+@bp.get("/s/<survey_id>/v/<version>.json")
+def client_definition(survey_id: str, version: str) -> ResponseReturnValue:
+    """What the script needs to build and seal the answers document like the server does."""
+    published = _published_version(survey_id, version)
+    store = current_store()
+    body = {
+        "format": CLIENT_FORMAT,
+        "survey": survey_id,
+        "version": version,
+        "recipients": [key.to_line() for key in store.recipients()],
+        "questions": [_rules(q) for q in published.survey.answerable_questions],
+    }
+    response = jsonify(body)
+    # Reviewer keys can change without a new version: revalidate, but cheaply (ETag).
+    response.add_etag()
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
+
+
+@bp.post("/s/<survey_id>/uploads")
+def create_upload(survey_id: str) -> ResponseReturnValue:
+    published = _published_or_404(survey_id)
+    csrf.protect()
+    if not current_store().recipients():
+        abort(503)
+    upload = current_store().uploads.create(survey_id, published.version)
+    body = {
+        "upload": upload.token,
+        "submission_id": upload.submission_id,
+        "version": upload.version,
+        "chunk_size": UPLOAD_CHUNK_SIZE,
+        "url": url_for(".create_upload", survey_id=survey_id) + "/" + upload.token,
+    }
+    return jsonify(body), 201
+
+
+@bp.put("/s/<survey_id>/uploads/<token>/<part>/<int:index>")
+def put_chunk(survey_id: str, token: str, part: str, index: int) -> ResponseReturnValue:
+    csrf.protect()
+    store = current_store()
+    upload = store.uploads.open(token)
+    if upload.survey_id != survey_id:
+        abort(404)
+    if request.content_length is None:
+        abort(411)
+    stored = store.uploads.put_chunk(upload, part, index, request.stream, request.content_length)
+    return jsonify(stored=stored), 201 if stored else 200
+
+
+@bp.post("/s/<survey_id>/uploads/<token>/<part>/finish")
+def finish_part(survey_id: str, token: str, part: str) -> ResponseReturnValue:
+    csrf.protect()
+    store = current_store()
+    upload = store.uploads.open(token)
+    if upload.survey_id != survey_id:
+        abort(404)
+    count = (request.get_json(silent=True) or {}).get("chunks")
+    if type(count) is not int:
+        raise UploadIncomplete('Say how many chunks were sent: {"chunks": n}.')
+    return jsonify(size=store.uploads.finish(upload, part, count))
+
+
+def store_sealed_in_browser(
+    published: PublishedSurvey, envelope_text: str
+) -> ResponseReturnValue | None:
+    """Store a submission the browser sealed; return an error page, or None when stored."""
+    store = current_store()
+    try:
+        envelope = json.loads(envelope_text)
+        upload = store.uploads.open(str(envelope["upload"]))
+        slots = [_slot(s) for s in envelope["slots"]]
+        answers = base64.b64decode(envelope["answers"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error, UploadError):
+        return _refused(400)
+    if upload.survey_id != published.survey.id or upload.version != published.version:
+        return _refused(409)
+    expected = {key.key_id for key in store.recipients()}
+    if {s.key_id for s in slots} != expected or len(slots) != len(expected):
+        return _refused(409)
+    if not is_answers_size(len(answers)):
+        return _refused(400)
+    with upload.locked():
+        if upload.unfinished_parts():
+            return _refused(400)
+        parts = upload.finished_parts()
+        size = len(answers) + sum((upload.payload_dir / p).stat().st_size for p in parts)
+        record = SubmissionRecord(
+            submission_id=upload.submission_id,
+            survey_id=upload.survey_id,
+            version=upload.version,
+            received=today().isoformat(),
+            size_bucket=size_bucket(size),
+            slots=slots,
+            answers=answers,
+            parts=parts,
+        )
+        store.save_submission(record, upload.payload_dir if parts else None)
+    store.uploads.discard(upload)
+    return None
+
+
+def client_messages(question: Question) -> dict[str, str]:
+    """The messages the script may show for this question, in the respondent's language."""
+    messages: dict[str, Message] = {
+        "required": Message(rules.ATTACH_FILE if question.type == "file" else rules.NEEDS_ANSWER),
+        "characters": Message(rules.CHARACTERS),
+    }
+    if question.type == "integer":
+        messages["integer"] = Message(rules.WHOLE_NUMBER)
+    if question.type == "decimal":
+        messages["decimal"] = Message(rules.NUMBER)
+    if question.type == "date":
+        messages["date"] = Message(rules.DATE)
+    low, high = (
+        (rules.DATE_AFTER, rules.DATE_BEFORE)
+        if question.type == "date"
+        else (rules.NUMBER_AT_LEAST, rules.NUMBER_AT_MOST)
+    )
+    key = "day" if question.type == "date" else "n"
+    if question.minimum is not None:
+        messages["minimum"] = Message(low, {key: question.minimum})
+    if question.maximum is not None:
+        messages["maximum"] = Message(high, {key: question.maximum})
+    if question.min_length is not None:
+        messages["min_length"] = Message.counted(rules.AT_LEAST_CHARACTERS, question.min_length)
+    if question.type in ("text", "textarea"):
+        limit = question.effective_max_length
+        messages["max_length"] = Message.counted(rules.AT_MOST_CHARACTERS, limit)
+    if question.type == "file":
+        limit = question.effective_max_files
+        messages["max_files"] = Message.counted(rules.AT_MOST_FILES, limit)
+        messages["accept"] = Message(rules.FILE_KINDS, {"kinds": ", ".join(question.accept)})
+    return {name: translate(message) for name, message in messages.items()}
+
+
+def _rules(question: Question) -> dict[str, Any]:
+    """One question as the script validates it: the same rules as surveys.answers."""
+    return {
+        "name": question.name,
+        "type": question.type,
+        "required": question.required,
+        "choices": [c.name for c in question.choices],
+        "minimum": question.minimum,
+        "maximum": question.maximum,
+        "min_length": question.min_length,
+        "max_length": question.effective_max_length,
+        "max_files": question.effective_max_files,
+        "accept": list(question.accept),
+    }
+
+
+def _slot(data: Any) -> KeySlot:
+    key_id, sealed = str(data["key_id"]), base64.b64decode(data["sealed_key"], validate=True)
+    if not KEY_ID.match(key_id) or len(sealed) != SEALED_KEY_SIZE:
+        raise ValueError("malformed key slot")
+    return KeySlot(key_id, sealed)
+
+
+def _refused(code: int) -> ResponseReturnValue:
+    if code == 409:
+        title = gettext("The survey or its reviewers changed while you were answering.")
+    else:
+        title = gettext("What your browser sent could not be read.")
+    return render_error(code, str(title), str(gettext("Please reload the page and answer again.")))
+
+
+def _published_or_404(survey_id: str) -> PublishedSurvey:
+    published = current_store().published(survey_id)
+    if published is None:
+        abort(404)
+    return published
+
+
+def _published_version(survey_id: str, version: str) -> PublishedSurvey:
+    published = _published_or_404(survey_id)
+    if published.version != version:
+        abort(404)
+    return published

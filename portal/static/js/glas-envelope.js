@@ -1,0 +1,176 @@
+/* Envelope v1 (docs/envelope.md) in JavaScript: the same bytes as crypto/envelope.py.
+ *
+ * Runs in the page's Web Worker (importScripts, after libsodium's `ready`) and in Node for the
+ * cross-language tests (require). Only libsodium primitives; nothing here touches the DOM.
+ * The content key never leaves this module's closures.
+ */
+"use strict";
+
+function glasEnvelope(sodium) {
+  const FORMAT = "glas-envelope-1";
+  const ANSWERS_FORMAT = "glas-answers-1";
+  const PUBLIC_KEY_PREFIX = "glas-pk-1:";
+  const CHUNK_SIZE = 64 * 1024;
+  const KEY_SIZE = 32;
+  const KEY_ID_SIZE = 20;
+  const MIN_PADDED_SIZE = 1024;
+  const SUBMISSION_ID = /^[0-9a-f]{32}$/;
+  const HEADER_SIZE = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES;
+  const ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES;
+  const TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+  const TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  const CIPHER_CHUNK_SIZE = CHUNK_SIZE + ABYTES;
+  const encoder = new TextEncoder();
+
+  class EnvelopeError extends Error {}
+
+  function associatedData(binding, part) {
+    const fields = [FORMAT, binding.survey, binding.version, binding.submissionId, part];
+    if (fields.some((field) => typeof field !== "string" || field.includes("\n"))) {
+      throw new EnvelopeError("Envelope metadata cannot contain line breaks.");
+    }
+    return encoder.encode(fields.join("\n"));
+  }
+
+  function filePart(index) {
+    return "file-" + index;
+  }
+
+  /* Python's json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False). Integers
+   * that do not fit a double travel as BigInt. Keys are question names (ASCII), so sorting by
+   * UTF-16 code units equals Python's code point order. */
+  function canonicalJson(value) {
+    if (typeof value === "bigint") return value.toString();
+    if (typeof value === "number") {
+      if (!Number.isSafeInteger(value)) throw new EnvelopeError("Only whole numbers are sent as numbers.");
+      return String(value);
+    }
+    if (value === null || typeof value === "string" || typeof value === "boolean") {
+      return JSON.stringify(value);
+    }
+    if (Array.isArray(value)) return "[" + value.map(canonicalJson).join(",") + "]";
+    const keys = Object.keys(value).sort();
+    return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson(value[k])).join(",") + "}";
+  }
+
+  function paddedSize(length) {
+    let bucket = MIN_PADDED_SIZE;
+    while (bucket < length + 1) bucket *= 2;
+    return bucket;
+  }
+
+  function parsePublicKey(line) {
+    const text = line.trim();
+    if (!text.startsWith(PUBLIC_KEY_PREFIX)) throw new EnvelopeError("Not a glas-pk-1 key.");
+    const raw = sodium.from_base64(text.slice(PUBLIC_KEY_PREFIX.length), sodium.base64_variants.ORIGINAL);
+    if (raw.length !== KEY_SIZE) throw new EnvelopeError("A public key has 32 bytes.");
+    return raw;
+  }
+
+  function keyId(publicKey) {
+    return sodium.to_hex(sodium.crypto_generichash(KEY_ID_SIZE, publicKey, null));
+  }
+
+  /* Encrypts one payload piece by piece; the caller says which piece is the last. */
+  class StreamEncryptor {
+    constructor(key, ad) {
+      const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+      this.state = state;
+      this.header = header;
+      this.ad = ad;
+    }
+
+    push(message, last) {
+      const tag = last ? TAG_FINAL : TAG_MESSAGE;
+      return sodium.crypto_secretstream_xchacha20poly1305_push(this.state, message, this.ad, tag);
+    }
+  }
+
+  function encryptBytes(key, ad, plaintext) {
+    const stream = new StreamEncryptor(key, ad);
+    const pieces = [stream.header];
+    let offset = 0;
+    do {
+      const end = Math.min(offset + CHUNK_SIZE, plaintext.length);
+      pieces.push(stream.push(plaintext.subarray(offset, end), end === plaintext.length));
+      offset = end;
+    } while (offset < plaintext.length);
+    return concat(pieces);
+  }
+
+  function decryptBytes(key, ad, ciphertext) {
+    if (ciphertext.length < HEADER_SIZE + ABYTES) throw new EnvelopeError("The payload is too short.");
+    const state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(ciphertext.subarray(0, HEADER_SIZE), key);
+    const pieces = [];
+    for (let offset = HEADER_SIZE; offset < ciphertext.length; offset += CIPHER_CHUNK_SIZE) {
+      const end = Math.min(offset + CIPHER_CHUNK_SIZE, ciphertext.length);
+      const result = sodium.crypto_secretstream_xchacha20poly1305_pull(state, ciphertext.subarray(offset, end), ad);
+      if (!result) throw new EnvelopeError("A payload chunk failed authentication.");
+      const last = end === ciphertext.length;
+      if ((result.tag === TAG_FINAL) !== last) throw new EnvelopeError("The payload was truncated or extended.");
+      pieces.push(result.message);
+    }
+    return concat(pieces);
+  }
+
+  /* One submission: a fresh content key, one key slot per reviewer, payloads under the key. */
+  function newSealer(binding, recipientLines) {
+    if (!SUBMISSION_ID.test(binding.submissionId)) throw new EnvelopeError("Bad submission id.");
+    if (!recipientLines.length) throw new EnvelopeError("No reviewer key to seal to.");
+    const key = sodium.crypto_secretstream_xchacha20poly1305_keygen();
+    const slots = recipientLines.map((line) => {
+      const publicKey = parsePublicKey(line);
+      return {
+        key_id: keyId(publicKey),
+        sealed_key: sodium.to_base64(sodium.crypto_box_seal(key, publicKey), sodium.base64_variants.ORIGINAL),
+      };
+    });
+    return {
+      slots,
+      sealAnswers(document) {
+        const json = encoder.encode(canonicalJson(document));
+        const padded = sodium.pad(json, paddedSize(json.length));
+        return encryptBytes(key, associatedData(binding, "answers"), padded);
+      },
+      fileEncryptor(index) {
+        return new StreamEncryptor(key, associatedData(binding, filePart(index)));
+      },
+    };
+  }
+
+  /* For the tests: open a record the way the reviewer's tool does. */
+  function openRecord(record, publicKey, secretKey) {
+    const mine = record.slots.find((slot) => slot.key_id === keyId(publicKey));
+    if (!mine) throw new EnvelopeError("No key slot for this reviewer key.");
+    const sealed = sodium.from_base64(mine.sealed_key, sodium.base64_variants.ORIGINAL);
+    const key = sodium.crypto_box_seal_open(sealed, publicKey, secretKey);
+    const binding = { survey: record.survey, version: record.version, submissionId: record.id };
+    const answersCt = sodium.from_base64(record.answers, sodium.base64_variants.ORIGINAL);
+    const padded = decryptBytes(key, associatedData(binding, "answers"), answersCt);
+    const document = JSON.parse(new TextDecoder().decode(sodium.unpad(padded, padded.length)));
+    return {
+      document,
+      openFile(index, ciphertext) {
+        return decryptBytes(key, associatedData(binding, filePart(index)), ciphertext);
+      },
+    };
+  }
+
+  function concat(pieces) {
+    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      out.set(piece, offset);
+      offset += piece.length;
+    }
+    return out;
+  }
+
+  return {
+    ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
+    associatedData, canonicalJson, paddedSize, parsePublicKey, keyId, filePart,
+    encryptBytes, decryptBytes, newSealer, openRecord,
+  };
+}
+
+if (typeof module === "object" && module.exports) module.exports = glasEnvelope;

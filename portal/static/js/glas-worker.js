@@ -1,0 +1,109 @@
+/* The Web Worker that holds the content key and does all encryption, so the page never freezes
+ * (Tor Browser "Safer" runs libsodium without JIT or WebAssembly: about 1 MB/s).
+ *
+ * The page asks, the worker answers, one message at a time:
+ *   init {sodium, envelope}        -> ready {wasm}
+ *   begin {binding, recipients}    -> slots {slots}
+ *   file {index, file, chunkSize}  -> file
+ *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
+ *   answers {document}             -> answers {answers}                     (base64 ciphertext)
+ * Any failure answers {op: "error", message}.
+ */
+"use strict";
+
+/* Files are read in blocks of this many bytes (16 secretstream chunks) to keep reads few. */
+const READ_BLOCK = 16 * 64 * 1024;
+
+let envelope = null;
+let sealer = null;
+let reader = null;
+
+/* Reads a File block by block and hands out ciphertext in upload-sized pieces: the header,
+ * then secretstream chunks, the last one tagged final. Memory: one block and one piece. */
+class CiphertextReader {
+  constructor(encryptor, file, pieceSize) {
+    this.encryptor = encryptor;
+    this.file = file;
+    this.pieceSize = pieceSize;
+    this.offset = 0;
+    this.finished = false;
+    this.pending = encryptor.header;
+    this.pendingOffset = 0;
+  }
+
+  async next() {
+    const piece = new Uint8Array(this.pieceSize);
+    let filled = 0;
+    const before = this.offset;
+    while (filled < this.pieceSize) {
+      if (this.pendingOffset === this.pending.length) {
+        if (this.finished) break;
+        this.pending = await this.encryptBlock();
+        this.pendingOffset = 0;
+      }
+      const n = Math.min(this.pieceSize - filled, this.pending.length - this.pendingOffset);
+      piece.set(this.pending.subarray(this.pendingOffset, this.pendingOffset + n), filled);
+      filled += n;
+      this.pendingOffset += n;
+    }
+    const last = this.finished && this.pendingOffset === this.pending.length;
+    return { data: piece.slice(0, filled), last, plaintextBytes: this.offset - before };
+  }
+
+  async encryptBlock() {
+    const end = Math.min(this.offset + READ_BLOCK, this.file.size);
+    const block = new Uint8Array(await this.file.slice(this.offset, end).arrayBuffer());
+    const pieces = [];
+    let position = 0;
+    do {
+      const stop = Math.min(position + envelope.CHUNK_SIZE, block.length);
+      const last = this.offset + stop === this.file.size;
+      pieces.push(this.encryptor.push(block.subarray(position, stop), last));
+      position = stop;
+    } while (position < block.length);
+    this.offset = end;
+    this.finished = end === this.file.size;
+    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of pieces) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+async function handle(message) {
+  switch (message.op) {
+    case "init": {
+      importScripts(message.sodium, message.envelope);
+      await self.sodium.ready;
+      envelope = glasEnvelope(self.sodium);
+      return { op: "ready", wasm: typeof WebAssembly === "object" };
+    }
+    case "begin":
+      sealer = envelope.newSealer(message.binding, message.recipients);
+      return { op: "slots", slots: sealer.slots };
+    case "file":
+      reader = new CiphertextReader(sealer.fileEncryptor(message.index), message.file, message.chunkSize);
+      return { op: "file" };
+    case "next": {
+      const chunk = await reader.next();
+      return [{ op: "chunk", ...chunk }, [chunk.data.buffer]];
+    }
+    case "answers": {
+      const ciphertext = sealer.sealAnswers(message.document);
+      sealer = null; // the content key is not needed any more
+      return { op: "answers", answers: self.sodium.to_base64(ciphertext, self.sodium.base64_variants.ORIGINAL) };
+    }
+    default:
+      throw new Error("unknown request " + message.op);
+  }
+}
+
+self.onmessage = (event) => {
+  handle(event.data).then(
+    (reply) => (Array.isArray(reply) ? self.postMessage(reply[0], reply[1]) : self.postMessage(reply)),
+    (error) => self.postMessage({ op: "error", message: String(error && error.message ? error.message : error) }),
+  );
+};

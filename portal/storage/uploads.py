@@ -1,0 +1,219 @@
+"""Resumable uploads of ciphertext made in the respondent's browser (the JavaScript path).
+
+Over Tor a circuit can drop in the middle of a large file, so the browser sends each attachment
+payload as numbered chunks and may send any of them again. A chunk is written to a temporary file
+and *linked* into place; ``os.link`` fails when the chunk is there already, and the repeated chunk
+is then compared with the stored one instead of being stored twice. ``finish`` checks that chunks
+0…n-1 all arrived and that their sizes make a whole secretstream payload, then joins them into
+the payload file. Submitting the form moves the payloads into the blob store with the same commit
+as the no-JavaScript path (:meth:`BlobStore.commit`).
+
+Layout under ``blobs/.uploads/<token>/``: ``upload.json`` (survey id, version digest and the
+submission id the browser binds its ciphertext to), ``chunks/file-N/<index>``, ``payloads/file-N``.
+Everything here is ciphertext. An upload untouched for :data:`UPLOAD_TTL_SECONDS` is deleted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from crypto.envelope import new_submission_id
+from crypto.stream import Readable, is_stream_size
+
+from ..errors import ChunkConflict, UnknownUpload, UploadIncomplete, UploadsFull, UploadTooLarge
+from .blobs import fsync_path
+
+UPLOADS = ".uploads"
+#: Ciphertext bytes per chunk the browser sends (the last chunk of a payload may be shorter).
+UPLOAD_CHUNK_SIZE = 4 * 1024 * 1024
+UPLOAD_TTL_SECONDS = 24 * 3600
+#: Uploads in progress at once; beyond this the portal answers 503 rather than fill the disk.
+MAX_OPEN_UPLOADS = 1000
+READ_SIZE = 64 * 1024
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+PART = re.compile(r"^file-(0|[1-9][0-9]{0,2})$")
+META = "upload.json"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One submission's payloads arriving from a browser; ``token`` is its secret handle."""
+
+    token: str
+    directory: Path
+    survey_id: str
+    version: str
+    submission_id: str
+
+    @property
+    def payload_dir(self) -> Path:
+        return self.directory / "payloads"
+
+    def chunk_dir(self, part: str) -> Path:
+        return self.directory / "chunks" / part
+
+    def finished_parts(self) -> list[str]:
+        """Payload names that are complete, in part order."""
+        if not self.payload_dir.is_dir():
+            return []
+        names = [p.name for p in self.payload_dir.iterdir() if PART.match(p.name)]
+        return sorted(names, key=lambda name: int(name.removeprefix("file-")))
+
+    def unfinished_parts(self) -> list[str]:
+        chunks = self.directory / "chunks"
+        return sorted(p.name for p in chunks.iterdir()) if chunks.is_dir() else []
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialise finishing and submitting across server processes."""
+        with open(self.directory / META, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            yield
+
+
+class UploadStore:
+    def __init__(self, blob_root: Path, max_bytes: int, max_files: int) -> None:
+        self.root = blob_root / UPLOADS
+        self.max_bytes = max_bytes
+        self.max_files = max_files
+
+    def create(self, survey_id: str, version: str) -> Upload:
+        self.sweep()
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if sum(1 for _ in self.root.iterdir()) >= MAX_OPEN_UPLOADS:
+            raise UploadsFull("Too many uploads are in progress. Please try again later.")
+        token = secrets.token_hex(16)
+        directory = self.root / token
+        directory.mkdir(mode=0o700)
+        meta = {"survey": survey_id, "version": version, "submission_id": new_submission_id()}
+        (directory / META).write_text(json.dumps(meta), encoding="utf-8")
+        return self.open(token)
+
+    def open(self, token: str) -> Upload:
+        directory = self.root / token
+        try:
+            if not TOKEN.match(token):
+                raise FileNotFoundError(token)
+            meta = json.loads((directory / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise UnknownUpload("This upload does not exist or has expired.") from None
+        return Upload(token, directory, meta["survey"], meta["version"], meta["submission_id"])
+
+    def put_chunk(self, upload: Upload, part: str, index: int, body: Readable, length: int) -> bool:
+        """Store one chunk; return False when exactly this chunk was stored before."""
+        self._check_part(part)
+        if not 0 <= index < -(-self.max_bytes // UPLOAD_CHUNK_SIZE):
+            raise UploadTooLarge("This file is larger than the portal accepts.")
+        if not 0 < length <= UPLOAD_CHUNK_SIZE:
+            raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
+        if self._stored_bytes(upload) + length > self.max_bytes:
+            raise UploadTooLarge("These files are larger than the portal accepts.")
+        directory = upload.chunk_dir(part)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        final = directory / str(index)
+        temporary = directory / f".{index}.{secrets.token_hex(8)}"
+        try:
+            digest = _receive(body, length, temporary)
+            try:
+                os.link(temporary, final)
+            except FileExistsError:
+                if _digest(final) != digest:
+                    raise ChunkConflict("A different chunk with this number exists.") from None
+                return False
+            fsync_path(directory)
+            os.utime(upload.directory)  # still in use: not expired
+            return True
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def finish(self, upload: Upload, part: str, count: int) -> int:
+        """Join chunks 0…count-1 into the payload file; return its size (idempotent)."""
+        self._check_part(part)
+        with upload.locked():
+            payload = upload.payload_dir / part
+            if payload.exists():
+                return payload.stat().st_size
+            directory = upload.chunk_dir(part)
+            chunks = [directory / str(i) for i in range(count)]
+            present = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
+            if count < 1 or present != {c.name for c in chunks}:
+                raise UploadIncomplete("Some chunks of this file have not arrived.")
+            sizes = [c.stat().st_size for c in chunks]
+            if any(s != UPLOAD_CHUNK_SIZE for s in sizes[:-1]) or not is_stream_size(sum(sizes)):
+                raise UploadIncomplete("The chunks of this file do not make a whole payload.")
+            upload.payload_dir.mkdir(mode=0o700, exist_ok=True)
+            joining = upload.payload_dir / f".{part}"
+            with open(joining, "wb") as out:
+                for chunk in chunks:
+                    with open(chunk, "rb") as f:
+                        shutil.copyfileobj(f, out, READ_SIZE * 16)
+                out.flush()
+                os.fsync(out.fileno())
+            os.rename(joining, payload)
+            shutil.rmtree(directory)
+            return sum(sizes)
+
+    def discard(self, upload: Upload) -> None:
+        shutil.rmtree(upload.directory, ignore_errors=True)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete uploads untouched for longer than the time to live."""
+        if not self.root.is_dir():
+            return 0
+        limit = (now if now is not None else time.time()) - UPLOAD_TTL_SECONDS
+        removed = 0
+        for directory in self.root.iterdir():
+            try:
+                expired = directory.stat().st_mtime < limit
+            except FileNotFoundError:
+                continue
+            if expired:
+                shutil.rmtree(directory, ignore_errors=True)
+                removed += 1
+        return removed
+
+    def _check_part(self, part: str) -> None:
+        found = PART.match(part)
+        if found is None or int(found.group(1)) >= self.max_files:
+            raise UploadTooLarge(f"At most {self.max_files} files can be sent at once.")
+
+    def _stored_bytes(self, upload: Upload) -> int:
+        return sum(p.stat().st_size for p in upload.directory.rglob("*") if p.is_file())
+
+
+def _receive(body: Readable, length: int, path: Path) -> str:
+    """Write exactly ``length`` bytes from ``body`` to ``path``, durably; return their digest."""
+    digest = hashlib.blake2b(digest_size=32)
+    received = 0
+    with open(path, "xb") as f:
+        while received < length:
+            data = body.read(min(READ_SIZE, length - received))
+            if not data:
+                raise UploadIncomplete("The chunk was cut off; please send it again.")
+            f.write(data)
+            digest.update(data)
+            received += len(data)
+        if body.read(1):
+            raise UploadTooLarge("The chunk is longer than announced.")
+        f.flush()
+        os.fsync(f.fileno())
+    return digest.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=32)
+    with open(path, "rb") as f:
+        while data := f.read(READ_SIZE * 16):
+            digest.update(data)
+    return digest.hexdigest()

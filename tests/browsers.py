@@ -1,0 +1,126 @@
+"""Real browsers for tests: Debian's Chromium through Playwright, Firefox ESR through Marionette.
+
+Chromium runs with the flags this machine needs (it has no route to the Internet, and
+Chromium's background services would keep trying). Firefox ESR is the closest thing to Tor
+Browser here; its security levels are emulated with the preferences Tor Browser sets.
+Nothing is ever downloaded: no `playwright install`, no geckodriver download.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Tor Browser "Safer" and "Safest" turn these off (no JIT, no WebAssembly).
+SAFER_PREFERENCES = {
+    "javascript.options.ion": False,
+    "javascript.options.baselinejit": False,
+    "javascript.options.native_regexp": False,
+    "javascript.options.asmjs": False,
+    "javascript.options.wasm": False,
+}
+SAFEST_PREFERENCES = {**SAFER_PREFERENCES, "javascript.enabled": False}
+#: Firefox without network chatter: no updates, telemetry, safe browsing or captive portal.
+QUIET_PREFERENCES: dict[str, Any] = {
+    "app.update.enabled": False,
+    "browser.shell.checkDefaultBrowser": False,
+    "browser.startup.homepage_override.mstone": "ignore",
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "toolkit.telemetry.enabled": False,
+    "browser.safebrowsing.malware.enabled": False,
+    "browser.safebrowsing.phishing.enabled": False,
+    "network.captive-portal-service.enabled": False,
+    "network.connectivity-service.enabled": False,
+    "extensions.update.enabled": False,
+    "browser.newtabpage.enabled": False,
+    "browser.aboutwelcome.enabled": False,
+    "network.dns.disablePrefetch": True,
+    "network.prefetch-next": False,
+}
+
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium: apt-get install chromium"
+)
+needs_firefox = pytest.mark.skipif(
+    not Path(FIREFOX).exists(), reason="needs Debian's firefox-esr: apt-get install firefox-esr"
+)
+
+
+@contextmanager
+def chromium(*, jitless: bool = False) -> Iterator[Any]:
+    """A headless Chromium; ``jitless`` emulates Tor Browser "Safer" (no JIT, no WebAssembly)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    args = CHROMIUM_FLAGS + (["--js-flags=--jitless"] if jitless else [])
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def firefox(profile: Path, preferences: dict[str, Any]) -> Iterator[Any]:
+    """A headless Firefox ESR with these preferences, driven through Marionette."""
+    marionette = pytest.importorskip("marionette_driver.marionette")
+    profile.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    prefs = {**QUIET_PREFERENCES, **preferences, "marionette.port": port}
+    lines = [f"user_pref({_js(name)}, {_js(value)});" for name, value in prefs.items()]
+    (profile / "user.js").write_text("\n".join(lines) + "\n")
+    command = [FIREFOX, "--headless", "--marionette", "--no-remote", "--profile", str(profile)]
+    log = open(profile.parent / f"{profile.name}.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        # Wait for the port ourselves: marionette_driver's own polling leaks a socket per try.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        client = marionette.Marionette(host="127.0.0.1", port=port)
+        client.start_session()
+        try:
+            yield client
+        finally:
+            client.delete_session()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _js(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

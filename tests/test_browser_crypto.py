@@ -1,0 +1,265 @@
+"""Encryption in the respondent's browser, proven in real browsers against a real `glas serve`.
+
+Every byte a browser sends passes through a recording loopback proxy; the tests search it for
+the answers, the canaries and samples of the attachment. Then the organizer side exports and
+the reviewer side runs `glas decrypt`, which must give back exactly what was entered.
+
+Browsers: Debian's Chromium (Playwright), with WebAssembly and with `--jitless` (Tor Browser
+"Safer": no JIT, no WebAssembly), and Firefox ESR with Tor Browser's Safer and Safest
+preferences (Marionette). JavaScript off must still work: the server seals on arrival.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from crypto.stream import ciphertext_size
+
+from .browsers import (
+    SAFER_PREFERENCES,
+    SAFEST_PREFERENCES,
+    chromium,
+    firefox,
+    needs_chromium,
+    needs_firefox,
+)
+from .conftest import RunCli
+from .helpers import LiveServer, RecordingProxy, received_file, stop, version_folder
+
+pytestmark = pytest.mark.slow
+
+STORY = "Canary-Bx7Q: the client took my phone near the bus station. Скопје, ноќта."
+MORE = "Canary-Zr4P second answer"
+FILE_NAME = "night photo.jpg"
+ATTACHMENT_MB = 20
+SERVER_SEALS = "our server locks your answers"
+BROWSER_SEALS = "locked in this browser"
+
+
+@pytest.fixture(scope="module")
+def attachment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20 MB that cannot be mistaken for anything else, with a readable canary at the start."""
+    path = tmp_path_factory.mktemp("files") / FILE_NAME
+    data = b"Canary-Jp9F attachment\n" + random.Random(7).randbytes(ATTACHMENT_MB * 1024 * 1024)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def proxied(live_server: Callable[..., LiveServer]) -> Iterator[tuple[LiveServer, RecordingProxy]]:
+    live = live_server()
+    proxy = RecordingProxy(int(live.url.rsplit(":", 1)[1].strip("/")))
+    yield live, proxy
+    proxy.close()
+
+
+def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool = True) -> None:
+    page.goto(url + "s/testimony")
+    if javascript:
+        page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+        assert BROWSER_SEALS in page.inner_text(".sealing.browser")
+    else:
+        assert SERVER_SEALS in page.inner_text(".sealing.server")
+    page.fill("#q-what_happened", STORY)
+    page.fill("#q-month", "2024-03-01")
+    page.check("input[name=place][value=street]")
+    page.check("input[name=who][value=police]")
+    page.check("input[name=who][value=client]")
+    page.fill("#q-anything_else", MORE)
+    page.set_input_files("#q-evidence", str(attachment))
+    page.click("button[type=submit]")
+    page.wait_for_url("**/thanks", timeout=300_000)
+
+
+def assert_nothing_readable_was_sent(sent: bytes, attachment: bytes) -> None:
+    for text in (STORY, MORE, FILE_NAME, "Canary-Jp9F"):
+        for form in (text, quote(text), quote_plus(text)):
+            assert form.encode() not in sent, f"{text!r} left the browser"
+    samples = random.Random(1)
+    for _ in range(200):
+        offset = samples.randrange(len(attachment) - 32)
+        assert attachment[offset : offset + 32] not in sent, "attachment bytes left the browser"
+
+
+def export_and_decrypt(
+    published: RunCli, reviewer: tuple[Path, Any], passphrase_file: Path, tmp_path: Path
+) -> tuple[dict[str, Any], bytes]:
+    bundle = tmp_path / "export.glas"
+    assert published("export", "--out", bundle).exit_code == 0
+    out = tmp_path / "reviewer"
+    result = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads((version_folder(out, "testimony") / "answers.json").read_text())
+    return record, received_file(out, "testimony", FILE_NAME).read_bytes()
+
+
+def assert_received_as_entered(record: dict[str, Any], *, with_month: bool = True) -> None:
+    answers = record["answers"]
+    assert answers["what_happened"] == STORY and answers["anything_else"] == MORE
+    assert answers["who"] == ["police", "client"] and answers["place"] == "street"
+    assert answers.get("month") == ("2024-03-01" if with_month else None)
+
+
+@needs_chromium
+@pytest.mark.parametrize("jitless", [False, True], ids=["webassembly", "safer-jitless"])
+def test_chromium_sends_only_ciphertext_and_the_reviewer_gets_back_what_was_entered(
+    proxied: tuple[LiveServer, RecordingProxy],
+    attachment: Path,
+    published: RunCli,
+    reviewer: tuple[Path, Any],
+    passphrase_file: Path,
+    tmp_path: Path,
+    jitless: bool,
+) -> None:
+    live, proxy = proxied
+    with chromium(jitless=jitless) as browser:
+        page = browser.new_page()
+        fill_in_chromium(page, proxy.url, attachment)
+    sent = proxy.sent()
+    assert b"glas_envelope=" in sent or b'name="glas_envelope"' in sent
+    assert b"PUT /s/testimony/uploads/" in sent
+    assert_nothing_readable_was_sent(sent, attachment.read_bytes())
+    stop(live)
+    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
+    assert_received_as_entered(record)
+    assert received == attachment.read_bytes()
+
+
+@needs_chromium
+def test_jitless_chromium_has_no_webassembly_so_libsodium_runs_its_javascript_fallback(
+    proxied: tuple[LiveServer, RecordingProxy],
+) -> None:
+    _live, proxy = proxied
+    for jitless, expected in ((False, "browser"), (True, "browser-slow")):
+        with chromium(jitless=jitless) as browser:
+            page = browser.new_page()
+            page.goto(proxy.url + "s/testimony")
+            page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+            assert page.get_attribute("form", "data-sealing") == expected
+
+
+@needs_chromium
+def test_a_dropped_chunk_is_sent_again_and_stored_once(
+    proxied: tuple[LiveServer, RecordingProxy],
+    attachment: Path,
+    published: RunCli,
+    reviewer: tuple[Path, Any],
+    passphrase_file: Path,
+    data_dir: Path,
+    tmp_path: Path,
+) -> None:
+    live, proxy = proxied
+    seen: dict[str, int] = {}
+    answers: list[tuple[str, int]] = []
+
+    def drop_before_sending(route: Any) -> None:
+        key = "before"
+        seen[key] = seen.get(key, 0) + 1
+        route.abort() if seen[key] == 1 else route.continue_()
+
+    def drop_after_storing(route: Any) -> None:
+        # The server gets this chunk and stores it; the browser sees the circuit drop.
+        key = "after"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 1:
+            route.fetch()
+            route.abort()
+        else:
+            route.continue_()
+
+    with chromium() as browser:
+        page = browser.new_page()
+        page.route("**/uploads/*/file-0/1", drop_before_sending)
+        page.route("**/uploads/*/file-0/2", drop_after_storing)
+        page.on("response", lambda r: answers.append((r.url, r.status)))
+        fill_in_chromium(page, proxy.url, attachment)
+
+    assert seen == {"before": 2, "after": 2}
+    # The repeated chunk 2 was already there: 200 "not stored again", not 201 "stored".
+    assert [status for url, status in answers if url.endswith("/file-0/2")] == [200]
+    assert not list((data_dir / "blobs" / ".uploads").iterdir())
+    (payload,) = (data_dir / "blobs").glob("[0-9a-f][0-9a-f]/*/file-0")
+    assert payload.stat().st_size == ciphertext_size(attachment.stat().st_size)
+    stop(live)
+    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
+    assert_received_as_entered(record)
+    assert received == attachment.read_bytes()
+
+
+@needs_chromium
+def test_chromium_without_javascript_is_told_the_server_seals_and_it_works(
+    proxied: tuple[LiveServer, RecordingProxy],
+    attachment: Path,
+    published: RunCli,
+    reviewer: tuple[Path, Any],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    live, proxy = proxied
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=False).new_page()
+        fill_in_chromium(page, proxy.url, attachment, javascript=False)
+    assert b"glas_envelope" not in proxy.sent()  # the no-JavaScript path, as promised
+    stop(live)
+    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
+    assert_received_as_entered(record)
+    assert received == attachment.read_bytes()
+
+
+def fill_in_firefox(client: Any, url: str, attachment: Path, *, javascript: bool) -> str:
+    """Fill the testimony form in Firefox; return the sealing notice the respondent saw."""
+    from marionette_driver import By, Wait
+
+    client.navigate(url + "s/testimony")
+    if javascript:
+        Wait(client, timeout=60).until(
+            lambda c: c.find_element(By.CSS_SELECTOR, "form").get_attribute("data-sealing")
+        )
+    shown = [e.text for e in client.find_elements(By.CSS_SELECTOR, ".sealing") if e.is_displayed()]
+    client.find_element(By.ID, "q-what_happened").send_keys(STORY)
+    client.find_element(By.CSS_SELECTOR, "input[name=place][value=street]").click()
+    client.find_element(By.CSS_SELECTOR, "input[name=who][value=police]").click()
+    client.find_element(By.CSS_SELECTOR, "input[name=who][value=client]").click()
+    client.find_element(By.ID, "q-anything_else").send_keys(MORE)
+    client.find_element(By.ID, "q-evidence").send_keys(str(attachment))
+    client.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    Wait(client, timeout=300, interval=0.5).until(lambda c: c.get_url().endswith("/thanks"))
+    (notice,) = shown
+    return str(notice)
+
+
+@needs_firefox
+@pytest.mark.parametrize("level", ["safer", "safest"])
+def test_firefox_with_tor_browser_security_levels(
+    proxied: tuple[LiveServer, RecordingProxy],
+    attachment: Path,
+    published: RunCli,
+    reviewer: tuple[Path, Any],
+    passphrase_file: Path,
+    tmp_path: Path,
+    level: str,
+) -> None:
+    live, proxy = proxied
+    javascript = level == "safer"
+    preferences = SAFER_PREFERENCES if javascript else SAFEST_PREFERENCES
+    with firefox(tmp_path / "profile", preferences) as client:
+        notice = fill_in_firefox(client, proxy.url, attachment, javascript=javascript)
+    sent = proxy.sent()
+    if javascript:
+        assert BROWSER_SEALS in notice
+        assert_nothing_readable_was_sent(sent, attachment.read_bytes())
+    else:
+        assert SERVER_SEALS in notice and b"glas_envelope" not in sent
+    stop(live)
+    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
+    assert_received_as_entered(record, with_month=False)
+    assert received == attachment.read_bytes()
