@@ -147,9 +147,10 @@ function glasEnvelope(sodium) {
     const binding = { survey: record.survey, version: record.version, submissionId: record.id };
     const answersCt = sodium.from_base64(record.answers, sodium.base64_variants.ORIGINAL);
     const padded = decryptBytes(key, associatedData(binding, "answers"), answersCt);
-    const document = JSON.parse(new TextDecoder().decode(sodium.unpad(padded, padded.length)));
+    const text = new TextDecoder().decode(sodium.unpad(padded, padded.length));
     return {
-      document,
+      text,
+      document: JSON.parse(text),
       openFile(index, ciphertext) {
         return decryptBytes(key, associatedData(binding, filePart(index)), ciphertext);
       },

@@ -1,0 +1,71 @@
+/* The browser's envelope module (portal/static/js/glas-envelope.js) against the same known-answer
+ * vectors as crypto/ (tests/vectors/). Run by `node --test tests/js/`, which pytest calls. */
+"use strict";
+
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const test = require("node:test");
+const sodium = require("libsodium-wrappers");
+const glasEnvelope = require("../../portal/static/js/glas-envelope.js");
+
+const VECTORS = path.join(__dirname, "..", "vectors");
+const load = (name) => JSON.parse(fs.readFileSync(path.join(VECTORS, name), "utf8"));
+const attachmentPlaintext = (size) => Uint8Array.from({ length: size }, (_, i) => (7 * i + 3) % 256);
+
+let envelope;
+test.before(async () => {
+  await sodium.ready;
+  envelope = glasEnvelope(sodium);
+});
+
+function opened(vector) {
+  const publicKey = envelope.parsePublicKey(vector.reviewer_public_key);
+  const secretKey = sodium.from_hex(vector.reviewer_secret_key);
+  assert.deepEqual(sodium.crypto_scalarmult_base(secretKey), publicKey);
+  // A bundle record: the canonical JSON line, then its checksum line.
+  return envelope.openRecord(JSON.parse(vector.record.split("\n")[0]), publicKey, secretKey);
+}
+
+for (const name of ["answers-only.json", "with-attachments.json"]) {
+  test(`${name}: the answers decrypt to the stated document, byte for byte canonical`, () => {
+    const vector = load(name);
+    const result = opened(vector);
+    assert.deepEqual(result.document, vector.expected_answers_document);
+    // Python's canonical JSON and ours are the same bytes, non-ASCII and escapes included.
+    assert.equal(envelope.canonicalJson(vector.expected_answers_document), result.text);
+  });
+}
+
+test("with-attachments.json: the attachments decrypt to the stated bytes", () => {
+  const vector = load("with-attachments.json");
+  const result = opened(vector);
+  for (const [part, expected] of Object.entries(vector.expected_files)) {
+    const index = Number(part.slice("file-".length));
+    const plaintext = result.openFile(index, sodium.from_hex(vector.parts[part]));
+    assert.deepEqual(plaintext, attachmentPlaintext(expected.size));
+  }
+});
+
+test("tampered-attachment.json: a flipped bit fails authentication", () => {
+  const vector = load("tampered-attachment.json");
+  const result = opened(vector);
+  const part = vector.expected_failure;
+  assert.throws(() => result.openFile(0, sodium.from_hex(vector.parts[part])));
+});
+
+test("padding.json: the same size buckets", () => {
+  const vector = load("padding.json");
+  for (const c of vector.cases) assert.equal(envelope.paddedSize(c.length), c.padded_length);
+});
+
+test("a payload moved to another slot fails authentication", () => {
+  const vector = load("with-attachments.json");
+  const result = opened(vector);
+  assert.throws(() => result.openFile(1, sodium.from_hex(vector.parts["file-0"])));
+});
+
+test("canonical JSON of integers beyond 2^53 keeps every digit", () => {
+  assert.equal(envelope.canonicalJson({ b: 123456789012345678n, a: [1, "x"] }), '{"a":[1,"x"],"b":123456789012345678}');
+  assert.throws(() => envelope.canonicalJson({ a: 1.5 }));
+});

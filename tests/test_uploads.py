@@ -1,0 +1,249 @@
+"""The JavaScript path's server side: resumable ciphertext uploads and browser-sealed posts.
+
+A browser is played here by Python sealing with crypto/ exactly as the page's worker does (the
+real browsers are in test_browser_crypto.py): what matters is what the server accepts, refuses,
+stores once, and cleans up.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from crypto.envelope import Binding, Sealer
+from crypto.keys import PublicKey, ReviewerKey
+from portal import current_store
+from portal.storage.uploads import UPLOAD_CHUNK_SIZE, UPLOAD_TTL_SECONDS
+from surveys.answers import ANSWERS_FORMAT
+
+from .conftest import csrf_token
+from .helpers import open_bundle
+
+
+class Browser:
+    """What glas-form.js does, one HTTP request at a time."""
+
+    def __init__(self, client: FlaskClient, survey: str = "testimony") -> None:
+        self.client = client
+        self.survey = survey
+        self.token = csrf_token(client.get(f"/s/{survey}").get_data(as_text=True))
+        self.headers = {"X-CSRFToken": self.token}
+
+    def client_definition(self) -> dict[str, Any]:
+        page = self.client.get(f"/s/{self.survey}").get_data(as_text=True)
+        url = page.split('data-client="', 1)[1].split('"', 1)[0]
+        return dict(self.client.get(url).get_json())
+
+    def create(self) -> dict[str, Any]:
+        response = self.client.post(f"/s/{self.survey}/uploads", headers=self.headers)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return dict(response.get_json())
+
+    def put(self, upload: dict[str, Any], part: str, index: int, data: bytes) -> Any:
+        return self.client.put(
+            f"{upload['url']}/{part}/{index}",
+            data=data,
+            headers={**self.headers, "Content-Type": "application/octet-stream"},
+        )
+
+    def finish(self, upload: dict[str, Any], part: str, chunks: int) -> Any:
+        return self.client.post(
+            f"{upload['url']}/{part}/finish", json={"chunks": chunks}, headers=self.headers
+        )
+
+    def post(self, envelope: dict[str, Any]) -> Any:
+        fields = {"csrf_token": self.token, "glas_envelope": json.dumps(envelope)}
+        return self.client.post(f"/s/{self.survey}", data=fields)
+
+
+def sealed_submission(
+    browser: Browser, upload: dict[str, Any], attachment: bytes
+) -> tuple[dict[str, Any], bytes]:
+    """Seal answers and one attachment to the current reviewers; return the envelope to post
+    and the attachment ciphertext (to be uploaded)."""
+    client = browser.client_definition()
+    recipients = [PublicKey.from_line(line) for line in client["recipients"]]
+    sealer = Sealer(
+        Binding(client["survey"], client["version"], upload["submission_id"]), recipients
+    )
+    sink = io.BytesIO()
+    encryptor = sealer.file_encryptor(0, sink)
+    encryptor.write(attachment)
+    encryptor.finish()
+    document = {
+        "format": ANSWERS_FORMAT,
+        "survey": client["survey"],
+        "version": client["version"],
+        "answers": {"what_happened": "Sealed in the browser, told here.", "who": ["police"]},
+        "files": [
+            {
+                "question": "evidence",
+                "part": 0,
+                "name": "a.jpg",
+                "type": "image/jpeg",
+                "size": len(attachment),
+            }
+        ],
+    }
+    slots = [
+        {"key_id": s.key_id, "sealed_key": base64.b64encode(s.sealed_key).decode()}
+        for s in sealer.slots
+    ]
+    answers = base64.b64encode(sealer.seal_answers(document)).decode()
+    return {"upload": upload["upload"], "slots": slots, "answers": answers}, sink.getvalue()
+
+
+def upload_all(browser: Browser, upload: dict[str, Any], ciphertext: bytes) -> int:
+    chunks = [
+        ciphertext[i : i + UPLOAD_CHUNK_SIZE] for i in range(0, len(ciphertext), UPLOAD_CHUNK_SIZE)
+    ]
+    for index, chunk in enumerate(chunks):
+        assert browser.put(upload, "file-0", index, chunk).status_code == 201
+    return len(chunks)
+
+
+def uploads_dir(data_dir: Path) -> Path:
+    return data_dir / "blobs" / ".uploads"
+
+
+def count(app: Flask) -> int:
+    with app.app_context():
+        return current_store().count_submissions()
+
+
+def test_a_browser_sealed_submission_is_stored_and_decrypts(
+    app: Flask,
+    client: FlaskClient,
+    data_dir: Path,
+    reviewer: tuple[Path, ReviewerKey],
+    published: Any,
+    tmp_path: Path,
+) -> None:
+    browser = Browser(client)
+    upload = browser.create()
+    attachment = os.urandom(UPLOAD_CHUNK_SIZE + 1000)  # two chunks of ciphertext
+    envelope, ciphertext = sealed_submission(browser, upload, attachment)
+    chunks = upload_all(browser, upload, ciphertext)
+    assert browser.finish(upload, "file-0", chunks).get_json() == {"size": len(ciphertext)}
+    response = browser.post(envelope)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
+    assert not list(uploads_dir(data_dir).iterdir())  # the upload became the submission
+
+    bundle = tmp_path / "export.glas"
+    assert published("export", "--out", bundle).exit_code == 0
+    (opened,), failed = open_bundle(bundle, reviewer[1], tmp_path / "out")
+    assert not failed and opened.record.submission_id == upload["submission_id"]
+    assert opened.answers["answers"]["what_happened"] == "Sealed in the browser, told here."
+    (path,) = opened.files.values()
+    assert path.read_bytes() == attachment
+
+
+def test_a_chunk_sent_again_is_stored_once_and_a_different_one_is_refused(
+    client: FlaskClient, data_dir: Path
+) -> None:
+    browser = Browser(client)
+    upload = browser.create()
+    first = browser.put(upload, "file-0", 0, b"c" * 1000)
+    again = browser.put(upload, "file-0", 0, b"c" * 1000)
+    other = browser.put(upload, "file-0", 0, b"d" * 1000)
+    assert (first.status_code, first.get_json()) == (201, {"stored": True})
+    assert (again.status_code, again.get_json()) == (200, {"stored": False})
+    assert other.status_code == 409 and "error" in other.get_json()
+    stored = [
+        p for p in uploads_dir(data_dir).rglob("*") if p.is_file() and p.name != "upload.json"
+    ]
+    assert [p.name for p in stored] == ["0"] and stored[0].read_bytes() == b"c" * 1000
+
+
+def test_finish_needs_every_chunk_and_the_shape_of_a_whole_stream(client: FlaskClient) -> None:
+    browser = Browser(client)
+    upload = browser.create()
+    browser.put(upload, "file-0", 0, b"x" * UPLOAD_CHUNK_SIZE)
+    browser.put(upload, "file-0", 2, b"x" * 100)
+    assert browser.finish(upload, "file-0", 3).status_code == 422  # chunk 1 is missing
+    browser.put(upload, "file-0", 1, b"x" * 1000)
+    assert browser.finish(upload, "file-0", 2).status_code == 422  # chunk 2 was not counted
+    # 24 + 65,553 * 64 = 4,195,416 bytes: 4 MiB + 1,000 + 100 has a final chunk of a few bytes,
+    # shorter than any secretstream chunk can be.
+    upload = browser.create()
+    browser.put(upload, "file-0", 0, b"x" * UPLOAD_CHUNK_SIZE)
+    size = 24 + 65553 * 64 + 5 - UPLOAD_CHUNK_SIZE
+    browser.put(upload, "file-0", 1, b"x" * size)
+    assert browser.finish(upload, "file-0", 2).status_code == 422
+    upload = browser.create()
+    browser.put(upload, "file-0", 0, b"x" * (24 + 17))
+    assert browser.finish(upload, "file-0", 1).get_json() == {"size": 41}
+    assert browser.finish(upload, "file-0", 1).get_json() == {"size": 41}  # idempotent
+
+
+def test_uploads_are_refused_beyond_the_limits_and_without_a_token(
+    client: FlaskClient,
+) -> None:
+    browser = Browser(client)
+    upload = browser.create()
+    assert browser.put(upload, "file-10", 0, b"x").status_code == 413  # GLAS_MAX_FILES is 10
+    assert browser.put(upload, "../../etc", 0, b"x").status_code in (404, 413)
+    assert browser.put(upload, "file-0", 10**6, b"x").status_code == 413
+    assert browser.put(upload, "file-0", 0, b"x" * (UPLOAD_CHUNK_SIZE + 1)).status_code == 413
+    assert browser.put(upload, "file-0", 0, b"").status_code in (411, 413)  # empty: no length
+    unknown = {**upload, "url": upload["url"].rsplit("/", 1)[0] + "/" + "0" * 32}
+    assert browser.put(unknown, "file-0", 0, b"x").status_code == 404
+    elsewhere = {**upload, "url": upload["url"].replace("/testimony/", "/needs-assessment/")}
+    assert browser.put(elsewhere, "file-0", 0, b"x").status_code == 404
+    no_token = client.put(f"{upload['url']}/file-0/0", data=b"x")
+    assert no_token.status_code == 400
+    assert client.post("/s/testimony/uploads").status_code == 400
+
+
+@pytest.mark.parametrize("damage", ["slots", "version", "garbage", "unfinished", "answers"])
+def test_a_browser_post_that_does_not_fit_is_refused_and_nothing_is_stored(
+    app: Flask, client: FlaskClient, data_dir: Path, damage: str
+) -> None:
+    browser = Browser(client)
+    upload = browser.create()
+    envelope, ciphertext = sealed_submission(browser, upload, b"photo")
+    if damage != "unfinished":
+        browser.put(upload, "file-0", 0, ciphertext)
+        browser.finish(upload, "file-0", 1)
+    else:
+        browser.put(upload, "file-0", 0, ciphertext[:10])
+    if damage == "slots":
+        envelope["slots"] = envelope["slots"] * 2
+    if damage == "version":
+        upload_meta = uploads_dir(data_dir) / upload["upload"] / "upload.json"
+        meta = json.loads(upload_meta.read_text())
+        upload_meta.write_text(json.dumps({**meta, "version": "0" * 64}))
+    if damage == "answers":
+        envelope["answers"] = base64.b64encode(b"x" * 1000).decode()
+    text = "not json" if damage == "garbage" else envelope
+    response = (
+        browser.post(text)
+        if damage != "garbage"
+        else client.post("/s/testimony", data={"csrf_token": browser.token, "glas_envelope": text})
+    )
+    assert response.status_code == (409 if damage in ("slots", "version") else 400)
+    assert "<h1>" in response.get_data(as_text=True)
+    assert count(app) == 0
+
+
+def test_uploads_nobody_touches_expire_and_the_start_up_sweep_keeps_live_ones(
+    app: Flask, client: FlaskClient, data_dir: Path
+) -> None:
+    browser = Browser(client)
+    old, fresh = browser.create(), browser.create()
+    browser.put(fresh, "file-0", 0, b"x")
+    long_ago = time.time() - UPLOAD_TTL_SECONDS - 60
+    os.utime(uploads_dir(data_dir) / old["upload"], (long_ago, long_ago))
+    with app.app_context():
+        current_store().sweep_leftovers()
+    assert [p.name for p in uploads_dir(data_dir).iterdir()] == [fresh["upload"]]
+    assert browser.put(fresh, "file-0", 1, b"y").status_code == 201  # resumes after a restart
