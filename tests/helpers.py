@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import os
@@ -13,13 +14,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 from flask.testing import FlaskClient
 
 from crypto.bundle import BundleReader
-from crypto.keys import ReviewerKey
+from crypto.envelope import Binding, Sealer
+from crypto.keys import PublicKey, ReviewerKey
 from crypto.reviewer import Failed, Opened, decrypt_bundle
+from surveys.answers import ANSWERS_FORMAT
 
 from .conftest import ROOT, csrf_token, free_port, post_multipart
 
@@ -116,6 +120,35 @@ def files_containing(needle: bytes, *roots: Path) -> list[Path]:
             if path.is_file() and needle in path.read_bytes():
                 hits.append(path)
     return hits
+
+
+def seal_like_the_browser(
+    client: dict[str, Any], upload: dict[str, Any], attachment: bytes
+) -> tuple[dict[str, Any], bytes]:
+    """Seal answers and one attachment as the page's worker does, with crypto/ standing in for
+    libsodium.js. ``client`` is the survey version's JSON, ``upload`` the server's answer to
+    creating an upload. Returns the envelope to post and the attachment ciphertext to upload."""
+    recipients = [PublicKey.from_line(line) for line in client["recipients"]]
+    binding = Binding(client["survey"], client["version"], upload["submission_id"])
+    sealer = Sealer(binding, recipients)
+    sink = io.BytesIO()
+    encryptor = sealer.file_encryptor(0, sink)
+    encryptor.write(attachment)
+    encryptor.finish()
+    files = [{"question": "evidence", "part": 0, "name": "a.jpg", "type": "image/jpeg"}]
+    document = {
+        "format": ANSWERS_FORMAT,
+        "survey": client["survey"],
+        "version": client["version"],
+        "answers": {"what_happened": "Sealed in the browser, told here.", "who": ["police"]},
+        "files": [{**files[0], "size": len(attachment)}],
+    }
+    slots = [
+        {"key_id": s.key_id, "sealed_key": base64.b64encode(s.sealed_key).decode()}
+        for s in sealer.slots
+    ]
+    answers = base64.b64encode(sealer.seal_answers(document)).decode()
+    return {"upload": upload["upload"], "slots": slots, "answers": answers}, sink.getvalue()
 
 
 class RecordingProxy:

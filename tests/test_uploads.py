@@ -8,7 +8,6 @@ stores once, and cleans up.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import time
@@ -19,14 +18,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crypto.envelope import Binding, Sealer
-from crypto.keys import PublicKey, ReviewerKey
+from crypto.keys import ReviewerKey
 from portal import current_store
 from portal.storage.uploads import UPLOAD_CHUNK_SIZE, UPLOAD_TTL_SECONDS
-from surveys.answers import ANSWERS_FORMAT
 
 from .conftest import csrf_token
-from .helpers import open_bundle
+from .helpers import open_bundle, seal_like_the_browser
 
 
 class Browser:
@@ -65,43 +62,6 @@ class Browser:
         return self.client.post(f"/s/{self.survey}", data=fields)
 
 
-def sealed_submission(
-    browser: Browser, upload: dict[str, Any], attachment: bytes
-) -> tuple[dict[str, Any], bytes]:
-    """Seal answers and one attachment to the current reviewers; return the envelope to post
-    and the attachment ciphertext (to be uploaded)."""
-    client = browser.client_definition()
-    recipients = [PublicKey.from_line(line) for line in client["recipients"]]
-    sealer = Sealer(
-        Binding(client["survey"], client["version"], upload["submission_id"]), recipients
-    )
-    sink = io.BytesIO()
-    encryptor = sealer.file_encryptor(0, sink)
-    encryptor.write(attachment)
-    encryptor.finish()
-    document = {
-        "format": ANSWERS_FORMAT,
-        "survey": client["survey"],
-        "version": client["version"],
-        "answers": {"what_happened": "Sealed in the browser, told here.", "who": ["police"]},
-        "files": [
-            {
-                "question": "evidence",
-                "part": 0,
-                "name": "a.jpg",
-                "type": "image/jpeg",
-                "size": len(attachment),
-            }
-        ],
-    }
-    slots = [
-        {"key_id": s.key_id, "sealed_key": base64.b64encode(s.sealed_key).decode()}
-        for s in sealer.slots
-    ]
-    answers = base64.b64encode(sealer.seal_answers(document)).decode()
-    return {"upload": upload["upload"], "slots": slots, "answers": answers}, sink.getvalue()
-
-
 def upload_all(browser: Browser, upload: dict[str, Any], ciphertext: bytes) -> int:
     chunks = [
         ciphertext[i : i + UPLOAD_CHUNK_SIZE] for i in range(0, len(ciphertext), UPLOAD_CHUNK_SIZE)
@@ -131,7 +91,7 @@ def test_a_browser_sealed_submission_is_stored_and_decrypts(
     browser = Browser(client)
     upload = browser.create()
     attachment = os.urandom(UPLOAD_CHUNK_SIZE + 1000)  # two chunks of ciphertext
-    envelope, ciphertext = sealed_submission(browser, upload, attachment)
+    envelope, ciphertext = seal_like_the_browser(browser.client_definition(), upload, attachment)
     chunks = upload_all(browser, upload, ciphertext)
     assert browser.finish(upload, "file-0", chunks).get_json() == {"size": len(ciphertext)}
     response = browser.post(envelope)
@@ -210,7 +170,7 @@ def test_a_browser_post_that_does_not_fit_is_refused_and_nothing_is_stored(
 ) -> None:
     browser = Browser(client)
     upload = browser.create()
-    envelope, ciphertext = sealed_submission(browser, upload, b"photo")
+    envelope, ciphertext = seal_like_the_browser(browser.client_definition(), upload, b"photo")
     if damage != "unfinished":
         browser.put(upload, "file-0", 0, ciphertext)
         browser.finish(upload, "file-0", 1)
