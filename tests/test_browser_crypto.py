@@ -31,7 +31,7 @@ from .browsers import (
     needs_firefox,
 )
 from .conftest import RunCli
-from .helpers import LiveServer, RecordingProxy, received_file, stop, version_folder
+from .helpers import LiveServer, RecordingProxy, open_bundle, received_file, stop, version_folder
 
 pytestmark = pytest.mark.slow
 
@@ -263,3 +263,80 @@ def test_firefox_with_tor_browser_security_levels(
     record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
     assert_received_as_entered(record, with_month=False)
     assert received == attachment.read_bytes()
+
+
+EVERY_TYPE = """\
+id: every-type
+title: Every question type
+questions:
+  - {name: nickname, type: text, label: A short text}
+  - {name: story, type: textarea, label: A long text}
+  - {name: visits, type: integer, label: A whole number, min: 0, max: 100}
+  - {name: spent, type: decimal, label: A number}
+  - {name: day, type: date, label: A day}
+  - name: place
+    type: select_one
+    label: One choice
+    choices: [{name: street, label: Street}, {name: flat, label: Flat}]
+  - name: who
+    type: select_multiple
+    label: Several choices
+    choices:
+      - {name: police, label: Police}
+      - {name: client, label: Client}
+      - {name: other, label: Other}
+  - {name: unanswered, type: text, label: Left empty}
+  - {name: photo, type: file, label: A file}
+"""
+
+
+@needs_chromium
+def test_the_browser_builds_the_same_answers_document_as_the_server(
+    live_server: Callable[..., LiveServer],
+    published: RunCli,
+    reviewer: tuple[Path, Any],
+    tmp_path: Path,
+) -> None:
+    definition = tmp_path / "every-type.yaml"
+    definition.write_text(EVERY_TYPE)
+    imported = published("surveys", "import", definition, "--publish")
+    assert imported.exit_code == 0, imported.output
+    photo = tmp_path / "фото 1.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    live = live_server()
+    with chromium() as browser:
+        for javascript in (True, False):
+            page = browser.new_context(java_script_enabled=javascript).new_page()
+            page.goto(live.url + "s/every-type")
+            if javascript:
+                page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+            page.fill("#q-nickname", "  Ana   Marija\t B  ")
+            page.fill("#q-story", "line one\r\nline two  \n\n")
+            page.fill("#q-visits", "007")
+            page.fill("#q-spent", "2,50")
+            page.fill("#q-day", "2024-02-29")
+            page.check("input[name=place][value=flat]")
+            page.check("input[name=who][value=other]")
+            page.check("input[name=who][value=police]")
+            page.set_input_files("#q-photo", str(photo))
+            page.click("button[type=submit]")
+            page.wait_for_url("**/thanks", timeout=60_000)
+    stop(live)
+    bundle = tmp_path / "both.glas"
+    assert published("export", "--out", bundle).exit_code == 0
+    opened, failed = open_bundle(bundle, reviewer[1], tmp_path / "out")
+    assert not failed and len(opened) == 2
+    in_browser, on_server = (o.answers for o in opened)
+    assert in_browser == on_server
+    assert in_browser["answers"] == {
+        "nickname": "Ana Marija B",
+        "story": "line one\nline two",
+        "visits": 7,
+        "spent": "2.50",
+        "day": "2024-02-29",
+        "place": "flat",
+        "who": ["police", "other"],
+    }
+    assert in_browser["files"] == [
+        {"question": "photo", "part": 0, "name": "фото 1.jpg", "type": "image/jpeg", "size": 20}
+    ]

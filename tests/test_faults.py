@@ -24,7 +24,7 @@ import requests
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli, csrf_token
-from .helpers import GLAS, LiveServer, seal_like_the_browser, serve_local
+from .helpers import GLAS, LiveServer, seal_like_the_browser, serve_local, stop
 
 pytestmark = pytest.mark.slow
 
@@ -240,27 +240,30 @@ def test_kill_9_in_the_middle_of_a_browser_upload_and_it_resumes_after_restart(
 ) -> None:
     """The JavaScript path: chunks stored before the crash stay; the page sends the rest."""
     server = serve_local(env, tmp_path / "1.log")
-    session = requests.Session()
-    page = session.get(server.url + "s/testimony").text
-    session.headers["X-CSRFToken"] = token = csrf_token(page)
-    client = session.get(server.url.rstrip("/") + re.findall(r'data-client="([^"]+)"', page)[0])
-    upload = session.post(server.url + "s/testimony/uploads").json()
-    envelope, ciphertext = seal_like_the_browser(client.json(), upload, os.urandom(9 * 2**20))
-    size = upload["chunk_size"]
-    chunks = [ciphertext[i : i + size] for i in range(0, len(ciphertext), size)]
-    base = server.url.rstrip("/") + upload["url"] + "/file-0"
-    assert session.put(f"{base}/0", data=chunks[0]).status_code == 201
-    kill9(server)
+    try:
+        session = requests.Session()
+        page = session.get(server.url + "s/testimony").text
+        session.headers["X-CSRFToken"] = token = csrf_token(page)
+        client = session.get(server.url.rstrip("/") + re.findall(r'data-client="([^"]+)"', page)[0])
+        upload = session.post(server.url + "s/testimony/uploads").json()
+        envelope, ciphertext = seal_like_the_browser(client.json(), upload, os.urandom(9 * 2**20))
+        size = upload["chunk_size"]
+        chunks = [ciphertext[i : i + size] for i in range(0, len(ciphertext), size)]
+        base = server.url.rstrip("/") + upload["url"] + "/file-0"
+        assert session.put(f"{base}/0", data=chunks[0]).status_code == 201
+        kill9(server)
 
-    server = serve_local(env, tmp_path / "2.log")  # on other ports
-    base = server.url.rstrip("/") + upload["url"] + "/file-0"
-    assert session.put(f"{base}/0", data=chunks[0]).json() == {"stored": False}  # kept
-    for index, chunk in enumerate(chunks[1:], start=1):
-        assert session.put(f"{base}/{index}", data=chunk).status_code == 201
-    assert session.post(f"{base}/finish", json={"chunks": len(chunks)}).status_code == 200
-    fields = {"csrf_token": token, "glas_envelope": json.dumps(envelope)}
-    posted = session.post(server.url + "s/testimony", data=fields, allow_redirects=False)
-    assert posted.status_code == 303
-    kill9(server)
-    rows = decrypt_all(published, reviewer[0], passphrase_file, tmp_path)
-    assert len(rows) == 1 and "Sealed in the browser" in rows[0]
+        server = serve_local(env, tmp_path / "2.log")  # on other ports
+        base = server.url.rstrip("/") + upload["url"] + "/file-0"
+        assert session.put(f"{base}/0", data=chunks[0]).json() == {"stored": False}  # kept
+        for index, chunk in enumerate(chunks[1:], start=1):
+            assert session.put(f"{base}/{index}", data=chunk).status_code == 201
+        assert session.post(f"{base}/finish", json={"chunks": len(chunks)}).status_code == 200
+        fields = {"csrf_token": token, "glas_envelope": json.dumps(envelope)}
+        posted = session.post(server.url + "s/testimony", data=fields, allow_redirects=False)
+        assert posted.status_code == 303
+        kill9(server)
+        rows = decrypt_all(published, reviewer[0], passphrase_file, tmp_path)
+        assert len(rows) == 1 and "Sealed in the browser" in rows[0]
+    finally:
+        stop(server)

@@ -3,8 +3,9 @@
 Cases are drawn from a seeded generator (reproducible): malformed multipart bodies, wrong or
 missing boundaries, truncated parts, bad encodings, path traversal and control characters in
 file names, odd Unicode, huge headers and fields, wrong methods and content types, on the form,
-the landing page and unknown paths; a share carries a valid CSRF token so that parsing and
-validation are reached, not only the CSRF check.
+the landing page and unknown paths, and on the JavaScript path's upload API (odd part names and
+chunk numbers, garbage chunks and finish calls, forged envelopes); a share carries a valid CSRF
+token (and upload token) so that parsing and validation are reached, not only the CSRF check.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def multipart(rng: random.Random, token: str | None) -> tuple[bytes, str]:
         "evidence",
         "csrf_token",
         "website",
+        "glas_envelope",
         rng.choice(NASTY),
     ]
     for _ in range(rng.randint(0, 12)):
@@ -72,6 +74,8 @@ def multipart(rng: random.Random, token: str | None) -> tuple[bytes, str]:
                 "2024-13-45",
                 "-1e309",
                 os.urandom(rng.randint(0, 300)).decode("latin-1"),
+                '{"upload": "' + "0" * 32 + '", "slots": [], "answers": "AAAA"}',
+                '{"upload": [], "slots": {"key_id": 1}, "answers": null}',
             ]
         )
         if name == "csrf_token" and token and rng.random() < 0.7:
@@ -95,7 +99,31 @@ def multipart(rng: random.Random, token: str | None) -> tuple[bytes, str]:
     return data, f"multipart/form-data; boundary={declared}"
 
 
-def raw_request(rng: random.Random, token: str | None, cookie: str) -> bytes:
+def upload_request(rng: random.Random, upload: str) -> tuple[str, str, bytes, str]:
+    """A call to the upload API: method, path, body, content type."""
+    token = upload if rng.random() < 0.8 else rng.choice(["0" * 32, "../..", "x" * 300])
+    part = rng.choice(["file-0", "file-1", "file-9", "file-10", "file-01", *NASTY[:6]])
+    base = f"/s/{rng.choice(['testimony', 'needs-assessment'])}/uploads"
+    if rng.random() < 0.02:
+        return "POST", base, b"", "application/json"
+    if rng.random() < 0.5:
+        index = rng.choice(["0", "1", "-1", "99999999999999999999", "x", "0x1"])
+        body = os.urandom(rng.choice([0, 1, 17, 41, 5000]))
+        return rng.choice(["PUT", "PUT", "POST"]), f"{base}/{token}/{part}/{index}", body, "x"
+    chunks = rng.choice(["1", "-1", "1e9", "null", "[]", "99999999999999999999", '"2"', "{"])
+    body = ('{"chunks": ' + chunks + "}").encode()
+    return "POST", f"{base}/{token}/{part}/finish", body, "application/json"
+
+
+def raw_request(rng: random.Random, token: str | None, cookie: str, upload: str) -> bytes:
+    if rng.random() < 0.25:
+        method, path, body, content_type = upload_request(rng, upload)
+        head = ["Host: 127.0.0.1", f"Cookie: {cookie}", f"Content-Type: {content_type}"]
+        if token and rng.random() < 0.8:
+            head.append(f"X-CSRFToken: {token}")
+        head.append(f"Content-Length: {len(body)}")
+        request = f"{method} {path} HTTP/1.1\r\n" + "\r\n".join(head)
+        return (request + "\r\nConnection: close\r\n\r\n").encode("utf-8") + body
     method = rng.choice(["POST"] * 6 + ["GET", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"])
     path = rng.choice(
         [
@@ -154,10 +182,12 @@ def test_ten_thousand_malformed_requests_give_no_5xx_and_no_traceback(
     session = requests.Session()
     token = csrf_token(session.get(live.url + "s/testimony").text)
     cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    created = session.post(live.url + "s/testimony/uploads", headers={"X-CSRFToken": token})
+    upload = created.json()["upload"]
     rng = random.Random(20261123)
     statuses: Counter[int | None] = Counter()
     for _ in range(CASES):
-        statuses[send(live.url, raw_request(rng, token, cookie))] += 1
+        statuses[send(live.url, raw_request(rng, token, cookie, upload))] += 1
     server_errors = {s: n for s, n in statuses.items() if s is not None and s >= 500}
     print(f"fuzz: {CASES} cases, statuses {dict(sorted(statuses.items(), key=str))}")
     assert server_errors == {}, statuses

@@ -130,6 +130,8 @@ def test_finish_needs_every_chunk_and_the_shape_of_a_whole_stream(client: FlaskC
     browser.put(upload, "file-0", 0, b"x" * UPLOAD_CHUNK_SIZE)
     browser.put(upload, "file-0", 2, b"x" * 100)
     assert browser.finish(upload, "file-0", 3).status_code == 422  # chunk 1 is missing
+    assert browser.finish(upload, "file-0", 10**20).status_code == 422  # found by the fuzzer
+    assert browser.finish(upload, "file-0", 0).status_code == 422
     browser.put(upload, "file-0", 1, b"x" * 1000)
     assert browser.finish(upload, "file-0", 2).status_code == 422  # chunk 2 was not counted
     # 24 + 65,553 * 64 = 4,195,416 bytes: 4 MiB + 1,000 + 100 has a final chunk of a few bytes,

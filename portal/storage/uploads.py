@@ -110,10 +110,15 @@ class UploadStore:
             raise UnknownUpload("This upload does not exist or has expired.") from None
         return Upload(token, directory, meta["survey"], meta["version"], meta["submission_id"])
 
+    @property
+    def max_chunks(self) -> int:
+        """Chunks of one payload at most: the request size limit applies to uploads too."""
+        return -(-self.max_bytes // UPLOAD_CHUNK_SIZE)
+
     def put_chunk(self, upload: Upload, part: str, index: int, body: Readable, length: int) -> bool:
         """Store one chunk; return False when exactly this chunk was stored before."""
         self._check_part(part)
-        if not 0 <= index < -(-self.max_bytes // UPLOAD_CHUNK_SIZE):
+        if not 0 <= index < self.max_chunks:
             raise UploadTooLarge("This file is larger than the portal accepts.")
         if not 0 < length <= UPLOAD_CHUNK_SIZE:
             raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
@@ -140,6 +145,8 @@ class UploadStore:
     def finish(self, upload: Upload, part: str, count: int) -> int:
         """Join chunks 0…count-1 into the payload file; return its size (idempotent)."""
         self._check_part(part)
+        if not 1 <= count <= self.max_chunks:  # found by the fuzzer: 10**20 chunks held the lock
+            raise UploadIncomplete(f"A file has 1 to {self.max_chunks} chunks.")
         with upload.locked():
             payload = upload.payload_dir / part
             if payload.exists():
@@ -147,7 +154,7 @@ class UploadStore:
             directory = upload.chunk_dir(part)
             chunks = [directory / str(i) for i in range(count)]
             present = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
-            if count < 1 or present != {c.name for c in chunks}:
+            if present != {c.name for c in chunks}:
                 raise UploadIncomplete("Some chunks of this file have not arrived.")
             sizes = [c.stat().st_size for c in chunks]
             if any(s != UPLOAD_CHUNK_SIZE for s in sizes[:-1]) or not is_stream_size(sum(sizes)):
