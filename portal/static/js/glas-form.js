@@ -103,7 +103,9 @@
       const { answers } = await ask({ op: "answers", document });
       post({ upload: upload.upload, slots, answers });
     } catch (error) {
-      show(progress.dataset.failed, null);
+      // 404/409: a new survey version or other reviewer keys since the page was loaded.
+      const changed = error.status === 404 || error.status === 409;
+      show(changed ? progress.dataset.changed : progress.dataset.failed, null);
     } finally {
       busy = false;
       button.disabled = false;
@@ -166,7 +168,11 @@
       }
       if (response && response.ok) return response.json();
       const retry = !response || response.status >= 500 || response.status === 408 || response.status === 429;
-      if (!retry || attempt >= MAX_ATTEMPTS) throw new Error("request failed: " + (response ? response.status : "network"));
+      if (!retry || attempt >= MAX_ATTEMPTS) {
+        const failure = new Error("request failed: " + (response ? response.status : "network"));
+        failure.status = response ? response.status : 0;
+        throw failure;
+      }
       show(progress.dataset.retrying, null);
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS)));
     }
