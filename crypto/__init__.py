@@ -6,6 +6,7 @@ Nothing here imports Flask; the portal and the command line compose these pieces
 from .errors import (
     AuthenticationFailed,
     BadPassphrase,
+    BadSignature,
     BundleFormatError,
     CryptoError,
     KeyFormatError,
@@ -15,6 +16,7 @@ from .errors import (
 __all__ = [
     "AuthenticationFailed",
     "BadPassphrase",
+    "BadSignature",
     "BundleFormatError",
     "CryptoError",
     "KeyFormatError",

@@ -27,3 +27,7 @@ class NotARecipient(CryptoError):
 
 class BundleFormatError(CryptoError, ValueError):
     """Raised when an export bundle is damaged or not a Glas bundle at all."""
+
+
+class BadSignature(CryptoError, ValueError):
+    """Raised when a signed file was changed after signing, or its signer is not trusted."""

@@ -123,23 +123,7 @@ class ReviewerKey:
 
     def to_file_bytes(self, passphrase: bytes) -> bytes:
         """Seal the secret under a passphrase-derived key (Argon2id MODERATE + secretbox)."""
-        salt = nacl.utils.random(SALT_SIZE)
-        box = nacl.secret.SecretBox(_derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT))
-        nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
-        sealed = box.encrypt(self.secret, nonce).ciphertext
-        document = {
-            "format": KEY_FILE_FORMAT,
-            "public_key": self.public_key.to_line(),
-            "kdf": {
-                "algorithm": KDF_ALGORITHM,
-                "opslimit": KDF_OPSLIMIT,
-                "memlimit": KDF_MEMLIMIT,
-                "salt": _b64(salt),
-            },
-            "nonce": _b64(nonce),
-            "sealed_secret_key": _b64(sealed),
-        }
-        return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+        return seal_secret(self.secret, self.public_key.to_line(), passphrase, KEY_FILE_FORMAT)
 
     def save(self, path: Path, passphrase: bytes) -> None:
         """Write the key file with owner-only permissions; never overwrite an existing file."""
@@ -153,29 +137,9 @@ class ReviewerKey:
     @classmethod
     def from_file_bytes(cls, data: bytes, passphrase: bytes, name: str = "key file") -> ReviewerKey:
         """Open a key file; raise :class:`BadPassphrase` or :class:`KeyFormatError`."""
-        try:
-            document = json.loads(data)
-            if document.get("format") != KEY_FILE_FORMAT:
-                raise KeyFormatError(f"{name}: not a Glas private key file.")
-            kdf = document["kdf"]
-            opslimit, memlimit = int(kdf["opslimit"]), int(kdf["memlimit"])
-            salt = base64.b64decode(kdf["salt"], validate=True)
-            nonce = base64.b64decode(document["nonce"], validate=True)
-            sealed = base64.b64decode(document["sealed_secret_key"], validate=True)
-            expected_public = PublicKey.from_line(document["public_key"])
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise KeyFormatError(f"{name}: not a Glas private key file.") from e
-        if kdf.get("algorithm") != KDF_ALGORITHM or len(salt) != SALT_SIZE:
-            raise KeyFormatError(f"{name}: unknown key derivation settings.")
-        if opslimit < KDF_OPSLIMIT or not KDF_MEMLIMIT <= memlimit <= KDF_MEMLIMIT_CEILING:
-            raise KeyFormatError(f"{name}: key derivation limits are outside the allowed range.")
-        box = nacl.secret.SecretBox(_derive(passphrase, salt, opslimit, memlimit))
-        try:
-            secret = box.decrypt(sealed, nonce)
-        except nacl.exceptions.CryptoError as e:
-            raise BadPassphrase(f"Wrong passphrase for {name}.") from e
+        secret, public_line = open_secret(data, passphrase, name, KEY_FILE_FORMAT)
         key = cls(secret)
-        if key.public_key != expected_public:
+        if key.public_key != PublicKey.from_line(public_line):
             raise KeyFormatError(f"{name}: the public key does not match the private key.")
         return key
 
@@ -186,6 +150,54 @@ class ReviewerKey:
         except OSError as e:
             raise KeyFormatError(f"Cannot read key file {path}: {e.strerror}.") from e
         return cls.from_file_bytes(data, passphrase, name=str(path))
+
+
+def seal_secret(secret: bytes, public_line: str, passphrase: bytes, file_format: str) -> bytes:
+    """A private key file: the secret sealed under Argon2id(passphrase) with secretbox, and the
+    public key in clear so that it can be shown without the passphrase."""
+    salt = nacl.utils.random(SALT_SIZE)
+    box = nacl.secret.SecretBox(_derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT))
+    nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
+    document = {
+        "format": file_format,
+        "public_key": public_line,
+        "kdf": {
+            "algorithm": KDF_ALGORITHM,
+            "opslimit": KDF_OPSLIMIT,
+            "memlimit": KDF_MEMLIMIT,
+            "salt": _b64(salt),
+        },
+        "nonce": _b64(nonce),
+        "sealed_secret_key": _b64(box.encrypt(secret, nonce).ciphertext),
+    }
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
+def open_secret(data: bytes, passphrase: bytes, name: str, file_format: str) -> tuple[bytes, str]:
+    """Open a private key file of ``file_format``; return the secret and the public key line.
+
+    Refuses limits below MODERATE (a weakened file) and above the ceiling (a memory bomb)."""
+    try:
+        document = json.loads(data)
+        if document.get("format") != file_format:
+            raise KeyFormatError(f"{name}: not a Glas private key file of this kind.")
+        kdf = document["kdf"]
+        opslimit, memlimit = int(kdf["opslimit"]), int(kdf["memlimit"])
+        salt = base64.b64decode(kdf["salt"], validate=True)
+        nonce = base64.b64decode(document["nonce"], validate=True)
+        sealed = base64.b64decode(document["sealed_secret_key"], validate=True)
+        public_line = str(document["public_key"])
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise KeyFormatError(f"{name}: not a Glas private key file.") from e
+    if kdf.get("algorithm") != KDF_ALGORITHM or len(salt) != SALT_SIZE:
+        raise KeyFormatError(f"{name}: unknown key derivation settings.")
+    if opslimit < KDF_OPSLIMIT or not KDF_MEMLIMIT <= memlimit <= KDF_MEMLIMIT_CEILING:
+        raise KeyFormatError(f"{name}: key derivation limits are outside the allowed range.")
+    box = nacl.secret.SecretBox(_derive(passphrase, salt, opslimit, memlimit))
+    try:
+        return box.decrypt(sealed, nonce), public_line
+    except nacl.exceptions.CryptoError as e:
+        raise BadPassphrase(f"Wrong passphrase for {name}.") from e
 
 
 def public_key_of_file(path: Path) -> PublicKey:

@@ -53,14 +53,14 @@ QUESTION_KEYS = {
 }
 
 
-class _Located(dict[str, Any]):
+class Located(dict[str, Any]):
     """A mapping that remembers the line of each of its keys."""
 
     line: int
     key_lines: dict[str, int]
 
 
-class _LocatedList(list[Any]):
+class LocatedList(list[Any]):
     line: int
 
 
@@ -74,6 +74,12 @@ def load_survey_file(path: Path) -> Survey:
 
 
 def load_survey_text(data: bytes, source: str = "<survey>") -> Survey:
+    return DefinitionReader(source).survey(read_document(data, source))
+
+
+def read_document(data: bytes, source: str) -> Any:
+    """Parse YAML (or JSON) into mappings and lists that know their line numbers; refuse
+    oversized files, aliases and syntax errors with the line. Shared by surveys and alerts."""
     if len(data) > MAX_DEFINITION_BYTES:
         limit = MAX_DEFINITION_BYTES // 1024
         raise SurveyDefinitionError(source, [Problem(0, f"larger than the {limit} KiB limit")])
@@ -91,8 +97,7 @@ def load_survey_text(data: bytes, source: str = "<survey>") -> Survey:
         line = mark.line + 1 if mark is not None else 0
         what = getattr(e, "problem", None) or "not valid YAML or JSON"
         raise SurveyDefinitionError(source, [Problem(line, f"syntax error: {what}")]) from e
-    builder = _Builder(source)
-    return builder.survey(plain)
+    return plain
 
 
 class _AliasFound(Exception):
@@ -110,7 +115,7 @@ def _plain(node: yaml.Node, seen: set[int]) -> Any:
             raise _AliasFound(node.start_mark.line + 1)
         seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
-        mapping = _Located()
+        mapping = Located()
         mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
@@ -118,14 +123,16 @@ def _plain(node: yaml.Node, seen: set[int]) -> Any:
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        items = _LocatedList(_plain(item, seen) for item in node.value)
+        items = LocatedList(_plain(item, seen) for item in node.value)
         items.line = node.start_mark.line + 1
         return items
     # Scalars: resolve the YAML 1.1 types (bool, int, ...) the safe loader would.
     return yaml.SafeLoader(" ").construct_object(node, deep=True)
 
 
-class _Builder:
+class DefinitionReader:
+    """Reads a parsed definition, collecting every problem with its line before giving up."""
+
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
@@ -135,7 +142,7 @@ class _Builder:
         self.problems.append(Problem(line, message))
 
     def survey(self, data: Any) -> Survey:
-        if not isinstance(data, _Located):
+        if not isinstance(data, Located):
             raise SurveyDefinitionError(
                 self.source, [Problem(1, "a survey definition is a mapping with id and questions")]
             )
@@ -153,7 +160,7 @@ class _Builder:
         description, description_tr = self.translatable(data, "description")
         questions = data.get("questions")
         built: list[Question] = []
-        if not isinstance(questions, _LocatedList) or not questions:
+        if not isinstance(questions, LocatedList) or not questions:
             self.problem(
                 data.key_lines.get("questions", data.line), "'questions' is a non-empty list"
             )
@@ -184,7 +191,7 @@ class _Builder:
         )
 
     def question(self, data: Any, list_line: int) -> Question | None:
-        if not isinstance(data, _Located):
+        if not isinstance(data, Located):
             self.problem(list_line, "every question is a mapping with name, type and label")
             return None
         before = len(self.problems)
@@ -225,15 +232,15 @@ class _Builder:
         )
         return question if len(self.problems) == before else None
 
-    def choices(self, data: _Located) -> tuple[Choice, ...]:
+    def choices(self, data: Located) -> tuple[Choice, ...]:
         items = data.get("choices")
         line = data.key_lines.get("choices", data.line)
-        if not isinstance(items, _LocatedList) or not items:
+        if not isinstance(items, LocatedList) or not items:
             self.problem(line, "a choice question needs a non-empty 'choices' list")
             return ()
         choices, seen = [], set()
         for item in items:
-            if isinstance(item, _Located):
+            if isinstance(item, Located):
                 self.unknown_keys(item, CHOICE_KEYS, "choice")
                 name = self.text(item, "name", True)
                 label, translations = self.translatable(item, "label", required=True)
@@ -251,11 +258,11 @@ class _Builder:
         return tuple(choices)
 
     def translatable(
-        self, data: _Located, key: str, required: bool = False
+        self, data: Located, key: str, required: bool = False
     ) -> tuple[str, list[tuple[str, str, str]]]:
         """A text, or a mapping {language code: text} that includes the survey's language."""
         value = data.get(key)
-        if not isinstance(value, _Located):
+        if not isinstance(value, Located):
             return self.text(data, key, required), []
         line = data.key_lines[key]
         texts: dict[str, str] = {}
@@ -272,13 +279,13 @@ class _Builder:
         default = texts.pop(self.language)
         return default, [(key, code, text) for code, text in sorted(texts.items())]
 
-    def text(self, data: _Located, key: str, required: bool = False) -> str:
+    def text(self, data: Located, key: str, required: bool = False) -> str:
         value = data.get(key)
         if value is None or value == "":
             if required:
                 self.problem(data.line, f"'{key}' is required")
             return ""
-        if isinstance(value, _Located | _LocatedList):
+        if isinstance(value, Located | LocatedList):
             self.problem(data.key_lines[key], f"'{key}' is text, not a list or mapping")
             return ""
         if isinstance(value, bool):
@@ -289,14 +296,14 @@ class _Builder:
             return ""
         return str(value).strip()
 
-    def flag(self, data: _Located, key: str) -> bool:
+    def flag(self, data: Located, key: str) -> bool:
         value = data.get(key, False)
         if not isinstance(value, bool):
             self.problem(data.key_lines[key], f"'{key}' is true or false")
             return False
         return value
 
-    def count(self, data: _Located, key: str, allowed: bool) -> int | None:
+    def count(self, data: Located, key: str, allowed: bool) -> int | None:
         if key not in data:
             return None
         value = data[key]
@@ -310,7 +317,7 @@ class _Builder:
             return None
         return value
 
-    def bound(self, data: _Located, key: str, kind: str) -> str | None:
+    def bound(self, data: Located, key: str, kind: str) -> str | None:
         if key not in data:
             return None
         value, line = data[key], data.key_lines[key]
@@ -334,7 +341,7 @@ class _Builder:
         self.problem(line, f"'{key}' does not apply to a {kind} question")
         return None
 
-    def accept(self, data: _Located, kind: str) -> tuple[str, ...]:
+    def accept(self, data: Located, kind: str) -> tuple[str, ...]:
         if "accept" not in data:
             return ()
         value, line = data["accept"], data.key_lines["accept"]
@@ -346,7 +353,7 @@ class _Builder:
             return ()
         return tuple(value)
 
-    def unknown_keys(self, data: _Located, known: set[str], what: str) -> None:
+    def unknown_keys(self, data: Located, known: set[str], what: str) -> None:
         for key in data:
             if key not in known:
                 self.problem(data.key_lines[key], f"unknown {what} field '{key}'")

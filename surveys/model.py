@@ -41,7 +41,7 @@ def localized(item: Any, field: str, language: str) -> str:
     return str(getattr(item, field))
 
 
-def _text_value(item: Any, field: str, language: str) -> str | dict[str, str]:
+def text_value(item: Any, field: str, language: str) -> str | dict[str, str]:
     """A text for to_dict: a plain string, or {language: text} when it has translations."""
     others = {code: text for name, code, text in item.translations if name == field}
     default = getattr(item, field)
@@ -96,10 +96,10 @@ class Question:
         data: dict[str, Any] = {
             "name": self.name,
             "type": self.type,
-            "label": _text_value(self, "label", language),
+            "label": text_value(self, "label", language),
         }
         optional = {
-            "hint": _text_value(self, "hint", language) if self.hint else None,
+            "hint": text_value(self, "hint", language) if self.hint else None,
             "required": self.required or None,
             "min": self.minimum,
             "max": self.maximum,
@@ -111,7 +111,7 @@ class Question:
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.choices:
             data["choices"] = [
-                {"name": c.name, "label": _text_value(c, "label", language)} for c in self.choices
+                {"name": c.name, "label": text_value(c, "label", language)} for c in self.choices
             ]
         return data
 
@@ -168,9 +168,9 @@ class Survey:
         return any(q.type == "file" for q in self.questions)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "title": _text_value(self, "title", self.language)}
+        data: dict[str, Any] = {"id": self.id, "title": text_value(self, "title", self.language)}
         if self.description:
-            data["description"] = _text_value(self, "description", self.language)
+            data["description"] = text_value(self, "description", self.language)
         if self.kind != "survey":
             data["kind"] = self.kind
         if self.language != DEFAULT_LANGUAGE:

@@ -46,7 +46,8 @@ def check(response, browser_crypto: bool = False) -> None:  # type: ignore[no-un
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/s/testimony", "/s/testimony/thanks", "/nope", "/static/css/glas.css"]
+    "path",
+    ["/", "/s/testimony", "/s/testimony/thanks", "/alerts", "/nope", "/static/css/glas.css"],
 )
 def test_every_respondent_response_carries_the_headers(client: FlaskClient, path: str) -> None:
     with client.get(path) as response:

@@ -91,6 +91,8 @@ def pages(client: FlaskClient, code: str) -> dict[str, str]:
         "thanks": client.get("/s/testimony/thanks").get_data(as_text=True),
         "not found": client.get("/nowhere").get_data(as_text=True),
         "expired form": client.post("/s/testimony", data={}).get_data(as_text=True),
+        "warnings (none yet)": client.get("/alerts").get_data(as_text=True),
+        "printable warnings": client.get("/alerts/print").get_data(as_text=True),
     }
 
 

@@ -45,6 +45,7 @@ def test_every_page_in_every_language_fits_a_360px_screen(live: LiveServer, tmp_
                 "landing": None,
                 "survey": "s/testimony",
                 "thanks": "s/testimony/thanks",
+                "warnings": "alerts",
                 "not found": "no/such/page",
             }
             for name, path in visits.items():

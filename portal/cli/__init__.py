@@ -11,14 +11,21 @@ from typing import Any
 
 import click
 
-from crypto import BadPassphrase, BundleFormatError, CryptoError, KeyFormatError
+from crypto import BadPassphrase, BadSignature, BundleFormatError, CryptoError, KeyFormatError
 from onion import OnionError
 from surveys import SurveyError
 
 from ..config import ConfigError
 from ..errors import PortalError
 
-BAD_INPUT_ERRORS = (KeyFormatError, BadPassphrase, BundleFormatError, SurveyError, ConfigError)
+BAD_INPUT_ERRORS = (
+    KeyFormatError,
+    BadPassphrase,
+    BadSignature,
+    BundleFormatError,
+    SurveyError,
+    ConfigError,
+)
 
 
 class Failure(click.ClickException):
@@ -53,9 +60,9 @@ def cli() -> None:
 
 def _register_commands() -> None:
     # Imported here: each command module imports Failure and BadInput from this one.
-    from . import decrypt, export, keys, onion, reviewers, serve, surveys
+    from . import alerts, decrypt, export, keys, onion, reviewers, serve, surveys
 
-    for module in (keys, reviewers, surveys, serve, onion, export, decrypt):
+    for module in (keys, reviewers, surveys, serve, onion, export, decrypt, alerts):
         cli.add_command(module.command)
     cli.add_command(onion.organizers)
     cli.add_command(decrypt.verify)

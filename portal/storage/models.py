@@ -75,3 +75,25 @@ class OnionClientRow(Base):
     public_key: Mapped[str] = mapped_column(String(52))
     added: Mapped[datetime.date] = mapped_column(Date)
     revoked: Mapped[datetime.date | None] = mapped_column(Date, nullable=True)
+
+
+class AlertSignerRow(Base):
+    """A key the warning feed may be signed with (the centre's offline signing key, public half)."""
+
+    __tablename__ = "alert_signers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(40), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    added: Mapped[datetime.date] = mapped_column(Date)
+
+
+class AlertFeedRow(Base):
+    """The signed warning feed as imported (the whole signed file, checked again when shown)."""
+
+    __tablename__ = "alert_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signed: Mapped[bytes] = mapped_column(LargeBinary)
+    imported: Mapped[datetime.date] = mapped_column(Date)
