@@ -14,6 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Self
 
 import nacl.exceptions
 import nacl.pwhash
@@ -47,14 +48,17 @@ def readable_fingerprint(public_key: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class PublicKey:
-    """A reviewer's X25519 public key; submissions are sealed to it."""
+class KeyLine:
+    """A 32-byte public key that people pass around as one line ``<prefix><base64>`` and
+    compare by its fingerprint. Subclasses name their prefix (reviewer keys, signer keys)."""
 
+    PREFIX: ClassVar[str] = ""
+    KIND: ClassVar[str] = "key"
     raw: bytes
 
     def __post_init__(self) -> None:
         if len(self.raw) != KEY_SIZE:
-            raise KeyFormatError(f"A public key has {KEY_SIZE} bytes, not {len(self.raw)}.")
+            raise KeyFormatError(f"A {self.KIND} has {KEY_SIZE} bytes, not {len(self.raw)}.")
 
     @property
     def key_id(self) -> str:
@@ -65,39 +69,45 @@ class PublicKey:
         return readable_fingerprint(self.raw)
 
     def to_line(self) -> str:
-        """Return the one-line form ``glas-pk-1:<base64>`` that reviewers hand to organizers."""
-        return PUBLIC_KEY_PREFIX + base64.b64encode(self.raw).decode("ascii")
+        """Return the one-line form that key holders hand to organizers."""
+        return self.PREFIX + base64.b64encode(self.raw).decode("ascii")
 
     @classmethod
-    def from_line(cls, line: str) -> PublicKey:
+    def from_line(cls, line: str) -> Self:
         """Parse the one-line form; the message says what is wrong with it."""
         text = line.strip()
-        if not text.startswith(PUBLIC_KEY_PREFIX):
-            raise KeyFormatError(f"A public key line starts with '{PUBLIC_KEY_PREFIX}'.")
+        if not text.startswith(cls.PREFIX):
+            raise KeyFormatError(f"A {cls.KIND} line starts with '{cls.PREFIX}'.")
         try:
-            raw = base64.b64decode(text[len(PUBLIC_KEY_PREFIX) :], validate=True)
+            raw = base64.b64decode(text[len(cls.PREFIX) :], validate=True)
         except binascii.Error as e:
-            raise KeyFormatError("The public key line is not valid base64.") from e
+            raise KeyFormatError(f"The {cls.KIND} line is not valid base64.") from e
         return cls(raw)
 
     @classmethod
-    def from_text_or_file(cls, value: str) -> PublicKey:
-        """Accept either a ``glas-pk-1:`` line or the path of a file holding one."""
-        if value.strip().startswith(PUBLIC_KEY_PREFIX):
+    def from_text_or_file(cls, value: str) -> Self:
+        """Accept the line itself, a file holding it, or a private key file (which names its
+        public key in clear, so no passphrase is needed)."""
+        if value.strip().startswith(cls.PREFIX):
             return cls.from_line(value)
         path = Path(value)
         if not path.is_file():
-            raise KeyFormatError(
-                f"'{value}' is neither a '{PUBLIC_KEY_PREFIX}' line nor a public key file."
-            )
+            raise KeyFormatError(f"'{value}' is neither a '{cls.PREFIX}' line nor a key file.")
         text = path.read_text(encoding="utf-8", errors="replace")
         if text.lstrip().startswith("{"):
-            # A private key file also names its public key; accept it for convenience.
             try:
                 return cls.from_line(json.loads(text)["public_key"])
             except (ValueError, KeyError, TypeError) as e:
                 raise KeyFormatError(f"{path}: not a key file Glas knows.") from e
         return cls.from_line(text)
+
+
+@dataclass(frozen=True)
+class PublicKey(KeyLine):
+    """A reviewer's X25519 public key; submissions are sealed to it."""
+
+    PREFIX: ClassVar[str] = PUBLIC_KEY_PREFIX
+    KIND: ClassVar[str] = "public key"
 
 
 class ReviewerKey:

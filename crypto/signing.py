@@ -14,62 +14,25 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import nacl.exceptions
 import nacl.signing
 
 from .errors import BadSignature, KeyFormatError
-from .keys import fingerprint, open_secret, readable_fingerprint, seal_secret
+from .keys import KeyLine, open_secret, seal_secret
 
 SIGNER_PREFIX = "glas-signer-1:"
 SIGNING_KEY_FILE_FORMAT = "glas-signing-key-1"
 SIGNED_FORMAT = "glas-signed-1"
-SIGNER_KEY_SIZE = 32
 
 
 @dataclass(frozen=True)
-class SignerKey:
+class SignerKey(KeyLine):
     """The public half: what the server trusts, shown to people by its fingerprint."""
 
-    raw: bytes
-
-    def __post_init__(self) -> None:
-        if len(self.raw) != SIGNER_KEY_SIZE:
-            raise KeyFormatError(f"A signer key has {SIGNER_KEY_SIZE} bytes, not {len(self.raw)}.")
-
-    @property
-    def key_id(self) -> str:
-        return fingerprint(self.raw)
-
-    @property
-    def readable_fingerprint(self) -> str:
-        return readable_fingerprint(self.raw)
-
-    def to_line(self) -> str:
-        return SIGNER_PREFIX + base64.b64encode(self.raw).decode("ascii")
-
-    @classmethod
-    def from_line(cls, line: str) -> SignerKey:
-        text = line.strip()
-        if not text.startswith(SIGNER_PREFIX):
-            raise KeyFormatError(f"A signer key line starts with '{SIGNER_PREFIX}'.")
-        try:
-            return cls(base64.b64decode(text[len(SIGNER_PREFIX) :], validate=True))
-        except binascii.Error as e:
-            raise KeyFormatError("The signer key line is not valid base64.") from e
-
-    @classmethod
-    def from_text_or_file(cls, value: str) -> SignerKey:
-        """Accept a ``glas-signer-1:`` line, or a signing key file (its public key is in clear)."""
-        if value.strip().startswith(SIGNER_PREFIX):
-            return cls.from_line(value)
-        path = Path(value)
-        try:
-            text = path.read_text(encoding="utf-8")
-            line = json.loads(text)["public_key"] if text.lstrip().startswith("{") else text
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise KeyFormatError(f"'{value}' is neither a signer key line nor a key file.") from e
-        return cls.from_line(str(line))
+    PREFIX: ClassVar[str] = SIGNER_PREFIX
+    KIND: ClassVar[str] = "signer key"
 
 
 class SigningKey:

@@ -88,25 +88,34 @@ def assert_nothing_readable_was_sent(sent: bytes, attachment: bytes) -> None:
         assert attachment[offset : offset + 32] not in sent, "attachment bytes left the browser"
 
 
-def export_and_decrypt(
-    published: RunCli, reviewer: tuple[Path, Any], passphrase_file: Path, tmp_path: Path
-) -> tuple[dict[str, Any], bytes]:
-    bundle = tmp_path / "export.glas"
-    assert published("export", "--out", bundle).exit_code == 0
-    out = tmp_path / "reviewer"
-    result = published(
-        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
-    )
-    assert result.exit_code == 0, result.output
-    (record,) = json.loads((version_folder(out, "testimony") / "answers.json").read_text())
-    return record, received_file(out, "testimony", FILE_NAME).read_bytes()
+@pytest.fixture
+def reviewer_gets_back(
+    published: RunCli,
+    reviewer: tuple[Path, Any],
+    passphrase_file: Path,
+    attachment: Path,
+    tmp_path: Path,
+) -> Callable[..., None]:
+    """Stop the server, export, `glas decrypt`: the answers and file must be as entered."""
 
+    def check(live: LiveServer, *, with_month: bool = True) -> None:
+        stop(live)
+        bundle, out = tmp_path / "export.glas", tmp_path / "reviewer"
+        assert published("export", "--out", bundle).exit_code == 0
+        key = reviewer[0]
+        result = published(
+            "decrypt", bundle, "--key", key, "--out", out, "--passphrase-file", passphrase_file
+        )
+        assert result.exit_code == 0, result.output
+        (record,) = json.loads((version_folder(out, "testimony") / "answers.json").read_text())
+        answers = record["answers"]
+        assert answers["what_happened"] == STORY and answers["anything_else"] == MORE
+        assert answers["who"] == ["police", "client"] and answers["place"] == "street"
+        assert answers.get("month") == ("2024-03-01" if with_month else None)
+        received = received_file(out, "testimony", FILE_NAME).read_bytes()
+        assert received == attachment.read_bytes()
 
-def assert_received_as_entered(record: dict[str, Any], *, with_month: bool = True) -> None:
-    answers = record["answers"]
-    assert answers["what_happened"] == STORY and answers["anything_else"] == MORE
-    assert answers["who"] == ["police", "client"] and answers["place"] == "street"
-    assert answers.get("month") == ("2024-03-01" if with_month else None)
+    return check
 
 
 @needs_chromium
@@ -114,10 +123,7 @@ def assert_received_as_entered(record: dict[str, Any], *, with_month: bool = Tru
 def test_chromium_sends_only_ciphertext_and_the_reviewer_gets_back_what_was_entered(
     proxied: tuple[LiveServer, RecordingProxy],
     attachment: Path,
-    published: RunCli,
-    reviewer: tuple[Path, Any],
-    passphrase_file: Path,
-    tmp_path: Path,
+    reviewer_gets_back: Callable[..., None],
     jitless: bool,
 ) -> None:
     live, proxy = proxied
@@ -128,10 +134,7 @@ def test_chromium_sends_only_ciphertext_and_the_reviewer_gets_back_what_was_ente
     assert b"glas_envelope=" in sent or b'name="glas_envelope"' in sent
     assert b"PUT /s/testimony/uploads/" in sent
     assert_nothing_readable_was_sent(sent, attachment.read_bytes())
-    stop(live)
-    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
-    assert_received_as_entered(record)
-    assert received == attachment.read_bytes()
+    reviewer_gets_back(live)
 
 
 @needs_chromium
@@ -151,11 +154,8 @@ def test_jitless_chromium_has_no_webassembly_so_libsodium_runs_its_javascript_fa
 def test_a_dropped_chunk_is_sent_again_and_stored_once(
     proxied: tuple[LiveServer, RecordingProxy],
     attachment: Path,
-    published: RunCli,
-    reviewer: tuple[Path, Any],
-    passphrase_file: Path,
+    reviewer_gets_back: Callable[..., None],
     data_dir: Path,
-    tmp_path: Path,
 ) -> None:
     live, proxy = proxied
     seen: dict[str, int] = {}
@@ -189,30 +189,21 @@ def test_a_dropped_chunk_is_sent_again_and_stored_once(
     assert not list((data_dir / "blobs" / ".uploads").iterdir())
     (payload,) = (data_dir / "blobs").glob("[0-9a-f][0-9a-f]/*/file-0")
     assert payload.stat().st_size == ciphertext_size(attachment.stat().st_size)
-    stop(live)
-    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
-    assert_received_as_entered(record)
-    assert received == attachment.read_bytes()
+    reviewer_gets_back(live)
 
 
 @needs_chromium
 def test_chromium_without_javascript_is_told_the_server_seals_and_it_works(
     proxied: tuple[LiveServer, RecordingProxy],
     attachment: Path,
-    published: RunCli,
-    reviewer: tuple[Path, Any],
-    passphrase_file: Path,
-    tmp_path: Path,
+    reviewer_gets_back: Callable[..., None],
 ) -> None:
     live, proxy = proxied
     with chromium() as browser:
         page = browser.new_context(java_script_enabled=False).new_page()
         fill_in_chromium(page, proxy.url, attachment, javascript=False)
     assert b"glas_envelope" not in proxy.sent()  # the no-JavaScript path, as promised
-    stop(live)
-    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
-    assert_received_as_entered(record)
-    assert received == attachment.read_bytes()
+    reviewer_gets_back(live)
 
 
 def fill_in_firefox(client: Any, url: str, attachment: Path, *, javascript: bool) -> str:
@@ -242,9 +233,7 @@ def fill_in_firefox(client: Any, url: str, attachment: Path, *, javascript: bool
 def test_firefox_with_tor_browser_security_levels(
     proxied: tuple[LiveServer, RecordingProxy],
     attachment: Path,
-    published: RunCli,
-    reviewer: tuple[Path, Any],
-    passphrase_file: Path,
+    reviewer_gets_back: Callable[..., None],
     tmp_path: Path,
     level: str,
 ) -> None:
@@ -259,10 +248,7 @@ def test_firefox_with_tor_browser_security_levels(
         assert_nothing_readable_was_sent(sent, attachment.read_bytes())
     else:
         assert SERVER_SEALS in notice and b"glas_envelope" not in sent
-    stop(live)
-    record, received = export_and_decrypt(published, reviewer, passphrase_file, tmp_path)
-    assert_received_as_entered(record, with_month=False)
-    assert received == attachment.read_bytes()
+    reviewer_gets_back(live, with_month=False)
 
 
 EVERY_TYPE = """\

@@ -170,7 +170,7 @@ function glasEnvelope(sodium) {
   return {
     ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
     associatedData, canonicalJson, paddedSize, parsePublicKey, keyId, filePart,
-    encryptBytes, decryptBytes, newSealer, openRecord,
+    encryptBytes, decryptBytes, newSealer, openRecord, concat,
   };
 }
 

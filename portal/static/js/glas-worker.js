@@ -63,13 +63,7 @@ class CiphertextReader {
     } while (position < block.length);
     this.offset = end;
     this.finished = end === this.file.size;
-    const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of pieces) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return envelope.concat(pieces);
   }
 }
 
