@@ -39,6 +39,8 @@ DOCUMENTED_COLUMNS = {
     "survey_versions": {"digest", "survey_id", "definition", "created"},
     "reviewers": {"id", "name", "key_id", "public_key", "added", "active"},
     "onion_clients": {"id", "name", "public_key", "added", "revoked"},
+    "alert_signers": {"id", "name", "key_id", "public_key", "added"},
+    "alert_feeds": {"id", "signed", "imported"},
     "alembic_version": {"version_num"},
 }
 
