@@ -326,3 +326,31 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
     assert in_browser["files"] == [
         {"question": "photo", "part": 0, "name": "фото 1.jpg", "type": "image/jpeg", "size": 20}
     ]
+
+
+@needs_chromium
+def test_with_javascript_mistakes_are_shown_in_the_respondents_language_and_nothing_is_sent(
+    proxied: tuple[LiveServer, RecordingProxy], tmp_path: Path
+) -> None:
+    _live, proxy = proxied
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a photo")
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(proxy.url + "s/testimony?lang=mk")
+        page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+        page.evaluate("document.querySelector('form').noValidate = true")  # past the browser's own
+        page.fill("#q-what_happened", "short")
+        page.set_input_files("#q-evidence", str(text_file))
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-from-script]")
+        messages = page.locator("[data-from-script]").all_inner_texts()
+        assert page.url.endswith("/s/testimony?lang=mk")  # the page did not post
+        status = page.inner_text(".progress .status")
+    # The server's own messages, in Macedonian: too short, a required choice, a file's kind.
+    assert messages[0] == "Напишете најмалку 10 знаци."
+    assert messages[1] == "На ова прашање треба да се одговори."
+    assert messages[2].startswith("Прикачете само датотеки од овие видови: image/*")
+    assert status and "Some answers" not in status
+    sent = proxy.sent()
+    assert b"/uploads" not in sent and b"glas_envelope" not in sent and b"short" not in sent
