@@ -34,12 +34,14 @@ assets: $(SODIUM)
 
 $(SODIUM): package.json package-lock.json
 	@command -v npm >/dev/null || bash deploy/install-debian-packages.sh nodejs npm
-	npm ci --no-audit --no-fund --loglevel=error
-	@mkdir -p $(dir $@)
-	{ echo "/* libsodium.js and libsodium-wrappers.js (ISC licence), concatenated by make. */"; \
-	  for part in $(SODIUM_PARTS); do cat $$part; echo; done; } > $@.partial
-	mv $@.partial $@
-	gzip -9 -n -k -f $@
+	@if ! command -v npm >/dev/null; then \
+		echo "!! npm is missing: pages will not encrypt in the browser (the server seals)." >&2; \
+	else \
+		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(dir $@) && \
+		{ echo "/* libsodium.js and libsodium-wrappers.js (ISC licence), concatenated by make. */"; \
+		  for part in $(SODIUM_PARTS); do cat $$part; echo; done; } > $@.partial && \
+		mv $@.partial $@ && gzip -9 -n -k -f $@; \
+	fi
 
 wheel: assets
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .

@@ -57,6 +57,12 @@ QUIET_PREFERENCES: dict[str, Any] = {
     "network.prefetch-next": False,
 }
 
+BUNDLE = (
+    Path(__file__).resolve().parent.parent / "portal" / "static" / "js" / "vendor" / "sodium.js"
+)
+needs_bundle = pytest.mark.skipif(
+    not BUNDLE.is_file(), reason="needs the browser's libsodium: make install builds it with npm"
+)
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="needs Debian's chromium: apt-get install chromium"
 )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import gzip
 import re
 
-import pytest
 from flask.testing import FlaskClient
 
-from .conftest import ROOT
+from .browsers import BUNDLE, needs_bundle
 
-BUNDLE = ROOT / "portal" / "static" / "js" / "vendor" / "sodium.js"
-pytestmark = pytest.mark.skipif(not BUNDLE.is_file(), reason="built by make install (make assets)")
+pytestmark = needs_bundle
 
 
 def bundle_url(client: FlaskClient) -> str:

@@ -27,13 +27,14 @@ from .browsers import (
     SAFEST_PREFERENCES,
     chromium,
     firefox,
+    needs_bundle,
     needs_chromium,
     needs_firefox,
 )
 from .conftest import RunCli
 from .helpers import LiveServer, RecordingProxy, open_bundle, received_file, stop, version_folder
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_bundle]
 
 STORY = "Canary-Bx7Q: the client took my phone near the bus station. Скопје, ноќта."
 MORE = "Canary-Zr4P second answer"
