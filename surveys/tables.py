@@ -95,6 +95,8 @@ def render_row(
         "answers": answers,
         "files": listed,
     }
+    if "reply_key" in document:  # a testimony's codename key, for `glas reply`
+        item["reply_key"] = document["reply_key"]
     return row, json.dumps(item, ensure_ascii=False)
 
 

@@ -77,6 +77,8 @@ def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool 
     page.set_input_files("#q-evidence", str(attachment))
     page.click("button[type=submit]")
     page.wait_for_url("**/thanks", timeout=300_000)
+    # Either way, a testimony ends with its codename for replies, shown once.
+    assert len(page.inner_text(".codename .words").split()) == 7
 
 
 def assert_nothing_readable_was_sent(sent: bytes, attachment: bytes) -> None:

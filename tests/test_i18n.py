@@ -93,6 +93,7 @@ def pages(client: FlaskClient, code: str) -> dict[str, str]:
         "expired form": client.post("/s/testimony", data={}).get_data(as_text=True),
         "warnings (none yet)": client.get("/alerts").get_data(as_text=True),
         "printable warnings": client.get("/alerts/print").get_data(as_text=True),
+        "replies": client.get("/replies").get_data(as_text=True),
     }
 
 

@@ -41,6 +41,8 @@ DOCUMENTED_COLUMNS = {
     "onion_clients": {"id", "name", "public_key", "added", "revoked"},
     "alert_signers": {"id", "name", "key_id", "public_key", "added"},
     "alert_feeds": {"id", "signed", "imported"},
+    "reply_boxes": {"login_id", "public_key"},
+    "replies": {"id", "login_id", "sealed"},
     "alembic_version": {"version_num"},
 }
 

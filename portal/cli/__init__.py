@@ -60,12 +60,14 @@ def cli() -> None:
 
 def _register_commands() -> None:
     # Imported here: each command module imports Failure and BadInput from this one.
-    from . import alerts, decrypt, export, keys, onion, reviewers, serve, surveys
+    from . import alerts, decrypt, export, keys, onion, replies, reviewers, serve, surveys
 
     for module in (keys, reviewers, surveys, serve, onion, export, decrypt, alerts):
         cli.add_command(module.command)
     cli.add_command(onion.organizers)
     cli.add_command(decrypt.verify)
+    cli.add_command(replies.reply)
+    cli.add_command(replies.replies)
 
 
 _register_commands()

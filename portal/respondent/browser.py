@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from crypto.bundle import SubmissionRecord
+from crypto.codename import derive
 from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
 from surveys import answers as rules
 from surveys.messages import Message
@@ -34,8 +35,10 @@ from ..errors import UploadError, UploadIncomplete, render_error
 from ..i18n import translate
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey, today
+from ..storage.replies import open_box
 from ..storage.uploads import UPLOAD_CHUNK_SIZE
 from . import bp
+from .replies import issue_codename, remember_codename, reply_key_text
 
 CLIENT_FORMAT = "glas-client-1"
 #: The form field that carries a browser-sealed submission (nothing else is posted with it).
@@ -111,14 +114,19 @@ def create_upload(survey_id: str) -> ResponseReturnValue:
     csrf.protect()
     if not current_store().recipients():
         abort(503)
-    upload = current_store().uploads.create(survey_id, published.version)
-    body = {
+    issued = issue_codename(published.survey)
+    box = (issued[1].login_id, issued[1].public_key) if issued else None
+    upload = current_store().uploads.create(survey_id, published.version, box)
+    body: dict[str, object] = {
         "upload": upload.token,
         "submission_id": upload.submission_id,
         "version": upload.version,
         "chunk_size": UPLOAD_CHUNK_SIZE,
         "url": url_for(".create_upload", survey_id=survey_id) + "/" + upload.token,
     }
+    if issued is not None:
+        # The page seals the public key into the answers and hands the codename back at the end.
+        body["codename"], body["reply_key"] = issued[0], reply_key_text(issued[1])
     return jsonify(body), 201
 
 
@@ -183,6 +191,11 @@ def store_sealed_in_browser(
             parts=parts,
         )
         store.save_submission(record, upload.payload_dir if parts else None)
+        if upload.reply_box is not None:
+            open_box(store, *upload.reply_box)
+            codename = str(envelope.get("codename") or "")
+            if codename and derive(codename).login_id == upload.reply_box[0]:
+                remember_codename(codename)
     store.uploads.discard(upload)
     return None
 

@@ -17,8 +17,10 @@ from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey, today
+from ..storage.replies import open_box
 from . import bp
 from .browser import ENVELOPE_FIELD, client_messages, sodium_url, store_sealed_in_browser
+from .replies import issue_codename, remember_codename, reply_key_text, take_codename
 
 MAX_FILENAME = 255
 #: A field people never see (hidden by CSS, skipped by keyboard and screen readers). Form-filling
@@ -88,6 +90,9 @@ def submit(survey_id: str) -> ResponseReturnValue:
             else:
                 part.path.unlink(missing_ok=True)
         document = answers_document(survey_id, published.version, validated)
+        issued = issue_codename(published.survey)
+        if issued is not None:
+            document["reply_key"] = reply_key_text(issued[1])
         answers = sealer.seal_answers(document)
         size = len(answers) + sum(p.ciphertext_size for p in kept)
         record = SubmissionRecord(
@@ -102,6 +107,9 @@ def submit(survey_id: str) -> ResponseReturnValue:
         )
         store.save_submission(record, upload.incoming if kept else None)
         stored = bool(kept)
+        if issued is not None:
+            open_box(store, issued[1].login_id, issued[1].public_key)
+            remember_codename(issued[0])
     finally:
         upload.close()
         if not stored:
@@ -111,7 +119,8 @@ def submit(survey_id: str) -> ResponseReturnValue:
 
 @bp.get("/s/<survey_id>/thanks")
 def thanks(survey_id: str) -> ResponseReturnValue:
-    return render_template("respondent/thanks.html", published=_published_or_404(survey_id))
+    published = _published_or_404(survey_id)
+    return render_template("respondent/thanks.html", published=published, codename=take_codename())
 
 
 def _published_or_404(survey_id: str) -> PublishedSurvey:

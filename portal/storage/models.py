@@ -97,3 +97,26 @@ class AlertFeedRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     signed: Mapped[bytes] = mapped_column(LargeBinary)
     imported: Mapped[datetime.date] = mapped_column(Date)
+
+
+class ReplyBoxRow(Base):
+    """Where replies to one codename are filed: its login id and public key, nothing else.
+
+    No date and no submission id: nothing here ties a box to the testimony it came with
+    (the public key is also inside that testimony's ciphertext, for the reviewer).
+    """
+
+    __tablename__ = "reply_boxes"
+
+    login_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+
+
+class ReplyRow(Base):
+    """One reviewer's reply, boxed to the respondent's key (only the codename opens it)."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    login_id: Mapped[str] = mapped_column(ForeignKey("reply_boxes.login_id"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -8,8 +8,9 @@ is then compared with the stored one instead of being stored twice. ``finish`` c
 the payload file. Submitting the form moves the payloads into the blob store with the same commit
 as the no-JavaScript path (:meth:`BlobStore.commit`).
 
-Layout under ``blobs/.uploads/<token>/``: ``upload.json`` (survey id, version digest and the
-submission id the browser binds its ciphertext to), ``chunks/file-N/<index>``, ``payloads/file-N``.
+Layout under ``blobs/.uploads/<token>/``: ``upload.json`` (survey id, version digest, the
+submission id the browser binds its ciphertext to, and for a testimony the new codename's login
+id and public key), ``chunks/file-N/<index>``, ``payloads/file-N``.
 Everything here is ciphertext. An upload untouched for :data:`UPLOAD_TTL_SECONDS` is deleted.
 """
 
@@ -55,6 +56,8 @@ class Upload:
     survey_id: str
     version: str
     submission_id: str
+    #: The reply box to open when the submission is stored (testimonies): login id, public key.
+    reply_box: tuple[str, bytes] | None = None
 
     @property
     def payload_dir(self) -> Path:
@@ -88,7 +91,9 @@ class UploadStore:
         self.max_bytes = max_bytes
         self.max_files = max_files
 
-    def create(self, survey_id: str, version: str) -> Upload:
+    def create(
+        self, survey_id: str, version: str, reply_box: tuple[str, bytes] | None = None
+    ) -> Upload:
         self.sweep()
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         if sum(1 for _ in self.root.iterdir()) >= MAX_OPEN_UPLOADS:
@@ -96,7 +101,13 @@ class UploadStore:
         token = secrets.token_hex(16)
         directory = self.root / token
         directory.mkdir(mode=0o700)
-        meta = {"survey": survey_id, "version": version, "submission_id": new_submission_id()}
+        meta: dict[str, str] = {
+            "survey": survey_id,
+            "version": version,
+            "submission_id": new_submission_id(),
+        }
+        if reply_box is not None:
+            meta["login_id"], meta["reply_key"] = reply_box[0], reply_box[1].hex()
         (directory / META).write_text(json.dumps(meta), encoding="utf-8")
         return self.open(token)
 
@@ -108,7 +119,9 @@ class UploadStore:
             meta = json.loads((directory / META).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise UnknownUpload("This upload does not exist or has expired.") from None
-        return Upload(token, directory, meta["survey"], meta["version"], meta["submission_id"])
+        box = (meta["login_id"], bytes.fromhex(meta["reply_key"])) if "login_id" in meta else None
+        submission = meta["submission_id"]
+        return Upload(token, directory, meta["survey"], meta["version"], submission, box)
 
     @property
     def max_chunks(self) -> int:

@@ -100,8 +100,9 @@
           question: f.question, part: f.part, name: f.name, type: f.type, size: f.file.size,
         })),
       };
+      if (upload.reply_key) document.reply_key = upload.reply_key; // testimonies: for replies
       const { answers } = await ask({ op: "answers", document });
-      post({ upload: upload.upload, slots, answers });
+      post({ upload: upload.upload, slots, answers, codename: upload.codename });
     } catch (error) {
       // 404/409: a new survey version or other reviewer keys since the page was loaded.
       const changed = error.status === 404 || error.status === 409;

@@ -1,0 +1,85 @@
+"""Codenames for respondents, and reading replies with one.
+
+After a testimony the respondent gets a codename, shown once (the thanks page takes it out of
+the session as it shows it). Reading replies without JavaScript: the server derives the keys
+from the codename in memory for that request only. A wrong codename and a codename without
+replies get the same page after the same work: one key derivation, one query.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from flask import render_template, request, session
+from flask.typing import ResponseReturnValue
+
+from crypto import CryptoError
+from crypto.codename import CodenameKeys, derive, new_codename, open_reply
+from surveys import Survey
+
+from .. import csrf, current_store
+from ..storage.replies import delete_reply, replies_for
+from . import bp
+
+CODENAME_SESSION_KEY = "codename"
+
+
+def issue_codename(survey: Survey) -> tuple[str, CodenameKeys] | None:
+    """For a testimony: a new codename and its keys (nothing is stored yet)."""
+    if survey.kind != "testimony":
+        return None
+    codename = new_codename()
+    return codename, derive(codename)
+
+
+def remember_codename(codename: str) -> None:
+    """Once the submission is stored: keep the codename until the thanks page shows it."""
+    session[CODENAME_SESSION_KEY] = codename
+
+
+def reply_key_text(keys: CodenameKeys) -> str:
+    """How the respondent's public key travels inside the sealed answers document."""
+    return base64.b64encode(keys.public_key).decode("ascii")
+
+
+def take_codename() -> str | None:
+    """The codename to show on the thanks page, once."""
+    codename = session.pop(CODENAME_SESSION_KEY, None)
+    return str(codename) if codename else None
+
+
+@bp.get("/replies")
+def replies_form() -> ResponseReturnValue:
+    return render_template("respondent/replies.html", asked=False, replies=[], codename="")
+
+
+@bp.post("/replies")
+def replies() -> ResponseReturnValue:
+    csrf.protect()
+    codename = request.form.get("codename", "")
+    return _replies_page(codename, derive(codename))
+
+
+@bp.post("/replies/delete")
+def delete() -> ResponseReturnValue:
+    """Delete one read reply, then show the rest (the same page as reading)."""
+    csrf.protect()
+    codename = request.form.get("codename", "")
+    keys = derive(codename)
+    delete_reply(current_store(), keys.login_id, request.form.get("reply", ""))
+    return _replies_page(codename, keys)
+
+
+def _replies_page(codename: str, keys: CodenameKeys) -> ResponseReturnValue:
+    store = current_store()
+    senders = {r.key_id: r.name for r in store.reviewers()}
+    shown = []
+    for reply_id, reply in replies_for(store, keys.login_id):
+        name = senders.get(reply.sender.key_id)
+        if name is None:
+            continue  # only replies from this portal's reviewers
+        try:
+            shown.append({"id": reply_id, "text": open_reply(reply, keys), "sender": name})
+        except CryptoError:
+            continue
+    return render_template("respondent/replies.html", asked=True, replies=shown, codename=codename)
