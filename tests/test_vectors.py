@@ -10,6 +10,7 @@ import pytest
 
 from crypto import AuthenticationFailed, stream
 from crypto.bundle import SubmissionRecord
+from crypto.codename import derive, normalize, open_reply, read_reply
 from crypto.envelope import open_answers, open_content_key, padded_size
 from crypto.keys import ReviewerKey
 
@@ -69,3 +70,12 @@ def test_key_file_vector_opens_with_its_passphrase() -> None:
 def test_padding_vector_sizes() -> None:
     for case in load("padding.json")["cases"]:
         assert padded_size(case["length"]) == case["padded_length"]
+
+
+def test_codename_vector_derives_its_login_id_and_key_and_opens_its_reply() -> None:
+    vector = load("codename.json")
+    assert normalize(vector["codename"]) == vector["normalised"]
+    keys = derive(vector["codename"])
+    assert keys.login_id == vector["login_id"] and keys.public_key.hex() == vector["public_key"]
+    reply = read_reply(vector["reply_file"].encode("utf-8"))
+    assert open_reply(reply, keys) == vector["reply_text"]

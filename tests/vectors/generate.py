@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from crypto.bundle import SubmissionRecord
+from crypto.codename import derive, normalize, seal_reply
 from crypto.envelope import MIN_PADDED_SIZE, Binding, Sealer, file_part, padded_size
 from crypto.keys import ReviewerKey
 
 HERE = Path(__file__).resolve().parent
 SURVEY, VERSION = "testimony", "5d" * 32
 PASSPHRASE = "vector passphrase, not a secret"
+REPLY_TEXT = "Reply vector: Одговор, përgjigje ✓"
 
 
 def attachment_plaintext(size: int) -> bytes:
@@ -141,6 +143,7 @@ def main() -> None:
         },
     )
 
+    codename_vector(key)
     write(
         "padding.json",
         {
@@ -150,6 +153,24 @@ def main() -> None:
                 {"length": n, "padded_length": padded_size(n)}
                 for n in (0, 1, 1023, 1024, 2047, 2048, 100_000)
             ],
+        },
+    )
+
+
+def codename_vector(key: ReviewerKey) -> None:
+    """A codename, what it derives, and a reply that only it opens (crypto/codename.py)."""
+    codename = "Abacus  zoning tribunal cleft ORBIT spiffy ladle"  # not normalised on purpose
+    keys = derive(codename)
+    write(
+        "codename.json",
+        {
+            "description": "A codename's login id and key pair, and a reply boxed to it.",
+            "codename": codename,
+            "normalised": normalize(codename),
+            "login_id": keys.login_id,
+            "public_key": keys.public_key.hex(),
+            "reply_file": seal_reply(REPLY_TEXT, keys.public_key, key).decode("utf-8"),
+            "reply_text": REPLY_TEXT,
         },
     )
 
