@@ -29,19 +29,33 @@ $(STAMP): pyproject.toml
 SODIUM := portal/static/js/vendor/sodium.js
 SODIUM_PARTS := node_modules/libsodium/dist/modules/libsodium.js \
 	node_modules/libsodium-wrappers/dist/modules/libsodium-wrappers.js
+# The "sumo" build adds Argon2id, which reading replies needs; only that page loads it.
+SODIUM_SUMO := portal/static/js/vendor/sodium-sumo.js
+SODIUM_SUMO_PARTS := node_modules/libsodium-sumo/dist/modules-sumo/libsodium-sumo.js \
+	node_modules/libsodium-wrappers-sumo/dist/modules-sumo/libsodium-wrappers.js
 
-assets: $(SODIUM)
+assets: $(SODIUM) $(SODIUM_SUMO)
 
-$(SODIUM): package.json package-lock.json
+# $(call bundle,PARTS): concatenate the UMD builds into $@ and gzip it; without npm, warn.
+define bundle
 	@command -v npm >/dev/null || bash deploy/install-debian-packages.sh nodejs npm
 	@if ! command -v npm >/dev/null; then \
 		echo "!! npm is missing: pages will not encrypt in the browser (the server seals)." >&2; \
 	else \
-		npm ci --no-audit --no-fund --loglevel=error && mkdir -p $(dir $@) && \
+		{ [ -d node_modules/libsodium-wrappers-sumo ] && [ node_modules -nt package-lock.json ]; } \
+			|| npm ci --no-audit --no-fund --loglevel=error; \
+		mkdir -p $(dir $@) && \
 		{ echo "/* libsodium.js and libsodium-wrappers.js (ISC licence), concatenated by make. */"; \
-		  for part in $(SODIUM_PARTS); do cat $$part; echo; done; } > $@.partial && \
+		  for part in $(1); do cat $$part; echo; done; } > $@.partial && \
 		mv $@.partial $@ && gzip -9 -n -k -f $@; \
 	fi
+endef
+
+$(SODIUM): package.json package-lock.json
+	$(call bundle,$(SODIUM_PARTS))
+
+$(SODIUM_SUMO): package.json package-lock.json
+	$(call bundle,$(SODIUM_SUMO_PARTS))
 
 wheel: assets
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .

@@ -18,9 +18,7 @@ BROWSER_CRYPTO_CSP = CSP.replace(
     "script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self'",
 )
 #: Static scripts that run in the worker; a worker obeys the CSP its own script arrives with.
-BROWSER_CRYPTO_SCRIPTS = frozenset(
-    {"js/glas-worker.js", "js/glas-envelope.js", "js/vendor/sodium.js"}
-)
+BROWSER_CRYPTO_SCRIPTS = frozenset({"js/glas-worker.js", "js/glas-envelope.js"})
 HEADERS = {
     "Content-Security-Policy": CSP,
     "Referrer-Policy": "no-referrer",

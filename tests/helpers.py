@@ -151,6 +151,29 @@ def seal_like_the_browser(
     return {"upload": upload["upload"], "slots": slots, "answers": answers}, sink.getvalue()
 
 
+def answer_testimony(
+    glas: Any, key_file: Path, passphrase_file: Path, work: Path, containing: str, reply: str
+) -> None:
+    """The reviewer's round trip: export, decrypt, `glas reply` to the testimony whose answers
+    contain ``containing``, and the organizers' `glas replies import`. ``glas`` runs the CLI."""
+    bundle, out = work / "export.glas", work / "decrypted"
+    assert glas("export", "--out", bundle).exit_code == 0
+    result = glas(
+        "decrypt", bundle, "--key", key_file, "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    (table,) = out.glob("testimony/*/answers.csv")
+    rows = [line for line in table.read_text().splitlines() if containing in line]
+    submission_id = rows[0].split(",")[0]
+    message, reply_file = work / "reply.txt", work / "reply.glas-reply"
+    message.write_text(reply)
+    options = ["--message-file", message, "--out", reply_file, "--passphrase-file", passphrase_file]
+    written = glas("reply", out, submission_id, "--key", key_file, *options)
+    assert written.exit_code == 0, written.output
+    assert reply.encode() not in reply_file.read_bytes()
+    assert glas("replies", "import", reply_file).exit_code == 0
+
+
 class RecordingProxy:
     """A loopback TCP proxy that keeps every byte a browser sends to the server.
 

@@ -46,6 +46,7 @@ def test_every_page_in_every_language_fits_a_360px_screen(live: LiveServer, tmp_
                 "survey": "s/testimony",
                 "thanks": "s/testimony/thanks",
                 "warnings": "alerts",
+                "replies": "replies",
                 "not found": "no/such/page",
             }
             for name, path in visits.items():

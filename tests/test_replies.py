@@ -14,7 +14,7 @@ from crypto.codename import CODENAME_WORDS, derive, new_codename, wordlist
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli, csrf_token
-from .helpers import files_containing, submit_testimony
+from .helpers import answer_testimony, files_containing, submit_testimony
 
 REPLY = "Canary-Rp7 We can help: come on Tuesday, ask for Mila. Правна помош е бесплатна."
 
@@ -58,36 +58,7 @@ def test_a_testimony_gets_a_codename_once_and_a_reply_reaches_only_that_codename
     unanswered = codename_from_thanks(client)
     assert unanswered is not None and unanswered != codename
 
-    bundle, out = tmp_path / "export.glas", tmp_path / "decrypted"
-    assert published("export", "--out", bundle).exit_code == 0
-    key = reviewer[0]
-    decrypted = published(
-        "decrypt", bundle, "--key", key, "--out", out, "--passphrase-file", passphrase_file
-    )
-    assert decrypted.exit_code == 0, decrypted.output
-    (table,) = out.glob("testimony/*/answers.csv")
-    answered_id = next(
-        line.split(",")[0] for line in table.read_text().splitlines() if "Canary-Ts1" in line
-    )
-    message = tmp_path / "reply.txt"
-    message.write_text(REPLY)
-    reply_file = tmp_path / "reply.glas-reply"
-    written = published(
-        "reply",
-        out,
-        answered_id,
-        "--key",
-        key,
-        "--message-file",
-        message,
-        "--out",
-        reply_file,
-        "--passphrase-file",
-        passphrase_file,
-    )
-    assert written.exit_code == 0, written.output
-    assert REPLY.encode() not in reply_file.read_bytes()
-    assert published("replies", "import", reply_file).exit_code == 0
+    answer_testimony(published, reviewer[0], passphrase_file, tmp_path, "Canary-Ts1", REPLY)
 
     page = read_replies(client, codename)
     assert REPLY in page and "From Ana" in page

@@ -28,14 +28,17 @@ def test_landing_page_lists_published_surveys(client: FlaskClient) -> None:
     assert "Tell us what happened" in page and "What do you need from the centre?" in page
 
 
-def test_survey_form_is_plain_html_with_constraints_and_one_deferred_script(
+def test_survey_form_is_plain_html_with_constraints_and_deferred_scripts(
     client: FlaskClient,
 ) -> None:
     page = client.get("/s/testimony").get_data(as_text=True)
     assert 'enctype="multipart/form-data"' in page
     assert "required" in page and 'minlength="10"' in page and 'type="file"' in page
-    # The form works without it; the script only adds encryption in the browser.
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/glas-form.js" defer>']
+    # The form works without them; the scripts only add encryption in the browser.
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/static/js/glas-worker-client.js" defer>',
+        '<script src="/static/js/glas-form.js" defer>',
+    ]
     assert "style=" not in page
     assert not re.search(r'(src|href|action)="https?://', page)
 

@@ -43,17 +43,20 @@ from .replies import issue_codename, remember_codename, reply_key_text
 CLIENT_FORMAT = "glas-client-1"
 #: The form field that carries a browser-sealed submission (nothing else is posted with it).
 ENVELOPE_FIELD = "glas_envelope"
-SODIUM_BUNDLE = "js/vendor/sodium.js"
+#: libsodium for survey pages, and its "sumo" build (with Argon2id) for reading replies.
+SODIUM_BUNDLES = frozenset({"sodium.js", "sodium-sumo.js"})
 #: The bundle's address changes with its content, so a cached copy can be kept for long.
 SODIUM_MAX_AGE = 365 * 24 * 3600
 KEY_ID = re.compile(r"^[0-9a-f]{40}$")
 
 
-@bp.get("/static/" + SODIUM_BUNDLE)
-def sodium_bundle() -> ResponseReturnValue:
+@bp.get("/static/js/vendor/<name>")
+def sodium_bundle(name: str) -> ResponseReturnValue:
     """libsodium for the worker, gzipped when the browser accepts it (1 MB becomes 322 KB)."""
+    if name not in SODIUM_BUNDLES:
+        abort(404)
     static = Path(current_app.static_folder or "")
-    plain = static / SODIUM_BUNDLE
+    plain = static / "js" / "vendor" / name
     zipped = plain.with_name(plain.name + ".gz")
     use_gzip = request.accept_encodings["gzip"] > 0 and zipped.is_file()
     if not plain.is_file():
@@ -72,15 +75,16 @@ def sodium_bundle() -> ResponseReturnValue:
     return response
 
 
-def sodium_url() -> str:
-    """The bundle's address, versioned by its content so browsers may cache it for long; empty
+def sodium_url(name: str = "sodium.js") -> str:
+    """A bundle's address, versioned by its content so browsers may cache it for long; empty
     when it was never built (then pages stay on the no-JavaScript path)."""
-    path = Path(current_app.static_folder or "") / SODIUM_BUNDLE
+    path = Path(current_app.static_folder or "") / "js" / "vendor" / name
     try:
         stat = path.stat()
     except FileNotFoundError:
         return ""
-    return url_for("respondent.sodium_bundle", v=_content_version(path, stat.st_mtime_ns))
+    version = _content_version(path, stat.st_mtime_ns)
+    return url_for("respondent.sodium_bundle", name=name, v=version)
 
 
 @functools.cache

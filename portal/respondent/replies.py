@@ -1,16 +1,18 @@
 """Codenames for respondents, and reading replies with one.
 
 After a testimony the respondent gets a codename, shown once (the thanks page takes it out of
-the session as it shows it). Reading replies without JavaScript: the server derives the keys
-from the codename in memory for that request only. A wrong codename and a codename without
-replies get the same page after the same work: one key derivation, one query.
+the session as it shows it). Reading replies with JavaScript: the browser derives the keys
+(static/js/glas-replies.js) and fetches boxed replies by login id; the codename never leaves it.
+Without JavaScript: the server derives the keys from the codename in memory for that request
+only. A wrong codename and a codename without replies get the same page after the same work:
+one key derivation, one query.
 """
 
 from __future__ import annotations
 
 import base64
 
-from flask import render_template, request, session
+from flask import jsonify, render_template, request, session
 from flask.typing import ResponseReturnValue
 
 from crypto import CryptoError
@@ -18,6 +20,7 @@ from crypto.codename import CodenameKeys, derive, new_codename, open_reply
 from surveys import Survey
 
 from .. import csrf, current_store
+from ..security import allow_browser_crypto
 from ..storage.replies import delete_reply, replies_for
 from . import bp
 
@@ -50,7 +53,36 @@ def take_codename() -> str | None:
 
 @bp.get("/replies")
 def replies_form() -> ResponseReturnValue:
+    allow_browser_crypto()
     return render_template("respondent/replies.html", asked=False, replies=[], codename="")
+
+
+@bp.post("/replies/fetch")
+def fetch_replies() -> ResponseReturnValue:
+    """The JavaScript path: boxed replies for a login id the browser derived itself."""
+    csrf.protect()
+    login_id = str((request.get_json(silent=True) or {}).get("login_id", ""))
+    store = current_store()
+    senders = {r.key_id: r.name for r in store.reviewers()}
+    found = [
+        {
+            "id": reply_id,
+            "from": reply.sender.to_line(),
+            "sender": senders[reply.sender.key_id],
+            "box": base64.b64encode(reply.box).decode("ascii"),
+        }
+        for reply_id, reply in replies_for(store, login_id)
+        if reply.sender.key_id in senders
+    ]
+    return jsonify(replies=found)
+
+
+@bp.post("/replies/remove")
+def remove_reply() -> ResponseReturnValue:
+    csrf.protect()
+    data = request.get_json(silent=True) or {}
+    delete_reply(current_store(), str(data.get("login_id", "")), str(data.get("reply", "")))
+    return jsonify(removed=True)
 
 
 @bp.post("/replies")
@@ -82,4 +114,5 @@ def _replies_page(codename: str, keys: CodenameKeys) -> ResponseReturnValue:
             shown.append({"id": reply_id, "text": open_reply(reply, keys), "sender": name})
         except CryptoError:
             continue
+    allow_browser_crypto()
     return render_template("respondent/replies.html", asked=True, replies=shown, codename=codename)

@@ -69,3 +69,19 @@ test("canonical JSON of integers beyond 2^53 keeps every digit", () => {
   assert.equal(envelope.canonicalJson({ b: 123456789012345678n, a: [1, "x"] }), '{"a":[1,"x"],"b":123456789012345678}');
   assert.throws(() => envelope.canonicalJson({ a: 1.5 }));
 });
+
+test("codename.json: the same login id and key pair as Python, and the reply opens", async () => {
+  // Argon2id is only in the "sumo" build, which the replies page loads.
+  const sumo = require("libsodium-wrappers-sumo");
+  await sumo.ready;
+  const withArgon = glasEnvelope(sumo);
+  const vector = load("codename.json");
+  assert.equal(withArgon.normalizeCodename(vector.codename), vector.normalised);
+  const keys = withArgon.deriveCodename(vector.codename);
+  assert.equal(keys.loginId, vector.login_id);
+  assert.equal(sumo.to_hex(keys.publicKey), vector.public_key);
+  const reply = JSON.parse(vector.reply_file);
+  assert.equal(withArgon.openReply(reply.box, reply.from, keys.secretKey), vector.reply_text);
+  const other = withArgon.deriveCodename("some other words entirely");
+  assert.equal(withArgon.openReply(reply.box, reply.from, other.secretKey), null);
+});

@@ -138,6 +138,41 @@ function glasEnvelope(sodium) {
     };
   }
 
+  /* Codenames (crypto/codename.py): the same login id and key pair from the same words.
+   * Argon2id is only in libsodium's "sumo" build, which the replies page loads. */
+  const CODENAME_CONTEXTS = { salt: "glas-codename-1", login: "glas-login-id-1", key: "glas-reply-key-1" };
+  const MAX_CODENAME_CHARACTERS = 200;
+
+  function normalizeCodename(codename) {
+    return codename.slice(0, MAX_CODENAME_CHARACTERS).toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  }
+
+  function deriveCodename(codename) {
+    const salt = sodium.crypto_generichash(16, encoder.encode(CODENAME_CONTEXTS.salt), null);
+    const master = sodium.crypto_pwhash(
+      32, encoder.encode(normalizeCodename(codename)), salt,
+      sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
+    const context = (name) => sodium.crypto_generichash(32, encoder.encode(CODENAME_CONTEXTS[name]), master);
+    const { publicKey, privateKey } = sodium.crypto_box_seed_keypair(context("key"));
+    return { loginId: sodium.to_hex(context("login")), publicKey, secretKey: privateKey };
+  }
+
+  /* A reply's box (nonce || crypto_box), opened with the codename's key; null if it will not. */
+  function openReply(box, senderLine, secretKey) {
+    const boxed = sodium.from_base64(box, sodium.base64_variants.ORIGINAL);
+    const nonceSize = sodium.crypto_box_NONCEBYTES;
+    try {
+      const text = sodium.crypto_box_open_easy(
+        boxed.subarray(nonceSize), boxed.subarray(0, nonceSize), parsePublicKey(senderLine), secretKey,
+      );
+      return new TextDecoder().decode(text);
+    } catch (error) {
+      return null;
+    }
+  }
+
   /* For the tests: open a record the way the reviewer's tool does. */
   function openRecord(record, publicKey, secretKey) {
     const mine = record.slots.find((slot) => slot.key_id === keyId(publicKey));
@@ -171,6 +206,7 @@ function glasEnvelope(sodium) {
     ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
     associatedData, canonicalJson, paddedSize, parsePublicKey, keyId, filePart,
     encryptBytes, decryptBytes, newSealer, openRecord, concat,
+    normalizeCodename, deriveCodename, openReply,
   };
 }
 

@@ -16,6 +16,7 @@
 
   const form = document.querySelector("form[data-client]");
   if (!form || !form.dataset.sodium || !window.Worker || !window.fetch || !window.TextEncoder) return;
+  if (typeof glasWorker !== "function") return;
 
   const MAX_ATTEMPTS = 10;
   const MAX_BACKOFF_MS = 30000;
@@ -36,42 +37,22 @@
   const button = form.querySelector("button[type=submit]");
   const csrf = form.querySelector("input[name=csrf_token]").value;
   let worker = null;
-  let waiting = null;
   let busy = false;
 
-  /* One request to the worker at a time; the reply settles it. */
-  function ask(message, transfer) {
-    return new Promise((resolve, reject) => {
-      waiting = { resolve, reject };
-      worker.postMessage(message, transfer || []);
-    });
-  }
-
   function start() {
-    worker = new Worker(form.dataset.worker);
-    worker.onmessage = (event) => {
-      const settle = waiting;
-      waiting = null;
-      if (!settle) return;
-      if (event.data.op === "error") settle.reject(new Error(event.data.message));
-      else settle.resolve(event.data);
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      if (waiting) waiting.reject(new Error("the encryption worker failed"));
-      waiting = null;
-    };
-    const absolute = (path) => new URL(path, document.baseURI).href;
-    ask({ op: "init", sodium: absolute(form.dataset.sodium), envelope: absolute(form.dataset.envelope) }).then(
+    worker = glasWorker(form);
+    worker.ready.then(
       (ready) => {
         form.dataset.sealing = ready.wasm ? "browser" : "browser-slow";
         document.querySelector(".sealing.server").hidden = true;
         document.querySelector(".sealing.browser").hidden = false;
         form.addEventListener("submit", onSubmit);
       },
-      () => worker.terminate(), // the page stays as it was: the server seals on arrival
+      () => {}, // the page stays as it was: the server seals on arrival
     );
   }
+
+  const ask = (message, transfer) => worker.ask(message, transfer);
 
   async function onSubmit(event) {
     event.preventDefault();

@@ -7,6 +7,8 @@
  *   file {index, file, chunkSize}  -> file
  *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
  *   answers {document}             -> answers {answers}                     (base64 ciphertext)
+ *   codename {codename}            -> codename {loginId}     (the key pair stays in the worker)
+ *   reply {box, from}              -> reply {text}           (null when it does not open)
  * Any failure answers {op: "error", message}.
  */
 "use strict";
@@ -17,6 +19,7 @@ const READ_BLOCK = 16 * 64 * 1024;
 let envelope = null;
 let sealer = null;
 let reader = null;
+let codenameKeys = null;
 
 /* Reads a File block by block and hands out ciphertext in upload-sized pieces: the header,
  * then secretstream chunks, the last one tagged final. Memory: one block and one piece. */
@@ -90,6 +93,11 @@ async function handle(message) {
       sealer = null; // the content key is not needed any more
       return { op: "answers", answers: self.sodium.to_base64(ciphertext, self.sodium.base64_variants.ORIGINAL) };
     }
+    case "codename":
+      codenameKeys = envelope.deriveCodename(message.codename);
+      return { op: "codename", loginId: codenameKeys.loginId };
+    case "reply":
+      return { op: "reply", text: envelope.openReply(message.box, message.from, codenameKeys.secretKey) };
     default:
       throw new Error("unknown request " + message.op);
   }
