@@ -33,7 +33,7 @@ QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
-SURVEY_KEYS = {"id", "title", "description", "kind", "language", "questions"}
+SURVEY_KEYS = {"id", "title", "description", "kind", "language", "replies", "questions"}
 #: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a region or script.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
 CHOICE_KEYS = {"name", "label"}
@@ -188,6 +188,7 @@ class DefinitionReader:
             kind=kind,
             language=self.language,
             translations=(*title_tr, *description_tr),
+            replies=self.flag(data, "replies"),
         )
 
     def question(self, data: Any, list_line: int) -> Question | None:

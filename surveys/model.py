@@ -127,6 +127,12 @@ class Survey:
     kind: str = "survey"
     language: str = DEFAULT_LANGUAGE
     translations: Translations = ()
+    #: Whether respondents get a codename for replies; testimonies always do.
+    replies: bool = False
+
+    @property
+    def gives_codename(self) -> bool:
+        return self.kind == "testimony" or self.replies
 
     @cached_property
     def languages(self) -> list[str]:
@@ -175,6 +181,8 @@ class Survey:
             data["kind"] = self.kind
         if self.language != DEFAULT_LANGUAGE:
             data["language"] = self.language
+        if self.replies:
+            data["replies"] = True
         data["questions"] = [q.to_dict(self.language) for q in self.questions]
         return data
 

@@ -106,3 +106,20 @@ def test_a_wrong_codename_takes_as_long_as_one_without_replies(
     real_median, wrong_median = (statistics.median(timings[k]) for k in ("real", "wrong"))
     # Both do one key derivation and one query: no early return for an unknown codename.
     assert abs(real_median - wrong_median) < 0.25 * max(real_median, wrong_median) + 0.01, timings
+
+
+def test_a_survey_gives_a_codename_only_when_it_says_replies_true(
+    client: FlaskClient, published: RunCli, tmp_path: Path
+) -> None:
+    definition = tmp_path / "follow-up.yaml"
+    definition.write_text(
+        "id: follow-up\ntitle: Follow-up\nreplies: true\n"
+        "questions:\n  - {name: need, type: text, label: 'What do you need'}\n"
+    )
+    assert published("surveys", "import", definition, "--publish").exit_code == 0
+    for survey, expected in (("follow-up", True), ("needs-assessment", False)):
+        form = client.get(f"/s/{survey}").get_data(as_text=True)
+        fields = {"csrf_token": csrf_token(form), "need": "a doctor", "services_wanted": "doctor"}
+        assert client.post(f"/s/{survey}", data=fields).status_code == 303
+        thanks = client.get(f"/s/{survey}/thanks").get_data(as_text=True)
+        assert ('class="words"' in thanks) is expected, survey

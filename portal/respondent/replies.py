@@ -28,8 +28,9 @@ CODENAME_SESSION_KEY = "codename"
 
 
 def issue_codename(survey: Survey) -> tuple[str, CodenameKeys] | None:
-    """For a testimony: a new codename and its keys (nothing is stored yet)."""
-    if survey.kind != "testimony":
+    """For a testimony (or a survey with `replies: true`): a new codename and its keys (nothing
+    is stored yet)."""
+    if not survey.gives_codename:
         return None
     codename = new_codename()
     return codename, derive(codename)
