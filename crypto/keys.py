@@ -136,13 +136,7 @@ class ReviewerKey:
         return seal_secret(self.secret, self.public_key.to_line(), passphrase, KEY_FILE_FORMAT)
 
     def save(self, path: Path, passphrase: bytes) -> None:
-        """Write the key file with owner-only permissions; never overwrite an existing file."""
-        data = self.to_file_bytes(passphrase)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        write_key_file(path, self.to_file_bytes(passphrase))
 
     @classmethod
     def from_file_bytes(cls, data: bytes, passphrase: bytes, name: str = "key file") -> ReviewerKey:
@@ -155,11 +149,23 @@ class ReviewerKey:
 
     @classmethod
     def load(cls, path: Path, passphrase: bytes) -> ReviewerKey:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise KeyFormatError(f"Cannot read key file {path}: {e.strerror}.") from e
-        return cls.from_file_bytes(data, passphrase, name=str(path))
+        return cls.from_file_bytes(read_key_file(path), passphrase, name=str(path))
+
+
+def write_key_file(path: Path, data: bytes) -> None:
+    """Write a private key file owner-only, flushed to the device; never overwrite one."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_key_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise KeyFormatError(f"Cannot read key file {path}: {e.strerror}.") from e
 
 
 def seal_secret(secret: bytes, public_line: str, passphrase: bytes, file_format: str) -> bytes:

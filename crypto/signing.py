@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +19,7 @@ import nacl.exceptions
 import nacl.signing
 
 from .errors import BadSignature, KeyFormatError
-from .keys import KeyLine, open_secret, seal_secret
+from .keys import KeyLine, open_secret, read_key_file, seal_secret, write_key_file
 
 SIGNER_PREFIX = "glas-signer-1:"
 SIGNING_KEY_FILE_FORMAT = "glas-signing-key-1"
@@ -51,19 +50,14 @@ class SigningKey:
 
     def save(self, path: Path, passphrase: bytes) -> None:
         """Write the key file (Argon2id + secretbox, as reviewer keys), owner-only, no overwrite."""
-        data = seal_secret(
-            bytes(self._key), self.public_key.to_line(), passphrase, SIGNING_KEY_FILE_FORMAT
+        line = self.public_key.to_line()
+        write_key_file(
+            path, seal_secret(bytes(self._key), line, passphrase, SIGNING_KEY_FILE_FORMAT)
         )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
 
     @classmethod
     def load(cls, path: Path, passphrase: bytes) -> SigningKey:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise KeyFormatError(f"Cannot read key file {path}: {e.strerror}.") from e
+        data = read_key_file(path)
         seed, public_line = open_secret(data, passphrase, str(path), SIGNING_KEY_FILE_FORMAT)
         key = cls(seed)
         if key.public_key != SignerKey.from_line(public_line):

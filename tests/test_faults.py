@@ -233,7 +233,6 @@ def test_a_full_disk_is_a_clear_503_and_nothing_accepted_is_lost(
 def test_kill_9_in_the_middle_of_a_browser_upload_and_it_resumes_after_restart(
     env: dict[str, str],
     published: RunCli,
-    data_dir: Path,
     reviewer: tuple[Path, ReviewerKey],
     passphrase_file: Path,
     tmp_path: Path,

@@ -63,17 +63,14 @@ def fetch_replies() -> ResponseReturnValue:
     """The JavaScript path: boxed replies for a login id the browser derived itself."""
     csrf.protect()
     login_id = str((request.get_json(silent=True) or {}).get("login_id", ""))
-    store = current_store()
-    senders = {r.key_id: r.name for r in store.reviewers()}
     found = [
         {
             "id": reply_id,
             "from": reply.sender.to_line(),
-            "sender": senders[reply.sender.key_id],
+            "sender": sender,
             "box": base64.b64encode(reply.box).decode("ascii"),
         }
-        for reply_id, reply in replies_for(store, login_id)
-        if reply.sender.key_id in senders
+        for reply_id, reply, sender in replies_for(current_store(), login_id)
     ]
     return jsonify(replies=found)
 
@@ -104,15 +101,10 @@ def delete() -> ResponseReturnValue:
 
 
 def _replies_page(codename: str, keys: CodenameKeys) -> ResponseReturnValue:
-    store = current_store()
-    senders = {r.key_id: r.name for r in store.reviewers()}
     shown = []
-    for reply_id, reply in replies_for(store, keys.login_id):
-        name = senders.get(reply.sender.key_id)
-        if name is None:
-            continue  # only replies from this portal's reviewers
+    for reply_id, reply, sender in replies_for(current_store(), keys.login_id):
         try:
-            shown.append({"id": reply_id, "text": open_reply(reply, keys), "sender": name})
+            shown.append({"id": reply_id, "text": open_reply(reply, keys), "sender": sender})
         except CryptoError:
             continue
     allow_browser_crypto()

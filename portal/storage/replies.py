@@ -30,15 +30,22 @@ def import_reply(store: Store, data: bytes) -> SealedReply:
     return reply
 
 
-def replies_for(store: Store, login_id: str) -> list[tuple[str, SealedReply]]:
-    """The replies in a box; an unknown login id is simply an empty box (same query, same work)."""
+def replies_for(store: Store, login_id: str) -> list[tuple[str, SealedReply, str]]:
+    """The replies in a box with their writers' names, only those written by this portal's
+    reviewers; an unknown login id is simply an empty box (same queries, same work)."""
+    senders = {r.key_id: r.name for r in store.reviewers()}
     with store.session() as s:
         rows = s.execute(
             select(ReplyRow.id, ReplyRow.sealed)
             .where(ReplyRow.login_id == login_id)
             .order_by(ReplyRow.id)
         ).all()
-    return [(reply_id, read_reply(sealed)) for reply_id, sealed in rows]
+    found = [(reply_id, read_reply(sealed)) for reply_id, sealed in rows]
+    return [
+        (reply_id, reply, senders[reply.sender.key_id])
+        for reply_id, reply in found
+        if reply.sender.key_id in senders
+    ]
 
 
 def delete_reply(store: Store, login_id: str, reply_id: str) -> None:
