@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 
-from surveys.messages import Message
+from surveys.messages import Message, SurveyText
 from surveys.model import localized
 
 DEFAULT_LANGUAGE = "en"
@@ -57,6 +57,8 @@ def current_language() -> Language:
 
 def translate(message: object) -> str:
     """Show a surveys.messages.Message (or any text) in the respondent's language."""
+    if isinstance(message, SurveyText):
+        return localized(message.item, message.field, current_language().code)
     if not isinstance(message, Message):
         return str(message)
     if message.plural is not None and message.count is not None:

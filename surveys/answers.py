@@ -13,8 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .messages import N_, Message, N_plural
-from .model import Question, Survey
+from .expressions import evaluate
+from .logic import form_values, is_relevant, typed_values
+from .messages import N_, Message, N_plural, SurveyText
+from .model import SINGLE_CHOICE_TYPES, Question, Survey
 
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -31,6 +33,7 @@ DATE_AFTER = N_("Please enter a date on or after %(day)s.")
 DATE_BEFORE = N_("Please enter a date on or before %(day)s.")
 ATTACH_FILE = N_("Please attach a file.")
 FILE_KINDS = N_("Please attach only files of these kinds: %(kinds)s.")
+NOT_ALLOWED = N_("This answer is not allowed here.")
 AT_LEAST_CHARACTERS = N_plural(
     "Please write at least %(num)d character.", "Please write at least %(num)d characters."
 )
@@ -59,7 +62,7 @@ class Validated:
 
     answers: dict[str, Any] = field(default_factory=dict)
     files: dict[str, list[FileInfo]] = field(default_factory=dict)
-    errors: dict[str, Message] = field(default_factory=dict)
+    errors: dict[str, Message | SurveyText] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -70,23 +73,52 @@ def validate_answers(
     survey: Survey,
     form: Mapping[str, Sequence[str]],
     files: Mapping[str, Sequence[FileInfo]] | None = None,
+    only: set[str] | None = None,
 ) -> Validated:
-    """Check raw form values (lists of strings, as submitted) against every question."""
+    """Check raw form values (lists of strings, as submitted) against every question.
+
+    Questions skipped by their skip logic are not checked and their answers are dropped:
+    what a respondent typed before changing an earlier answer is never stored.
+    ``only`` limits the checks to some questions (one page of a paged survey).
+    """
     result = Validated()
-    for question in survey.answerable_questions:
+    raw = form_values(form)
+    raw.update({name: " ".join(f.name for f in infos) for name, infos in (files or {}).items()})
+    for question in survey.questions:
+        if not is_relevant(survey, question, raw):
+            raw.pop(question.name, None)
+            continue
+        if not question.answerable or (only is not None and question.name not in only):
+            continue
         if question.type == "file":
             _check_files(question, list((files or {}).get(question.name, ())), result)
             continue
         values = [v for v in form.get(question.name, ()) if v.strip()]
         if not values:
             if question.required:
-                result.errors[question.name] = Message(NEEDS_ANSWER)
+                result.errors[question.name] = _required_message(question)
             continue
         try:
             result.answers[question.name] = _convert(question, values)
+            _check_constraint(question, raw)
         except ValueError as e:
+            result.answers.pop(question.name, None)
             result.errors[question.name] = _message(e)
     return result
+
+
+def _required_message(question: Question) -> Message | SurveyText:
+    if question.required_message:
+        return SurveyText(question, "required_message")
+    return Message(ATTACH_FILE if question.type == "file" else NEEDS_ANSWER)
+
+
+def _check_constraint(question: Question, values: Mapping[str, str]) -> None:
+    tree = question.constraint_tree
+    if tree is not None and not evaluate(tree, values, values.get(question.name, "")):
+        if question.constraint_message:
+            raise ValueError(SurveyText(question, "constraint_message"))
+        raise ValueError(Message(NOT_ALLOWED))
 
 
 def check_document(survey: Survey, document: dict[str, Any]) -> list[str]:
@@ -100,27 +132,47 @@ def check_document(survey: Survey, document: dict[str, Any]) -> list[str]:
     if not isinstance(answers, dict):
         return ["The answers document holds no answers."]
     problems = []
+    values = typed_values(answers)
+    values.update(_listed_file_names(document.get("files")))
+    asked = set()
+    for item in survey.questions:
+        if is_relevant(survey, item, values):
+            asked.add(item.name)
+        else:
+            values.pop(item.name, None)
     for name, value in answers.items():
         question = survey.by_name.get(name)
         if question is None or not question.answerable or question.type == "file":
             problems.append(f"'{name}' is not a question of this survey version.")
             continue
+        if name not in asked:
+            problems.append(f"'{name}' is answered although its skip logic skips it.")
+            continue
         try:
             _check(question, value)
+            _check_constraint(question, values)
         except ValueError as e:
             problems.append(f"'{name}': {e}")
     problems += [
         f"'{q.name}': This question needs an answer."
         for q in survey.required_questions
-        if q.type != "file" and q.name not in answers
+        if q.type != "file" and q.name not in answers and q.name in asked
     ]
     files = document.get("files") or []
     if files or survey.has_files:
-        problems += _check_listed_files(survey, files)
+        problems += _check_listed_files(survey, files, asked)
     return problems
 
 
-def _check_listed_files(survey: Survey, files: list[Any]) -> list[str]:
+def _listed_file_names(files: Any) -> dict[str, str]:
+    names: dict[str, list[str]] = {}
+    for entry in files if isinstance(files, list) else []:
+        if isinstance(entry, dict):
+            names.setdefault(str(entry.get("question")), []).append(str(entry.get("name")))
+    return {question: " ".join(found) for question, found in names.items()}
+
+
+def _check_listed_files(survey: Survey, files: list[Any], asked: set[str]) -> list[str]:
     infos: dict[str, list[FileInfo]] = {}
     for entry in files:
         try:
@@ -132,15 +184,15 @@ def _check_listed_files(survey: Survey, files: list[Any]) -> list[str]:
         infos.setdefault(str(entry.get("question")), []).append(info)
     result = Validated()
     for question in survey.questions:
-        if question.type == "file":
+        if question.type == "file" and question.name in asked:
             _check_files(question, infos.pop(question.name, []), result)
     problems = [f"'{name}': {message}" for name, message in result.errors.items()]
     return problems + [f"'{name}' is not a file question of this survey version." for name in infos]
 
 
-def _message(error: ValueError) -> Message:
+def _message(error: ValueError) -> Message | SurveyText:
     found = error.args[0] if error.args else None
-    return found if isinstance(found, Message) else Message(str(error))
+    return found if isinstance(found, Message | SurveyText) else Message(str(error))
 
 
 def answers_document(survey_id: str, version: str, validated: Validated) -> dict[str, Any]:
@@ -213,7 +265,7 @@ def _check(question: Question, value: Any) -> None:
         raise ValueError(Message(N_("This answer is not of the question's kind.")))
     if FORBIDDEN_CHARACTERS.search(value):
         raise ValueError(Message(CHARACTERS))
-    if kind == "select_one":
+    if kind in SINGLE_CHOICE_TYPES:
         if value not in question.choice_names:
             raise ValueError(Message(N_("Please choose one of the options shown.")))
     elif kind in ("text", "textarea"):

@@ -16,14 +16,19 @@ from typing import Any
 import yaml
 
 from .errors import Problem, SurveyDefinitionError
+from .logic import check_logic
 from .model import (
     CHOICE_TYPES,
     DEFAULT_LANGUAGE,
+    DEFAULT_SCALE,
+    MAX_SCALE_POINTS,
     NUMBER_TYPES,
     QUESTION_TYPES,
     SURVEY_KINDS,
     TEXT_TYPES,
+    YES_NO,
     Choice,
+    Group,
     Question,
     Survey,
 )
@@ -33,7 +38,18 @@ QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
-SURVEY_KEYS = {"id", "title", "description", "kind", "language", "replies", "questions"}
+SURVEY_KEYS = {
+    "id",
+    "title",
+    "description",
+    "kind",
+    "language",
+    "replies",
+    "pages",
+    "groups",
+    "questions",
+}
+GROUP_KEYS = {"name", "label", "relevant", "parent", "field_list"}
 #: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a region or script.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
 CHOICE_KEYS = {"name", "label"}
@@ -50,6 +66,13 @@ QUESTION_KEYS = {
     "max_length",
     "max_files",
     "accept",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "required_message",
+    "group",
+    "low_label",
+    "high_label",
 }
 
 
@@ -158,6 +181,7 @@ class DefinitionReader:
             )
         title, title_tr = self.translatable(data, "title", required=True)
         description, description_tr = self.translatable(data, "description")
+        groups = self.groups(data)
         questions = data.get("questions")
         built: list[Question] = []
         if not isinstance(questions, LocatedList) or not questions:
@@ -180,7 +204,7 @@ class DefinitionReader:
         if kind not in SURVEY_KINDS:
             self.problem(data.key_lines["kind"], f"'kind' is one of {', '.join(SURVEY_KINDS)}")
             raise SurveyDefinitionError(self.source, self.problems)
-        return Survey(
+        survey = Survey(
             id=survey_id,
             title=title,
             description=description,
@@ -189,7 +213,45 @@ class DefinitionReader:
             language=self.language,
             translations=(*title_tr, *description_tr),
             replies=self.flag(data, "replies"),
+            groups=groups,
+            paged=self.flag(data, "pages"),
         )
+        items = {q.name: item for q, item in zip(built, questions or [], strict=False)}
+        groups_data = data.get("groups") or []
+        items.update({str(g.get("name")): g for g in groups_data if isinstance(g, Located)})
+        for problem in check_logic(survey):
+            item = items.get(problem.subject)
+            line = item.key_lines.get(problem.field, item.line) if item else data.line
+            self.problem(line, problem.message)
+        if self.problems:
+            raise SurveyDefinitionError(self.source, self.problems)
+        return survey
+
+    def groups(self, data: Located) -> tuple[Group, ...]:
+        items = data.get("groups")
+        if items is None:
+            return ()
+        if not isinstance(items, LocatedList):
+            self.problem(data.key_lines["groups"], "'groups' is a list of groups")
+            return ()
+        groups = []
+        for item in items:
+            if not isinstance(item, Located):
+                self.problem(items.line, "every group is a mapping with at least a name")
+                continue
+            self.unknown_keys(item, GROUP_KEYS, "group")
+            label, label_tr = self.translatable(item, "label")
+            groups.append(
+                Group(
+                    name=self.text(item, "name", required=True),
+                    label=label,
+                    relevant=self.text(item, "relevant"),
+                    parent=self.text(item, "parent"),
+                    field_list=self.flag(item, "field_list"),
+                    translations=tuple(label_tr),
+                )
+            )
+        return tuple(groups)
 
     def question(self, data: Any, list_line: int) -> Question | None:
         if not isinstance(data, Located):
@@ -214,24 +276,57 @@ class DefinitionReader:
         choices = self.choices(data) if kind in CHOICE_TYPES else ()
         if kind not in CHOICE_TYPES and "choices" in data:
             self.problem(data.key_lines["choices"], f"a {kind} question has no choices")
-        label, label_tr = self.translatable(data, "label", required=True)
-        hint, hint_tr = self.translatable(data, "hint")
+        minimum, maximum = self.bound(data, "min", kind), self.bound(data, "max", kind)
+        if kind == "scale":
+            choices = self.scale(data, minimum, maximum)
+        elif kind == "yes_no":
+            choices = tuple(Choice(name, name.capitalize()) for name in YES_NO)
+        texts: dict[str, str] = {}
+        translations: list[tuple[str, str, str]] = []
+        for key in ("label", "hint", "constraint_message", "required_message"):
+            texts[key], found = self.translatable(data, key, required=key == "label")
+            translations += found
+        for key in ("low_label", "high_label"):
+            texts[key], found = self.translatable(data, key)
+            translations += found
+            if texts[key] and kind != "scale":
+                self.problem(data.key_lines[key], f"'{key}' only applies to a scale question")
         question = Question(
             name=name,
             type=kind,
-            label=label,
-            hint=hint,
-            translations=(*label_tr, *hint_tr),
+            label=texts["label"],
+            hint=texts["hint"],
+            translations=tuple(translations),
             required=self.flag(data, "required"),
             choices=choices,
-            minimum=self.bound(data, "min", kind),
-            maximum=self.bound(data, "max", kind),
+            minimum=minimum,
+            maximum=maximum,
             min_length=self.count(data, "min_length", kind in TEXT_TYPES),
             max_length=self.count(data, "max_length", kind in TEXT_TYPES),
             max_files=self.count(data, "max_files", kind == "file"),
             accept=self.accept(data, kind),
+            relevant=self.text(data, "relevant"),
+            constraint=self.text(data, "constraint"),
+            constraint_message=texts["constraint_message"],
+            required_message=texts["required_message"],
+            group=self.text(data, "group"),
+            low_label=texts["low_label"],
+            high_label=texts["high_label"],
         )
         return question if len(self.problems) == before else None
+
+    def scale(self, data: Located, low: str | None, high: str | None) -> tuple[Choice, ...]:
+        """A scale's points as choices named "1" … "5" (whole numbers, low to high)."""
+        line = data.key_lines.get("min", data.line)
+        try:
+            start, end = int(low or DEFAULT_SCALE[0]), int(high or DEFAULT_SCALE[1])
+        except ValueError:
+            self.problem(line, "a scale runs between whole numbers, such as 1 and 5")
+            return ()
+        if not 2 <= end - start + 1 <= MAX_SCALE_POINTS:
+            self.problem(line, f"a scale has 2 to {MAX_SCALE_POINTS} points")
+            return ()
+        return tuple(Choice(str(n), str(n)) for n in range(start, end + 1))
 
     def choices(self, data: Located) -> tuple[Choice, ...]:
         items = data.get("choices")
@@ -322,7 +417,7 @@ class DefinitionReader:
         if key not in data:
             return None
         value, line = data[key], data.key_lines[key]
-        if kind in NUMBER_TYPES:
+        if kind in NUMBER_TYPES or kind == "scale":
             try:
                 number = Decimal(str(value))
             except InvalidOperation:

@@ -33,3 +33,15 @@ class Message:
     def __str__(self) -> str:
         template = self.plural if self.plural and self.count != 1 else self.template
         return template % self.params if self.params else template
+
+
+@dataclass(frozen=True)
+class SurveyText:
+    """A message the survey's author wrote (``constraint_message``, ``required_message``):
+    shown in the survey's own translations, not looked up in the interface catalogs."""
+
+    item: Any
+    field: str
+
+    def __str__(self) -> str:
+        return str(getattr(self.item, self.field))

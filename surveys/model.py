@@ -15,10 +15,21 @@ from typing import Any
 
 from crypto.envelope import canonical_json
 
+from .expressions import Tree, parse
+
 TEXT_TYPES = frozenset({"text", "textarea"})
 NUMBER_TYPES = frozenset({"integer", "decimal"})
 CHOICE_TYPES = frozenset({"select_one", "select_multiple"})
-QUESTION_TYPES = TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "note", "file"}
+#: Answered by choosing one option; a scale's options are its points, yes_no's are yes and no.
+SINGLE_CHOICE_TYPES = frozenset({"select_one", "scale", "yes_no"})
+QUESTION_TYPES = (
+    TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "note", "file", "scale", "yes_no"}
+)
+#: A Likert scale runs between these unless its definition says otherwise.
+DEFAULT_SCALE = ("1", "5")
+#: The longest Likert scale offered (more points are a number question, not a scale).
+MAX_SCALE_POINTS = 11
+YES_NO = ("yes", "no")
 
 #: Longest answer accepted when a text question sets no ``max_length`` of its own.
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 20_000}
@@ -72,6 +83,25 @@ class Question:
     max_files: int | None = None
     accept: tuple[str, ...] = ()
     translations: Translations = ()
+    #: Skip logic: the question is asked only when this expression holds (XLSForm ``relevant``).
+    relevant: str = ""
+    #: An extra rule on the answer, ``.`` being the answer (XLSForm ``constraint``).
+    constraint: str = ""
+    constraint_message: str = ""
+    required_message: str = ""
+    #: The innermost group (page or section) this question belongs to, if any.
+    group: str = ""
+    #: A scale's labelled ends ("Strongly disagree" … "Strongly agree").
+    low_label: str = ""
+    high_label: str = ""
+
+    @cached_property
+    def relevant_tree(self) -> Tree | None:
+        return parse(self.relevant) if self.relevant else None
+
+    @cached_property
+    def constraint_tree(self) -> Tree | None:
+        return parse(self.constraint, allow_self=True) if self.constraint else None
 
     @property
     def answerable(self) -> bool:
@@ -107,12 +137,51 @@ class Question:
             "max_length": self.max_length,
             "max_files": self.max_files,
             "accept": list(self.accept) or None,
+            "relevant": self.relevant or None,
+            "constraint": self.constraint or None,
+            "constraint_message": self._text("constraint_message", language),
+            "required_message": self._text("required_message", language),
+            "low_label": self._text("low_label", language),
+            "high_label": self._text("high_label", language),
+            "group": self.group or None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
-        if self.choices:
+        if self.type in CHOICE_TYPES:
             data["choices"] = [
                 {"name": c.name, "label": text_value(c, "label", language)} for c in self.choices
             ]
+        return data
+
+    def _text(self, field: str, language: str) -> str | dict[str, str] | None:
+        return text_value(self, field, language) if getattr(self, field) else None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A section of questions: shown together, skipped together, one page when paged."""
+
+    name: str
+    label: str = ""
+    relevant: str = ""
+    #: The enclosing group, for groups within groups.
+    parent: str = ""
+    #: XLSForm's ``field-list``: when the survey is paged, the whole group is one page.
+    field_list: bool = False
+    translations: Translations = ()
+
+    @cached_property
+    def relevant_tree(self) -> Tree | None:
+        return parse(self.relevant) if self.relevant else None
+
+    def to_dict(self, language: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name}
+        optional = {
+            "label": text_value(self, "label", language) if self.label else None,
+            "relevant": self.relevant or None,
+            "parent": self.parent or None,
+            "field_list": self.field_list or None,
+        }
+        data.update({k: v for k, v in optional.items() if v is not None})
         return data
 
 
@@ -129,6 +198,10 @@ class Survey:
     translations: Translations = ()
     #: Whether respondents get a codename for replies; testimonies always do.
     replies: bool = False
+    groups: tuple[Group, ...] = ()
+    #: One page at a time (XLSForm ``style=pages``): without JavaScript, skip logic then
+    #: applies as the respondent goes from page to page.
+    paged: bool = False
 
     @property
     def gives_codename(self) -> bool:
@@ -138,6 +211,8 @@ class Survey:
     def languages(self) -> list[str]:
         """The survey's default language first, then every language it has any text in."""
         found = {code for _, code, _ in self.translations}
+        for group in self.groups:
+            found |= {code for _, code, _ in group.translations}
         for question in self.questions:
             found |= {code for _, code, _ in question.translations}
             for choice in question.choices:
@@ -167,7 +242,37 @@ class Survey:
     @property
     def closed_questions(self) -> list[Question]:
         """Questions whose answers can be counted and charted."""
-        return [q for q in self.questions if q.type in CHOICE_TYPES | NUMBER_TYPES]
+        return [q for q in self.questions if q.choices or q.type in NUMBER_TYPES]
+
+    @cached_property
+    def group_by_name(self) -> dict[str, Group]:
+        return {g.name: g for g in self.groups}
+
+    def enclosing_groups(self, question: Question) -> list[Group]:
+        """The question's groups from the innermost outwards."""
+        found, name = [], question.group
+        while name:
+            group = self.group_by_name[name]
+            found.append(group)
+            name = group.parent
+        return found
+
+    @cached_property
+    def pages(self) -> list[list[Question]]:
+        """The questions page by page: a top-level field-list group is one page, any other
+        question its own page (as ODK does); an unpaged survey is one page."""
+        if not self.paged:
+            return [list(self.questions)]
+        pages: list[list[Question]] = []
+        current_group = None
+        for question in self.questions:
+            top = self.enclosing_groups(question)[-1] if question.group else None
+            if top is not None and top.field_list and top.name == current_group and pages:
+                pages[-1].append(question)
+            else:
+                pages.append([question])
+            current_group = top.name if top is not None and top.field_list else None
+        return pages
 
     @cached_property
     def has_files(self) -> bool:
@@ -183,6 +288,10 @@ class Survey:
             data["language"] = self.language
         if self.replies:
             data["replies"] = True
+        if self.paged:
+            data["pages"] = True
+        if self.groups:
+            data["groups"] = [g.to_dict(self.language) for g in self.groups]
         data["questions"] = [q.to_dict(self.language) for q in self.questions]
         return data
 

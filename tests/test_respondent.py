@@ -37,6 +37,7 @@ def test_survey_form_is_plain_html_with_constraints_and_deferred_scripts(
     # The form works without them; the scripts only add encryption in the browser.
     assert re.findall(r"<script[^>]*>", page) == [
         '<script src="/static/js/glas-worker-client.js" defer>',
+        '<script src="/static/js/glas-logic.js" defer>',
         '<script src="/static/js/glas-form.js" defer>',
     ]
     assert "style=" not in page

@@ -27,8 +27,9 @@ from crypto.bundle import SubmissionRecord
 from crypto.codename import derive
 from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
 from surveys import answers as rules
-from surveys.messages import Message
-from surveys.model import Question
+from surveys.logic import relevance_trees
+from surveys.messages import Message, SurveyText
+from surveys.model import Question, Survey
 
 from .. import csrf, current_store
 from ..errors import UploadError, UploadIncomplete, render_error
@@ -103,7 +104,7 @@ def client_definition(survey_id: str, version: str) -> ResponseReturnValue:
         "survey": survey_id,
         "version": version,
         "recipients": [key.to_line() for key in store.recipients()],
-        "questions": [_rules(q) for q in published.survey.answerable_questions],
+        "questions": [_rules(published.survey, q) for q in published.survey.answerable_questions],
     }
     response = jsonify(body)
     # Reviewer keys can change without a new version: revalidate, but cheaply (ETag).
@@ -206,10 +207,18 @@ def store_sealed_in_browser(
 
 def client_messages(question: Question) -> dict[str, str]:
     """The messages the script may show for this question, in the respondent's language."""
-    messages: dict[str, Message] = {
+    messages: dict[str, Message | SurveyText] = {
         "required": Message(rules.ATTACH_FILE if question.type == "file" else rules.NEEDS_ANSWER),
         "characters": Message(rules.CHARACTERS),
     }
+    if question.required_message:
+        messages["required"] = SurveyText(question, "required_message")
+    if question.constraint:
+        messages["constraint"] = (
+            SurveyText(question, "constraint_message")
+            if question.constraint_message
+            else Message(rules.NOT_ALLOWED)
+        )
     if question.type == "integer":
         messages["integer"] = Message(rules.WHOLE_NUMBER)
     if question.type == "decimal":
@@ -238,7 +247,7 @@ def client_messages(question: Question) -> dict[str, str]:
     return {name: translate(message) for name, message in messages.items()}
 
 
-def _rules(question: Question) -> dict[str, Any]:
+def _rules(survey: Survey, question: Question) -> dict[str, Any]:
     """One question as the script validates it: the same rules as surveys.answers."""
     return {
         "name": question.name,
@@ -251,6 +260,8 @@ def _rules(question: Question) -> dict[str, Any]:
         "max_length": question.effective_max_length,
         "max_files": question.effective_max_files,
         "accept": list(question.accept),
+        "relevant": relevance_trees(survey, question),
+        "constraint": question.constraint_tree,
     }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
@@ -12,14 +10,15 @@ from werkzeug.datastructures import FileStorage
 from crypto.bundle import SubmissionRecord
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
+from surveys.logic import asked_questions, form_values, next_page
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
-from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey, today
 from ..storage.replies import open_box
 from . import bp
 from .browser import ENVELOPE_FIELD, client_messages, sodium_url, store_sealed_in_browser
+from .pages import current_page, new_groups, page_of, relevance, render_survey, requested_move
 from .replies import issue_codename, remember_codename, reply_key_text, take_codename
 
 MAX_FILENAME = 255
@@ -36,21 +35,34 @@ def index() -> ResponseReturnValue:
 @bp.get("/s/<survey_id>")
 def survey(survey_id: str) -> ResponseReturnValue:
     published = _published_or_404(survey_id)
-    return _survey_page(published, {}, {})
+    return render_survey(published, {}, {})
 
 
 @bp.record_once
 def add_template_globals(state: BlueprintSetupState) -> None:
     # Globals, not context: the question macro is imported without the page's context.
-    state.app.jinja_env.globals.update(client_messages=client_messages, sodium_url=sodium_url)
-
-
-def _survey_page(published: PublishedSurvey, values: dict[str, Any], errors: dict[str, Any]) -> str:
-    """The survey form; it may load the crypto bundle, so it gets the CSP that allows it."""
-    allow_browser_crypto()
-    return render_template(
-        "respondent/survey.html", published=published, values=values, errors=errors
+    state.app.jinja_env.globals.update(
+        client_messages=client_messages,
+        sodium_url=sodium_url,
+        new_groups=new_groups,
+        relevance=relevance,
     )
+
+
+def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:
+    """Next or Back without JavaScript: check this page's answers, then show the nearest page
+    that asks anything given the answers so far."""
+    survey = published.survey
+    values = request.form.to_dict(flat=False)
+    page = current_page(survey)
+    if move > 0:
+        names = {q.name for q in survey.pages[page]}
+        validated = validate_answers(survey, values, None, only=names)
+        if not validated.ok:
+            return render_survey(published, values, validated.errors, page), 422
+    asked = asked_questions(survey, form_values(values))
+    target = next_page(survey, page, asked, move)
+    return render_survey(published, values, {}, page if target is None else target)
 
 
 @bp.post("/s/<survey_id>")
@@ -74,6 +86,9 @@ def submit(survey_id: str) -> ResponseReturnValue:
         csrf.protect()
         if request.form.get(HONEYPOT):
             return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+        move = requested_move()
+        if published.survey.paged and move:
+            return _turn_page(published, move)
         if ENVELOPE_FIELD in request.form:
             refused = store_sealed_in_browser(published, request.form[ENVELOPE_FIELD])
             if refused is not None:
@@ -83,7 +98,11 @@ def submit(survey_id: str) -> ResponseReturnValue:
         validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
         if not validated.ok:
             values = request.form.to_dict(flat=False)
-            return _survey_page(published, values, validated.errors), 422
+            page = page_of(published.survey, next(iter(validated.errors)))
+            return render_survey(published, values, validated.errors, page), 422
+        # Files of skipped questions are dropped like their answers.
+        listed = {info.part for infos in validated.files.values() for info in infos}
+        kept = [part for part in kept if part.index in listed]
         for part in upload.parts:
             if part in kept:
                 part.finish()

@@ -15,8 +15,7 @@
   "use strict";
 
   const form = document.querySelector("form[data-client]");
-  if (!form || !form.dataset.sodium || !window.Worker || !window.fetch || !window.TextEncoder) return;
-  if (typeof glasWorker !== "function") return;
+  if (!form) return;
 
   const MAX_ATTEMPTS = 10;
   const MAX_BACKOFF_MS = 30000;
@@ -30,11 +29,21 @@
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
   const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]/;
   const MAX_FILENAME = 255;
+  const SINGLE_CHOICE = new Set(["select_one", "scale", "yes_no"]);
+
+  showAllPages();
+  if (typeof glasLogic === "object") {
+    form.addEventListener("input", applyRelevance);
+    form.addEventListener("change", applyRelevance);
+    applyRelevance();
+  }
+  if (!form.dataset.sodium || !window.Worker || !window.fetch || !window.TextEncoder) return;
+  if (typeof glasWorker !== "function") return;
 
   const progress = form.querySelector(".progress");
   const bar = progress.querySelector("progress");
   const status = progress.querySelector(".status");
-  const button = form.querySelector("button[type=submit]");
+  const button = form.querySelector("button[value=send]");
   const csrf = form.querySelector("input[name=csrf_token]").value;
   let worker = null;
   let busy = false;
@@ -160,12 +169,56 @@
     }
   }
 
+  /* With the script, a paged survey is one page: skip logic hides questions as answers change
+   * (the server's Next and Back apply the same rules without it). */
+  function showAllPages() {
+    for (const page of form.querySelectorAll(".page[hidden]")) page.hidden = false;
+    const nav = form.querySelector(".pages");
+    if (nav) nav.hidden = true;
+    const send = form.querySelector("button[value=send]");
+    if (send) send.hidden = false;
+  }
+
+  /* Every answer on the page as the expressions see it (surveys/logic.py form_values). */
+  function formValues() {
+    const values = {};
+    for (const element of form.querySelectorAll("input[name], textarea[name], select[name]")) {
+      if (element.type === "hidden" || element.name === "website") continue;
+      if ((element.type === "radio" || element.type === "checkbox") && !element.checked) continue;
+      const parts = element.type === "file" ? Array.from(element.files).map(fileName) : [element.value];
+      for (const part of parts) {
+        const trimmed = part.replace(EDGE_SPACE, "");
+        if (trimmed === "") continue;
+        values[element.name] = values[element.name] ? values[element.name] + " " + trimmed : trimmed;
+      }
+    }
+    return values;
+  }
+
+  function holds(trees, values) {
+    return trees.every((tree) => glasLogic.evaluate(tree, values));
+  }
+
+  function applyRelevance() {
+    const values = formValues();
+    for (const element of form.querySelectorAll("[data-relevant]")) {
+      const asked = holds(JSON.parse(element.dataset.relevant), values);
+      element.hidden = !asked;
+      if (!asked && element.dataset.question) delete values[element.dataset.question];
+    }
+  }
+
   /* The answers and files as surveys/answers.py (validate_answers) reads the same form. */
   function collect(questions) {
     const answers = {};
     const errors = {};
     const files = [];
+    const raw = formValues();
     for (const q of questions) {
+      if (!holds(q.relevant, raw)) {
+        delete raw[q.name];
+        continue;
+      }
       if (q.type === "file") {
         const input = form.querySelector("input[type=file][name='" + q.name + "']");
         const chosen = input ? Array.from(input.files) : [];
@@ -181,6 +234,7 @@
       }
       const result = convert(q, values);
       if (result.error) errors[q.name] = result.error;
+      else if (q.constraint && !glasLogic.evaluate(q.constraint, raw, raw[q.name] || "")) errors[q.name] = "constraint";
       else answers[q.name] = result.value;
     }
     return { answers, errors, files };
@@ -233,7 +287,7 @@
       if (q.maximum !== null && value > q.maximum) return { error: "maximum" };
       return { value };
     }
-    if (q.type === "select_one") return q.choices.includes(value) ? { value } : { error: "required" };
+    if (SINGLE_CHOICE.has(q.type)) return q.choices.includes(value) ? { value } : { error: "required" };
     return { error: "characters" };
   }
 

@@ -1,0 +1,107 @@
+"""Surveys shown page by page without JavaScript: skip logic applies as the respondent moves on.
+
+Nothing is kept on the server between pages. Every page's fields are in the one form: the
+pages not shown are ``hidden`` and carry the answers given so far back and forth (over the
+onion's encryption, never stored); only the shown page's fields are ``required``. Files can
+only be asked on the last page (the loader enforces it), so none has to wait on the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import render_template, request
+
+from surveys.expressions import Tree, references
+from surveys.logic import asked_questions, form_values, next_page, relevance_trees
+from surveys.model import Group, Question, Survey
+
+from ..security import allow_browser_crypto
+from ..storage import PublishedSurvey
+
+PAGE_FIELD = "glas_page"
+NAV_FIELD = "glas_nav"
+MOVES = {"next": 1, "back": -1}
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A group's heading, with the rules that skip it (for the script's live hiding)."""
+
+    group: Group
+    trees: list[Tree]
+
+
+def render_survey(
+    published: PublishedSurvey, values: dict[str, Any], errors: dict[str, Any], page: int = -1
+) -> str:
+    """The survey form at ``page`` (-1: the first page that asks anything).
+
+    It may load the crypto bundle, so it gets the CSP that allows it."""
+    allow_browser_crypto()
+    survey = published.survey
+    asked = asked_questions(survey, form_values(values))
+    if page < 0 or page >= len(survey.pages):
+        page = next_page(survey, -1, asked) or 0
+    return render_template(
+        "respondent/survey.html",
+        published=published,
+        values=values,
+        errors=errors,
+        page=page,
+        last=next_page(survey, page, asked) is None,
+        has_previous=next_page(survey, page, asked, -1) is not None,
+        settled=_settled_skips(survey, page, asked) if survey.paged else set(),
+    )
+
+
+def requested_move() -> int:
+    """+1 or -1 when the respondent pressed Next or Back, 0 for Send."""
+    return MOVES.get(request.form.get(NAV_FIELD, ""), 0)
+
+
+def current_page(survey: Survey) -> int:
+    try:
+        page = int(request.form.get(PAGE_FIELD, "0"))
+    except ValueError:
+        return 0
+    return page if 0 <= page < len(survey.pages) else 0
+
+
+def page_of(survey: Survey, name: str) -> int:
+    return next((i for i, page in enumerate(survey.pages) if any(q.name == name for q in page)), 0)
+
+
+def new_groups(survey: Survey, question: Question, previous: Question | None) -> list[Heading]:
+    """The groups a question opens (outermost first), to show their headings once."""
+    before = {g.name for g in survey.enclosing_groups(previous)} if previous else set()
+    opened = [g for g in reversed(survey.enclosing_groups(question)) if g.name not in before]
+    return [Heading(g, _group_trees(survey, g)) for g in opened if g.label]
+
+
+def relevance(survey: Survey, question: Question) -> list[Tree]:
+    return relevance_trees(survey, question)
+
+
+def _group_trees(survey: Survey, group: Group) -> list[Tree]:
+    trees: list[Tree] = []
+    name = group.name
+    while name:
+        current = survey.group_by_name[name]
+        if current.relevant_tree is not None:
+            trees.insert(0, current.relevant_tree)
+        name = current.parent
+    return trees
+
+
+def _settled_skips(survey: Survey, page: int, asked: set[str]) -> set[str]:
+    """Questions on this page skipped by answers on earlier pages: those answers cannot change
+    on this page, so the question is not shown at all."""
+    earlier = {q.name for p in survey.pages[:page] for q in p}
+    settled = set()
+    for question in survey.pages[page]:
+        needs = set().union(*(references(t) for t in relevance_trees(survey, question)))
+        if question.name not in asked and needs <= earlier:
+            settled.add(question.name)
+    return settled

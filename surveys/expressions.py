@@ -1,0 +1,328 @@
+"""Skip logic and constraints: a small expression language, parsed into a tree, never ``eval``.
+
+The language is the part of XLSForm's XPath that needs-assessment forms use::
+
+    ${q} = 'x'      selected(${q}, 'x')      ${age} >= 18 and not(${consent} = 'no')
+    count-selected(${q}) > 1      string-length(.) <= 20      . > 0 or ${other} != ''
+
+``${name}`` is another question's answer, ``.`` the answer being checked (constraints only).
+A tree is plain nested lists (JSON), so the browser evaluates the very tree the server parsed
+(``portal/static/js/glas-relevance.js``) and both give the same result by the same rules:
+
+* An answer is text; a select_multiple answer is its choice names joined by spaces; no answer
+  is ``''``.
+* ``=`` and ``!=`` compare as numbers when either side is a number literal or arithmetic, else
+  as text. ``<``, ``<=``, ``>``, ``>=`` compare as numbers when both sides read as numbers, as
+  text when neither does (ISO dates order correctly), and are false otherwise (e.g. no answer).
+* A value counts as true when it is a non-empty text or a non-zero number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, DecimalException
+from typing import Any
+
+from .errors import SurveyError
+
+#: Longest expression accepted (XLSForm cells are rarely longer than a line).
+MAX_EXPRESSION_LENGTH = 1000
+#: Deepest nesting accepted: a tree this deep still evaluates far below the recursion limit.
+MAX_DEPTH = 40
+COMPARISONS = ("=", "!=", "<=", ">=", "<", ">")
+FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1, "not": 1}
+#: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1").
+NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+#: A tree is a list: [operator, operand...]; operands are trees or strings.
+Tree = list[Any]
+Values = Mapping[str, str]
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<ref>\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]{0,63})\})
+    | (?P<number>\d+(?:\.\d+)?)
+    | (?P<string>'[^']*'|"[^"]*")
+    | (?P<op>!=|<=|>=|=|<|>|\(|\)|,|\+|-|\*)
+    | (?P<word>[A-Za-z][A-Za-z-]*)
+    | (?P<self>\.)
+    )""",
+    re.VERBOSE,
+)
+
+
+class ExpressionError(SurveyError, ValueError):
+    """An expression that cannot be parsed; the message says where and what was expected."""
+
+
+def parse(text: str, *, allow_self: bool = False) -> Tree:
+    """Parse ``text`` into a tree; raise :class:`ExpressionError` with a readable message."""
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"longer than {MAX_EXPRESSION_LENGTH} characters")
+    return _Parser(text, allow_self).parse()
+
+
+def references(tree: Any) -> set[str]:
+    """The question names a tree reads (to check they exist)."""
+    if not isinstance(tree, list):
+        return set()
+    if tree[0] == "ref":
+        return {tree[1]}
+    return set().union(*(references(item) for item in tree[1:]))
+
+
+def evaluate(tree: Tree, values: Values, current: str = "") -> bool:
+    """Whether the expression holds for these answers (``current`` is the value of ``.``)."""
+    return _truth(_value(tree, values, current))
+
+
+class _Parser:
+    def __init__(self, text: str, allow_self: bool) -> None:
+        self.text = text
+        self.allow_self = allow_self
+        self.tokens = self._tokenize(text)
+        self.position = 0
+        self.depth = 0
+
+    def _tokenize(self, text: str) -> list[tuple[str, str]]:
+        tokens: list[tuple[str, str]] = []
+        index = 0
+        while index < len(text):
+            if text[index:].strip() == "":
+                break
+            match = _TOKEN.match(text, index)
+            if match is None or match.end() == index:
+                raise ExpressionError(f"cannot read '{text[index:].strip()[:20]}'")
+            kind = match.lastgroup
+            if kind == "name":
+                kind = "ref"
+            value = match.group("name") if kind == "ref" else match.group(kind or "")
+            if kind == "string":
+                value = value[1:-1]
+            tokens.append((kind or "", value))
+            index = match.end()
+        return tokens
+
+    def parse(self) -> Tree:
+        if not self.tokens:
+            raise ExpressionError("the expression is empty")
+        tree = self._or()
+        if self.position < len(self.tokens):
+            raise ExpressionError(f"unexpected '{self.tokens[self.position][1]}'")
+        return tree
+
+    def _peek(self) -> tuple[str, str]:
+        return self.tokens[self.position] if self.position < len(self.tokens) else ("end", "")
+
+    def _take(self, kind: str, value: str | None = None) -> bool:
+        token = self._peek()
+        if token[0] == kind and (value is None or token[1] == value):
+            self.position += 1
+            return True
+        return False
+
+    def _expect(self, value: str) -> None:
+        if not self._take("op", value):
+            found = self._peek()[1] or "the end"
+            raise ExpressionError(f"expected '{value}' but found '{found}'")
+
+    def _nested(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep")
+
+    def _or(self) -> Tree:
+        tree = self._and()
+        while self._take("word", "or"):
+            tree = ["or", tree, self._and()]
+        return tree
+
+    def _and(self) -> Tree:
+        tree = self._not()
+        while self._take("word", "and"):
+            tree = ["and", tree, self._not()]
+        return tree
+
+    def _not(self) -> Tree:
+        if self._take("word", "not"):
+            self._nested()
+            return ["not", self._not()]
+        return self._comparison()
+
+    def _comparison(self) -> Tree:
+        tree = self._sum()
+        kind, value = self._peek()
+        if kind == "op" and value in COMPARISONS:
+            self.position += 1
+            tree = ["cmp", value, tree, self._sum()]
+        return tree
+
+    def _sum(self) -> Tree:
+        tree = self._product()
+        while self._peek() in (("op", "+"), ("op", "-")):
+            op = self.tokens[self.position][1]
+            self.position += 1
+            tree = ["math", op, tree, self._product()]
+        return tree
+
+    def _product(self) -> Tree:
+        tree = self._unary()
+        while self._peek() in (("op", "*"), ("word", "div"), ("word", "mod")):
+            op = self.tokens[self.position][1]
+            self.position += 1
+            tree = ["math", op, tree, self._unary()]
+        return tree
+
+    def _unary(self) -> Tree:
+        if self._take("op", "-"):
+            self._nested()
+            return ["math", "-", ["num", "0"], self._unary()]
+        return self._primary()
+
+    def _primary(self) -> Tree:
+        kind, value = self._peek()
+        self.position += 1
+        if kind == "ref":
+            return ["ref", value]
+        if kind == "number":
+            return ["num", value]
+        if kind == "string":
+            return ["str", value]
+        if kind == "self":
+            if not self.allow_self:
+                raise ExpressionError("'.' (this answer) only works in a constraint")
+            return ["self"]
+        if kind == "op" and value == "(":
+            self._nested()
+            tree = self._or()
+            self._expect(")")
+            return tree
+        if kind == "word" and value in ("true", "false") and self._take("op", "("):
+            self._expect(")")
+            return ["num", "1" if value == "true" else "0"]
+        if kind == "word" and value in FUNCTIONS:
+            return self._call(value)
+        if kind == "word":
+            raise ExpressionError(f"unknown word '{value}' (question names are written ${{name}})")
+        raise ExpressionError(f"expected a value but found '{value or 'the end'}'")
+
+    def _call(self, name: str) -> Tree:
+        self._nested()
+        self._expect("(")
+        args = [self._or()]
+        while self._take("op", ","):
+            args.append(self._or())
+        self._expect(")")
+        if len(args) != FUNCTIONS[name]:
+            raise ExpressionError(f"{name}() takes {FUNCTIONS[name]} value(s), not {len(args)}")
+        return ["not", *args] if name == "not" else ["call", name, *args]
+
+
+# Evaluation ---------------------------------------------------------------------------------
+
+_Value = str | Decimal | None  # None: a number that is not one (XPath's NaN)
+
+
+def _value(tree: Tree, values: Values, current: str) -> _Value:
+    op = tree[0]
+    if op == "ref":
+        return values.get(tree[1], "")
+    if op == "self":
+        return current
+    if op == "str":
+        return str(tree[1])
+    if op == "num":
+        return Decimal(tree[1])
+    if op == "not":
+        return _boolean(not _truth(_value(tree[1], values, current)))
+    if op == "and":
+        return _boolean(
+            _truth(_value(tree[1], values, current)) and _truth(_value(tree[2], values, current))
+        )
+    if op == "or":
+        return _boolean(
+            _truth(_value(tree[1], values, current)) or _truth(_value(tree[2], values, current))
+        )
+    if op == "cmp":
+        return _boolean(_compare(tree, values, current))
+    if op == "math":
+        return _math(tree[1], _value(tree[2], values, current), _value(tree[3], values, current))
+    return _call(tree[1], [_value(arg, values, current) for arg in tree[2:]])
+
+
+def _boolean(flag: bool) -> Decimal:
+    return Decimal(1 if flag else 0)
+
+
+def _truth(value: _Value) -> bool:
+    if isinstance(value, Decimal):
+        return value != 0
+    return bool(value)
+
+
+def _number(value: _Value) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    text = value.strip()
+    return Decimal(text) if NUMBER.match(text) else None
+
+
+def _numeric(tree: Tree) -> bool:
+    return tree[0] in ("num", "math", "cmp", "and", "or", "not") or (
+        tree[0] == "call" and tree[1] != "selected"
+    )
+
+
+def _compare(tree: Tree, values: Values, current: str) -> bool:
+    _, op, left_tree, right_tree = tree
+    left, right = _value(left_tree, values, current), _value(right_tree, values, current)
+    if op in ("=", "!="):
+        if _numeric(left_tree) or _numeric(right_tree):
+            a, b = _number(left), _number(right)
+            equal = a is not None and b is not None and a == b
+        else:
+            equal = _text(left) == _text(right)
+        return equal if op == "=" else not equal
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None:
+        return _order(op, a, b)
+    if a is None and b is None and isinstance(left, str) and isinstance(right, str):
+        # Two texts that are not numbers, e.g. ISO dates; an empty answer compares to nothing.
+        return bool(left and right) and _order(op, left, right)
+    return False
+
+
+def _order(op: str, a: Any, b: Any) -> bool:
+    return bool({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
+
+
+def _text(value: _Value) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value or ""
+
+
+def _math(op: str, left: _Value, right: _Value) -> _Value:
+    a, b = _number(left), _number(right)
+    if a is None or b is None:
+        return None
+    try:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if b == 0:
+            return None
+        return a / b if op == "div" else a % b
+    except DecimalException:
+        return None
+
+
+def _call(name: str, args: Sequence[_Value]) -> _Value:
+    if name == "selected":
+        return _boolean(_text(args[1]) in _text(args[0]).split())
+    if name == "count-selected":
+        return Decimal(len(_text(args[0]).split()))
+    return Decimal(len(_text(args[0])))

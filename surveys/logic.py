@@ -1,0 +1,170 @@
+"""Skip logic over a whole survey: which questions are asked, and whether the rules make sense.
+
+A question is asked when its own ``relevant`` rule and those of all its enclosing groups hold.
+The server applies this when a no-JavaScript respondent moves to the next page and when the
+answers are checked; the browser applies the same trees live; the reviewer's tools check it
+again on the decrypted answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .expressions import ExpressionError, Tree, evaluate, parse, references
+from .model import Question, Survey
+
+GROUP_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+@dataclass(frozen=True)
+class LogicProblem:
+    """A problem with a question or group (``subject`` is its name) and what to fix."""
+
+    subject: str
+    message: str
+    #: The field at fault, so a definition file's error can point at its line.
+    field: str = ""
+
+
+def form_values(form: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Raw form values as the expressions see them: several choices joined by spaces."""
+    return {name: " ".join(v.strip() for v in values if v.strip()) for name, values in form.items()}
+
+
+def typed_values(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Decrypted (typed) answers as the expressions see them."""
+    return {
+        name: " ".join(map(str, value)) if isinstance(value, list) else str(value)
+        for name, value in answers.items()
+    }
+
+
+def relevance_trees(survey: Survey, question: Question) -> list[Tree]:
+    """Every rule that must hold for the question to be asked: its groups' and its own."""
+    trees = [g.relevant_tree for g in reversed(survey.enclosing_groups(question))]
+    trees.append(question.relevant_tree)
+    return [tree for tree in trees if tree is not None]
+
+
+def is_relevant(survey: Survey, question: Question, values: Mapping[str, str]) -> bool:
+    """Whether the question is asked, given the answers so far."""
+    return all(evaluate(tree, values) for tree in relevance_trees(survey, question))
+
+
+def asked_questions(survey: Survey, values: Mapping[str, str]) -> set[str]:
+    """The names of the questions asked, deciding in question order, so a rule that reads a
+    skipped question sees no answer (as ODK does)."""
+    kept, asked = dict(values), set()
+    for question in survey.questions:
+        if is_relevant(survey, question, kept):
+            asked.add(question.name)
+        else:
+            kept.pop(question.name, None)
+    return asked
+
+
+def next_page(survey: Survey, page: int, asked: set[str], step: int = 1) -> int | None:
+    """The nearest page after (or, with step -1, before) ``page`` that asks anything."""
+    index = page + step
+    while 0 <= index < len(survey.pages):
+        if any(q.name in asked for q in survey.pages[index]):
+            return index
+        index += step
+    return None
+
+
+def check_logic(survey: Survey) -> list[LogicProblem]:
+    """Every problem with groups, pages, skip logic and constraints of a parsed survey."""
+    problems = _check_groups(survey)
+    names = set(survey.by_name)
+    for question in survey.questions:
+        for field, allow_self in (("relevant", False), ("constraint", True)):
+            text = getattr(question, field)
+            if text:
+                problems += _check_expression(question.name, field, text, allow_self, names)
+        if question.constraint_message and not question.constraint:
+            problems.append(LogicProblem(question.name, "a constraint_message needs a constraint"))
+    for group in survey.groups:
+        if group.relevant:
+            problems += _check_expression(group.name, "relevant", group.relevant, False, names)
+    if survey.paged and survey.has_files and not problems:
+        last = {q.name for q in survey.pages[-1]}
+        for question in survey.questions:
+            if question.type == "file" and question.name not in last:
+                problems.append(
+                    LogicProblem(
+                        question.name,
+                        "in a survey shown page by page, file questions go on the last page: "
+                        "without JavaScript a file cannot be carried from page to page "
+                        "without storing it",
+                    )
+                )
+    return problems
+
+
+def _check_expression(
+    subject: str, field: str, text: str, allow_self: bool, names: set[str]
+) -> list[LogicProblem]:
+    try:
+        tree = parse(text, allow_self=allow_self)
+    except ExpressionError as e:
+        return [LogicProblem(subject, f"'{field}' of '{subject}': {e}", field)]
+    unknown = sorted(references(tree) - names)
+    if unknown:
+        listed = ", ".join(f"${{{name}}}" for name in unknown)
+        return [
+            LogicProblem(subject, f"'{field}' of '{subject}' names no question: {listed}", field)
+        ]
+    if field == "relevant" and subject in references(tree):
+        return [LogicProblem(subject, f"'relevant' of '{subject}' cannot depend on itself", field)]
+    return []
+
+
+def _check_groups(survey: Survey) -> list[LogicProblem]:
+    problems: list[LogicProblem] = []
+    seen: set[str] = set()
+    for group in survey.groups:
+        if not group.name or not set(group.name) <= GROUP_NAME_CHARACTERS:
+            problems.append(
+                LogicProblem(
+                    group.name, f"group name '{group.name}' uses letters, digits and '_' only"
+                )
+            )
+        if group.name in seen or group.name in survey.by_name:
+            problems.append(LogicProblem(group.name, f"the name '{group.name}' is used twice"))
+        seen.add(group.name)
+    for group in survey.groups:
+        if group.parent and group.parent not in seen:
+            problems.append(LogicProblem(group.name, f"group '{group.parent}' does not exist"))
+    if problems:
+        return problems
+    for group in survey.groups:
+        chain, name = [], group.name
+        while name:
+            if name in chain:
+                return [LogicProblem(group.name, f"group '{group.name}' is inside itself")]
+            chain.append(name)
+            name = survey.group_by_name[name].parent
+    for question in survey.questions:
+        if question.group and question.group not in seen:
+            problems.append(LogicProblem(question.name, f"group '{question.group}' does not exist"))
+    if problems:
+        return problems
+    # A group's questions stand together: once left, a group is never entered again.
+    closed: set[str] = set()
+    open_now: list[str] = []
+    for question in survey.questions:
+        path = [g.name for g in reversed(survey.enclosing_groups(question))]
+        while open_now and open_now != path[: len(open_now)]:
+            closed.add(open_now.pop())
+        for name in path[len(open_now) :]:
+            if name in closed:
+                return [
+                    LogicProblem(
+                        question.name, f"the questions of group '{name}' must follow one another"
+                    )
+                ]
+            open_now.append(name)
+    return problems
