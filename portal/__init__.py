@@ -7,13 +7,18 @@ import traceback
 from types import TracebackType
 from typing import cast
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, Request, current_app
 from flask_wtf.csrf import CSRFProtect
 
-from .config import MAX_FORM_MEMORY_BYTES, MAX_FORM_PARTS, Config
+from .config import (
+    MAX_FORM_MEMORY_BYTES,
+    MAX_FORM_PARTS,
+    ORGANIZER_MAX_REQUEST_BYTES,
+    Config,
+)
 from .errors import register_error_handlers
 from .i18n import register_i18n
-from .sealing import SealingRequest
+from .sealing import MemoryUploadRequest, SealingRequest
 from .security import register_security_headers
 from .storage import Store
 
@@ -24,7 +29,7 @@ csrf = CSRFProtect()
 class GlasFlask(Flask):
     """Flask with sealed uploads and a log that never repeats what a request contained."""
 
-    request_class = SealingRequest
+    request_class: type[Request] = SealingRequest
 
     def log_exception(
         self,
@@ -40,21 +45,37 @@ class GlasFlask(Flask):
         self.logger.error("Unhandled %s at %s (details withheld by design)", name, where)
 
 
+class OrganizerFlask(GlasFlask):
+    """The organizers' app: their uploads (XLSForms, replies, feeds) are small and stay in
+    memory; the respondents' sealing request class is not needed here."""
+
+    request_class = MemoryUploadRequest
+
+
 def create_app(config: Config | None = None, *, prepare: bool = True) -> Flask:
     """Create and configure the respondent application: the only one on the public onion."""
     from .respondent import bp
 
-    return _make_app(config, prepare, bp)
+    return _make_app(config, prepare, bp, GlasFlask)
 
 
 def create_organizer_app(config: Config | None = None, *, prepare: bool = True) -> Flask:
     """Create and configure the organizer application (its own port and onion)."""
     from .organizer import bp
 
-    return _make_app(config, prepare, bp)
+    app = _make_app(config, prepare, bp, OrganizerFlask)
+    app.config.update(
+        MAX_CONTENT_LENGTH=ORGANIZER_MAX_REQUEST_BYTES,
+        # Its own cookie: never confused with a respondent's session on the same machine.
+        SESSION_COOKIE_NAME="glas_organizer",
+        SESSION_REFRESH_EACH_REQUEST=True,
+    )
+    return app
 
 
-def _make_app(config: Config | None, prepare: bool, blueprint: Blueprint) -> Flask:
+def _make_app(
+    config: Config | None, prepare: bool, blueprint: Blueprint, app_class: type[GlasFlask]
+) -> Flask:
     """``prepare=False`` is for server workers: ``glas serve`` migrated and swept already, and
     a sweep while another process is receiving an upload would delete its payloads."""
     config = config or Config.from_env()
@@ -65,7 +86,7 @@ def _make_app(config: Config | None, prepare: bool, blueprint: Blueprint) -> Fla
     else:
         store.check_schema()
 
-    app = GlasFlask(__name__)
+    app = app_class(__name__)
     app.config.from_mapping(
         SECRET_KEY=config.secret_key(),
         MAX_CONTENT_LENGTH=config.max_request_bytes,

@@ -15,6 +15,8 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 #: Text answers stay in memory while a form is parsed; this bounds all of them together.
 MAX_FORM_MEMORY_BYTES = 1024 * 1024
 MAX_FORM_PARTS = 500
+#: Organizers upload XLSForms, replies and feeds: small files, kept in memory.
+ORGANIZER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
 class ConfigError(Exception):

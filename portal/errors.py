@@ -28,6 +28,18 @@ class StorageError(PortalError):
     """Raised when the server cannot store or find what it was asked to."""
 
 
+class AccountError(PortalError):
+    """An organizer account operation that cannot go ahead; the message is for the organizer."""
+
+
+class LoginFailed(AccountError):
+    """Wrong name, password or code: deliberately one message for all three."""
+
+
+class LoginThrottled(AccountError):
+    """Too many failed logins in the last minute, for this account or altogether."""
+
+
 class TooManyFiles(RequestEntityTooLarge):
     """Raised while a form streams in when it carries more files than the server accepts."""
 

@@ -9,6 +9,7 @@ only in the one chunk being encrypted; text fields stay in memory (bounded by
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import IO, cast
@@ -100,3 +101,16 @@ class SealingRequest(Request):
             raise BadRequest("This page does not accept files.")
         # Duck-typed: Werkzeug only calls write() and seek(0) on what it gets here.
         return cast(IO[bytes], self.sealed_upload.new_part())
+
+
+class MemoryUploadRequest(Request):
+    """A request whose (small) file parts stay in memory: nothing is spooled to disk."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        return io.BytesIO()

@@ -279,6 +279,8 @@ class DefinitionReader:
         minimum, maximum = self.bound(data, "min", kind), self.bound(data, "max", kind)
         if kind == "scale":
             choices = self.scale(data, minimum, maximum)
+            if choices:  # the ends are part of the definition even when left to the default
+                minimum, maximum = choices[0].name, choices[-1].name
         elif kind == "yes_no":
             choices = tuple(Choice(name, name.capitalize()) for name in YES_NO)
         texts: dict[str, str] = {}

@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
 from crypto.keys import ReviewerKey
+from crypto.signing import SigningKey
 from portal import create_app
 from portal.cli import cli
 from portal.config import Config
@@ -155,3 +156,42 @@ def live_server(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[o
     yield make
     for server in servers:
         stop(server)
+
+
+FEED = EXAMPLES / "alerts.yaml"
+
+
+@pytest.fixture(scope="session")
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SigningKey]:
+    key = SigningKey.generate()
+    path = tmp_path_factory.mktemp("signing") / "centre.key"
+    key.save(path, PASSPHRASE.encode())
+    return path, key
+
+
+@pytest.fixture
+def signed_feed(
+    run_cli: RunCli, signing_key: tuple[Path, SigningKey], passphrase_file: Path, tmp_path: Path
+) -> Path:
+    out = tmp_path / "alerts.signed"
+    key_file = signing_key[0]
+    result = run_cli(
+        "alerts",
+        "sign",
+        FEED,
+        "--key",
+        key_file,
+        "--out",
+        out,
+        "--passphrase-file",
+        passphrase_file,
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def trusted(published: RunCli, signing_key: tuple[Path, SigningKey]) -> RunCli:
+    result = published("alerts", "trust", signing_key[1].public_key.to_line(), "--name", "Centre")
+    assert result.exit_code == 0, result.output
+    return published

@@ -16,46 +16,8 @@ from surveys import SurveyDefinitionError
 from surveys.alerts import ALERTS_CONTEXT, load_alerts_text
 
 from .browsers import chromium, needs_chromium
-from .conftest import EXAMPLES, PASSPHRASE, RunCli
+from .conftest import FEED, RunCli
 from .helpers import LiveServer
-
-FEED = EXAMPLES / "alerts.yaml"
-
-
-@pytest.fixture(scope="session")
-def signing_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SigningKey]:
-    key = SigningKey.generate()
-    path = tmp_path_factory.mktemp("signing") / "centre.key"
-    key.save(path, PASSPHRASE.encode())
-    return path, key
-
-
-@pytest.fixture
-def signed_feed(
-    run_cli: RunCli, signing_key: tuple[Path, SigningKey], passphrase_file: Path, tmp_path: Path
-) -> Path:
-    out = tmp_path / "alerts.signed"
-    key_file = signing_key[0]
-    result = run_cli(
-        "alerts",
-        "sign",
-        FEED,
-        "--key",
-        key_file,
-        "--out",
-        out,
-        "--passphrase-file",
-        passphrase_file,
-    )
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture
-def trusted(published: RunCli, signing_key: tuple[Path, SigningKey]) -> RunCli:
-    result = published("alerts", "trust", signing_key[1].public_key.to_line(), "--name", "Centre")
-    assert result.exit_code == 0, result.output
-    return published
 
 
 def test_a_signature_covers_every_byte_and_only_this_kind_of_file() -> None:

@@ -60,9 +60,20 @@ def cli() -> None:
 
 def _register_commands() -> None:
     # Imported here: each command module imports Failure and BadInput from this one.
-    from . import alerts, decrypt, export, keys, onion, replies, reviewers, serve, surveys
+    from . import (
+        alerts,
+        decrypt,
+        export,
+        keys,
+        onion,
+        replies,
+        retention,
+        reviewers,
+        serve,
+        surveys,
+    )
 
-    for module in (keys, reviewers, surveys, serve, onion, export, decrypt, alerts):
+    for module in (keys, reviewers, surveys, serve, onion, export, decrypt, alerts, retention):
         cli.add_command(module.command)
     cli.add_command(onion.organizers)
     cli.add_command(decrypt.verify)

@@ -7,10 +7,11 @@ import os
 
 import click
 
-from onion import ClientKey, ServiceKeyStore
+from onion import ClientKey, ServiceKey, ServiceKeyStore
 
 from ..config import Config
 from ..errors import StorageError
+from ..storage.organizers import SETUP_VALID, create_organizer, renew_setup
 from . import BadInput
 from .reviewers import open_store
 from .serve import ORGANIZER, RESPONDENT, onion_dir
@@ -89,12 +90,13 @@ def organizers() -> None:
 @organizers.command("add")
 @click.argument("name")
 def add_organizer(name: str) -> None:
-    """Give NAME a client key for the organizer onion; prints it once."""
+    """Give NAME an account and a client key for the organizer onion; prints both once."""
     if not name.strip():
         raise BadInput("NAME cannot be empty.")
     store = open_store()
     key = ClientKey.generate()
     try:
+        token = create_organizer(store, name.strip())
         store.add_onion_client(name.strip(), key.public_base32)
     except StorageError as e:
         raise BadInput(str(e)) from e
@@ -105,7 +107,28 @@ def add_organizer(name: str) -> None:
     click.echo(
         f"  Or this line in a tor client's ClientOnionAuthDir: {key.auth_line(service.service_id)}"
     )
+    click.echo(
+        f"  Account setup (valid {SETUP_VALID.days} days, once): {_setup_link(service, token)}"
+    )
     click.echo("The key is not stored on the server and cannot be shown again.", err=True)
+
+
+@organizers.command("reset")
+@click.argument("name")
+def reset_organizer(name: str) -> None:
+    """Give NAME a new setup link (new passphrase and phone); their sessions end now."""
+    store = open_store()
+    try:
+        token = renew_setup(store, name.strip())
+    except StorageError as e:
+        raise BadInput(str(e)) from e
+    service = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
+    click.echo(f"New setup link for {name.strip()} (valid {SETUP_VALID.days} days, once):")
+    click.echo(f"  {_setup_link(service, token)}")
+
+
+def _setup_link(service: ServiceKey, token: str) -> str:
+    return f"http://{service.address}/setup/{token}"
 
 
 def _running_status(config: Config) -> dict[str, dict[str, object]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from surveys import SurveyDefinitionError, load_survey_file
+from surveys.xlsform import load_xlsform
+from surveys.xlsform_writer import write_xlsform
 
 from ..errors import StorageError
 from . import BadInput
@@ -22,9 +24,10 @@ def command() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--publish", is_flag=True, help="Make this version the one respondents answer.")
 def import_(file: Path, publish: bool) -> None:
-    """Import a YAML or JSON survey definition; errors name the file and line."""
+    """Import a YAML, JSON or XLSForm (.xlsx) definition; errors name the line or row."""
     try:
-        survey = load_survey_file(file)
+        is_xlsform = file.suffix.lower() in (".xlsx", ".xlsm")
+        survey = load_xlsform(file) if is_xlsform else load_survey_file(file)
     except SurveyDefinitionError as e:
         # Every problem on its own line, compiler style; the last line sums up for scripts.
         for line in e.lines()[:-1]:
@@ -36,3 +39,20 @@ def import_(file: Path, publish: bool) -> None:
         raise BadInput(str(e)) from e
     state = "published" if publish else "imported (not published)"
     click.echo(f"Survey {survey.id} version {digest[:12]} {state}.")
+
+
+@command.command("export")
+@click.argument("survey_id")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx to write.",
+)
+def export(survey_id: str, out: Path) -> None:
+    """Write the survey's newest version as an XLSForm workbook."""
+    survey = open_store().latest_definition(survey_id)
+    if survey is None:
+        raise BadInput(f"There is no survey '{survey_id}'.")
+    out.write_bytes(write_xlsform(survey))
+    click.echo(f"Wrote {out}.")

@@ -1,7 +1,11 @@
-"""The organizers' side: served on its own port and onion, never on the respondent one."""
+"""The organizers' side: served on its own port and onion, never on the respondent one.
+
+Every page but login and account setup needs a logged-in organizer; every POST carries a CSRF
+token (checked here, before any view runs).
+"""
 
 from flask import Blueprint
 
-bp = Blueprint("organizer", __name__)
+bp = Blueprint("organizer", __name__, url_prefix="")
 
-from . import views  # noqa: E402,F401 - registers the routes on bp
+from . import auth, keys, submissions, surveys, views  # noqa: E402,F401 - registers routes

@@ -1,12 +1,22 @@
-"""Organizer pages. Reachable only through the client-authorised organizer onion (or loopback)."""
+"""The organizers' home page, the audit log, and uploads of replies and the warning feed."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from crypto import CryptoError
+from surveys import SurveyError
 
 from .. import current_store
+from ..errors import StorageError
+from ..storage.alerts import current_feed, import_feed
+from ..storage.organizers import audit_log
+from ..storage.replies import import_reply
 from . import bp
+from .auth import record
+from .forms import UploadForm
 
 
 @bp.get("/")
@@ -17,3 +27,62 @@ def index() -> ResponseReturnValue:
         surveys=store.published_surveys(),
         waiting=sum(1 for _ in store.pending_export()),
     )
+
+
+@bp.get("/audit")
+def audit() -> ResponseReturnValue:
+    return render_template("organizer/audit.html", rows=audit_log(current_store()))
+
+
+@bp.get("/replies")
+def replies() -> ResponseReturnValue:
+    return render_template("organizer/replies.html", form=UploadForm())
+
+
+@bp.post("/replies")
+def upload_replies() -> ResponseReturnValue:
+    """File reply files written offline by ``glas reply`` (several at once)."""
+    form = UploadForm()
+    if not form.validate():
+        flash(gettext("Please choose reply files."), "error")
+        return redirect(url_for(".replies"))
+    store = current_store()
+    filed = 0
+    for upload in form.file.raw_data or []:
+        try:
+            import_reply(store, upload.stream.read())
+        except (StorageError, CryptoError) as e:
+            flash(f"{upload.filename}: {e}", "error")
+        else:
+            filed += 1
+    record("uploaded replies", str(filed))
+    flash(gettext("%(num)d replies filed.", num=filed))
+    return redirect(url_for(".replies"))
+
+
+@bp.get("/alerts")
+def alerts() -> ResponseReturnValue:
+    return render_template(
+        "organizer/alerts.html", form=UploadForm(), feed=current_feed(current_store())
+    )
+
+
+@bp.post("/alerts")
+def upload_alerts() -> ResponseReturnValue:
+    """Publish a warning feed signed offline (``glas alerts sign``); a bad signature or an
+    unknown key is refused and the feed shown stays as it was."""
+    form = UploadForm()
+    if not form.validate():
+        flash(gettext("Please choose the signed feed file."), "error")
+        return redirect(url_for(".alerts"))
+    upload = form.file.data
+    store = current_store()
+    try:
+        shown = import_feed(store, upload.stream.read(), upload.filename or "feed")
+    except (CryptoError, SurveyError, StorageError) as e:
+        flash(str(e), "error")
+        page = render_template("organizer/alerts.html", form=form, feed=current_feed(store))
+        return page, 422
+    record("published the warning feed", f"{len(shown.feed.alerts)} warnings")
+    flash(gettext("Published %(num)d warnings.", num=len(shown.feed.alerts)))
+    return redirect(url_for(".alerts"))

@@ -103,7 +103,7 @@ def client_definition(survey_id: str, version: str) -> ResponseReturnValue:
         "format": CLIENT_FORMAT,
         "survey": survey_id,
         "version": version,
-        "recipients": [key.to_line() for key in store.recipients()],
+        "recipients": [key.to_line() for key in store.recipients(survey_id)],
         "questions": [_rules(published.survey, q) for q in published.survey.answerable_questions],
     }
     response = jsonify(body)
@@ -117,7 +117,7 @@ def client_definition(survey_id: str, version: str) -> ResponseReturnValue:
 def create_upload(survey_id: str) -> ResponseReturnValue:
     published = _published_or_404(survey_id)
     csrf.protect()
-    if not current_store().recipients():
+    if not current_store().recipients(survey_id):
         abort(503)
     issued = issue_codename(published.survey)
     box = (issued[1].login_id, issued[1].public_key) if issued else None
@@ -175,7 +175,7 @@ def store_sealed_in_browser(
         return _refused(400)
     if upload.survey_id != published.survey.id or upload.version != published.version:
         return _refused(409)
-    expected = {key.key_id for key in store.recipients()}
+    expected = {key.key_id for key in store.recipients(published.survey.id)}
     if {s.key_id for s in slots} != expected or len(slots) != len(expected):
         return _refused(409)
     if not is_answers_size(len(answers)):

@@ -70,7 +70,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
     """Seal and store one submission; files are encrypted while they stream in."""
     published = _published_or_404(survey_id)
     store = current_store()
-    recipients = store.recipients()
+    recipients = store.recipients(survey_id)
     if not recipients:
         abort(503)
     binding = Binding(survey_id, published.version, new_submission_id())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -20,6 +20,8 @@ class SurveyRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     published_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: A closed survey takes no answers; reopening it takes them again for the same version.
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class SurveyVersionRow(Base):
@@ -120,3 +122,73 @@ class ReplyRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     login_id: Mapped[str] = mapped_column(ForeignKey("reply_boxes.login_id"), index=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OrganizerRow(Base):
+    """A staff account. ``password_hash`` is Argon2id; none until the setup link is used.
+
+    ``session_epoch`` is in every session cookie: raising it logs the account out everywhere.
+    """
+
+    __tablename__ = "organizers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    #: The last TOTP time step accepted: a code is good once, never again in its window.
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: SHA-256 of the one-time setup token (the token itself is only printed).
+    setup_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    setup_expires: Mapped[datetime.datetime | None] = mapped_column(DateTime, nullable=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created: Mapped[datetime.date] = mapped_column(Date)
+
+
+class LoginAttemptRow(Base):
+    """A failed organizer login (staff, never respondents), kept a minute for rate limiting."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+
+
+class AuditRow(Base):
+    """What an organizer did and when. Never respondent data: only names of surveys, keys, files."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime)
+    organizer: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class SurveyDraftRow(Base):
+    """The designer's working copy of a survey (canonical JSON), published as a new version."""
+
+    __tablename__ = "survey_drafts"
+
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id"), primary_key=True)
+    definition: Mapped[str] = mapped_column(Text)
+
+
+class SurveyReviewerRow(Base):
+    """A reviewer a survey's submissions are sealed to (none listed: every active reviewer)."""
+
+    __tablename__ = "survey_reviewers"
+
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), primary_key=True)
+
+
+class SettingRow(Base):
+    """One server setting the organizers change in the browser (retention periods)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

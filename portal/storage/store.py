@@ -23,7 +23,14 @@ from ..config import Config
 from ..errors import StorageError
 from .blobs import BlobStore
 from .database import is_current, make_engine, session_factory, upgrade
-from .models import OnionClientRow, ReviewerRow, SubmissionRow, SurveyRow, SurveyVersionRow
+from .models import (
+    OnionClientRow,
+    ReviewerRow,
+    SubmissionRow,
+    SurveyReviewerRow,
+    SurveyRow,
+    SurveyVersionRow,
+)
 from .uploads import UploadStore
 
 
@@ -97,9 +104,28 @@ class Store:
         with self.session() as s:
             return list(s.scalars(select(ReviewerRow).order_by(ReviewerRow.id)))
 
-    def recipients(self) -> list[PublicKey]:
-        """The keys every new submission is sealed to."""
-        return [PublicKey(r.public_key) for r in self.reviewers() if r.active]
+    def recipients(self, survey_id: str | None = None) -> list[PublicKey]:
+        """The keys a new submission to the survey is sealed to: the active reviewers chosen
+        for it in the designer, or every active reviewer when none were chosen."""
+        with self.session() as s:
+            query = select(ReviewerRow).where(ReviewerRow.active.is_(True))
+            if survey_id is not None:
+                chosen = select(SurveyReviewerRow.reviewer_id).where(
+                    SurveyReviewerRow.survey_id == survey_id
+                )
+                if s.scalar(select(func.count()).select_from(chosen.subquery())):
+                    query = query.where(ReviewerRow.id.in_(chosen))
+            rows = s.scalars(query.order_by(ReviewerRow.id))
+            return [PublicKey(r.public_key) for r in rows]
+
+    def deactivate_reviewer(self, reviewer_id: int) -> str:
+        """Stop sealing new submissions to a key (older ones keep their slots for it)."""
+        with self.session() as s:
+            row = s.get(ReviewerRow, reviewer_id)
+            if row is None:
+                raise StorageError("There is no such reviewer key.")
+            row.active = False
+            return row.name
 
     # Organizer onion clients ---------------------------------------------------------------
 
@@ -131,7 +157,7 @@ class Store:
     def import_survey(self, survey: Survey, publish: bool) -> str:
         """Store a definition as a version (once per digest) and optionally publish it."""
         digest = survey.digest()
-        if publish and not self.recipients():
+        if publish and not self.recipients(survey.id):
             raise StorageError(
                 "A survey cannot be published before a reviewer key is added "
                 "(glas reviewers add): nobody could read the answers."
@@ -159,6 +185,7 @@ class Store:
             rows = s.execute(
                 select(SurveyVersionRow)
                 .join(SurveyRow, SurveyRow.published_version == SurveyVersionRow.digest)
+                .where(SurveyRow.closed.is_(False))
                 .order_by(SurveyRow.title)
             ).scalars()
             return [PublishedSurvey(self._definition(r), r.digest) for r in rows]
@@ -166,11 +193,25 @@ class Store:
     def published(self, survey_id: str) -> PublishedSurvey | None:
         with self.session() as s:
             row = s.get(SurveyRow, survey_id)
-            if row is None or row.published_version is None:
+            if row is None or row.published_version is None or row.closed:
                 return None
             version = s.get(SurveyVersionRow, row.published_version)
             assert version is not None
             return PublishedSurvey(self._definition(version), version.digest)
+
+    def latest_definition(self, survey_id: str) -> Survey | None:
+        """The survey's published version, else its newest stored version."""
+        with self.session() as s:
+            row = s.get(SurveyRow, survey_id)
+            if row is None:
+                return None
+            digest = row.published_version
+            query = select(SurveyVersionRow).where(SurveyVersionRow.survey_id == survey_id)
+            if digest is not None:
+                version = s.get(SurveyVersionRow, digest)
+            else:
+                version = s.scalars(query.order_by(SurveyVersionRow.created.desc())).first()
+            return self._definition(version) if version is not None else None
 
     def definitions(self, digests: set[str]) -> dict[str, Survey]:
         with self.session() as s:

@@ -1,0 +1,127 @@
+"""Editing a draft definition (the YAML data model, as a dict) from the designer's forms.
+
+Texts are edited in the survey's default language; translations that came with an XLSForm
+or YAML file are kept untouched (they are edited in those files).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .forms import GroupForm, QuestionForm
+
+CHOICE_LINE = re.compile(r"^\s*(?P<name>[^=]+?)\s*=\s*(?P<label>.+?)\s*$")
+#: Question fields the form edits; anything else on a question (translations) is kept.
+TEXT_FIELDS = ("label", "hint", "constraint_message", "low_label", "high_label")
+PLAIN_FIELDS = ("relevant", "constraint", "group", "accept")
+
+
+def text_of(value: Any, language: str) -> str:
+    """The default-language text of a plain or translated value."""
+    if isinstance(value, dict):
+        return str(value.get(language, ""))
+    return "" if value is None else str(value)
+
+
+def with_text(old: Any, text: str, language: str) -> Any:
+    """Replace the default-language text, keeping the other languages' texts."""
+    if isinstance(old, dict) and len(old) > 1:
+        return {**old, language: text}
+    return text
+
+
+def choices_text(question: dict[str, Any], language: str) -> str:
+    return "\n".join(
+        f"{c['name']} = {text_of(c.get('label'), language)}" for c in question.get("choices", [])
+    )
+
+
+def parse_choices(text: str, old: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """Lines of "name = label" (or only a label: the name is made from it)."""
+    previous = {c["name"]: c for c in old}
+    choices = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = CHOICE_LINE.match(line)
+        name, label = (match["name"], match["label"]) if match else (_slug(line), line.strip())
+        kept = previous.get(name, {})
+        choices.append({"name": name, "label": with_text(kept.get("label"), label, language)})
+    return choices
+
+
+def fill_question_form(form: QuestionForm, question: dict[str, Any], language: str) -> None:
+    form.type.data = question.get("type")
+    form.name.data = question.get("name")
+    for field in TEXT_FIELDS:
+        getattr(form, field).data = text_of(question.get(field), language)
+    form.required.data = bool(question.get("required"))
+    form.choices.data = choices_text(question, language)
+    form.minimum.data = str(question.get("min", ""))
+    form.maximum.data = str(question.get("max", ""))
+    form.max_length.data = question.get("max_length")
+    form.max_files.data = question.get("max_files")
+    form.accept.data = ", ".join(question.get("accept", []))
+    form.relevant.data = question.get("relevant", "")
+    form.constraint.data = question.get("constraint", "")
+    form.group.data = question.get("group", "")
+
+
+def question_from_form(form: QuestionForm, old: dict[str, Any], language: str) -> dict[str, Any]:
+    """The question as the form describes it; fields the form leaves empty are left out."""
+    kind = form.type.data or "text"
+    question: dict[str, Any] = {"name": (form.name.data or "").strip(), "type": kind}
+    for field in TEXT_FIELDS:
+        text = (getattr(form, field).data or "").strip()
+        if text:
+            question[field] = with_text(old.get(field), text, language)
+    if form.required.data:
+        question["required"] = True
+    if kind in ("select_one", "select_multiple"):
+        question["choices"] = parse_choices(
+            form.choices.data or "", old.get("choices", []), language
+        )
+    for field, key in (("minimum", "min"), ("maximum", "max")):
+        value = (getattr(form, field).data or "").strip()
+        if value:
+            question[key] = _number(value)
+    for key in ("max_length", "max_files"):
+        if getattr(form, key).data is not None:
+            question[key] = getattr(form, key).data
+    accept = [a.strip() for a in (form.accept.data or "").split(",") if a.strip()]
+    if accept:
+        question["accept"] = accept
+    for key in ("relevant", "constraint", "group"):
+        value = (getattr(form, key).data or "").strip()
+        if value:
+            question[key] = value
+    return question
+
+
+def group_from_form(form: GroupForm, language: str) -> dict[str, Any]:
+    group: dict[str, Any] = {"name": (form.name.data or "").strip()}
+    if (form.label.data or "").strip():
+        group["label"] = form.label.data.strip() if form.label.data else ""
+    if (form.relevant.data or "").strip():
+        group["relevant"] = (form.relevant.data or "").strip()
+    if form.field_list.data:
+        group["field_list"] = True
+    return group
+
+
+def move(items: list[Any], index: int, step: int) -> None:
+    target = index + step
+    if 0 <= index < len(items) and 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+
+
+def _number(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text.strip().lower()).strip("_")[:64] or "choice"

@@ -1,0 +1,305 @@
+"""The survey designer: list, create, edit, preview, publish, close; XLSForm in and out."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from surveys import SurveyDefinitionError
+from surveys.xlsform import read_xlsform
+from surveys.xlsform_writer import write_xlsform
+
+from .. import current_store
+from ..errors import StorageError
+from ..storage import designer
+from . import bp
+from .auth import record
+from .drafts import (
+    fill_question_form,
+    group_from_form,
+    move,
+    question_from_form,
+    text_of,
+    with_text,
+)
+from .forms import GroupForm, NewSurveyForm, QuestionForm, SettingsForm, UploadForm
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/surveys")
+def surveys() -> ResponseReturnValue:
+    return render_template(
+        "organizer/surveys.html",
+        surveys=designer.survey_summaries(current_store()),
+        new=NewSurveyForm(),
+        upload=UploadForm(),
+    )
+
+
+@bp.post("/surveys")
+def create_survey() -> ResponseReturnValue:
+    form = NewSurveyForm()
+    if not form.validate():
+        return _form_problems(form, url_for(".surveys"))
+    draft = {
+        "id": form.id.data,
+        "title": form.title.data,
+        "kind": form.kind.data,
+        "language": form.language.data or "en",
+        "questions": [],
+    }
+    try:
+        designer.create_survey(current_store(), draft)
+    except StorageError as e:
+        flash(str(e), "error")
+        return redirect(url_for(".surveys"))
+    record("created a survey", str(form.id.data))
+    return redirect(url_for(".edit_survey", survey_id=form.id.data))
+
+
+@bp.post("/surveys/import")
+def import_xlsform() -> ResponseReturnValue:
+    form = UploadForm()
+    if not form.validate():
+        return _form_problems(form, url_for(".surveys"))
+    upload = form.file.data
+    try:
+        survey = read_xlsform(upload.stream.read(), upload.filename or "form.xlsx")
+    except SurveyDefinitionError as e:
+        return render_template("organizer/problems.html", problems=e.lines()), 422
+    store = current_store()
+    if designer.survey_row(store, survey.id) is None:
+        store.import_survey(survey, publish=False)
+    designer.save_draft(store, survey.id, survey.to_dict())
+    record("imported an XLSForm", survey.id)
+    flash(gettext("Imported. Check the preview, then publish."))
+    return redirect(url_for(".edit_survey", survey_id=survey.id))
+
+
+@bp.get("/surveys/<survey_id>")
+def edit_survey(survey_id: str) -> ResponseReturnValue:
+    store = current_store()
+    row = designer.survey_row(store, survey_id)
+    draft = designer.load_draft(store, survey_id)
+    if row is None or draft is None:
+        abort(404)
+    settings = SettingsForm(data=_settings_data(draft))
+    problems: list[str] = []
+    try:
+        designer.draft_survey(draft)
+    except SurveyDefinitionError as e:
+        problems = [line.removeprefix("draft: ").removeprefix("draft:") for line in e.lines()]
+    return render_template(
+        "organizer/survey.html",
+        row=row,
+        draft=draft,
+        settings=settings,
+        problems=problems,
+        group_form=GroupForm(),
+        reviewers=store.reviewers(),
+        chosen=designer.chosen_reviewers(store, survey_id),
+        language=draft.get("language", "en"),
+    )
+
+
+@bp.post("/surveys/<survey_id>/settings")
+def save_settings(survey_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    form = SettingsForm()
+    if not form.validate():
+        return _form_problems(form, url_for(".edit_survey", survey_id=survey_id))
+    language = draft.get("language", "en")
+    draft["title"] = with_text(draft.get("title"), form.title.data or "", language)
+    description = with_text(draft.get("description"), form.description.data or "", language)
+    values = {"description": description, "pages": form.pages.data, "replies": form.replies.data}
+    for key, value in values.items():
+        if value:
+            draft[key] = value
+        else:
+            draft.pop(key, None)
+    return _save(survey_id, draft, "changed the settings of a survey")
+
+
+@bp.route("/surveys/<survey_id>/questions/new", methods=["GET", "POST"])
+@bp.route("/surveys/<survey_id>/questions/<int:index>", methods=["GET", "POST"])
+def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    questions: list[dict[str, Any]] = draft.setdefault("questions", [])
+    if index is not None and not 0 <= index < len(questions):
+        abort(404)
+    language = draft.get("language", "en")
+    old = questions[index] if index is not None else {}
+    form = QuestionForm()
+    form.group.choices = ["", *(g["name"] for g in draft.get("groups", []))]
+    if request.method == "POST" and form.validate():
+        question = question_from_form(form, old, language)
+        if index is None:
+            questions.append(question)
+        else:
+            questions[index] = question
+        return _save(survey_id, draft, "edited a question", question["name"])
+    if request.method == "GET" and index is not None:
+        fill_question_form(form, old, language)
+    status = 422 if request.method == "POST" else 200
+    page = render_template(
+        "organizer/question.html", form=form, survey_id=survey_id, index=index, draft=draft
+    )
+    return page, status
+
+
+@bp.post("/surveys/<survey_id>/questions/<int:index>/move")
+def move_question(survey_id: str, index: int) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    move(draft.get("questions", []), index, -1 if request.form.get("direction") == "up" else 1)
+    return _save(survey_id, draft, "reordered questions")
+
+
+@bp.post("/surveys/<survey_id>/questions/<int:index>/delete")
+def delete_question(survey_id: str, index: int) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    questions = draft.get("questions", [])
+    if not 0 <= index < len(questions):
+        abort(404)
+    removed = questions.pop(index)
+    return _save(survey_id, draft, "deleted a question", str(removed.get("name")))
+
+
+@bp.post("/surveys/<survey_id>/groups")
+def add_group(survey_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    form = GroupForm()
+    if not form.validate():
+        return _form_problems(form, url_for(".edit_survey", survey_id=survey_id))
+    draft.setdefault("groups", []).append(group_from_form(form, draft.get("language", "en")))
+    return _save(survey_id, draft, "added a group", str(form.name.data))
+
+
+@bp.post("/surveys/<survey_id>/groups/<name>/delete")
+def delete_group(survey_id: str, name: str) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    draft["groups"] = [g for g in draft.get("groups", []) if g.get("name") != name]
+    if not draft["groups"]:
+        draft.pop("groups")
+    for question in draft.get("questions", []):
+        if question.get("group") == name:
+            question.pop("group")
+    return _save(survey_id, draft, "deleted a group", name)
+
+
+@bp.post("/surveys/<survey_id>/reviewers")
+def choose_reviewers(survey_id: str) -> ResponseReturnValue:
+    _draft_or_404(survey_id)
+    chosen = {int(v) for v in request.form.getlist("reviewer") if v.isdigit()}
+    store = current_store()
+    known = {r.id for r in store.reviewers() if r.active}
+    designer.choose_reviewers(store, survey_id, chosen & known)
+    record("chose the reviewers of a survey", survey_id)
+    flash(gettext("Saved."))
+    return redirect(url_for(".edit_survey", survey_id=survey_id))
+
+
+@bp.get("/surveys/<survey_id>/preview")
+def preview(survey_id: str) -> ResponseReturnValue:
+    draft = _draft_or_404(survey_id)
+    try:
+        survey = designer.draft_survey(draft)
+    except SurveyDefinitionError as e:
+        return render_template("organizer/problems.html", problems=e.lines()), 422
+    return render_template("organizer/preview.html", survey=survey)
+
+
+@bp.post("/surveys/<survey_id>/publish")
+def publish(survey_id: str) -> ResponseReturnValue:
+    store = current_store()
+    try:
+        digest = designer.publish_draft(store, survey_id)
+    except SurveyDefinitionError as e:
+        return render_template("organizer/problems.html", problems=e.lines()), 422
+    except StorageError as e:
+        flash(str(e), "error")
+        return redirect(url_for(".edit_survey", survey_id=survey_id))
+    record("published a survey", f"{survey_id} version {digest[:12]}")
+    flash(gettext("Published. Respondents now answer version %(v)s.", v=digest[:12]))
+    return redirect(url_for(".surveys"))
+
+
+@bp.post("/surveys/<survey_id>/discard")
+def discard(survey_id: str) -> ResponseReturnValue:
+    designer.discard_draft(current_store(), survey_id)
+    record("discarded a draft", survey_id)
+    return redirect(url_for(".surveys"))
+
+
+@bp.post("/surveys/<survey_id>/close")
+def close_survey(survey_id: str) -> ResponseReturnValue:
+    return _close(survey_id, True)
+
+
+@bp.post("/surveys/<survey_id>/reopen")
+def reopen_survey(survey_id: str) -> ResponseReturnValue:
+    return _close(survey_id, False)
+
+
+def _close(survey_id: str, closing: bool) -> ResponseReturnValue:
+    try:
+        designer.set_closed(current_store(), survey_id, closing)
+    except StorageError:
+        abort(404)
+    record("closed a survey" if closing else "reopened a survey", survey_id)
+    return redirect(url_for(".surveys"))
+
+
+@bp.get("/surveys/<survey_id>/xlsform")
+def export_xlsform(survey_id: str) -> ResponseReturnValue:
+    store = current_store()
+    draft = designer.load_draft(store, survey_id)
+    if draft is None:
+        abort(404)
+    try:
+        survey = designer.draft_survey(draft)
+    except SurveyDefinitionError as e:
+        return render_template("organizer/problems.html", problems=e.lines()), 422
+    record("exported an XLSForm", survey_id)
+    return send_file(
+        BytesIO(write_xlsform(survey)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"{survey_id}.xlsx",
+    )
+
+
+def _draft_or_404(survey_id: str) -> dict[str, Any]:
+    draft = designer.load_draft(current_store(), survey_id)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _save(
+    survey_id: str, draft: dict[str, Any], action: str, detail: str = ""
+) -> ResponseReturnValue:
+    designer.save_draft(current_store(), survey_id, draft)
+    record(action, f"{survey_id} {detail}".strip())
+    return redirect(url_for(".edit_survey", survey_id=survey_id))
+
+
+def _settings_data(draft: dict[str, Any]) -> dict[str, Any]:
+    language = draft.get("language", "en")
+    return {
+        "title": text_of(draft.get("title"), language),
+        "description": text_of(draft.get("description"), language),
+        "pages": bool(draft.get("pages")),
+        "replies": bool(draft.get("replies")),
+    }
+
+
+def _form_problems(form: Any, back: str) -> ResponseReturnValue:
+    for field, errors in form.errors.items():
+        for error in errors:
+            flash(f"{getattr(form, field).label.text}: {error}", "error")
+    return redirect(back)

@@ -1,0 +1,204 @@
+"""Organizer accounts: Argon2id passwords, TOTP codes used once, throttled logins, audit log.
+
+Staff reach the organizer onion only with a client-authorisation key; an account adds what a
+stolen laptop alone does not give: a passphrase and a code from a phone. Every failure says
+the same thing, and an unknown name costs the same Argon2id work as a known one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import secrets
+
+import nacl.exceptions
+import nacl.pwhash
+import pyotp
+from sqlalchemy import delete, func, select, update
+
+from ..errors import AccountError, LoginFailed, LoginThrottled, StorageError
+from .models import AuditRow, LoginAttemptRow, OrganizerRow
+from .store import Store, today
+
+#: A passphrase of four words or a password of 12 characters; nothing else is imposed.
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+SETUP_VALID = datetime.timedelta(days=7)
+LOGIN_WINDOW = datetime.timedelta(minutes=1)
+#: Failed logins allowed per minute for one account, and for all accounts together.
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_OVERALL = 5
+#: How many 30-second steps a phone's clock may be off.
+TOTP_DRIFT_STEPS = 1
+PASSWORD_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+PASSWORD_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+ISSUER = "Glas"
+FAILED = "The name, passphrase or code is not right."
+THROTTLED = "Too many attempts. Please wait a minute and try again."
+#: Verified against when the name is unknown, so both cost the same time.
+_DUMMY_HASH = nacl.pwhash.argon2id.str(
+    secrets.token_bytes(16), opslimit=PASSWORD_OPSLIMIT, memlimit=PASSWORD_MEMLIMIT
+)
+
+
+def now() -> datetime.datetime:
+    """The current UTC time without zone (how the database keeps it). Staff actions only."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def create_organizer(store: Store, name: str) -> str:
+    """Create an account and return its one-time setup token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    row = OrganizerRow(
+        name=name,
+        totp_secret=pyotp.random_base32(),
+        setup_token=_token_hash(token),
+        setup_expires=now() + SETUP_VALID,
+        created=today(),
+    )
+    with store.session() as s:
+        if s.scalar(select(OrganizerRow).where(OrganizerRow.name == name)) is not None:
+            raise StorageError(f"An organizer called '{name}' already exists.")
+        s.add(row)
+    return token
+
+
+def renew_setup(store: Store, name: str) -> str:
+    """A new setup token for an account (a lost phone or passphrase); the old login stops."""
+    token = secrets.token_urlsafe(32)
+    with store.session() as s:
+        row = s.scalar(select(OrganizerRow).where(OrganizerRow.name == name))
+        if row is None:
+            raise StorageError(f"No organizer called '{name}'.")
+        row.password_hash = None
+        row.totp_secret = pyotp.random_base32()
+        row.totp_last_step = 0
+        row.setup_token = _token_hash(token)
+        row.setup_expires = now() + SETUP_VALID
+        row.session_epoch += 1
+    return token
+
+
+def account_for_setup(store: Store, token: str) -> OrganizerRow | None:
+    """The account a setup token belongs to, while it is valid."""
+    with store.session() as s:
+        row = s.scalar(select(OrganizerRow).where(OrganizerRow.setup_token == _token_hash(token)))
+        if row is None or row.setup_expires is None or row.setup_expires < now():
+            return None
+        return row
+
+
+def provisioning_uri(row: OrganizerRow) -> str:
+    """What the QR code holds: the TOTP secret for an authenticator app."""
+    return pyotp.TOTP(row.totp_secret).provisioning_uri(name=row.name, issuer_name=ISSUER)
+
+
+def password_problem(password: str, again: str) -> str | None:
+    """Why a new passphrase cannot be used, or None."""
+    if password != again:
+        return "The two passphrases are not the same."
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Please use at least {PASSWORD_MIN_LENGTH} characters, or a few words."
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"Please use at most {PASSWORD_MAX_LENGTH} characters."
+    return None
+
+
+def complete_setup(store: Store, token: str, password: str, code: str) -> OrganizerRow:
+    """Set the passphrase once the code shows the authenticator app has the secret."""
+    row = account_for_setup(store, token)
+    if row is None:
+        raise AccountError("This setup link is not valid any more. Ask for a new one.")
+    if not _accept_code(store, row, code):
+        raise AccountError("The code is not right. Check the phone's clock and try again.")
+    hashed = nacl.pwhash.argon2id.str(
+        password.encode("utf-8"), opslimit=PASSWORD_OPSLIMIT, memlimit=PASSWORD_MEMLIMIT
+    )
+    with store.session() as s:
+        s.execute(
+            update(OrganizerRow)
+            .where(OrganizerRow.id == row.id)
+            .values(password_hash=hashed.decode("ascii"), setup_token=None, setup_expires=None)
+        )
+    return row
+
+
+def log_in(store: Store, name: str, password: str, code: str) -> OrganizerRow:
+    """Check name, passphrase and a fresh code; raise LoginThrottled or LoginFailed."""
+    moment = now()
+    with store.session() as s:
+        s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < moment - LOGIN_WINDOW))
+        recent = select(func.count()).select_from(LoginAttemptRow)
+        overall = s.scalar(recent) or 0
+        mine = s.scalar(recent.where(LoginAttemptRow.account == name[:200])) or 0
+        if overall >= MAX_FAILURES_OVERALL or mine >= MAX_FAILURES_PER_ACCOUNT:
+            raise LoginThrottled(THROTTLED)
+        row = s.scalar(select(OrganizerRow).where(OrganizerRow.name == name))
+    stored = row.password_hash if row is not None and row.password_hash else None
+    good = _verify_password(stored or _DUMMY_HASH.decode("ascii"), password) and stored
+    if row is not None and good and _accept_code(store, row, code):
+        return row
+    with store.session() as s:
+        s.add(LoginAttemptRow(account=name[:200], at=moment))
+    raise LoginFailed(FAILED)
+
+
+def session_epoch(store: Store, organizer_id: int) -> int | None:
+    """The account's current epoch (None: no such account, or not set up)."""
+    with store.session() as s:
+        row = s.get(OrganizerRow, organizer_id)
+        return row.session_epoch if row is not None and row.password_hash else None
+
+
+def log_out_everywhere(store: Store, organizer_id: int) -> None:
+    with store.session() as s:
+        s.execute(
+            update(OrganizerRow)
+            .where(OrganizerRow.id == organizer_id)
+            .values(session_epoch=OrganizerRow.session_epoch + 1)
+        )
+
+
+def organizers(store: Store) -> list[OrganizerRow]:
+    with store.session() as s:
+        return list(s.scalars(select(OrganizerRow).order_by(OrganizerRow.name)))
+
+
+def audit(store: Store, organizer: str, action: str, detail: str = "") -> None:
+    """Record an organizer's action. Callers pass names of things, never respondent data."""
+    with store.session() as s:
+        s.add(AuditRow(at=now(), organizer=organizer, action=action, detail=detail[:2000]))
+
+
+def audit_log(store: Store, limit: int = 200) -> list[AuditRow]:
+    with store.session() as s:
+        return list(s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)))
+
+
+def _accept_code(store: Store, row: OrganizerRow, code: str) -> bool:
+    """True once per code: the step it belongs to must be newer than the last one accepted."""
+    code = "".join(code.split())
+    totp = pyotp.TOTP(row.totp_secret)
+    current = totp.timecode(now().replace(tzinfo=datetime.UTC))
+    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            with store.session() as s:
+                claimed = s.execute(
+                    update(OrganizerRow)
+                    .where(OrganizerRow.id == row.id, OrganizerRow.totp_last_step < step)
+                    .values(totp_last_step=step)
+                )
+                return bool(claimed.rowcount)  # type: ignore[attr-defined]
+    return False
+
+
+def _verify_password(hashed: str, password: str) -> bool:
+    try:
+        return bool(nacl.pwhash.verify(hashed.encode("ascii"), password.encode("utf-8")))
+    except nacl.exceptions.InvalidkeyError:
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

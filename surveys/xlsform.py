@@ -1,0 +1,442 @@
+"""Read XLSForm workbooks (ODK, KoboToolbox) into survey definitions.
+
+Organizers often have a needs assessment in XLSForm already. The workbook is turned into the
+same mappings a YAML definition gives and read by :class:`~surveys.loader.DefinitionReader`,
+so both formats obey one set of rules. Anything Glas does not support is reported with its
+sheet, row and column, never dropped; types that would identify a respondent or record when
+they answered (GPS, device ids, start/end times) are refused on purpose.
+
+Glas reads a few columns of its own beyond XLSForm's (``min``, ``max``, ``min_length``,
+``max_length``, ``max_files``, ``accept``, ``low_label``, ``high_label``) and two settings
+(``kind``, ``replies``), so an exported workbook comes back as the same definition.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from .errors import Problem, SurveyDefinitionError
+from .loader import DefinitionReader, Located, LocatedList
+from .model import Survey
+
+MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+YES_NO_LIST = "yes_no"
+#: Types refused because they identify a respondent, their device or when they answered.
+IDENTIFYING_TYPES = {
+    "geopoint": "records where the respondent is",
+    "geotrace": "records where the respondent went",
+    "geoshape": "records places the respondent drew",
+    "start-geopoint": "records where the respondent is",
+    "deviceid": "identifies the respondent's phone",
+    "subscriberid": "identifies the respondent's SIM card",
+    "simserial": "identifies the respondent's SIM card",
+    "phonenumber": "records the respondent's phone number",
+    "username": "records who filled in the form",
+    "email": "records who filled in the form",
+    "audit": "records when and how the respondent answered",
+    "start": "records exactly when the respondent started",
+    "end": "records exactly when the respondent finished",
+    "today": "records the day the respondent answered",
+    "background-audio": "records sound around the respondent",
+}
+PLAIN_TYPES = {"text", "integer", "decimal", "date", "note", "file"}
+TYPE_ALIASES = {"begin_group": "begin group", "end_group": "end group", "int": "integer"}
+SURVEY_COLUMNS = {
+    "type",
+    "name",
+    "label",
+    "hint",
+    "required",
+    "required_message",
+    "relevant",
+    "constraint",
+    "constraint_message",
+    "appearance",
+    "parameters",
+    "min",
+    "max",
+    "min_length",
+    "max_length",
+    "max_files",
+    "accept",
+    "low_label",
+    "high_label",
+}
+TRANSLATABLE = {
+    "label",
+    "hint",
+    "required_message",
+    "constraint_message",
+    "low_label",
+    "high_label",
+}
+CHOICE_COLUMNS = {"list_name", "name", "label"}
+SETTINGS_COLUMNS = {
+    "form_title",
+    "form_id",
+    "default_language",
+    "style",
+    "version",
+    "kind",
+    "replies",
+    "description",
+}
+NUMBER_COLUMNS = ("min", "max", "min_length", "max_length", "max_files")
+TRANSLATED_COLUMN = re.compile(
+    r"^(?P<base>[a-z_]+)::(?:[^()]*\((?P<code>[^()]+)\)|(?P<bare>[^()]+))$"
+)
+TRUE_WORDS = {"yes", "true", "true()", "1"}
+FALSE_WORDS = {"", "no", "false", "false()", "0"}
+
+
+def load_xlsform(path: Path) -> Survey:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise SurveyDefinitionError(str(path), [Problem(0, f"cannot read: {e.strerror}")]) from e
+    return read_xlsform(data, path.name)
+
+
+def read_xlsform(data: bytes, source: str = "form.xlsx") -> Survey:
+    """Read an XLSForm workbook; raise :class:`SurveyDefinitionError` listing every problem
+    (the line numbers are rows of the ``survey`` sheet unless a message names another sheet)."""
+    return _Workbook(data, source).survey()
+
+
+class _Workbook:
+    def __init__(self, data: bytes, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        if len(data) > MAX_WORKBOOK_BYTES:
+            self._fail(f"larger than the {MAX_WORKBOOK_BYTES // 1024 // 1024} MiB limit")
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+            self._fail(f"not an .xlsx workbook ({type(e).__name__})")
+        sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
+        if "survey" not in sheets:
+            self._fail("has no 'survey' sheet")
+        self.rows = {name: _rows(sheet) for name, sheet in sheets.items()}
+        book.close()
+
+    def _fail(self, message: str) -> Any:
+        raise SurveyDefinitionError(self.source, [Problem(0, message)])
+
+    def problem(self, sheet: str, row: int, column: str, message: str) -> None:
+        where = f"{sheet} sheet, row {row}" + (f", column '{column}'" if column else "")
+        self.problems.append(Problem(0, f"{where}: {message}"))
+
+    def survey(self) -> Survey:
+        settings = self._settings()
+        language = _language_code(settings.get("default_language", "")) or "en"
+        choices = self._choices(language)
+        form_id = settings.get("form_id") or _slug(Path(self.source).stem)
+        data = Located(id=form_id, title=settings.get("form_title") or form_id, language=language)
+        data.line, data.key_lines = 1, dict.fromkeys(("id", "title", "language"), 1)
+        for key in ("description", "kind"):
+            if settings.get(key):
+                _put(data, key, settings[key], 1)
+        if settings.get("replies"):
+            _put(data, "replies", self._flag("settings", 2, "replies", settings["replies"]), 1)
+        style = settings.get("style", "")
+        if style not in ("", "pages"):
+            self.problem("settings", 2, "style", f"'{style}' is not supported (only 'pages')")
+        if style == "pages":
+            _put(data, "pages", True, 1)
+        questions, groups = self._questions(language, choices)
+        _put(data, "questions", questions, 1)
+        if groups:
+            _put(data, "groups", groups, 1)
+        if self.problems:
+            raise SurveyDefinitionError(self.source, self.problems)
+        try:
+            return DefinitionReader(self.source).survey(data)
+        except SurveyDefinitionError as e:
+            # The reader's lines are rows of the survey sheet: say so, as our own problems do.
+            problems = [
+                Problem(0, f"survey sheet, row {p.line}: {p.message}" if p.line else p.message)
+                for p in e.problems
+            ]
+            raise SurveyDefinitionError(self.source, problems) from None
+
+    def _settings(self) -> dict[str, str]:
+        rows = self.rows.get("settings", [])
+        if not rows:
+            return {}
+        row_number, row = rows[0]
+        for column, value in row.items():
+            base = column.split("::")[0]
+            if base not in SETTINGS_COLUMNS and value:
+                self.problem("settings", row_number, column, "this setting is not supported")
+        return {k: str(v).strip() for k, v in row.items() if v is not None}
+
+    def _choices(self, language: str) -> dict[str, LocatedList]:
+        lists: dict[str, LocatedList] = {}
+        for row_number, row in self.rows.get("choices", []):
+            self._unsupported_columns("choices", row_number, row, CHOICE_COLUMNS)
+            list_name = _text(row.get("list_name"))
+            if not list_name:
+                continue
+            choice = Located(name=_text(row.get("name")))
+            choice.line, choice.key_lines = row_number, {"name": row_number}
+            _put(choice, "label", self._translatable(row, "label", language), row_number)
+            found = lists.setdefault(list_name, LocatedList())
+            found.line = getattr(found, "line", row_number)
+            found.append(choice)
+        return lists
+
+    def _questions(
+        self, language: str, choices: dict[str, LocatedList]
+    ) -> tuple[LocatedList, LocatedList]:
+        questions, groups = LocatedList(), LocatedList()
+        questions.line = groups.line = 1
+        stack: list[str] = []
+        for row_number, row in self.rows["survey"]:
+            kind = " ".join(_text(row.get("type")).split())
+            kind = TYPE_ALIASES.get(kind, kind)
+            if not kind:
+                if any(_text(v) for v in row.values()):
+                    self.problem("survey", row_number, "type", "a row with text needs a type")
+                continue
+            self._unsupported_columns("survey", row_number, row, SURVEY_COLUMNS)
+            if kind in ("begin repeat", "end repeat", "begin_repeat", "end_repeat"):
+                self.problem("survey", row_number, "type", "repeats are not supported by Glas")
+                continue
+            if kind == "end group":
+                if not stack:
+                    self.problem("survey", row_number, "type", "'end group' without 'begin group'")
+                else:
+                    stack.pop()
+                continue
+            if kind == "begin group":
+                groups.append(self._group(row_number, row, language, stack))
+                stack.append(_text(row.get("name")))
+                continue
+            question = self._question(row_number, row, kind, language, choices)
+            if question is not None:
+                if stack:
+                    _put(question, "group", stack[-1], row_number)
+                questions.append(question)
+        if stack:
+            self.problem(
+                "survey",
+                len(self.rows["survey"]) + 1,
+                "type",
+                f"group '{stack[-1]}' has no 'end group'",
+            )
+        return questions, groups
+
+    def _group(
+        self, row_number: int, row: dict[str, Any], language: str, stack: list[str]
+    ) -> Located:
+        group = Located(name=_text(row.get("name")))
+        group.line, group.key_lines = row_number, {"name": row_number}
+        label = self._translatable(row, "label", language)
+        if label:
+            _put(group, "label", label, row_number)
+        if _text(row.get("relevant")):
+            _put(group, "relevant", _text(row.get("relevant")), row_number)
+        if stack:
+            _put(group, "parent", stack[-1], row_number)
+        appearance = _text(row.get("appearance"))
+        if appearance not in ("", "field-list"):
+            self.problem("survey", row_number, "appearance", f"'{appearance}' is not supported")
+        if appearance == "field-list":
+            _put(group, "field_list", True, row_number)
+        for column in ("required", "constraint", "hint"):
+            if _text(row.get(column)):
+                self.problem("survey", row_number, column, "does not apply to a group")
+        return group
+
+    def _question(
+        self,
+        row_number: int,
+        row: dict[str, Any],
+        kind: str,
+        language: str,
+        choices: dict[str, LocatedList],
+    ) -> Located | None:
+        base, _, list_name = kind.partition(" ")
+        if base in IDENTIFYING_TYPES:
+            self.problem(
+                "survey",
+                row_number,
+                "type",
+                f"'{base}' {IDENTIFYING_TYPES[base]}; Glas refuses it on purpose, "
+                "to keep respondents anonymous",
+            )
+            return None
+        question = Located(name=_text(row.get("name")))
+        question.line, question.key_lines = row_number, {"name": row_number}
+        appearance = _text(row.get("appearance"))
+        glas_type = self._type(row_number, base, list_name, appearance, choices)
+        if glas_type is None:
+            return None
+        _put(question, "type", glas_type, row_number)
+        if glas_type in ("select_one", "select_multiple"):
+            _put(question, "choices", choices[list_name], row_number)
+        if base == "image" and not _text(row.get("accept")):
+            _put(question, "accept", ["image/*"], row_number)
+        if base == "range":
+            self._range(question, row_number, _text(row.get("parameters")))
+        elif _text(row.get("parameters")):
+            self.problem("survey", row_number, "parameters", f"not supported for {base}")
+        for column in TRANSLATABLE:
+            text = self._translatable(row, column, language)
+            if text:
+                _put(question, column, text, row_number)
+        for column in ("relevant", "constraint"):
+            if _text(row.get(column)):
+                _put(question, column, _text(row.get(column)), row_number)
+        if _text(row.get("required")):
+            _put(
+                question,
+                "required",
+                self._flag("survey", row_number, "required", row["required"]),
+                row_number,
+            )
+        for column in NUMBER_COLUMNS:
+            value = row.get(column)
+            if value is not None and _text(value):
+                _put(question, column, _number(value), row_number)
+        if _text(row.get("accept")):
+            accept = [a.strip() for a in _text(row.get("accept")).split(",") if a.strip()]
+            _put(question, "accept", accept, row_number)
+        return question
+
+    def _type(
+        self,
+        row_number: int,
+        base: str,
+        list_name: str,
+        appearance: str,
+        choices: dict[str, LocatedList],
+    ) -> str | None:
+        if base in ("select_one", "select_multiple"):
+            if list_name not in choices:
+                self.problem("survey", row_number, "type", f"no choice list '{list_name}'")
+                return None
+            if base == "select_one" and _is_yes_no(list_name, choices[list_name]):
+                return "yes_no"
+            glas_type = base
+        elif base == "range":
+            glas_type = "scale"
+        elif base == "image":
+            glas_type = "file"
+        elif base in PLAIN_TYPES:
+            glas_type = base
+        else:
+            self.problem("survey", row_number, "type", f"'{base}' is not supported by Glas")
+            return None
+        if appearance == "multiline" and base == "text":
+            return "textarea"
+        if appearance and not (appearance == "likert" and base == "select_one"):
+            self.problem("survey", row_number, "appearance", f"'{appearance}' is not supported")
+        return glas_type
+
+    def _range(self, question: Located, row_number: int, parameters: str) -> None:
+        values = dict(p.split("=", 1) for p in parameters.split() if "=" in p)
+        if values.get("step", "1") != "1" or set(values) - {"start", "end", "step"}:
+            self.problem(
+                "survey",
+                row_number,
+                "parameters",
+                "a range is read as a scale: only start, end and step=1",
+            )
+        for key, column in (("start", "min"), ("end", "max")):
+            if key in values:
+                _put(question, column, _number(values[key]), row_number)
+
+    def _translatable(self, row: dict[str, Any], column: str, language: str) -> Any:
+        texts = {}
+        for name, value in row.items():
+            match = TRANSLATED_COLUMN.match(name)
+            if match and match.group("base") == column and _text(value):
+                code = _language_code(name.split("::", 1)[1])
+                texts[code or name] = _text(value)
+        plain = _text(row.get(column))
+        if not texts:
+            return plain
+        if plain and language not in texts:
+            texts[language] = plain
+        mapping = Located(texts)
+        mapping.line, mapping.key_lines = 0, dict.fromkeys(texts, 0)
+        return mapping
+
+    def _flag(self, sheet: str, row_number: int, column: str, value: Any) -> bool:
+        word = _text(value).lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            self.problem(sheet, row_number, column, f"'{value}' is not yes or no")
+        return word in TRUE_WORDS
+
+    def _unsupported_columns(
+        self, sheet: str, row_number: int, row: dict[str, Any], known: set[str]
+    ) -> None:
+        for column, value in row.items():
+            match = TRANSLATED_COLUMN.match(column)
+            base = match.group("base") if match else column
+            translatable = base in TRANSLATABLE or (sheet == "choices" and base == "label")
+            if _text(value) and (base not in known or (match and not translatable)):
+                self.problem(sheet, row_number, column, "this column is not supported by Glas")
+
+
+def _rows(sheet: Any) -> list[tuple[int, dict[str, Any]]]:
+    rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)
+    header = next(rows, None)
+    if header is None:
+        return []
+    names = [_column_name(h) for h in header]
+    found = []
+    for number, values in enumerate(rows, start=2):
+        row = {n: v for n, v in zip(names, values, strict=False) if n and v is not None}
+        if row:
+            found.append((number, row))
+    return found
+
+
+def _column_name(header: Any) -> str:
+    name = _text(header)
+    base, sep, rest = name.partition("::")
+    return base.strip().lower().replace(" ", "_") + sep + rest.strip()
+
+
+def _language_code(text: str) -> str:
+    match = re.search(r"\(([^()]+)\)\s*$", text)
+    return (match.group(1) if match else text).strip()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:64] or "survey"
+
+
+def _is_yes_no(list_name: str, items: LocatedList) -> bool:
+    labels = [(c.get("name"), c.get("label")) for c in items]
+    return list_name == YES_NO_LIST and labels == [("yes", "Yes"), ("no", "No")]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _number(value: Any) -> Any:
+    text = _text(value)
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _put(mapping: Located, key: str, value: Any, line: int) -> None:
+    mapping[key] = value
+    mapping.key_lines[key] = line

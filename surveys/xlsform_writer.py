@@ -1,0 +1,144 @@
+"""Write a survey definition as an XLSForm workbook that :mod:`surveys.xlsform` reads back the same.
+
+Organizers edit forms in spreadsheets and share them with other centres; the export uses
+XLSForm's own columns wherever XLSForm has the idea, and Glas's few extra columns otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from openpyxl import Workbook
+
+from .model import Group, Question, Survey
+from .xlsform import YES_NO_LIST
+
+QUESTION_TEXTS = (
+    "label",
+    "hint",
+    "required_message",
+    "constraint_message",
+    "low_label",
+    "high_label",
+)
+RULE_COLUMNS = ["required", "relevant", "constraint", "appearance", "parameters"]
+GLAS_COLUMNS = ["min", "max", "min_length", "max_length", "max_files", "accept"]
+
+
+def write_xlsform(survey: Survey) -> bytes:
+    """The survey as .xlsx bytes: ``survey``, ``choices`` and ``settings`` sheets."""
+    languages = [code for code in survey.languages if code != survey.language]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    text_columns = [(field, code) for field in QUESTION_TEXTS for code in [None, *languages]]
+    header = ["type", "name", *[_column(f, c) for f, c in text_columns], *RULE_COLUMNS]
+    header += GLAS_COLUMNS
+    sheet.append(header)
+    lists: dict[str, Question] = {}
+    open_groups: list[str] = []
+    for question in survey.questions:
+        path = [g.name for g in reversed(survey.enclosing_groups(question))]
+        while open_groups and open_groups != path[: len(open_groups)]:
+            open_groups.pop()
+            sheet.append(["end group"])
+        for name in path[len(open_groups) :]:
+            sheet.append(_group_row(survey.group_by_name[name], header, languages))
+            open_groups.append(name)
+        sheet.append(_question_row(question, header, text_columns, lists))
+    for _ in open_groups:
+        sheet.append(["end group"])
+
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label", *[_column("label", c) for c in languages]])
+    for list_name, question in lists.items():
+        for choice in question.choices:
+            translated = dict(((code, text) for _, code, text in choice.translations))
+            choices.append(
+                [list_name, choice.name, choice.label, *[translated.get(c, "") for c in languages]]
+            )
+    if not lists:
+        choices.append([])
+
+    settings = book.create_sheet("settings")
+    values = {
+        "form_id": survey.id,
+        "form_title": survey.title,
+        "default_language": _language_name(survey.language),
+        "style": "pages" if survey.paged else "",
+        "kind": survey.kind if survey.kind != "survey" else "",
+        "replies": "yes" if survey.replies else "",
+        "description": survey.description,
+    }
+    kept = {k: v for k, v in values.items() if v}
+    settings.append(list(kept))
+    settings.append(list(kept.values()))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _column(field: str, code: str | None) -> str:
+    return field if code is None else f"{field}::{_language_name(code)}"
+
+
+def _language_name(code: str) -> str:
+    try:
+        name = Locale.parse(code.replace("-", "_")).english_name
+    except (UnknownLocaleError, ValueError):
+        name = code
+    return f"{name} ({code})"
+
+
+def _text(item: Any, field: str, code: str | None) -> str:
+    if code is None:
+        return str(getattr(item, field) or "")
+    return next((t for f, c, t in item.translations if f == field and c == code), "")
+
+
+def _group_row(group: Group, header: list[str], languages: list[str]) -> list[Any]:
+    row: dict[str, Any] = {"type": "begin group", "name": group.name, "label": group.label}
+    for code in languages:
+        row[_column("label", code)] = _text(group, "label", code)
+    row["relevant"] = group.relevant
+    row["appearance"] = "field-list" if group.field_list else ""
+    return [row.get(column, "") for column in header]
+
+
+def _question_row(
+    question: Question,
+    header: list[str],
+    text_columns: list[tuple[str, str | None]],
+    lists: dict[str, Question],
+) -> list[Any]:
+    kind = question.type
+    row: dict[str, Any] = {"name": question.name}
+    if kind in ("select_one", "select_multiple"):
+        list_name = question.name
+        lists[list_name] = question
+        kind = f"{kind} {list_name}"
+    elif kind == "yes_no":
+        kind = f"select_one {YES_NO_LIST}"
+        lists[YES_NO_LIST] = question
+    elif kind == "scale":
+        kind = "range"
+        low, high = question.choices[0].name, question.choices[-1].name
+        row["parameters"] = f"start={low} end={high} step=1"
+    elif kind == "textarea":
+        kind = "text"
+        row["appearance"] = "multiline"
+    row["type"] = kind
+    for field, code in text_columns:
+        row[_column(field, code)] = _text(question, field, code)
+    row["required"] = "yes" if question.required else ""
+    row["relevant"] = question.relevant
+    row["constraint"] = question.constraint
+    if question.type != "scale":
+        row["min"], row["max"] = question.minimum, question.maximum
+    row["min_length"], row["max_length"] = question.min_length, question.max_length
+    row["max_files"] = question.max_files
+    row["accept"] = ",".join(question.accept)
+    return [row.get(column, "") if row.get(column) is not None else "" for column in header]

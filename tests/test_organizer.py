@@ -1,0 +1,220 @@
+"""The organizer app: accounts with TOTP, throttled logins, sessions, CSRF, and its pages."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from crypto.keys import ReviewerKey
+from portal import create_app, create_organizer_app
+from portal.config import Config
+from portal.organizer import auth
+from portal.storage import organizers
+from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
+
+from .conftest import RunCli, csrf_token
+
+PASSWORD = "four words of passphrase"
+ORGANIZER_PATHS = ["/login", "/setup/x", "/surveys", "/reviewers", "/submissions", "/audit"]
+
+
+class Clock:
+    """The organizer side's clocks (TOTP steps, throttling, idle sessions), moved by tests."""
+
+    def __init__(self) -> None:
+        self.now = datetime.datetime(2026, 11, 23, 12, 0, 0)
+
+    def advance(self, **delta: float) -> None:
+        self.now += datetime.timedelta(**delta)
+
+    def code(self, secret: str, steps_ahead: int = 0) -> str:
+        moment = self.now.replace(tzinfo=datetime.UTC) + datetime.timedelta(
+            seconds=30 * steps_ahead
+        )
+        return pyotp.TOTP(secret).at(moment)
+
+
+@dataclass
+class Organizer:
+    app: Flask
+    secret: str
+    clock: Clock
+
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+    def log_in(self, client: FlaskClient, code: str | None = None) -> int:
+        """Log in with a fresh code (a new 30-second step each time) and return the status."""
+        if code is None:
+            self.clock.advance(seconds=30)
+            code = self.clock.code(self.secret)
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        data = {"csrf_token": token, "name": "Ana", "password": PASSWORD, "code": code}
+        return client.post("/login", data=data).status_code
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(organizers, "now", lambda: clock.now)
+    monkeypatch.setattr(auth, "clock", lambda: clock.now.timestamp())
+    return clock
+
+
+@pytest.fixture
+def organizer(published: RunCli, clock: Clock) -> Iterator[Organizer]:
+    result = published("organizers", "add", "Ana")
+    assert result.exit_code == 0, result.output
+    token = re.search(r"/setup/(\S+)", result.output)
+    assert token, result.output
+    app = create_organizer_app(Config.from_env())
+    client = app.test_client()
+    page = client.get(f"/setup/{token.group(1)}").get_data(as_text=True)
+    assert '<img src="data:image/svg+xml' in page, "the QR code is inline, nothing fetched"
+    secret = re.search(r'<code id="secret">(\w+)</code>', page)
+    assert secret
+    data = {
+        "csrf_token": csrf_token(page),
+        "password": PASSWORD,
+        "again": PASSWORD,
+        "code": clock.code(secret.group(1)),
+    }
+    assert client.post(f"/setup/{token.group(1)}", data=data).status_code == 302
+    assert client.get(f"/setup/{token.group(1)}").status_code == 404, "the link works once"
+    yield Organizer(app, secret.group(1), clock)
+
+
+@pytest.fixture
+def logged_in(organizer: Organizer) -> FlaskClient:
+    client = organizer.client()
+    assert organizer.log_in(client) == 302
+    return client
+
+
+def test_organizer_routes_are_404_on_the_respondent_port(client: FlaskClient) -> None:
+    for path in ORGANIZER_PATHS:
+        assert client.get(path).status_code == 404, path
+
+
+def test_every_page_needs_a_login(organizer: Organizer) -> None:
+    client = organizer.client()
+    for path in ["/", "/surveys", "/reviewers", "/submissions", "/audit", "/replies", "/alerts"]:
+        response = client.get(path)
+        assert response.status_code == 302 and response.location.endswith("/login"), path
+
+
+def test_every_login_failure_says_the_same_and_brute_force_is_throttled(
+    organizer: Organizer,
+) -> None:
+    client = organizer.client()
+    good = organizer.clock.code(organizer.secret, 1)
+    attempts = [
+        {"name": "Ana", "password": "wrong passphrase!!", "code": good},
+        {"name": "Ana", "password": PASSWORD, "code": "000000"},
+        {"name": "Nobody", "password": PASSWORD, "code": good},
+    ]
+    pages = []
+    for data in attempts:
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={**data, "csrf_token": token})
+        assert response.status_code == 401
+        pages.append(re.sub(r'value="[^"]+"', "", response.get_data(as_text=True)))
+    assert pages[0] == pages[1] == pages[2]
+    assert "The name, passphrase or code is not right." in pages[0]
+    for _ in range(MAX_FAILURES_PER_ACCOUNT - len(attempts)):
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        client.post("/login", data={**attempts[0], "csrf_token": token})
+    # The right passphrase and code are refused too, until a minute has passed.
+    assert organizer.log_in(client) == 429
+    organizer.clock.advance(seconds=61)
+    assert organizer.log_in(client) == 302
+
+
+def test_a_totp_code_cannot_be_used_twice(organizer: Organizer) -> None:
+    organizer.clock.advance(seconds=30)
+    code = organizer.clock.code(organizer.secret)
+    assert organizer.log_in(organizer.client(), code) == 302
+    assert organizer.log_in(organizer.client(), code) == 401
+
+
+def test_a_post_without_its_csrf_token_is_refused(logged_in: FlaskClient) -> None:
+    response = logged_in.post("/surveys", data={"id": "x", "title": "X", "kind": "survey"})
+    assert response.status_code == 400
+    assert logged_in.post("/logout").status_code == 400
+
+
+def test_sessions_end_after_30_idle_minutes_and_cookies_are_strict(
+    organizer: Organizer,
+) -> None:
+    client = organizer.client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    organizer.clock.advance(seconds=30)
+    data = {
+        "csrf_token": token,
+        "name": "Ana",
+        "password": PASSWORD,
+        "code": organizer.clock.code(organizer.secret),
+    }
+    response = client.post("/login", data=data)
+    cookie = response.headers["Set-Cookie"]
+    assert "glas_organizer=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    organizer.clock.advance(minutes=29)
+    assert client.get("/surveys").status_code == 200
+    organizer.clock.advance(minutes=29)  # active 29 minutes ago: still in
+    assert client.get("/surveys").status_code == 200
+    organizer.clock.advance(minutes=31)
+    assert client.get("/surveys").status_code == 302
+
+
+def test_log_out_everywhere_ends_every_session_of_the_account(organizer: Organizer) -> None:
+    laptop, phone = organizer.client(), organizer.client()
+    assert organizer.log_in(laptop) == 302 and organizer.log_in(phone) == 302
+    token = csrf_token(laptop.get("/").get_data(as_text=True))
+    assert laptop.post("/logout-everywhere", data={"csrf_token": token}).status_code == 302
+    assert phone.get("/surveys").status_code == 302
+    assert laptop.get("/surveys").status_code == 302
+
+
+def test_reviewer_keys_are_added_with_their_fingerprint_and_removed(
+    logged_in: FlaskClient, tmp_path: Path
+) -> None:
+    key = ReviewerKey.generate().public_key
+    token = csrf_token(logged_in.get("/reviewers").get_data(as_text=True))
+    data = {"csrf_token": token, "name": "Bojana", "key": key.to_line()}
+    page = logged_in.post("/reviewers", data=data, follow_redirects=True).get_data(as_text=True)
+    assert key.readable_fingerprint in page and "Bojana" in page
+    bad = {"csrf_token": token, "name": "Eve", "key": "glas-pk-1:nonsense"}
+    page = logged_in.post("/reviewers", data=bad, follow_redirects=True).get_data(as_text=True)
+    assert 'class="notice error"' in page
+    ids = re.findall(r"/reviewers/(\d+)/remove", page)
+    last = ids[-1]
+    logged_in.post(f"/reviewers/{last}/remove", data={"csrf_token": token})
+    page = logged_in.get("/reviewers").get_data(as_text=True)
+    assert f"/reviewers/{last}/remove" not in page and "removed" in page
+
+
+def test_the_audit_log_says_who_did_what(logged_in: FlaskClient) -> None:
+    token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
+    data = {
+        "csrf_token": token,
+        "id": "checkin",
+        "title": "Check-in",
+        "kind": "survey",
+        "language": "en",
+    }
+    logged_in.post("/surveys", data=data)
+    page = logged_in.get("/audit").get_data(as_text=True)
+    assert "Ana" in page and "logged in" in page and "created a survey" in page
+
+
+def test_the_respondent_app_still_works_next_to_accounts(organizer: Organizer) -> None:
+    respondent = create_app(Config.from_env()).test_client()
+    assert respondent.get("/").status_code == 200
