@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
@@ -16,9 +20,11 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from crypto.keys import ReviewerKey
 from crypto.signing import SigningKey
-from portal import create_app
+from portal import create_app, create_organizer_app
 from portal.cli import cli
 from portal.config import Config
+from portal.organizer import auth
+from portal.storage import organizers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -195,3 +201,81 @@ def trusted(published: RunCli, signing_key: tuple[Path, SigningKey]) -> RunCli:
     result = published("alerts", "trust", signing_key[1].public_key.to_line(), "--name", "Centre")
     assert result.exit_code == 0, result.output
     return published
+
+
+# Organizer accounts ---------------------------------------------------------------------
+
+PASSWORD = "four words of passphrase"
+
+
+class Clock:
+    """The organizer side's clocks (TOTP steps, throttling, idle sessions), moved by tests."""
+
+    def __init__(self) -> None:
+        self.now = datetime.datetime(2026, 11, 23, 12, 0, 0)
+
+    def advance(self, **delta: float) -> None:
+        self.now += datetime.timedelta(**delta)
+
+    def code(self, secret: str, steps_ahead: int = 0) -> str:
+        moment = self.now.replace(tzinfo=datetime.UTC) + datetime.timedelta(
+            seconds=30 * steps_ahead
+        )
+        return pyotp.TOTP(secret).at(moment)
+
+
+@dataclass
+class Organizer:
+    app: Flask
+    secret: str
+    clock: Clock
+
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+    def log_in(self, client: FlaskClient, code: str | None = None) -> int:
+        """Log in with a fresh code (a new 30-second step each time) and return the status."""
+        if code is None:
+            self.clock.advance(seconds=30)
+            code = self.clock.code(self.secret)
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        data = {"csrf_token": token, "name": "Ana", "password": PASSWORD, "code": code}
+        return client.post("/login", data=data).status_code
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(organizers, "now", lambda: clock.now)
+    monkeypatch.setattr(auth, "clock", lambda: clock.now.timestamp())
+    return clock
+
+
+@pytest.fixture
+def organizer(published: RunCli, clock: Clock) -> Iterator[Organizer]:
+    result = published("organizers", "add", "Ana")
+    assert result.exit_code == 0, result.output
+    token = re.search(r"/setup/(\S+)", result.output)
+    assert token, result.output
+    app = create_organizer_app(Config.from_env())
+    client = app.test_client()
+    page = client.get(f"/setup/{token.group(1)}").get_data(as_text=True)
+    assert '<img src="data:image/svg+xml' in page, "the QR code is inline, nothing fetched"
+    secret = re.search(r'<code id="secret">(\w+)</code>', page)
+    assert secret
+    data = {
+        "csrf_token": csrf_token(page),
+        "password": PASSWORD,
+        "again": PASSWORD,
+        "code": clock.code(secret.group(1)),
+    }
+    assert client.post(f"/setup/{token.group(1)}", data=data).status_code == 302
+    assert client.get(f"/setup/{token.group(1)}").status_code == 404, "the link works once"
+    yield Organizer(app, secret.group(1), clock)
+
+
+@pytest.fixture
+def logged_in(organizer: Organizer) -> FlaskClient:
+    client = organizer.client()
+    assert organizer.log_in(client) == 302
+    return client

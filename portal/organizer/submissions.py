@@ -36,7 +36,7 @@ def submissions() -> ResponseReturnValue:
 @bp.post("/submissions/export")
 def download_export() -> ResponseReturnValue:
     """Write a bundle of everything not yet exported into the data dir (ciphertext only) and
-    send it; the file is deleted once sent."""
+    send it. The file is unlinked as soon as it is open, so nothing is left behind."""
     store = current_store()
     name = f"glas-{today().isoformat()}-{os.urandom(4).hex()}.glasbundle"
     path = store.config.data_dir / name
@@ -45,9 +45,9 @@ def download_export() -> ResponseReturnValue:
         flash(gettext("Nothing new to export."))
         return redirect(url_for(".submissions"))
     record("downloaded an export bundle", f"{count} submissions")
-    response = send_file(path, mimetype=BUNDLE_TYPE, as_attachment=True, download_name=name)
-    response.call_on_close(lambda: path.unlink(missing_ok=True))
-    return response
+    handle = path.open("rb")
+    path.unlink()
+    return send_file(handle, mimetype=BUNDLE_TYPE, as_attachment=True, download_name=name)
 
 
 @bp.post("/submissions/retention")

@@ -6,6 +6,7 @@ from io import BytesIO
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -303,3 +304,14 @@ def _form_problems(form: Any, back: str) -> ResponseReturnValue:
         for error in errors:
             flash(f"{getattr(form, field).label.text}: {error}", "error")
     return redirect(back)
+
+
+@bp.record_once
+def add_template_globals(state: BlueprintSetupState) -> None:
+    """The preview renders questions with the respondents' own macro, which needs these."""
+    from ..respondent.browser import client_messages
+    from ..respondent.pages import new_groups, relevance
+
+    state.app.jinja_env.globals.update(
+        client_messages=client_messages, new_groups=new_groups, relevance=relevance
+    )

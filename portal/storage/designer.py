@@ -141,5 +141,5 @@ def counts_per_day(store: Store) -> list[tuple[str, datetime.date, int]]:
             select(SubmissionRow.survey_id, SubmissionRow.received, func.count())
             .group_by(SubmissionRow.survey_id, SubmissionRow.received)
             .order_by(SubmissionRow.received.desc(), SubmissionRow.survey_id)
-        ).tuples()
-        return list(rows)
+        )
+        return [(survey_id, day, count) for survey_id, day, count in rows]

@@ -1,0 +1,242 @@
+"""The survey designer, XLSForm import and export, exports and retention on the organizer side."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from crypto.keys import ReviewerKey
+from portal import create_app
+from portal.config import Config
+from portal.storage import Store
+from portal.storage.retention import Retention, apply_retention, set_retention
+from surveys import SurveyDefinitionError
+from surveys.xlsform import load_xlsform, read_xlsform
+from surveys.xlsform_writer import write_xlsform
+
+from .conftest import RunCli, csrf_token
+from .helpers import open_bundle, submit_testimony, version_folder
+from .xlsforms import FORMS, HEALTH, UNSUPPORTED, write
+
+#: One question of every type; "why_not" is asked only if "safe" is "no".
+QUESTIONS: list[dict[str, Any]] = [
+    {"type": "note", "name": "intro", "label": "Thank you for taking part."},
+    {"type": "text", "name": "area", "label": "Which area do you work in?", "required": "y"},
+    {"type": "textarea", "name": "story", "label": "Tell us more"},
+    {"type": "integer", "name": "age", "label": "Age", "minimum": "16", "maximum": "99"},
+    {"type": "decimal", "name": "spent", "label": "Spent on transport"},
+    {"type": "date", "name": "since", "label": "Working here since"},
+    {"type": "select_one", "name": "where", "label": "Where?",
+     "choices": "street = On the street\nflat = In a flat"},
+    {"type": "select_multiple", "name": "needs", "label": "Needs",
+     "choices": "legal = Legal help\nhealth = Health care"},
+    {"type": "scale", "name": "trust", "label": "Do you trust the police?",
+     "low_label": "Not at all", "high_label": "Completely"},
+    {"type": "yes_no", "name": "safe", "label": "Do you feel safe?", "required": "y"},
+    {"type": "text", "name": "why_not", "label": "Why not?", "relevant": "${safe} = 'no'"},
+    {"type": "file", "name": "photo", "label": "A photo", "accept": "image/*"},
+]  # fmt: skip
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any], page: str = "/surveys") -> Any:
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def test_the_designer_builds_and_publishes_a_survey_with_every_type_and_skip_logic(
+    logged_in: FlaskClient, published: RunCli, reviewer: tuple[Path, ReviewerKey], tmp_path: Path
+) -> None:
+    new = {"id": "checkin", "title": "Monthly check-in", "kind": "survey", "language": "en"}
+    assert post(logged_in, "/surveys", new).status_code == 302
+    for question in QUESTIONS:
+        response = post(logged_in, "/surveys/checkin/questions/new", question)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    # Reorder (move "story" above "area") and remove a question added by mistake.
+    post(logged_in, "/surveys/checkin/questions/2/move", {"direction": "up"})
+    post(
+        logged_in, "/surveys/checkin/questions/new", {"type": "text", "name": "oops", "label": "?"}
+    )
+    post(logged_in, "/surveys/checkin/questions/12/delete", {})
+    page = logged_in.get("/surveys/checkin").get_data(as_text=True)
+    names = re.findall(r'<li data-name="(\w+)">', page)
+    assert names[:3] == ["intro", "story", "area"] and "oops" not in names and len(names) == 12
+    assert "Fix these before publishing" not in page
+    preview = logged_in.get("/surveys/checkin/preview").get_data(as_text=True)
+    assert "Not at all" in preview and "Completely" in preview and "data-relevant" in preview
+    response = post(logged_in, "/surveys/checkin/publish", {})
+    assert response.status_code == 302
+
+    # A respondent without JavaScript says "no" and also fills the question that is skipped
+    # for "yes"... then "yes": the answer to "why_not" is dropped, never stored.
+    respondent = create_app(Config.from_env()).test_client()
+    form = respondent.get("/s/checkin").get_data(as_text=True)
+    assert "Do you trust the police?" in form and 'type="file"' in form
+    answers = {"area": "Centar", "story": "canary-story", "age": "30", "spent": "2,5",
+               "since": "2024-02-01", "where": "flat", "needs": ["legal", "health"],
+               "trust": "2", "safe": "yes", "why_not": "canary-skipped",
+               "photo": (io.BytesIO(b"\xff\xd8 jpeg"), "p.jpg", "image/jpeg")}  # fmt: skip
+    response = respondent.post(
+        "/s/checkin",
+        data={**answers, "csrf_token": csrf_token(form)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+
+    download = post(logged_in, "/submissions/export", {}, "/submissions")
+    assert download.status_code == 200 and download.mimetype == "application/octet-stream"
+    bundle = tmp_path / "export.glasbundle"
+    bundle.write_bytes(download.get_data())
+    download.close()
+    opened, failed = open_bundle(bundle, reviewer[1], tmp_path / "out")
+    assert not failed
+    (result,) = [o for o in opened if o.answers["survey"] == "checkin"]
+    got = result.answers["answers"]
+    assert "why_not" not in got, "the skipped question is absent"
+    assert got["safe"] == "yes" and got["trust"] == "2" and got["needs"] == ["legal", "health"]
+    assert got["spent"] == "2.5" and got["age"] == 30 and got["story"] == "canary-story"
+    again = post(logged_in, "/submissions/export", {}, "/submissions")
+    assert again.status_code == 302, "nothing new: no second bundle"
+
+
+def test_a_survey_without_a_reviewer_cannot_be_published(
+    logged_in: FlaskClient, published: RunCli
+) -> None:
+    page = logged_in.get("/reviewers").get_data(as_text=True)
+    for reviewer_id in re.findall(r"/reviewers/(\d+)/remove", page):
+        post(logged_in, f"/reviewers/{reviewer_id}/remove", {}, "/reviewers")
+    post(logged_in, "/surveys", {"id": "x1", "title": "X", "kind": "survey", "language": "en"})
+    post(logged_in, "/surveys/x1/questions/new", {"type": "text", "name": "a", "label": "A"})
+    page = post(logged_in, "/surveys/x1/publish", {}).get_data(as_text=True)
+    page = logged_in.get("/surveys/x1").get_data(as_text=True)
+    assert "cannot be published before a reviewer key is added" in page
+
+
+def test_a_closed_survey_takes_no_answers_until_reopened(
+    logged_in: FlaskClient, published: RunCli
+) -> None:
+    respondent = create_app(Config.from_env()).test_client()
+    assert respondent.get("/s/testimony").status_code == 200
+    post(logged_in, "/surveys/testimony/close", {})
+    assert respondent.get("/s/testimony").status_code == 404
+    post(logged_in, "/surveys/testimony/reopen", {})
+    assert respondent.get("/s/testimony").status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_realistic_xlsforms_import_render_and_come_back_the_same(
+    name: str, published: RunCli, tmp_path: Path
+) -> None:
+    path = write(FORMS[name], tmp_path / f"{name}.xlsx")
+    result = published("surveys", "import", path, "--publish")
+    assert result.exit_code == 0, result.output
+    survey = load_xlsform(path)
+    page = create_app(Config.from_env()).test_client().get(f"/s/{survey.id}")
+    assert page.status_code == 200
+    assert survey.questions[1].label in page.get_data(as_text=True)
+    exported = tmp_path / "exported.xlsx"
+    assert published("surveys", "export", survey.id, "--out", exported).exit_code == 0
+    assert load_xlsform(exported).canonical() == survey.canonical()
+
+
+def test_an_unsupported_xlsform_is_refused_by_row_and_column(
+    logged_in: FlaskClient, published: RunCli, tmp_path: Path
+) -> None:
+    path = write(UNSUPPORTED, tmp_path / "old-form.xlsx")
+    with pytest.raises(SurveyDefinitionError) as caught:
+        load_xlsform(path)
+    lines = caught.value.lines()
+    assert any("row 2, column 'type': 'start' records exactly when" in line for line in lines)
+    assert any("row 3, column 'type': 'geopoint' records where" in line for line in lines)
+    assert any(
+        "row 5, column 'calculation': this column is not supported" in line for line in lines
+    )
+    assert any("row 6, column 'choice_filter'" in line for line in lines)
+    assert any("row 7, column 'type': repeats are not supported" in line for line in lines)
+    result = published("surveys", "import", path)
+    assert result.exit_code == 2 and "geopoint" in result.output
+    token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
+    data = {"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "old-form.xlsx")}
+    response = logged_in.post("/surveys/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "geopoint" in response.get_data(as_text=True)
+
+
+def test_an_xlsform_uploaded_in_the_designer_comes_back_as_the_same_download(
+    logged_in: FlaskClient, published: RunCli, tmp_path: Path
+) -> None:
+    path = write(FORMS["violence"], tmp_path / "violence.xlsx")
+    token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
+    data = {"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "violence.xlsx")}
+    response = logged_in.post("/surveys/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    download = logged_in.get("/surveys/violence/xlsform").get_data()
+    assert read_xlsform(download).canonical() == load_xlsform(path).canonical()
+    assert write_xlsform(read_xlsform(download)) is not None
+
+
+def test_a_survey_in_three_languages_lands_in_one_table_by_choice_names(
+    published: RunCli, reviewer: tuple[Path, ReviewerKey], passphrase_file: Path, tmp_path: Path
+) -> None:
+    path = write(HEALTH, tmp_path / "health.xlsx")
+    assert published("surveys", "import", path, "--publish").exit_code == 0
+    seen = {"en": "Have you had an HIV test", "mk": "Дали сте се тестирале", "sq": "A jeni testuar"}
+    for language, label in seen.items():
+        client = create_app(Config.from_env()).test_client()
+        page = client.get(f"/s/health_needs?lang={language}").get_data(as_text=True)
+        assert label in page
+        data = {"csrf_token": csrf_token(page), "glas_nav": "send", "age": "25",
+                "tested": "yes", "services": ["testing", "legal"], "respect": "3"}  # fmt: skip
+        assert client.post("/s/health_needs", data=data).status_code == 303
+    bundle, out = tmp_path / "b.glasbundle", tmp_path / "out"
+    assert published("export", "--out", bundle).exit_code == 0
+    result = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    table = version_folder(out, "health_needs") / "answers.csv"
+    with table.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3
+    assert {r["tested"] for r in rows} == {"yes"} and {r["respect"] for r in rows} == {"3"}
+
+
+def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
+    client: FlaskClient, published: RunCli, reviewer: tuple[Path, ReviewerKey], tmp_path: Path
+) -> None:
+    store = Store(Config.from_env())
+    submit_testimony(client, "first canary", b"\xff\xd8 a photo")
+    submit_testimony(client, "second canary", b"\xff\xd8 another")
+    bundle = tmp_path / "first.glasbundle"
+    assert published("export", "--out", bundle).exit_code == 0  # both exported today
+    submit_testimony(client, "third, not exported", b"\xff\xd8 kept")
+    exported_day = datetime.datetime.now(datetime.UTC).date()
+    assert len(_payload_files(store)) == 3
+
+    set_retention(store, Retention(exported_days=30))
+    assert apply_retention(store, exported_day + datetime.timedelta(days=29)) == 0
+    assert apply_retention(store, exported_day + datetime.timedelta(days=30)) == 2
+    assert store.count_submissions() == 1
+    assert len(_payload_files(store)) == 1
+    # What is left still decrypts.
+    bundle = tmp_path / "second.glasbundle"
+    assert published("export", "--out", bundle).exit_code == 0
+    opened, failed = open_bundle(bundle, reviewer[1], tmp_path / "out")
+    assert not failed and [o.answers["answers"]["what_happened"] for o in opened] == [
+        "third, not exported"
+    ]
+    set_retention(store, Retention(all_days=7))
+    assert apply_retention(store, exported_day + datetime.timedelta(days=7)) == 1
+    assert store.count_submissions() == 0
+
+
+def _payload_files(store: Store) -> list[Path]:
+    root = store.config.blob_dir
+    return [
+        p for p in root.rglob("*") if p.is_file() and not p.relative_to(root).parts[0][0] == "."
+    ]
