@@ -33,16 +33,29 @@ QUESTIONS: list[dict[str, Any]] = [
     {"type": "integer", "name": "age", "label": "Age", "minimum": "16", "maximum": "99"},
     {"type": "decimal", "name": "spent", "label": "Spent on transport"},
     {"type": "date", "name": "since", "label": "Working here since"},
-    {"type": "select_one", "name": "where", "label": "Where?",
-     "choices": "street = On the street\nflat = In a flat"},
-    {"type": "select_multiple", "name": "needs", "label": "Needs",
-     "choices": "legal = Legal help\nhealth = Health care"},
-    {"type": "scale", "name": "trust", "label": "Do you trust the police?",
-     "low_label": "Not at all", "high_label": "Completely"},
+    {
+        "type": "select_one",
+        "name": "where",
+        "label": "Where?",
+        "choices": "street = On the street\nflat = In a flat",
+    },
+    {
+        "type": "select_multiple",
+        "name": "needs",
+        "label": "Needs",
+        "choices": "legal = Legal help\nhealth = Health care",
+    },
+    {
+        "type": "scale",
+        "name": "trust",
+        "label": "Do you trust the police?",
+        "low_label": "Not at all",
+        "high_label": "Completely",
+    },
     {"type": "yes_no", "name": "safe", "label": "Do you feel safe?", "required": "y"},
     {"type": "text", "name": "why_not", "label": "Why not?", "relevant": "${safe} = 'no'"},
     {"type": "file", "name": "photo", "label": "A photo", "accept": "image/*"},
-]  # fmt: skip
+]
 
 
 def post(client: FlaskClient, path: str, data: dict[str, Any], page: str = "/surveys") -> Any:
@@ -78,10 +91,19 @@ def test_the_designer_builds_and_publishes_a_survey_with_every_type_and_skip_log
     respondent = create_app(Config.from_env()).test_client()
     form = respondent.get("/s/checkin").get_data(as_text=True)
     assert "Do you trust the police?" in form and 'type="file"' in form
-    answers = {"area": "Centar", "story": "canary-story", "age": "30", "spent": "2,5",
-               "since": "2024-02-01", "where": "flat", "needs": ["legal", "health"],
-               "trust": "2", "safe": "yes", "why_not": "canary-skipped",
-               "photo": (io.BytesIO(b"\xff\xd8 jpeg"), "p.jpg", "image/jpeg")}  # fmt: skip
+    answers = {
+        "area": "Centar",
+        "story": "canary-story",
+        "age": "30",
+        "spent": "2,5",
+        "since": "2024-02-01",
+        "where": "flat",
+        "needs": ["legal", "health"],
+        "trust": "2",
+        "safe": "yes",
+        "why_not": "canary-skipped",
+        "photo": (io.BytesIO(b"\xff\xd8 jpeg"), "p.jpg", "image/jpeg"),
+    }
     response = respondent.post(
         "/s/checkin",
         data={**answers, "csrf_token": csrf_token(form)},
@@ -190,8 +212,14 @@ def test_a_survey_in_three_languages_lands_in_one_table_by_choice_names(
         client = create_app(Config.from_env()).test_client()
         page = client.get(f"/s/health_needs?lang={language}").get_data(as_text=True)
         assert label in page
-        data = {"csrf_token": csrf_token(page), "glas_nav": "send", "age": "25",
-                "tested": "yes", "services": ["testing", "legal"], "respect": "3"}  # fmt: skip
+        data = {
+            "csrf_token": csrf_token(page),
+            "glas_nav": "send",
+            "age": "25",
+            "tested": "yes",
+            "services": ["testing", "legal"],
+            "respect": "3",
+        }
         assert client.post("/s/health_needs", data=data).status_code == 303
     bundle, out = tmp_path / "b.glasbundle", tmp_path / "out"
     assert published("export", "--out", bundle).exit_code == 0
@@ -237,6 +265,4 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
 
 def _payload_files(store: Store) -> list[Path]:
     root = store.config.blob_dir
-    return [
-        p for p in root.rglob("*") if p.is_file() and not p.relative_to(root).parts[0][0] == "."
-    ]
+    return [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0][0] != "."]
