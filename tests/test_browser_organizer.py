@@ -1,0 +1,130 @@
+"""Issue 5, acceptance 1, in a real browser against `glas serve`: an organizer enrols with TOTP,
+builds and publishes a survey with every question type and a skip-logic rule; a respondent with
+JavaScript off answers; the organizer downloads the bundle; `glas decrypt` shows the answers
+without the skipped question."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from crypto.keys import ReviewerKey
+
+from .browsers import chromium, needs_chromium
+from .conftest import PASSWORD, RunCli
+from .helpers import version_folder
+from .test_designer import QUESTIONS
+
+pytestmark = [pytest.mark.slow, needs_chromium]
+
+
+def test_an_organizer_builds_a_survey_in_the_browser_and_a_no_javascript_answer_decrypts(
+    live_server: Any,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    live = live_server()
+    organizer_url = _organizer_url(live.log)
+    added = published("organizers", "add", "Ana")
+    setup_path = re.search(r"/setup/\S+", added.output)
+    assert setup_path, added.output
+
+    with chromium() as browser:
+        page = browser.new_context(accept_downloads=True).new_page()
+        page.goto(organizer_url + setup_path.group(0).lstrip("/"))
+        assert page.locator("img.qr").get_attribute("src", timeout=5000).startswith("data:")
+        totp = pyotp.TOTP(page.locator("#secret").inner_text())
+        page.fill("#password", PASSWORD)
+        page.fill("#again", PASSWORD)
+        page.fill("#code", totp.now())
+        page.click("button[type=submit]")
+        page.wait_for_url("**/login")
+        page.fill("#name", "Ana")
+        page.fill("#password", PASSWORD)
+        page.fill("#code", totp.at(time.time() + 30))  # the next code: each works once
+        page.click("main button[type=submit]")
+        page.wait_for_url(organizer_url)
+
+        page.goto(organizer_url + "surveys")
+        page.fill("input[name=id]", "checkin")
+        page.fill("input[name=title]", "Monthly check-in")
+        page.click("text=Create")
+        page.wait_for_url("**/surveys/checkin")
+        for question in QUESTIONS:
+            page.click("text=Add a question")
+            _fill_question(page, question)
+            page.click("text=Save question")
+            page.wait_for_url("**/surveys/checkin")
+        assert "Fix these before publishing" not in page.content()
+        page.click("main form button:text-is('Publish')")
+        page.wait_for_url("**/surveys")
+
+        respondent = browser.new_context(java_script_enabled=False).new_page()
+        respondent.goto(live.url + "s/checkin")
+        respondent.fill("#q-area", "Centar")
+        respondent.fill("#q-story", "canary-story, told in a browser")
+        respondent.fill("#q-age", "31")
+        respondent.fill("#q-spent", "4.5")
+        respondent.fill("#q-since", "2023-06-01")
+        respondent.check("input[name=where][value=flat]")
+        respondent.check("input[name=needs][value=legal]")
+        respondent.check("input[name=trust][value='4']")
+        respondent.check("input[name=safe][value=yes]")
+        respondent.fill("#q-why_not", "canary-skipped")  # asked only if the answer were "no"
+        photo = tmp_path / "photo.jpg"
+        photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+        respondent.set_input_files("#q-photo", str(photo))
+        respondent.click("button[value=send]")
+        respondent.wait_for_url("**/thanks")
+
+        page.goto(organizer_url + "submissions")
+        with page.expect_download() as download:
+            page.click("text=Download an export bundle")
+        bundle = tmp_path / "export.glasbundle"
+        download.value.save_as(bundle)
+
+    out = tmp_path / "out"
+    result = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads((version_folder(out, "checkin") / "answers.json").read_text())
+    answers = record["answers"]
+    assert "why_not" not in answers, "the skipped question is absent"
+    assert answers["safe"] == "yes" and answers["trust"] == "4" and answers["where"] == "flat"
+    assert answers["needs"] == ["legal"] and answers["age"] == 31 and answers["spent"] == "4.5"
+    assert answers["story"] == "canary-story, told in a browser"
+    assert len(record["files"]) == 1 and record["files"][0]["name"] == "photo.jpg"
+
+
+def _fill_question(page: Any, question: dict[str, Any]) -> None:
+    page.select_option("select[name=type]", question["type"])
+    page.fill("input[name=name]", question["name"])
+    page.fill("textarea[name=label]", question["label"])
+    if question.get("required"):
+        page.check("input[name=required]")
+    for field in ("minimum", "maximum", "low_label", "high_label", "accept", "relevant"):
+        if field in question:
+            page.fill(f"input[name={field}]", question[field])
+    if "choices" in question:
+        page.fill("textarea[name=choices]", question["choices"])
+
+
+def _organizer_url(log: Path) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        match = re.search(
+            r"Organizer interface \(local\): (http://127\.0\.0\.1:\d+/)", log.read_text()
+        )
+        if match:
+            return match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(log.read_text())
