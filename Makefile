@@ -72,7 +72,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 
 # After changing interface text: extract it, merge it into every catalog, then translate.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k N_plural:1,2 -k _l --no-location \
 		--project Glas -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 

@@ -40,6 +40,8 @@ def test_the_template_holds_every_interface_string_of_the_sources(tmp_path: Path
             "N_",
             "-k",
             "N_plural:1,2",
+            "-k",
+            "_l",
             "--no-location",
             "-o",
             str(fresh),

@@ -6,7 +6,7 @@ import os
 
 from flask import flash, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from .. import current_store
 from ..storage import today
@@ -63,5 +63,11 @@ def save_retention() -> ResponseReturnValue:
     deleted = apply_retention(store, today())
     if deleted:
         record("deleted submissions by retention", str(deleted))
-    flash(gettext("Saved. %(num)d submissions were deleted now.", num=deleted))
+    flash(
+        ngettext(
+            "Saved. %(num)d submission was deleted now.",
+            "Saved. %(num)d submissions were deleted now.",
+            deleted,
+        )
+    )
     return redirect(url_for(".submissions"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from crypto import CryptoError
 from surveys import SurveyError
@@ -56,7 +56,7 @@ def upload_replies() -> ResponseReturnValue:
         else:
             filed += 1
     record("uploaded replies", str(filed))
-    flash(gettext("%(num)d replies filed.", num=filed))
+    flash(ngettext("%(num)d reply filed.", "%(num)d replies filed.", filed))
     return redirect(url_for(".replies"))
 
 
@@ -84,5 +84,6 @@ def upload_alerts() -> ResponseReturnValue:
         page = render_template("organizer/alerts.html", form=form, feed=current_feed(store))
         return page, 422
     record("published the warning feed", f"{len(shown.feed.alerts)} warnings")
-    flash(gettext("Published %(num)d warnings.", num=len(shown.feed.alerts)))
+    count = len(shown.feed.alerts)
+    flash(ngettext("Published %(num)d warning.", "Published %(num)d warnings.", count))
     return redirect(url_for(".alerts"))
