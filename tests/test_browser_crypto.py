@@ -274,6 +274,9 @@ questions:
       - {name: police, label: Police}
       - {name: client, label: Client}
       - {name: other, label: Other}
+  - {name: trust, type: scale, label: A scale, low_label: Not at all, high_label: Fully}
+  - {name: safe, type: yes_no, label: Yes or no}
+  - {name: why, type: text, label: Asked only after a no, relevant: "${safe} = 'no'"}
   - {name: unanswered, type: text, label: Left empty}
   - {name: photo, type: file, label: A file}
 """
@@ -307,6 +310,12 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
             page.check("input[name=place][value=flat]")
             page.check("input[name=who][value=other]")
             page.check("input[name=who][value=police]")
+            page.check("input[name=trust][value='4']")
+            # Typed after a "no", then the answer changes: the text is skipped, never stored.
+            page.check("input[name=safe][value=no]")
+            page.fill("#q-why", "canary typed then skipped")
+            page.check("input[name=safe][value=yes]")
+            assert page.is_hidden("#q-why") == javascript  # the script hides it live
             page.set_input_files("#q-photo", str(photo))
             page.click("button[type=submit]")
             page.wait_for_url("**/thanks", timeout=60_000)
@@ -325,6 +334,8 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
         "day": "2024-02-29",
         "place": "flat",
         "who": ["police", "other"],
+        "trust": "4",
+        "safe": "yes",
     }
     assert in_browser["files"] == [
         {"question": "photo", "part": 0, "name": "фото 1.jpg", "type": "image/jpeg", "size": 20}

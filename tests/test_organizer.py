@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from crypto.codename import derive, new_codename, seal_reply
 from crypto.keys import ReviewerKey
 from portal import create_app
 from portal.config import Config
 from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
 
-from .conftest import PASSWORD, Organizer, csrf_token
+from .conftest import PASSWORD, Organizer, RunCli, csrf_token
+from .helpers import submit_testimony
 
 ORGANIZER_PATHS = ["/login", "/setup/x", "/surveys", "/reviewers", "/submissions", "/audit"]
 
@@ -136,3 +139,52 @@ def test_the_audit_log_says_who_did_what(logged_in: FlaskClient) -> None:
 def test_the_respondent_app_still_works_next_to_accounts(organizer: Organizer) -> None:
     respondent = create_app(Config.from_env()).test_client()
     assert respondent.get("/").status_code == 200
+
+
+def test_organizers_upload_replies_that_only_the_codename_reads(
+    logged_in: FlaskClient, client: FlaskClient, reviewer: tuple[Path, ReviewerKey]
+) -> None:
+    submit_testimony(client, "Canary-Or1 a testimony that gets an answer.")
+    page = client.get("/s/testimony/thanks").get_data(as_text=True)
+    codename = re.search(r'<p class="words">([a-z \-]+)</p>', page)
+    assert codename
+    keys = derive(codename.group(1))
+    reply = seal_reply("Canary-Or2 come on Tuesday.", keys.public_key, reviewer[1])
+    stranger = seal_reply("lost", derive(new_codename()).public_key, reviewer[1])
+    token = csrf_token(logged_in.get("/replies").get_data(as_text=True))
+    files = [(io.BytesIO(reply), "a.glas-reply"), (io.BytesIO(stranger), "b.glas-reply")]
+    response = logged_in.post(
+        "/replies",
+        data={"csrf_token": token, "file": files},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "1 reply filed." in page and "b.glas-reply: No codename" in page
+    token = csrf_token(client.get("/replies").get_data(as_text=True))
+    read = client.post("/replies", data={"csrf_token": token, "codename": codename.group(1)})
+    assert "Canary-Or2 come on Tuesday." in read.get_data(as_text=True)
+
+
+def test_organizers_publish_the_signed_warning_feed_and_a_tampered_one_is_refused(
+    logged_in: FlaskClient, trusted: RunCli, signed_feed: Path, client: FlaskClient
+) -> None:
+    token = csrf_token(logged_in.get("/alerts").get_data(as_text=True))
+    tampered = signed_feed.read_bytes().replace(b"Bit Pazar", b"Karpos", 1)
+    response = logged_in.post(
+        "/alerts",
+        data={"csrf_token": token, "file": (io.BytesIO(tampered), "alerts.signed")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "No warnings are shown yet." in response.get_data(
+        as_text=True
+    )
+    response = logged_in.post(
+        "/alerts",
+        data={"csrf_token": token, "file": (io.BytesIO(signed_feed.read_bytes()), "a.signed")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "signed by Centre" in response.get_data(as_text=True)
+    assert "Karpos" not in client.get("/alerts").get_data(as_text=True)
+    assert "published the warning feed" in logged_in.get("/audit").get_data(as_text=True)
