@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from portal.i18n import LANGUAGES
 
-from .conftest import ROOT, csrf_token, post_multipart
+from .conftest import ROOT, RunCli, csrf_token, post_multipart
 
 TRANSLATIONS = ROOT / "portal" / "translations"
 SHIPPED = [code for code in LANGUAGES if code != "en"]
@@ -167,3 +167,27 @@ def test_validation_messages_are_translated_with_correct_plurals(client: FlaskCl
         client, "/s/testimony", {"csrf_token": csrf_token(form), "who": "police"}
     ).get_data(as_text=True)
     assert "На це питання потрібно відповісти." in page
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"GLAS_LANGUAGE": "mk"}, "Нема нови поднесоци за извоз; не е запишан пакет."),
+        ({"LANG": "sq_AL.UTF-8"}, "Asnjë dërgesë e re për eksport; nuk u shkrua paketë."),
+        ({"LANGUAGE": "de:uk", "LANG": "C.UTF-8"}, "Нових відповідей для експорту немає"),
+        ({"LANG": "C.UTF-8"}, "No new submissions to export; no bundle written."),
+    ],
+)
+def test_the_command_speaks_the_language_of_its_environment(
+    published: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    variables: dict[str, str],
+    expected: str,
+) -> None:
+    for name in ("GLAS_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    result = published("export", "--out", tmp_path / "none.glas")
+    assert result.exit_code == 0 and expected in result.output

@@ -16,6 +16,7 @@ from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
 from surveys.output import ReviewerOutput, trusted_definitions
 
 from . import BadInput, Failure
+from .messages import _, ngettext
 from .passphrase import read_passphrase
 
 PROGRESS_EVERY = 1000
@@ -119,19 +120,21 @@ def _load_keys(
     key_files: tuple[Path, ...], passphrase_files: tuple[Path, ...]
 ) -> list[ReviewerKey]:
     if len(passphrase_files) not in (0, 1, len(key_files)):
-        raise BadInput("Give one --passphrase-file for all keys, or one per --key, in order.")
+        raise BadInput(_("Give one --passphrase-file for all keys, or one per --key, in order."))
     keys = []
     for i, key_file in enumerate(key_files):
         source = passphrase_files[min(i, len(passphrase_files) - 1)] if passphrase_files else None
         keys.append(
-            ReviewerKey.load(key_file, read_passphrase(source, f"Passphrase for {key_file}"))
+            ReviewerKey.load(
+                key_file, read_passphrase(source, _("Passphrase for %(file)s", file=key_file))
+            )
         )
     return keys
 
 
 def _progress(opened: int) -> None:
     end = "\r" if sys.stderr.isatty() else "\n"
-    click.echo(f"Opened {opened} submissions…", err=True, nl=False)
+    click.echo(_("Opened %(num)d submissions…", num=opened), err=True, nl=False)
     click.echo(end, err=True, nl=False)
 
 
@@ -141,15 +144,32 @@ def _finish(
     opened, failed, not_for_us = counts["opened"], counts["failed"], counts["not_for_us"]
     if opened == 0 and failed == 0 and not_for_us:
         names = ", ".join(str(k) for k in key_files)
-        raise BadInput(f"The key(s) {names} open none of the submissions in the bundle(s).")
+        raise BadInput(
+            _("The key(s) %(names)s open none of the submissions in the bundle(s).", names=names)
+        )
     click.echo(
-        f"Decrypted {opened} submission{'s' if opened != 1 else ''} into {out} "
-        f"(see {out / 'report.html'})."
+        ngettext(
+            "Decrypted %(num)d submission into %(folder)s (see %(report)s).",
+            "Decrypted %(num)d submissions into %(folder)s (see %(report)s).",
+            opened,
+            folder=out,
+            report=out / "report.html",
+        )
     )
     if counts["duplicates"]:
-        click.echo(f"Skipped {counts['duplicates']} duplicate(s) found in more than one bundle.")
+        click.echo(
+            _(
+                "Skipped %(num)d duplicate(s) found in more than one bundle.",
+                num=counts["duplicates"],
+            )
+        )
     if failed or not_for_us:
-        raise Failure(f"{failed + not_for_us} submission(s) could not be opened (listed above).")
+        raise Failure(
+            _(
+                "%(num)d submission(s) could not be opened (listed above).",
+                num=failed + not_for_us,
+            )
+        )
 
 
 @click.command("verify")
@@ -162,10 +182,18 @@ def verify(bundles: tuple[Path, ...]) -> None:
         for line in found:
             click.echo(f"{bundle.name}: {line}", err=True)
         problems += len(found)
-        state = "intact" if not found else f"{len(found)} problem(s)"
-        click.echo(f"{bundle.name}: {records} submissions, {parts} attachments, {state}.")
+        state = _("intact") if not found else _("%(num)d problem(s)", num=len(found))
+        click.echo(
+            _(
+                "%(bundle)s: %(records)d submissions, %(parts)d attachments, %(state)s.",
+                bundle=bundle.name,
+                records=records,
+                parts=parts,
+                state=state,
+            )
+        )
     if problems:
-        raise Failure(f"{problems} problem(s) found (listed above).")
+        raise Failure(_("%(num)d problem(s) found (listed above).", num=problems))
 
 
 def _verify_one(bundle: Path) -> tuple[list[str], int, int]:

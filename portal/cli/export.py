@@ -8,6 +8,7 @@ import click
 
 from ..storage.export import export_bundle
 from . import BadInput
+from .messages import _, ngettext
 from .reviewers import open_store
 
 
@@ -22,11 +23,18 @@ from .reviewers import open_store
 def command(out: Path) -> None:
     """Write every not-yet-exported submission to BUNDLE (ciphertext only)."""
     if out.exists():
-        raise BadInput(f"{out} already exists; choose another file name.")
+        raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
     if not out.parent.is_dir():
-        raise BadInput(f"The folder {out.parent} does not exist.")
+        raise BadInput(_("The folder %(folder)s does not exist.", folder=out.parent))
     count = export_bundle(open_store(), out)
     if count == 0:
-        click.echo("No new submissions to export; no bundle written.")
+        click.echo(_("No new submissions to export; no bundle written."))
     else:
-        click.echo(f"Exported {count} submission{'s' if count != 1 else ''} to {out}.")
+        click.echo(
+            ngettext(
+                "Exported %(num)d submission to %(file)s.",
+                "Exported %(num)d submissions to %(file)s.",
+                count,
+                file=out,
+            )
+        )

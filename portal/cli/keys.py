@@ -9,6 +9,7 @@ import click
 from crypto.keys import PublicKey, ReviewerKey
 
 from . import BadInput
+from .messages import _
 from .passphrase import passphrase_file_option, read_passphrase
 
 
@@ -29,12 +30,15 @@ def command() -> None:
 def new(out: Path, passphrase_file: Path | None) -> None:
     """Make a reviewer key pair; print the public key line and fingerprint."""
     if out.exists():
-        raise BadInput(f"{out} already exists; choose another file name.")
-    passphrase = read_passphrase(passphrase_file, "Passphrase for the new key", new=True)
+        raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
+    passphrase = read_passphrase(passphrase_file, _("Passphrase for the new key"), new=True)
     key = ReviewerKey.generate()
     key.save(out, passphrase)
     _print_public(key.public_key)
-    click.echo(f"Private key written to {out}. Keep it and its passphrase offline.", err=True)
+    click.echo(
+        _("Private key written to %(file)s. Keep it and its passphrase offline.", file=out),
+        err=True,
+    )
 
 
 @command.command("show")
@@ -46,4 +50,4 @@ def show(file: Path) -> None:
 
 def _print_public(key: PublicKey) -> None:
     click.echo(key.to_line())
-    click.echo(f"Fingerprint: {key.readable_fingerprint}")
+    click.echo(_("Fingerprint: %(fp)s", fp=key.readable_fingerprint))

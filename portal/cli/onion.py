@@ -13,6 +13,7 @@ from ..config import Config
 from ..errors import StorageError
 from ..storage.organizers import SETUP_VALID, create_organizer, renew_setup
 from . import BadInput
+from .messages import _
 from .reviewers import open_store
 from .serve import ORGANIZER, RESPONDENT, onion_dir
 
@@ -55,7 +56,7 @@ def rotate(yes: bool) -> None:
     keys.delete(RESPONDENT)
     new = keys.load_or_create(RESPONDENT)
     click.echo(f"Respondent onion: http://{new.address}/")
-    click.echo("Restart glas serve to publish it; tell respondents the new address.", err=True)
+    click.echo(_("Restart glas serve to publish it; tell respondents the new address."), err=True)
 
 
 @command.group("clients")
@@ -79,7 +80,7 @@ def revoke(name: str) -> None:
         open_store().revoke_onion_client(name)
     except StorageError as e:
         raise BadInput(str(e)) from e
-    click.echo(f"Revoked {name}'s organizer onion key.")
+    click.echo(_("Revoked the organizer onion key of %(name)s.", name=name))
 
 
 @click.group("organizers")
@@ -92,7 +93,7 @@ def organizers() -> None:
 def add_organizer(name: str) -> None:
     """Give NAME an account and a client key for the organizer onion; prints both once."""
     if not name.strip():
-        raise BadInput("NAME cannot be empty.")
+        raise BadInput(_("NAME cannot be empty."))
     store = open_store()
     key = ClientKey.generate()
     try:
@@ -101,16 +102,16 @@ def add_organizer(name: str) -> None:
     except StorageError as e:
         raise BadInput(str(e)) from e
     service = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
-    click.echo(f"Organizer {name.strip()} added. Give them, privately, once:")
-    click.echo(f"  Address: http://{service.address}/")
-    click.echo(f"  Key for Tor Browser: {key.private_base32}")
+    click.echo(_("Organizer %(name)s added. Give them, privately, once:", name=name.strip()))
+    click.echo("  " + _("Address: %(url)s", url=f"http://{service.address}/"))
+    click.echo("  " + _("Key for Tor Browser: %(key)s", key=key.private_base32))
+    line = key.auth_line(service.service_id)
+    click.echo("  " + _("Or this line in a tor client's ClientOnionAuthDir: %(line)s", line=line))
+    link = _setup_link(service, token)
     click.echo(
-        f"  Or this line in a tor client's ClientOnionAuthDir: {key.auth_line(service.service_id)}"
+        "  " + _("Account setup (once, for %(n)d days): %(link)s", n=SETUP_VALID.days, link=link)
     )
-    click.echo(
-        f"  Account setup (valid {SETUP_VALID.days} days, once): {_setup_link(service, token)}"
-    )
-    click.echo("The key is not stored on the server and cannot be shown again.", err=True)
+    click.echo(_("The key is not stored on the server and cannot be shown again."), err=True)
 
 
 @organizers.command("reset")
@@ -123,7 +124,13 @@ def reset_organizer(name: str) -> None:
     except StorageError as e:
         raise BadInput(str(e)) from e
     service = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
-    click.echo(f"New setup link for {name.strip()} (valid {SETUP_VALID.days} days, once):")
+    click.echo(
+        _(
+            "New setup link for %(name)s (once, for %(n)d days):",
+            name=name.strip(),
+            n=SETUP_VALID.days,
+        )
+    )
     click.echo(f"  {_setup_link(service, token)}")
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .messages import _
+
 MIN_PASSPHRASE_LENGTH = 12
 
 passphrase_file_option = click.option(
@@ -25,5 +27,5 @@ def read_passphrase(passphrase_file: Path | None, prompt: str, new: bool = False
     else:
         text = click.prompt(prompt, hide_input=True, confirmation_prompt=new, err=True)
     if new and len(text) < MIN_PASSPHRASE_LENGTH:
-        raise BadInput(f"A passphrase needs at least {MIN_PASSPHRASE_LENGTH} characters.")
+        raise BadInput(_("A passphrase needs at least %(n)d characters.", n=MIN_PASSPHRASE_LENGTH))
     return text.encode("utf-8")

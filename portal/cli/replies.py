@@ -20,6 +20,7 @@ from crypto.keys import ReviewerKey
 from ..errors import StorageError
 from ..storage.replies import import_reply
 from . import BadInput
+from .messages import _, ngettext
 from .passphrase import passphrase_file_option, read_passphrase
 from .reviewers import open_store
 
@@ -50,12 +51,18 @@ def reply(
     to_key = _reply_key(decrypted, submission_id)
     text = message_file.read().strip()
     if not text or len(text) > MAX_REPLY_CHARACTERS:
-        raise BadInput(f"A reply has 1 to {MAX_REPLY_CHARACTERS} characters.")
+        raise BadInput(_("A reply has 1 to %(n)d characters.", n=MAX_REPLY_CHARACTERS))
     if out.exists():
-        raise BadInput(f"{out} already exists; choose another file name.")
-    key = ReviewerKey.load(key_file, read_passphrase(passphrase_file, "Reviewer key passphrase"))
+        raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
+    key = ReviewerKey.load(key_file, read_passphrase(passphrase_file, _("Reviewer key passphrase")))
     out.write_bytes(seal_reply(text, to_key, key))
-    click.echo(f"Reply to {submission_id} written to {out}; the organizers import it.")
+    click.echo(
+        _(
+            "Reply to %(id)s written to %(file)s; the organizers import it.",
+            id=submission_id,
+            file=out,
+        )
+    )
 
 
 @click.group("replies")
@@ -73,7 +80,7 @@ def import_(files: tuple[Path, ...]) -> None:
             import_reply(store, path.read_bytes())
         except StorageError as e:
             raise BadInput(f"{path}: {e}") from e
-    click.echo(f"Imported {len(files)} replies.")
+    click.echo(ngettext("Imported %(num)d reply.", "Imported %(num)d replies.", len(files)))
 
 
 def _reply_key(decrypted: Path, submission_id: str) -> bytes:
@@ -82,6 +89,8 @@ def _reply_key(decrypted: Path, submission_id: str) -> bytes:
             if item.get("id") != submission_id:
                 continue
             if "reply_key" not in item:
-                raise BadInput(f"{submission_id} has no codename: it cannot be answered.")
+                raise BadInput(
+                    _("%(id)s has no codename: it cannot be answered.", id=submission_id)
+                )
             return base64.b64decode(item["reply_key"], validate=True)
-    raise BadInput(f"No submission {submission_id} in {decrypted}.")
+    raise BadInput(_("No submission %(id)s in %(folder)s.", id=submission_id, folder=decrypted))

@@ -6,6 +6,7 @@ import click
 
 from ..storage import today
 from ..storage.retention import apply_retention, retention
+from .messages import _, ngettext
 from .reviewers import open_store
 
 
@@ -20,7 +21,15 @@ def apply() -> None:
     store = open_store()
     rule = retention(store)
     deleted = apply_retention(store, today())
+    kept = _("kept")
     click.echo(
-        f"Deleted {deleted} submissions (exported after {rule.exported_days} days, "
-        f"any after {rule.all_days} days; None means kept)."
+        ngettext(
+            "Deleted %(num)d submission (exported: after %(exported)s days; any: after "
+            "%(all)s days).",
+            "Deleted %(num)d submissions (exported: after %(exported)s days; any: after "
+            "%(all)s days).",
+            deleted,
+            exported=kept if rule.exported_days is None else rule.exported_days,
+            all=kept if rule.all_days is None else rule.all_days,
+        )
     )

@@ -10,6 +10,7 @@ from ..config import Config
 from ..errors import StorageError
 from ..storage import Store
 from . import BadInput
+from .messages import _
 
 
 @click.group("reviewers")
@@ -24,21 +25,21 @@ def add(pubkey: str, name: str) -> None:
     """Register PUBKEY (a glas-pk-1: line or a public key file) for every survey."""
     key = PublicKey.from_text_or_file(pubkey)
     if not name.strip():
-        raise BadInput("--name cannot be empty.")
+        raise BadInput(_("--name cannot be empty."))
     store = open_store()
     try:
         store.add_reviewer(name.strip(), key)
     except StorageError as e:
         raise BadInput(str(e)) from e
-    click.echo(f"Added reviewer {name.strip()}: {key.readable_fingerprint}")
-    click.echo("Check this fingerprint with the reviewer in person or by phone.", err=True)
+    click.echo(_("Added reviewer %(name)s: %(fp)s", name=name.strip(), fp=key.readable_fingerprint))
+    click.echo(_("Check this fingerprint with the reviewer in person or by phone."), err=True)
 
 
 @command.command("list")
 def list_() -> None:
     """List registered reviewers and their fingerprints."""
     for row in open_store().reviewers():
-        state = "" if row.active else " (inactive)"
+        state = "" if row.active else " " + _("(inactive)")
         click.echo(f"{row.name}{state}: {PublicKey(row.public_key).readable_fingerprint}")
 
 

@@ -24,6 +24,7 @@ from ..serving import (
 )
 from ..storage import Store
 from . import BadInput, Failure
+from .messages import _
 
 DEFAULT_PORT = 8080
 DEFAULT_ORGANIZER_PORT = 8081
@@ -108,9 +109,11 @@ def command(
     """Run the respondent and organizer apps and publish them as onion services."""
     for p in {port, organizer_port}:
         if not port_is_free(p):
-            raise BadInput(f"Port {p} on 127.0.0.1 is in use; choose another with --port.")
+            raise BadInput(
+                _("Port %(port)d on 127.0.0.1 is in use; choose another with --port.", port=p)
+            )
     if port == organizer_port:
-        raise BadInput("--port and --organizer-port must differ.")
+        raise BadInput(_("--port and --organizer-port must differ."))
     config = Config.from_env()
     store = Store(config)
     store.initialise()
@@ -133,8 +136,10 @@ def command(
         click.echo(f"Organizer interface (local): {apps[1].url}")
         if local_only:
             click.echo(
-                "!! LOCAL ONLY: not published as an onion service; "
-                "reachable from this machine only.",
+                _(
+                    "!! LOCAL ONLY: not published as an onion service; "
+                    "reachable from this machine only."
+                ),
                 err=True,
             )
         else:
@@ -156,7 +161,7 @@ def command(
         for app in reversed(apps):
             app.stop()
         _write_status(config, None)
-    click.echo("Stopped.")
+    click.echo(_("Stopped."))
 
 
 def _publish(
@@ -187,7 +192,7 @@ def _publish(
     }
     click.echo(f"Respondent onion: http://{respondent.address}/")
     if not pow_settings.enabled:
-        click.echo("!! Proof-of-work defence is OFF for the respondent onion.", err=True)
+        click.echo(_("!! Proof-of-work defence is OFF for the respondent onion."), err=True)
     organizer = keys.load_or_create(ORGANIZER)
     clients = store.active_client_keys()
     status[ORGANIZER] = {

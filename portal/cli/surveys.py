@@ -12,6 +12,7 @@ from surveys.xlsform_writer import write_xlsform
 
 from ..errors import StorageError
 from . import BadInput
+from .messages import _
 from .reviewers import open_store
 
 
@@ -37,8 +38,12 @@ def import_(file: Path, publish: bool) -> None:
         digest = open_store().import_survey(survey, publish=publish)
     except StorageError as e:
         raise BadInput(str(e)) from e
-    state = "published" if publish else "imported (not published)"
-    click.echo(f"Survey {survey.id} version {digest[:12]} {state}.")
+    if publish:
+        click.echo(_("Survey %(id)s version %(v)s published.", id=survey.id, v=digest[:12]))
+    else:
+        click.echo(
+            _("Survey %(id)s version %(v)s imported (not published).", id=survey.id, v=digest[:12])
+        )
 
 
 @command.command("export")
@@ -53,6 +58,6 @@ def export(survey_id: str, out: Path) -> None:
     """Write the survey's newest version as an XLSForm workbook."""
     survey = open_store().latest_definition(survey_id)
     if survey is None:
-        raise BadInput(f"There is no survey '{survey_id}'.")
+        raise BadInput(_("There is no survey '%(id)s'.", id=survey_id))
     out.write_bytes(write_xlsform(survey))
-    click.echo(f"Wrote {out}.")
+    click.echo(_("Wrote %(file)s.", file=out))

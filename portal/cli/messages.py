@@ -1,0 +1,46 @@
+"""The ``glas`` command's messages in its user's language.
+
+Reviewers and organizers run these commands in a terminal, often on an offline laptop; the
+language comes from ``GLAS_LANGUAGE``, else the usual ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``
+and ``LANG``, among the catalogs the web interface ships (the same ``.mo`` files). Text that
+names files, keys or commands stays as it is; messages raised inside ``crypto`` and ``surveys``
+(file:line problems) stay English, as compilers' do.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import os
+from pathlib import Path
+from typing import Any
+
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+LANGUAGE_VARIABLES = ("GLAS_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language() -> str:
+    """The first shipped language the environment asks for (``mk_MK.UTF-8`` gives ``mk``)."""
+    for variable in LANGUAGE_VARIABLES:
+        for part in os.environ.get(variable, "").split(":"):
+            code = part.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
+            if code in LANGUAGES:
+                return code
+    return DEFAULT_LANGUAGE
+
+
+@functools.cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    return gettext.translation("messages", TRANSLATIONS, languages=[language], fallback=True)
+
+
+def _(message: str, **params: Any) -> str:
+    text = _catalog(cli_language()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
+    text = _catalog(cli_language()).ngettext(singular, plural, count)
+    return text % {"num": count, **params}
