@@ -23,6 +23,9 @@ from .model import (
     DEFAULT_SCALE,
     MAX_SCALE_POINTS,
     NUMBER_TYPES,
+    QUESTION_LIMITS,
+    QUESTION_RULES,
+    QUESTION_TEXTS,
     QUESTION_TYPES,
     SURVEY_KINDS,
     TEXT_TYPES,
@@ -56,23 +59,13 @@ CHOICE_KEYS = {"name", "label"}
 QUESTION_KEYS = {
     "name",
     "type",
-    "label",
-    "hint",
     "required",
     "choices",
-    "min",
-    "max",
-    "min_length",
-    "max_length",
-    "max_files",
     "accept",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "required_message",
     "group",
-    "low_label",
-    "high_label",
+    *QUESTION_TEXTS,
+    *QUESTION_LIMITS,
+    *QUESTION_RULES,
 }
 
 
@@ -285,13 +278,10 @@ class DefinitionReader:
             choices = tuple(Choice(name, name.capitalize()) for name in YES_NO)
         texts: dict[str, str] = {}
         translations: list[tuple[str, str, str]] = []
-        for key in ("label", "hint", "constraint_message", "required_message"):
+        for key in QUESTION_TEXTS:
             texts[key], found = self.translatable(data, key, required=key == "label")
             translations += found
-        for key in ("low_label", "high_label"):
-            texts[key], found = self.translatable(data, key)
-            translations += found
-            if texts[key] and kind != "scale":
+            if texts[key] and key.endswith("_label") and kind != "scale":
                 self.problem(data.key_lines[key], f"'{key}' only applies to a scale question")
         question = Question(
             name=name,

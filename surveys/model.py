@@ -39,6 +39,20 @@ DEFAULT_MAX_FILES = 5
 SURVEY_KINDS = ("survey", "testimony")
 
 
+#: A question's texts that may be translated (YAML mappings, XLSForm ``label::…`` columns).
+QUESTION_TEXTS = (
+    "label",
+    "hint",
+    "required_message",
+    "constraint_message",
+    "low_label",
+    "high_label",
+)
+#: A question's limits, written the same in YAML and in Glas's own XLSForm columns.
+QUESTION_LIMITS = ("min", "max", "min_length", "max_length", "max_files")
+#: A question's rules, written as expressions.
+QUESTION_RULES = ("relevant", "constraint")
+
 #: Translated texts of one object: (field, language code, text), e.g. ("label", "mk", "…").
 Translations = tuple[tuple[str, str, str], ...]
 DEFAULT_LANGUAGE = "en"

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 
 from .errors import Problem, SurveyDefinitionError
 from .loader import DefinitionReader, Located, LocatedList
-from .model import Survey
+from .model import QUESTION_LIMITS, QUESTION_RULES, QUESTION_TEXTS, Survey
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -51,32 +51,15 @@ TYPE_ALIASES = {"begin_group": "begin group", "end_group": "end group", "int": "
 SURVEY_COLUMNS = {
     "type",
     "name",
-    "label",
-    "hint",
     "required",
-    "required_message",
-    "relevant",
-    "constraint",
-    "constraint_message",
     "appearance",
     "parameters",
-    "min",
-    "max",
-    "min_length",
-    "max_length",
-    "max_files",
     "accept",
-    "low_label",
-    "high_label",
+    *QUESTION_TEXTS,
+    *QUESTION_LIMITS,
+    *QUESTION_RULES,
 }
-TRANSLATABLE = {
-    "label",
-    "hint",
-    "required_message",
-    "constraint_message",
-    "low_label",
-    "high_label",
-}
+TRANSLATABLE = set(QUESTION_TEXTS)
 CHOICE_COLUMNS = {"list_name", "name", "label"}
 SETTINGS_COLUMNS = {
     "form_title",
@@ -88,7 +71,6 @@ SETTINGS_COLUMNS = {
     "replies",
     "description",
 }
-NUMBER_COLUMNS = ("min", "max", "min_length", "max_length", "max_files")
 TRANSLATED_COLUMN = re.compile(
     r"^(?P<base>[a-z_]+)::(?:[^()]*\((?P<code>[^()]+)\)|(?P<bare>[^()]+))$"
 )
@@ -292,7 +274,7 @@ class _Workbook:
             text = self._translatable(row, column, language)
             if text:
                 _put(question, column, text, row_number)
-        for column in ("relevant", "constraint"):
+        for column in QUESTION_RULES:
             if _text(row.get(column)):
                 _put(question, column, _text(row.get(column)), row_number)
         if _text(row.get("required")):
@@ -302,7 +284,7 @@ class _Workbook:
                 self._flag("survey", row_number, "required", row["required"]),
                 row_number,
             )
-        for column in NUMBER_COLUMNS:
+        for column in QUESTION_LIMITS:
             value = row.get(column)
             if value is not None and _text(value):
                 _put(question, column, _number(value), row_number)

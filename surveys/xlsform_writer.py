@@ -12,19 +12,11 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from openpyxl import Workbook
 
-from .model import Group, Question, Survey
+from .model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
 from .xlsform import YES_NO_LIST
 
-QUESTION_TEXTS = (
-    "label",
-    "hint",
-    "required_message",
-    "constraint_message",
-    "low_label",
-    "high_label",
-)
 RULE_COLUMNS = ["required", "relevant", "constraint", "appearance", "parameters"]
-GLAS_COLUMNS = ["min", "max", "min_length", "max_length", "max_files", "accept"]
+GLAS_COLUMNS = [*QUESTION_LIMITS, "accept"]
 
 
 def write_xlsform(survey: Survey) -> bytes:
