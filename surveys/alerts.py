@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .document import Located, LocatedList, read_document
 from .errors import SurveyDefinitionError
-from .loader import LANGUAGE_CODE, DefinitionReader, Located, LocatedList, read_document
+from .loader import LANGUAGE_CODE, DefinitionReader
 from .model import DEFAULT_LANGUAGE, Translations, text_value
 
 #: The signature context of a warning feed (crypto.signing): a feed signature fits nothing else.

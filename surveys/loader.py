@@ -13,8 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .document import Located, LocatedList, read_document
 from .errors import Problem, SurveyDefinitionError
 from .logic import check_logic
 from .model import (
@@ -40,7 +39,6 @@ SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-MAX_DEFINITION_BYTES = 2 * 1024 * 1024
 SURVEY_KEYS = {
     "id",
     "title",
@@ -69,17 +67,6 @@ QUESTION_KEYS = {
 }
 
 
-class Located(dict[str, Any]):
-    """A mapping that remembers the line of each of its keys."""
-
-    line: int
-    key_lines: dict[str, int]
-
-
-class LocatedList(list[Any]):
-    line: int
-
-
 def load_survey_file(path: Path) -> Survey:
     """Load a definition file; raise :class:`SurveyDefinitionError` listing every problem."""
     try:
@@ -91,59 +78,6 @@ def load_survey_file(path: Path) -> Survey:
 
 def load_survey_text(data: bytes, source: str = "<survey>") -> Survey:
     return DefinitionReader(source).survey(read_document(data, source))
-
-
-def read_document(data: bytes, source: str) -> Any:
-    """Parse YAML (or JSON) into mappings and lists that know their line numbers; refuse
-    oversized files, aliases and syntax errors with the line. Shared by surveys and alerts."""
-    if len(data) > MAX_DEFINITION_BYTES:
-        limit = MAX_DEFINITION_BYTES // 1024
-        raise SurveyDefinitionError(source, [Problem(0, f"larger than the {limit} KiB limit")])
-    try:
-        text = data.decode("utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        plain = _plain(node, set()) if node is not None else None
-    except UnicodeDecodeError as e:
-        raise SurveyDefinitionError(source, [Problem(0, "not UTF-8 text")]) from e
-    except _AliasFound as e:
-        problem = Problem(e.line, "YAML anchors and aliases (& and *) are not supported here")
-        raise SurveyDefinitionError(source, [problem]) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        what = getattr(e, "problem", None) or "not valid YAML or JSON"
-        raise SurveyDefinitionError(source, [Problem(line, f"syntax error: {what}")]) from e
-    return plain
-
-
-class _AliasFound(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
-
-
-def _plain(node: yaml.Node, seen: set[int]) -> Any:
-    """Turn a YAML node into dicts, lists and scalars that know their lines.
-
-    A node met twice is an alias: refused, so a "billion laughs" file cannot blow up.
-    """
-    if isinstance(node, yaml.CollectionNode):
-        if id(node) in seen:
-            raise _AliasFound(node.start_mark.line + 1)
-        seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        mapping = Located()
-        mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            mapping[key] = _plain(value_node, seen)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
-        return mapping
-    if isinstance(node, yaml.SequenceNode):
-        items = LocatedList(_plain(item, seen) for item in node.value)
-        items.line = node.start_mark.line + 1
-        return items
-    # Scalars: resolve the YAML 1.1 types (bool, int, ...) the safe loader would.
-    return yaml.SafeLoader(" ").construct_object(node, deep=True)
 
 
 class DefinitionReader:

@@ -21,8 +21,9 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from .document import Located, LocatedList
 from .errors import Problem, SurveyDefinitionError
-from .loader import DefinitionReader, Located, LocatedList
+from .loader import DefinitionReader
 from .model import QUESTION_LIMITS, QUESTION_RULES, QUESTION_TEXTS, Survey
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
