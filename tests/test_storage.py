@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import current_store
-from portal.storage.database import make_engine, upgrade
+from portal.storage.database import alembic_config, make_engine, upgrade
 from portal.storage.export import export_bundle
 from portal.storage.models import Base
 
@@ -81,3 +83,39 @@ def test_received_is_a_day_and_nothing_else_about_the_respondent_is_stored(
         "parts",
         "exported",
     }
+
+
+def test_rows_sit_in_the_order_of_their_random_ids_not_of_arrival(tmp_path: Path) -> None:
+    """A seized file must not line up reply boxes with the testimonies stored just before."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'o.sqlite3'}")
+    command.upgrade(alembic_config(engine), "0005")  # a database from before the change
+    boxes = [secrets.token_hex(32) for _ in range(40)]
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO surveys (id, title) VALUES ('s', 'S')")
+        connection.exec_driver_sql(
+            "INSERT INTO survey_versions VALUES ('v', 's', '{}', '2026-01-01')"
+        )
+        for i, login_id in enumerate(boxes):
+            connection.exec_driver_sql(
+                "INSERT INTO submissions (id, survey_id, version, received, size_bucket, slots,"
+                " answers, parts) VALUES (?, 's', 'v', '2026-01-01', 1024, '[]', x'00', '[]')",
+                (secrets.token_hex(16),),
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO reply_boxes VALUES (?, ?)", (login_id, secrets.token_bytes(32))
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO replies VALUES (?, ?, x'00')", (f"{i:032x}", login_id)
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        raw = [r[0] for r in connection.exec_driver_sql("SELECT login_id FROM reply_boxes")]
+        assert raw == sorted(boxes) and raw != boxes
+        assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert connection.exec_driver_sql("SELECT count(*) FROM submissions").scalar() == 40
+        assert connection.exec_driver_sql("SELECT count(*) FROM replies").scalar() == 40
+        for table in ("submissions", "reply_boxes", "replies"):
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (table,)
+            ).scalar()
+            assert "WITHOUT ROWID" in sql, table

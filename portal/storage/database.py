@@ -29,6 +29,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             # Deleted ciphertext is overwritten in the file, not left in free pages.
             cursor.execute("PRAGMA secure_delete=ON")
+            # Sorts, indexes being built and temporary tables stay in memory, never in TMPDIR.
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         return engine

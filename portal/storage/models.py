@@ -12,6 +12,11 @@ class Base(DeclarativeBase):
     pass
 
 
+#: Rows kept in the order of their random primary key, not of arrival (migration 0006): where
+#: a row sits in the SQLite file says nothing about when it came.
+UNORDERED = {"sqlite_with_rowid": False}
+
+
 class SurveyRow(Base):
     """A survey; ``published_version`` is the version respondents answer now (or none)."""
 
@@ -55,6 +60,7 @@ class SubmissionRow(Base):
     """
 
     __tablename__ = "submissions"
+    __table_args__ = UNORDERED
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id"), index=True)
@@ -109,6 +115,7 @@ class ReplyBoxRow(Base):
     """
 
     __tablename__ = "reply_boxes"
+    __table_args__ = UNORDERED
 
     login_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
@@ -118,6 +125,7 @@ class ReplyRow(Base):
     """One reviewer's reply, boxed to the respondent's key (only the codename opens it)."""
 
     __tablename__ = "replies"
+    __table_args__ = UNORDERED
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     login_id: Mapped[str] = mapped_column(ForeignKey("reply_boxes.login_id"), index=True)
