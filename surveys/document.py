@@ -39,6 +39,9 @@ def read_document(data: bytes, source: str) -> Any:
         plain = _plain(node, set()) if node is not None else None
     except UnicodeDecodeError as e:
         raise SurveyDefinitionError(source, [Problem(0, "not UTF-8 text")]) from e
+    except _BrokenCharacter as e:
+        problem = Problem(e.line, "the text holds half of a character (a lone \\uD800-\\uDFFF)")
+        raise SurveyDefinitionError(source, [problem]) from None
     except _AliasFound as e:
         problem = Problem(e.line, "YAML anchors and aliases (& and *) are not supported here")
         raise SurveyDefinitionError(source, [problem]) from None
@@ -48,6 +51,11 @@ def read_document(data: bytes, source: str) -> Any:
         what = getattr(e, "problem", None) or "not valid YAML or JSON"
         raise SurveyDefinitionError(source, [Problem(line, f"syntax error: {what}")]) from e
     return plain
+
+
+class _BrokenCharacter(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 class _AliasFound(Exception):
@@ -68,7 +76,7 @@ def _plain(node: yaml.Node, seen: set[int]) -> Any:
         mapping = Located()
         mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)
+            key = _whole_characters(str(key_node.value), key_node.start_mark.line + 1)
             mapping[key] = _plain(value_node, seen)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
@@ -77,4 +85,16 @@ def _plain(node: yaml.Node, seen: set[int]) -> Any:
         items.line = node.start_mark.line + 1
         return items
     # Scalars: resolve the YAML 1.1 types (bool, int, ...) the safe loader would.
-    return yaml.SafeLoader(" ").construct_object(node, deep=True)
+    value = yaml.SafeLoader(" ").construct_object(node, deep=True)
+    return _whole_characters(value, node.start_mark.line + 1) if isinstance(value, str) else value
+
+
+def _whole_characters(text: str, line: int) -> str:
+    """PyYAML reads JSON's escaped emoji ("\\ud83d\\ude00") as two halves of a character;
+    join them, and refuse a half on its own (it could not even be shown on a page)."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise _BrokenCharacter(line) from None

@@ -99,6 +99,18 @@ def stop(server: LiveServer) -> None:
         server.process.wait(timeout=60)
 
 
+def organizer_url_of(server: LiveServer) -> str:
+    """The organizer app's loopback address, as `glas serve` printed it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pattern = r"Organizer interface \(local\): (http://127\.0\.0\.1:\d+/)"
+        match = re.search(pattern, server.log.read_text())
+        if match:
+            return match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(server.log.read_text())
+
+
 def serve_local(env: dict[str, str], log: Path) -> LiveServer:
     """`glas serve --local-only` on two free loopback ports."""
     command = [

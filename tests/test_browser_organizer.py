@@ -18,7 +18,7 @@ from crypto.keys import ReviewerKey
 
 from .browsers import chromium, needs_chromium
 from .conftest import PASSWORD, RunCli
-from .helpers import version_folder
+from .helpers import organizer_url_of, version_folder
 from .test_designer import QUESTIONS
 
 pytestmark = [pytest.mark.slow, needs_chromium]
@@ -32,7 +32,7 @@ def test_an_organizer_builds_a_survey_in_the_browser_and_a_no_javascript_answer_
     tmp_path: Path,
 ) -> None:
     live = live_server()
-    organizer_url = _organizer_url(live.log)
+    organizer_url = organizer_url_of(live)
     added = published("organizers", "add", "Ana")
     setup_path = re.search(r"/setup/\S+", added.output)
     assert setup_path, added.output
@@ -116,15 +116,3 @@ def _fill_question(page: Any, question: dict[str, Any]) -> None:
             page.fill(f"input[name={field}]", question[field])
     if "choices" in question:
         page.fill("textarea[name=choices]", question["choices"])
-
-
-def _organizer_url(log: Path) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        match = re.search(
-            r"Organizer interface \(local\): (http://127\.0\.0\.1:\d+/)", log.read_text()
-        )
-        if match:
-            return match.group(1)
-        time.sleep(0.2)
-    raise AssertionError(log.read_text())

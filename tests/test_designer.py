@@ -266,3 +266,16 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
 def _payload_files(store: Store) -> list[Path]:
     root = store.config.blob_dir
     return [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0][0] != "."]
+
+
+def test_discarding_a_draft_goes_back_to_the_published_version_or_removes_a_new_survey(
+    logged_in: FlaskClient, published: RunCli
+) -> None:
+    post(logged_in, "/surveys/testimony/questions/new", {"type": "text", "name": "x", "label": "X"})
+    assert 'data-name="x"' in logged_in.get("/surveys/testimony").get_data(as_text=True)
+    post(logged_in, "/surveys/testimony/discard", {})
+    assert 'data-name="x"' not in logged_in.get("/surveys/testimony").get_data(as_text=True)
+    post(logged_in, "/surveys", {"id": "tmp", "title": "Tmp", "kind": "survey", "language": "en"})
+    post(logged_in, "/surveys/tmp/discard", {})
+    assert logged_in.get("/surveys/tmp").status_code == 404
+    assert "/surveys/tmp" not in logged_in.get("/surveys").get_data(as_text=True)

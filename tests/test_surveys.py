@@ -187,3 +187,13 @@ def test_example_choice_labels_are_text_as_written(name: str) -> None:
     labels = [c.label for q in survey.questions for c in q.choices]
     assert "True" not in labels and "False" not in labels
     assert all(label.strip() for label in labels)
+
+
+def test_escaped_emoji_in_json_come_back_whole_and_half_characters_are_refused() -> None:
+    """PyYAML reads JSON's "\\ud83d\\ude00" as two halves; a page could not show them (a 500
+    found by tests/test_organizer_fuzz.py)."""
+    note = '{"name": "a", "type": "note", "label": "x"}'
+    text = '{"id": "e", "title": "\\ud83d\\ude00 ok", "questions": [' + note + "]}"
+    assert load_survey_text(text.encode()).title == "😀 ok"
+    with pytest.raises(SurveyDefinitionError, match="half of a character"):
+        load_survey_text(text.replace("\\ude00", "").encode())

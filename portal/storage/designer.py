@@ -92,7 +92,7 @@ def save_draft(store: Store, survey_id: str, draft: dict[str, Any]) -> None:
 
 def draft_survey(draft: dict[str, Any]) -> Survey:
     """The draft as a survey; raise SurveyDefinitionError listing what to fix first."""
-    return load_survey_text(json.dumps(draft).encode("utf-8"), "draft")
+    return load_survey_text(json.dumps(draft, ensure_ascii=False).encode("utf-8"), "draft")
 
 
 def publish_draft(store: Store, survey_id: str) -> str:
@@ -107,8 +107,13 @@ def publish_draft(store: Store, survey_id: str) -> str:
 
 
 def discard_draft(store: Store, survey_id: str) -> None:
+    """Drop the draft; a survey never published has nothing else, so it goes altogether."""
     with store.session() as s:
         s.execute(delete(SurveyDraftRow).where(SurveyDraftRow.survey_id == survey_id))
+        versions = select(func.count()).where(SurveyVersionRow.survey_id == survey_id)
+        if not s.scalar(versions):
+            s.execute(delete(SurveyReviewerRow).where(SurveyReviewerRow.survey_id == survey_id))
+            s.execute(delete(SurveyRow).where(SurveyRow.id == survey_id))
 
 
 def set_closed(store: Store, survey_id: str, closed: bool) -> None:
