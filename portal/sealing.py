@@ -9,6 +9,7 @@ only in the one chunk being encrypted; text fields stay in memory (bounded by
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from pathlib import Path
@@ -56,7 +57,10 @@ class EncryptingFile:
         self._sink.close()
 
     def close(self) -> None:
-        self._sink.close()
+        """Close without flushing what is left: on a full disk the flush would fail again,
+        and an unfinished part is thrown away anyway."""
+        with contextlib.suppress(OSError):
+            self._sink.close()
 
 
 class SealedUpload:

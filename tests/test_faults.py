@@ -216,7 +216,8 @@ def test_a_full_disk_is_a_clear_503_and_nothing_accepted_is_lost(
     log = (tmp_path / "full.log").read_text()
     assert "Storage is full" in log and "Traceback" not in log
     incoming = small_disk / "data" / "blobs" / ".incoming"
-    assert not any(p.is_file() for p in incoming.rglob("*"))  # refused uploads are cleaned up
+    left = [(str(p), p.stat().st_size) for p in incoming.rglob("*") if p.is_file()]
+    assert not left, (left, statuses, log[-2000:])  # refused uploads are cleaned up
     kept = statuses.count(303)
     run_cli_out = tmp_path / "exported"
     run_cli_out.mkdir()

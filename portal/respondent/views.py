@@ -130,9 +130,11 @@ def submit(survey_id: str) -> ResponseReturnValue:
             open_box(store, issued[1].login_id, issued[1].public_key)
             remember_codename(issued[0])
     finally:
-        upload.close()
-        if not stored:
-            store.blobs.discard(upload.incoming)
+        try:
+            upload.close()
+        finally:
+            if not stored:
+                store.blobs.discard(upload.incoming)
     return redirect(url_for(".thanks", survey_id=survey_id), code=303)
 
 
