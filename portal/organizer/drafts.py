@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from surveys.model import QUESTION_TEXTS
+
 from .forms import GroupForm, QuestionForm
 
 CHOICE_LINE = re.compile(r"^\s*(?P<name>[^=]+?)\s*=\s*(?P<label>.+?)\s*$")
-#: Question fields the form edits; anything else on a question (translations) is kept.
-TEXT_FIELDS = ("label", "hint", "constraint_message", "low_label", "high_label")
 PLAIN_FIELDS = ("relevant", "constraint", "group", "accept")
 
 
@@ -54,7 +54,7 @@ def parse_choices(text: str, old: list[dict[str, Any]], language: str) -> list[d
 def fill_question_form(form: QuestionForm, question: dict[str, Any], language: str) -> None:
     form.type.data = question.get("type")
     form.name.data = question.get("name")
-    for field in TEXT_FIELDS:
+    for field in QUESTION_TEXTS:
         getattr(form, field).data = text_of(question.get(field), language)
     form.required.data = bool(question.get("required"))
     form.choices.data = choices_text(question, language)
@@ -72,7 +72,7 @@ def question_from_form(form: QuestionForm, old: dict[str, Any], language: str) -
     """The question as the form describes it; fields the form leaves empty are left out."""
     kind = form.type.data or "text"
     question: dict[str, Any] = {"name": (form.name.data or "").strip(), "type": kind}
-    for field in TEXT_FIELDS:
+    for field in QUESTION_TEXTS:
         text = (getattr(form, field).data or "").strip()
         if text:
             question[field] = with_text(old.get(field), text, language)

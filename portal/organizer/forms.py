@@ -81,6 +81,9 @@ class QuestionForm(Form):
     )
     relevant = StringField(_l("Ask only if (skip logic)"), validators=[Length(max=1000)])
     constraint = StringField(_l("Answer must satisfy"), validators=[Length(max=1000)])
+    required_message = StringField(
+        _l("Message when it is not answered"), validators=[Length(max=500)]
+    )
     constraint_message = StringField(_l("Message when it does not"), validators=[Length(max=500)])
     group = SelectField(_l("Group"), choices=[], validate_choice=False)
 
