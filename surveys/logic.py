@@ -43,9 +43,7 @@ def typed_values(answers: Mapping[str, Any]) -> dict[str, str]:
 
 def relevance_trees(survey: Survey, question: Question) -> list[Tree]:
     """Every rule that must hold for the question to be asked: its groups' and its own."""
-    trees = [g.relevant_tree for g in reversed(survey.enclosing_groups(question))]
-    trees.append(question.relevant_tree)
-    return [tree for tree in trees if tree is not None]
+    return survey.relevance[question.name]
 
 
 def is_relevant(survey: Survey, question: Question, values: Mapping[str, str]) -> bool:

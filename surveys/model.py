@@ -272,6 +272,17 @@ class Survey:
         return found
 
     @cached_property
+    def relevance(self) -> dict[str, list[Tree]]:
+        """Per question, every rule that must hold for it to be asked: its groups' (outermost
+        first) and its own. Cached: the server checks it for every submission."""
+        found = {}
+        for question in self.questions:
+            groups = reversed(self.enclosing_groups(question))
+            trees = [g.relevant_tree for g in groups] + [question.relevant_tree]
+            found[question.name] = [tree for tree in trees if tree is not None]
+        return found
+
+    @cached_property
     def pages(self) -> list[list[Question]]:
         """The questions page by page: a top-level field-list group is one page, any other
         question its own page (as ODK does); an unpaged survey is one page."""
