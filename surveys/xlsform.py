@@ -14,7 +14,6 @@ Glas reads a few columns of its own beyond XLSForm's (``min``, ``max``, ``min_le
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,59 +23,28 @@ from openpyxl import load_workbook
 from .document import Located, LocatedList
 from .errors import Problem, SurveyDefinitionError
 from .loader import DefinitionReader
-from .model import QUESTION_LIMITS, QUESTION_RULES, QUESTION_TEXTS, Survey
+from .model import QUESTION_LIMITS, QUESTION_RULES, Survey
+from .xlsform_vocabulary import (
+    CHOICE_COLUMNS,
+    FALSE_WORDS,
+    IDENTIFYING_TYPES,
+    PLAIN_TYPES,
+    SETTINGS_COLUMNS,
+    SURVEY_COLUMNS,
+    TRANSLATABLE,
+    TRANSLATED_COLUMN,
+    TRUE_WORDS,
+    TYPE_ALIASES,
+    cell_number,
+    cell_text,
+    column_name,
+    is_yes_no,
+    language_code,
+    slug,
+)
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-YES_NO_LIST = "yes_no"
-#: Types refused because they identify a respondent, their device or when they answered.
-IDENTIFYING_TYPES = {
-    "geopoint": "records where the respondent is",
-    "geotrace": "records where the respondent went",
-    "geoshape": "records places the respondent drew",
-    "start-geopoint": "records where the respondent is",
-    "deviceid": "identifies the respondent's phone",
-    "subscriberid": "identifies the respondent's SIM card",
-    "simserial": "identifies the respondent's SIM card",
-    "phonenumber": "records the respondent's phone number",
-    "username": "records who filled in the form",
-    "email": "records who filled in the form",
-    "audit": "records when and how the respondent answered",
-    "start": "records exactly when the respondent started",
-    "end": "records exactly when the respondent finished",
-    "today": "records the day the respondent answered",
-    "background-audio": "records sound around the respondent",
-}
-PLAIN_TYPES = {"text", "integer", "decimal", "date", "note", "file"}
-TYPE_ALIASES = {"begin_group": "begin group", "end_group": "end group", "int": "integer"}
-SURVEY_COLUMNS = {
-    "type",
-    "name",
-    "required",
-    "appearance",
-    "parameters",
-    "accept",
-    *QUESTION_TEXTS,
-    *QUESTION_LIMITS,
-    *QUESTION_RULES,
-}
-TRANSLATABLE = set(QUESTION_TEXTS)
-CHOICE_COLUMNS = {"list_name", "name", "label"}
-SETTINGS_COLUMNS = {
-    "form_title",
-    "form_id",
-    "default_language",
-    "style",
-    "version",
-    "kind",
-    "replies",
-    "description",
-}
-TRANSLATED_COLUMN = re.compile(
-    r"^(?P<base>[a-z_]+)::(?:[^()]*\((?P<code>[^()]+)\)|(?P<bare>[^()]+))$"
-)
-TRUE_WORDS = {"yes", "true", "true()", "1"}
-FALSE_WORDS = {"", "no", "false", "false()", "0"}
 
 
 def load_xlsform(path: Path) -> Survey:
@@ -118,9 +86,9 @@ class _Workbook:
 
     def survey(self) -> Survey:
         settings = self._settings()
-        language = _language_code(settings.get("default_language", "")) or "en"
+        language = language_code(settings.get("default_language", "")) or "en"
         choices = self._choices(language)
-        form_id = settings.get("form_id") or _slug(Path(self.source).stem)
+        form_id = settings.get("form_id") or slug(Path(self.source).stem)
         data = Located(id=form_id, title=settings.get("form_title") or form_id, language=language)
         data.line, data.key_lines = 1, dict.fromkeys(("id", "title", "language"), 1)
         for key in ("description", "kind"):
@@ -164,10 +132,10 @@ class _Workbook:
         lists: dict[str, LocatedList] = {}
         for row_number, row in self.rows.get("choices", []):
             self._unsupported_columns("choices", row_number, row, CHOICE_COLUMNS)
-            list_name = _text(row.get("list_name"))
+            list_name = cell_text(row.get("list_name"))
             if not list_name:
                 continue
-            choice = Located(name=_text(row.get("name")))
+            choice = Located(name=cell_text(row.get("name")))
             choice.line, choice.key_lines = row_number, {"name": row_number}
             _put(choice, "label", self._translatable(row, "label", language), row_number)
             found = lists.setdefault(list_name, LocatedList())
@@ -182,10 +150,10 @@ class _Workbook:
         questions.line = groups.line = 1
         stack: list[str] = []
         for row_number, row in self.rows["survey"]:
-            kind = " ".join(_text(row.get("type")).split())
+            kind = " ".join(cell_text(row.get("type")).split())
             kind = TYPE_ALIASES.get(kind, kind)
             if not kind:
-                if any(_text(v) for v in row.values()):
+                if any(cell_text(v) for v in row.values()):
                     self.problem("survey", row_number, "type", "a row with text needs a type")
                 continue
             self._unsupported_columns("survey", row_number, row, SURVEY_COLUMNS)
@@ -200,7 +168,7 @@ class _Workbook:
                 continue
             if kind == "begin group":
                 groups.append(self._group(row_number, row, language, stack))
-                stack.append(_text(row.get("name")))
+                stack.append(cell_text(row.get("name")))
                 continue
             question = self._question(row_number, row, kind, language, choices)
             if question is not None:
@@ -219,22 +187,22 @@ class _Workbook:
     def _group(
         self, row_number: int, row: dict[str, Any], language: str, stack: list[str]
     ) -> Located:
-        group = Located(name=_text(row.get("name")))
+        group = Located(name=cell_text(row.get("name")))
         group.line, group.key_lines = row_number, {"name": row_number}
         label = self._translatable(row, "label", language)
         if label:
             _put(group, "label", label, row_number)
-        if _text(row.get("relevant")):
-            _put(group, "relevant", _text(row.get("relevant")), row_number)
+        if cell_text(row.get("relevant")):
+            _put(group, "relevant", cell_text(row.get("relevant")), row_number)
         if stack:
             _put(group, "parent", stack[-1], row_number)
-        appearance = _text(row.get("appearance"))
+        appearance = cell_text(row.get("appearance"))
         if appearance not in ("", "field-list"):
             self.problem("survey", row_number, "appearance", f"'{appearance}' is not supported")
         if appearance == "field-list":
             _put(group, "field_list", True, row_number)
         for column in ("required", "constraint", "hint"):
-            if _text(row.get(column)):
+            if cell_text(row.get(column)):
                 self.problem("survey", row_number, column, "does not apply to a group")
         return group
 
@@ -256,29 +224,29 @@ class _Workbook:
                 "to keep respondents anonymous",
             )
             return None
-        question = Located(name=_text(row.get("name")))
+        question = Located(name=cell_text(row.get("name")))
         question.line, question.key_lines = row_number, {"name": row_number}
-        appearance = _text(row.get("appearance"))
+        appearance = cell_text(row.get("appearance"))
         glas_type = self._type(row_number, base, list_name, appearance, choices)
         if glas_type is None:
             return None
         _put(question, "type", glas_type, row_number)
         if glas_type in ("select_one", "select_multiple"):
             _put(question, "choices", choices[list_name], row_number)
-        if base == "image" and not _text(row.get("accept")):
+        if base == "image" and not cell_text(row.get("accept")):
             _put(question, "accept", ["image/*"], row_number)
         if base == "range":
-            self._range(question, row_number, _text(row.get("parameters")))
-        elif _text(row.get("parameters")):
+            self._range(question, row_number, cell_text(row.get("parameters")))
+        elif cell_text(row.get("parameters")):
             self.problem("survey", row_number, "parameters", f"not supported for {base}")
         for column in TRANSLATABLE:
             text = self._translatable(row, column, language)
             if text:
                 _put(question, column, text, row_number)
         for column in QUESTION_RULES:
-            if _text(row.get(column)):
-                _put(question, column, _text(row.get(column)), row_number)
-        if _text(row.get("required")):
+            if cell_text(row.get(column)):
+                _put(question, column, cell_text(row.get(column)), row_number)
+        if cell_text(row.get("required")):
             _put(
                 question,
                 "required",
@@ -287,10 +255,10 @@ class _Workbook:
             )
         for column in QUESTION_LIMITS:
             value = row.get(column)
-            if value is not None and _text(value):
-                _put(question, column, _number(value), row_number)
-        if _text(row.get("accept")):
-            accept = [a.strip() for a in _text(row.get("accept")).split(",") if a.strip()]
+            if value is not None and cell_text(value):
+                _put(question, column, cell_number(value), row_number)
+        if cell_text(row.get("accept")):
+            accept = [a.strip() for a in cell_text(row.get("accept")).split(",") if a.strip()]
             _put(question, "accept", accept, row_number)
         return question
 
@@ -306,7 +274,7 @@ class _Workbook:
             if list_name not in choices:
                 self.problem("survey", row_number, "type", f"no choice list '{list_name}'")
                 return None
-            if base == "select_one" and _is_yes_no(list_name, choices[list_name]):
+            if base == "select_one" and is_yes_no(list_name, choices[list_name]):
                 return "yes_no"
             glas_type = base
         elif base == "range":
@@ -335,16 +303,16 @@ class _Workbook:
             )
         for key, column in (("start", "min"), ("end", "max")):
             if key in values:
-                _put(question, column, _number(values[key]), row_number)
+                _put(question, column, cell_number(values[key]), row_number)
 
     def _translatable(self, row: dict[str, Any], column: str, language: str) -> Any:
         texts = {}
         for name, value in row.items():
             match = TRANSLATED_COLUMN.match(name)
-            if match and match.group("base") == column and _text(value):
-                code = _language_code(name.split("::", 1)[1])
-                texts[code or name] = _text(value)
-        plain = _text(row.get(column))
+            if match and match.group("base") == column and cell_text(value):
+                code = language_code(name.split("::", 1)[1])
+                texts[code or name] = cell_text(value)
+        plain = cell_text(row.get(column))
         if not texts:
             return plain
         if plain and language not in texts:
@@ -354,7 +322,7 @@ class _Workbook:
         return mapping
 
     def _flag(self, sheet: str, row_number: int, column: str, value: Any) -> bool:
-        word = _text(value).lower()
+        word = cell_text(value).lower()
         if word not in TRUE_WORDS | FALSE_WORDS:
             self.problem(sheet, row_number, column, f"'{value}' is not yes or no")
         return word in TRUE_WORDS
@@ -366,7 +334,7 @@ class _Workbook:
             match = TRANSLATED_COLUMN.match(column)
             base = match.group("base") if match else column
             translatable = base in TRANSLATABLE or (sheet == "choices" and base == "label")
-            if _text(value) and (base not in known or (match and not translatable)):
+            if cell_text(value) and (base not in known or (match and not translatable)):
                 self.problem(sheet, row_number, column, "this column is not supported by Glas")
 
 
@@ -375,49 +343,13 @@ def _rows(sheet: Any) -> list[tuple[int, dict[str, Any]]]:
     header = next(rows, None)
     if header is None:
         return []
-    names = [_column_name(h) for h in header]
+    names = [column_name(h) for h in header]
     found = []
     for number, values in enumerate(rows, start=2):
         row = {n: v for n, v in zip(names, values, strict=False) if n and v is not None}
         if row:
             found.append((number, row))
     return found
-
-
-def _column_name(header: Any) -> str:
-    name = _text(header)
-    base, sep, rest = name.partition("::")
-    return base.strip().lower().replace(" ", "_") + sep + rest.strip()
-
-
-def _language_code(text: str) -> str:
-    match = re.search(r"\(([^()]+)\)\s*$", text)
-    return (match.group(1) if match else text).strip()
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:64] or "survey"
-
-
-def _is_yes_no(list_name: str, items: LocatedList) -> bool:
-    labels = [(c.get("name"), c.get("label")) for c in items]
-    return list_name == YES_NO_LIST and labels == [("yes", "Yes"), ("no", "No")]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _number(value: Any) -> Any:
-    text = _text(value)
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 def _put(mapping: Located, key: str, value: Any, line: int) -> None:

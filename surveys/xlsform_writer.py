@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError
 from openpyxl import Workbook
 
 from .model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
-from .xlsform import YES_NO_LIST
+from .xlsform_vocabulary import YES_NO_LIST
 
 RULE_COLUMNS = ["required", "relevant", "constraint", "appearance", "parameters"]
 GLAS_COLUMNS = [*QUESTION_LIMITS, "accept"]
