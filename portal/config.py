@@ -17,6 +17,8 @@ MAX_FORM_MEMORY_BYTES = 1024 * 1024
 MAX_FORM_PARTS = 500
 #: Organizers upload XLSForms, replies and feeds: small files, kept in memory.
 ORGANIZER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+#: The two onion services' names (their key files in the data dir's onion/ folder).
+RESPONDENT_SERVICE, ORGANIZER_SERVICE = "respondent", "organizer"
 
 
 class ConfigError(Exception):
@@ -35,6 +37,11 @@ class Config:
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def onion_dir(self) -> Path:
+        """Onion service keys and client keys' public halves (0700)."""
+        return self.data_dir / "onion"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

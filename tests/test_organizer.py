@@ -10,8 +10,10 @@ from flask.testing import FlaskClient
 
 from crypto.codename import derive, new_codename, seal_reply
 from crypto.keys import ReviewerKey
+from crypto.signing import SigningKey
 from portal import create_app
 from portal.config import Config
+from portal.storage import Store
 from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
 
 from .conftest import PASSWORD, Organizer, RunCli, csrf_token
@@ -188,3 +190,48 @@ def test_organizers_publish_the_signed_warning_feed_and_a_tampered_one_is_refuse
     assert "signed by Centre" in response.get_data(as_text=True)
     assert "Karpos" not in client.get("/alerts").get_data(as_text=True)
     assert "published the warning feed" in logged_in.get("/audit").get_data(as_text=True)
+
+
+def test_staff_are_invited_reset_and_removed_in_the_browser(
+    logged_in: FlaskClient, organizer: Organizer
+) -> None:
+    token = csrf_token(logged_in.get("/staff").get_data(as_text=True))
+    page = logged_in.post("/staff", data={"csrf_token": token, "name": "Bojana"})
+    text = page.get_data(as_text=True)
+    key = re.search(r'<code id="client-key">([A-Z2-7]{52})</code>', text)
+    link = re.search(r'<code id="setup-link">http://[a-z2-7]{56}\.onion(/setup/\S+)</code>', text)
+    assert key and link and "awaiting setup" in text
+    store = Store(Config.from_env())
+    assert len(store.active_client_keys()) == 2  # Ana's and Bojana's
+    fresh = organizer.client()
+    assert fresh.get(link.group(1)).status_code == 200
+    again = logged_in.post("/staff/Bojana/reset", data={"csrf_token": token}).get_data(as_text=True)
+    second = re.search(r'<code id="setup-link">http://\S+?(/setup/\S+)</code>', again)
+    assert second and fresh.get(link.group(1)).status_code == 404
+    assert fresh.get(second.group(1)).status_code == 200
+    assert "client-key" not in again, "a reset keeps the onion key"
+    page = logged_in.post("/staff/Ana/remove", data={"csrf_token": token}, follow_redirects=True)
+    assert "cannot remove yourself" in page.get_data(as_text=True)
+    page = logged_in.post("/staff/Bojana/remove", data={"csrf_token": token}, follow_redirects=True)
+    assert "removed" in page.get_data(as_text=True)
+    assert len(store.active_client_keys()) == 1
+    assert fresh.get(second.group(1)).status_code == 404
+    audit = logged_in.get("/audit").get_data(as_text=True)
+    assert "invited an organizer" in audit and "removed an organizer" in audit
+
+
+def test_a_warning_feed_signer_is_trusted_in_the_browser(
+    logged_in: FlaskClient, signing_key: tuple[Path, SigningKey], signed_feed: Path
+) -> None:
+    token = csrf_token(logged_in.get("/alerts").get_data(as_text=True))
+    line = signing_key[1].public_key.to_line()
+    data = {"csrf_token": token, "name": "Centre", "key": line}
+    page = logged_in.post("/alerts/signers", data=data, follow_redirects=True)
+    assert signing_key[1].public_key.readable_fingerprint in page.get_data(as_text=True)
+    response = logged_in.post(
+        "/alerts",
+        data={"csrf_token": token, "file": (io.BytesIO(signed_feed.read_bytes()), "a.signed")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "signed by Centre" in response.get_data(as_text=True)

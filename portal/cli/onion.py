@@ -7,11 +7,12 @@ import os
 
 import click
 
-from onion import ClientKey, ServiceKey, ServiceKeyStore
+from onion import ServiceKeyStore
 
 from ..config import Config
 from ..errors import StorageError
-from ..storage.organizers import SETUP_VALID, create_organizer, renew_setup
+from ..staff import invite, reinvite, remove
+from ..storage.organizers import SETUP_VALID
 from . import BadInput
 from .messages import _
 from .reviewers import open_store
@@ -94,20 +95,16 @@ def add_organizer(name: str) -> None:
     """Give NAME an account and a client key for the organizer onion; prints both once."""
     if not name.strip():
         raise BadInput(_("NAME cannot be empty."))
-    store = open_store()
-    key = ClientKey.generate()
     try:
-        token = create_organizer(store, name.strip())
-        store.add_onion_client(name.strip(), key.public_base32)
+        invitation = invite(open_store(), name.strip())
     except StorageError as e:
         raise BadInput(str(e)) from e
-    service = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
-    click.echo(_("Organizer %(name)s added. Give them, privately, once:", name=name.strip()))
-    click.echo("  " + _("Address: %(url)s", url=f"http://{service.address}/"))
-    click.echo("  " + _("Key for Tor Browser: %(key)s", key=key.private_base32))
-    line = key.auth_line(service.service_id)
+    click.echo(_("Organizer %(name)s added. Give them, privately, once:", name=invitation.name))
+    click.echo("  " + _("Address: %(url)s", url=invitation.address))
+    click.echo("  " + _("Key for Tor Browser: %(key)s", key=invitation.client_key))
+    line = invitation.auth_line
     click.echo("  " + _("Or this line in a tor client's ClientOnionAuthDir: %(line)s", line=line))
-    link = _setup_link(service, token)
+    link = invitation.setup_link
     click.echo(
         "  " + _("Account setup (once, for %(n)d days): %(link)s", n=SETUP_VALID.days, link=link)
     )
@@ -118,24 +115,29 @@ def add_organizer(name: str) -> None:
 @click.argument("name")
 def reset_organizer(name: str) -> None:
     """Give NAME a new setup link (new passphrase and phone); their sessions end now."""
-    store = open_store()
     try:
-        token = renew_setup(store, name.strip())
+        invitation = reinvite(open_store(), name.strip())
     except StorageError as e:
         raise BadInput(str(e)) from e
-    service = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
     click.echo(
         _(
             "New setup link for %(name)s (once, for %(n)d days):",
-            name=name.strip(),
+            name=invitation.name,
             n=SETUP_VALID.days,
         )
     )
-    click.echo(f"  {_setup_link(service, token)}")
+    click.echo(f"  {invitation.setup_link}")
 
 
-def _setup_link(service: ServiceKey, token: str) -> str:
-    return f"http://{service.address}/setup/{token}"
+@organizers.command("remove")
+@click.argument("name")
+def remove_organizer(name: str) -> None:
+    """Revoke NAME's organizer onion key and close their account; their sessions end now."""
+    try:
+        remove(open_store(), name.strip())
+    except StorageError as e:
+        raise BadInput(str(e)) from e
+    click.echo(_("Revoked the organizer onion key of %(name)s.", name=name.strip()))
 
 
 def _running_status(config: Config) -> dict[str, dict[str, object]]:

@@ -13,7 +13,7 @@ import click
 
 from onion import PowSettings, ServiceKeyStore, Tor, TorSettings
 
-from ..config import Config
+from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..serving import (
     ORGANIZER_FACTORY,
     RESPONDENT_FACTORY,
@@ -29,11 +29,11 @@ from .messages import _
 DEFAULT_PORT = 8080
 DEFAULT_ORGANIZER_PORT = 8081
 CLIENT_POLL_SECONDS = 10
-RESPONDENT, ORGANIZER = "respondent", "organizer"
+RESPONDENT, ORGANIZER = RESPONDENT_SERVICE, ORGANIZER_SERVICE
 
 
 def onion_dir(config: Config) -> Path:
-    return config.data_dir / "onion"
+    return config.onion_dir
 
 
 @click.command("serve")

@@ -104,6 +104,17 @@ class ReviewerForm(Form):
     key = StringField(_l("Public key (glas-pk-1:…)"), validators=[DataRequired(), Length(max=200)])
 
 
+class StaffForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class SignerForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    key = StringField(
+        _l("Signing key (glas-signer-1:…)"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
 class RetentionForm(Form):
     exported_days = IntegerField(
         _l("Delete exported submissions after (days)"),

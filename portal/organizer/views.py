@@ -7,16 +7,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 
 from crypto import CryptoError
+from crypto.signing import SignerKey
 from surveys import SurveyError
 
 from .. import current_store
 from ..errors import StorageError
-from ..storage.alerts import current_feed, import_feed
+from ..storage.alerts import current_feed, import_feed, trust_signer, trusted_signers
 from ..storage.organizers import audit_log
 from ..storage.replies import import_reply
 from . import bp
 from .auth import record
-from .forms import UploadForm
+from .forms import SignerForm, UploadForm
 
 
 @bp.get("/")
@@ -62,8 +63,41 @@ def upload_replies() -> ResponseReturnValue:
 
 @bp.get("/alerts")
 def alerts() -> ResponseReturnValue:
+    return _alerts_page(UploadForm())
+
+
+@bp.post("/alerts/signers")
+def trust_alert_signer() -> ResponseReturnValue:
+    """Trust the centre's offline signing key (its fingerprint checked in person)."""
+    form = SignerForm()
+    if not form.validate():
+        flash(gettext("Please give a name and a key."), "error")
+        return redirect(url_for(".alerts"))
+    try:
+        key = SignerKey.from_line((form.key.data or "").strip())
+        trust_signer(current_store(), (form.name.data or "").strip(), key)
+    except (CryptoError, StorageError) as e:
+        flash(str(e), "error")
+        return redirect(url_for(".alerts"))
+    record("trusted a warning-feed signer", f"{form.name.data} {key.readable_fingerprint}")
+    flash(
+        gettext(
+            "Added. Check this fingerprint with %(name)s in person or by phone: %(fp)s",
+            name=form.name.data,
+            fp=key.readable_fingerprint,
+        )
+    )
+    return redirect(url_for(".alerts"))
+
+
+def _alerts_page(form: UploadForm) -> str:
+    store = current_store()
     return render_template(
-        "organizer/alerts.html", form=UploadForm(), feed=current_feed(current_store())
+        "organizer/alerts.html",
+        form=form,
+        feed=current_feed(store),
+        signers=trusted_signers(store),
+        signer_form=SignerForm(),
     )
 
 
@@ -81,8 +115,7 @@ def upload_alerts() -> ResponseReturnValue:
         shown = import_feed(store, upload.stream.read(), upload.filename or "feed")
     except (CryptoError, SurveyError, StorageError) as e:
         flash(str(e), "error")
-        page = render_template("organizer/alerts.html", form=form, feed=current_feed(store))
-        return page, 422
+        return _alerts_page(form), 422
     record("published the warning feed", f"{len(shown.feed.alerts)} warnings")
     count = len(shown.feed.alerts)
     flash(ngettext("Published %(num)d warning.", "Published %(num)d warnings.", count))

@@ -80,6 +80,18 @@ def renew_setup(store: Store, name: str) -> str:
     return token
 
 
+def disable_account(store: Store, name: str) -> None:
+    """Close an account: no passphrase, no setup link, every session ended."""
+    with store.session() as s:
+        row = s.scalar(select(OrganizerRow).where(OrganizerRow.name == name))
+        if row is None:
+            return  # an organizer from before accounts existed: only the onion key to revoke
+        row.password_hash = None
+        row.setup_token = None
+        row.setup_expires = None
+        row.session_epoch += 1
+
+
 def account_for_setup(store: Store, token: str) -> OrganizerRow | None:
     """The account a setup token belongs to, while it is valid."""
     with store.session() as s:
