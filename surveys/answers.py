@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .expressions import evaluate
-from .logic import form_values, is_relevant, typed_values
+from .logic import apply_skip_logic, form_values, typed_values
 from .messages import N_, Message, N_plural, SurveyText
 from .model import SINGLE_CHOICE_TYPES, Question, Survey
 
@@ -84,11 +84,9 @@ def validate_answers(
     result = Validated()
     raw = form_values(form)
     raw.update({name: " ".join(f.name for f in infos) for name, infos in (files or {}).items()})
-    for question in survey.questions:
-        if not is_relevant(survey, question, raw):
-            raw.pop(question.name, None)
-            continue
-        if not question.answerable or (only is not None and question.name not in only):
+    asked, raw = apply_skip_logic(survey, raw)
+    for question in survey.answerable_questions:
+        if question.name not in asked or (only is not None and question.name not in only):
             continue
         if question.type == "file":
             _check_files(question, list((files or {}).get(question.name, ())), result)
@@ -134,12 +132,7 @@ def check_document(survey: Survey, document: dict[str, Any]) -> list[str]:
     problems = []
     values = typed_values(answers)
     values.update(_listed_file_names(document.get("files")))
-    asked = set()
-    for item in survey.questions:
-        if is_relevant(survey, item, values):
-            asked.add(item.name)
-        else:
-            values.pop(item.name, None)
+    asked, values = apply_skip_logic(survey, values)
     for name, value in answers.items():
         question = survey.by_name.get(name)
         if question is None or not question.answerable or question.type == "file":

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expressions import ExpressionError, Tree, evaluate, parse, references
-from .model import Question, Survey
+from .expressions import ExpressionError, evaluate, parse, references
+from .model import Survey
 
 GROUP_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -41,26 +41,19 @@ def typed_values(answers: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def relevance_trees(survey: Survey, question: Question) -> list[Tree]:
-    """Every rule that must hold for the question to be asked: its groups' and its own."""
-    return survey.relevance[question.name]
+def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str], dict[str, str]]:
+    """The names of the questions asked, and the values without the skipped ones' answers.
 
-
-def is_relevant(survey: Survey, question: Question, values: Mapping[str, str]) -> bool:
-    """Whether the question is asked, given the answers so far."""
-    return all(evaluate(tree, values) for tree in relevance_trees(survey, question))
-
-
-def asked_questions(survey: Survey, values: Mapping[str, str]) -> set[str]:
-    """The names of the questions asked, deciding in question order, so a rule that reads a
-    skipped question sees no answer (as ODK does)."""
+    Decided in question order, so a rule that reads a skipped question sees no answer (as ODK
+    does). The one place the server, the paged form and the reviewer's check decide this.
+    """
     kept, asked = dict(values), set()
     for question in survey.questions:
-        if is_relevant(survey, question, kept):
+        if all(evaluate(tree, kept) for tree in survey.relevance[question.name]):
             asked.add(question.name)
         else:
             kept.pop(question.name, None)
-    return asked
+    return asked, kept
 
 
 def next_page(survey: Survey, page: int, asked: set[str], step: int = 1) -> int | None:

@@ -264,11 +264,26 @@ class Survey:
 
     def enclosing_groups(self, question: Question) -> list[Group]:
         """The question's groups from the innermost outwards."""
-        found, name = [], question.group
+        if not question.group:
+            return []
+        group = self.group_by_name[question.group]
+        return [group, *self._parents(group)]
+
+    def _parents(self, group: Group) -> list[Group]:
+        found, name = [], group.parent
         while name:
-            group = self.group_by_name[name]
-            found.append(group)
-            name = group.parent
+            parent = self.group_by_name[name]
+            found.append(parent)
+            name = parent.parent
+        return found
+
+    @cached_property
+    def group_relevance(self) -> dict[str, list[Tree]]:
+        """Per group, the rules of the group and its enclosing groups (outermost first)."""
+        found: dict[str, list[Tree]] = {}
+        for group in self.groups:
+            chain = reversed([group, *self._parents(group)])
+            found[group.name] = [g.relevant_tree for g in chain if g.relevant_tree is not None]
         return found
 
     @cached_property
@@ -277,9 +292,10 @@ class Survey:
         first) and its own. Cached: the server checks it for every submission."""
         found = {}
         for question in self.questions:
-            groups = reversed(self.enclosing_groups(question))
-            trees = [g.relevant_tree for g in groups] + [question.relevant_tree]
-            found[question.name] = [tree for tree in trees if tree is not None]
+            trees = list(self.group_relevance.get(question.group, []))
+            if question.relevant_tree is not None:
+                trees.append(question.relevant_tree)
+            found[question.name] = trees
         return found
 
     @cached_property

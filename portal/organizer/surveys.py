@@ -310,8 +310,6 @@ def _form_problems(form: Any, back: str) -> ResponseReturnValue:
 def add_template_globals(state: BlueprintSetupState) -> None:
     """The preview renders questions with the respondents' own macro, which needs these."""
     from ..respondent.browser import client_messages
-    from ..respondent.pages import new_groups, relevance
+    from ..respondent.pages import new_groups
 
-    state.app.jinja_env.globals.update(
-        client_messages=client_messages, new_groups=new_groups, relevance=relevance
-    )
+    state.app.jinja_env.globals.update(client_messages=client_messages, new_groups=new_groups)

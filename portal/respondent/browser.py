@@ -27,7 +27,6 @@ from crypto.bundle import SubmissionRecord
 from crypto.codename import derive
 from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
 from surveys import answers as rules
-from surveys.logic import relevance_trees
 from surveys.messages import Message, SurveyText
 from surveys.model import Question, Survey
 
@@ -260,7 +259,7 @@ def _rules(survey: Survey, question: Question) -> dict[str, Any]:
         "max_length": question.effective_max_length,
         "max_files": question.effective_max_files,
         "accept": list(question.accept),
-        "relevant": relevance_trees(survey, question),
+        "relevant": survey.relevance[question.name],
         "constraint": question.constraint_tree,
     }
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import render_template, request
 
 from surveys.expressions import Tree, references
-from surveys.logic import asked_questions, form_values, next_page, relevance_trees
+from surveys.logic import apply_skip_logic, form_values, next_page
 from surveys.model import Group, Question, Survey
 
 from ..security import allow_browser_crypto
@@ -41,7 +41,7 @@ def render_survey(
     It may load the crypto bundle, so it gets the CSP that allows it."""
     allow_browser_crypto()
     survey = published.survey
-    asked = asked_questions(survey, form_values(values))
+    asked, _ = apply_skip_logic(survey, form_values(values))
     if page < 0 or page >= len(survey.pages):
         page = next_page(survey, -1, asked) or 0
     return render_template(
@@ -77,22 +77,7 @@ def new_groups(survey: Survey, question: Question, previous: Question | None) ->
     """The groups a question opens (outermost first), to show their headings once."""
     before = {g.name for g in survey.enclosing_groups(previous)} if previous else set()
     opened = [g for g in reversed(survey.enclosing_groups(question)) if g.name not in before]
-    return [Heading(g, _group_trees(survey, g)) for g in opened if g.label]
-
-
-def relevance(survey: Survey, question: Question) -> list[Tree]:
-    return relevance_trees(survey, question)
-
-
-def _group_trees(survey: Survey, group: Group) -> list[Tree]:
-    trees: list[Tree] = []
-    name = group.name
-    while name:
-        current = survey.group_by_name[name]
-        if current.relevant_tree is not None:
-            trees.insert(0, current.relevant_tree)
-        name = current.parent
-    return trees
+    return [Heading(g, survey.group_relevance[g.name]) for g in opened if g.label]
 
 
 def _settled_skips(survey: Survey, page: int, asked: set[str]) -> set[str]:
@@ -101,7 +86,7 @@ def _settled_skips(survey: Survey, page: int, asked: set[str]) -> set[str]:
     earlier = {q.name for p in survey.pages[:page] for q in p}
     settled = set()
     for question in survey.pages[page]:
-        needs = set().union(*(references(t) for t in relevance_trees(survey, question)))
+        needs = set().union(*(references(t) for t in survey.relevance[question.name]))
         if question.name not in asked and needs <= earlier:
             settled.add(question.name)
     return settled

@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 from crypto.bundle import SubmissionRecord
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
-from surveys.logic import asked_questions, form_values, next_page
+from surveys.logic import apply_skip_logic, form_values, next_page
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
@@ -18,7 +18,7 @@ from ..storage import PublishedSurvey, today
 from ..storage.replies import open_box
 from . import bp
 from .browser import ENVELOPE_FIELD, client_messages, sodium_url, store_sealed_in_browser
-from .pages import current_page, new_groups, page_of, relevance, render_survey, requested_move
+from .pages import current_page, new_groups, page_of, render_survey, requested_move
 from .replies import issue_codename, remember_codename, reply_key_text, take_codename
 
 MAX_FILENAME = 255
@@ -45,7 +45,6 @@ def add_template_globals(state: BlueprintSetupState) -> None:
         client_messages=client_messages,
         sodium_url=sodium_url,
         new_groups=new_groups,
-        relevance=relevance,
     )
 
 
@@ -60,7 +59,7 @@ def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:
         validated = validate_answers(survey, values, None, only=names)
         if not validated.ok:
             return render_survey(published, values, validated.errors, page), 422
-    asked = asked_questions(survey, form_values(values))
+    asked, _ = apply_skip_logic(survey, form_values(values))
     target = next_page(survey, page, asked, move)
     return render_survey(published, values, {}, page if target is None else target)
 
