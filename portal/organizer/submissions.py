@@ -28,7 +28,7 @@ def submissions() -> ResponseReturnValue:
     return render_template(
         "organizer/submissions.html",
         counts=counts_per_day(store),
-        waiting=sum(1 for _ in store.pending_export()),
+        waiting=store.count_submissions(pending_only=True),
         form=form,
     )
 

@@ -26,7 +26,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "organizer/index.html",
         surveys=store.published_surveys(),
-        waiting=sum(1 for _ in store.pending_export()),
+        waiting=store.count_submissions(pending_only=True),
     )
 
 

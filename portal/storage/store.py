@@ -276,9 +276,13 @@ class Store:
             self._definitions[row.digest] = survey
         return survey
 
-    def count_submissions(self) -> int:
+    def count_submissions(self, *, pending_only: bool = False) -> int:
+        """How many submissions are stored (or wait for export), counted by the database."""
+        query = select(func.count()).select_from(SubmissionRow)
+        if pending_only:
+            query = query.where(SubmissionRow.exported.is_(None))
         with self.session() as s:
-            return s.scalar(select(func.count()).select_from(SubmissionRow)) or 0
+            return s.scalar(query) or 0
 
 
 def _record(row: SubmissionRow) -> SubmissionRecord:
