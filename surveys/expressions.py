@@ -31,7 +31,7 @@ MAX_EXPRESSION_LENGTH = 1000
 #: Deepest nesting accepted: a tree this deep still evaluates far below the recursion limit.
 MAX_DEPTH = 40
 COMPARISONS = ("=", "!=", "<=", ">=", "<", ">")
-FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1, "not": 1}
+FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1}
 #: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1").
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 #: A tree is a list: [operator, operand...]; operands are trees or strings.
@@ -215,7 +215,7 @@ class _Parser:
         self._expect(")")
         if len(args) != FUNCTIONS[name]:
             raise ExpressionError(f"{name}() takes {FUNCTIONS[name]} value(s), not {len(args)}")
-        return ["not", *args] if name == "not" else ["call", name, *args]
+        return ["call", name, *args]
 
 
 # Evaluation ---------------------------------------------------------------------------------

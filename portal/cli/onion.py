@@ -9,14 +9,13 @@ import click
 
 from onion import ServiceKeyStore
 
-from ..config import Config
+from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..errors import StorageError
 from ..staff import invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID
 from . import BadInput
 from .messages import _
 from .reviewers import open_store
-from .serve import ORGANIZER, RESPONDENT, onion_dir
 
 
 @click.group("onion")
@@ -28,9 +27,9 @@ def command() -> None:
 def status() -> None:
     """Print both onion addresses and whether their descriptors are published."""
     config = Config.from_env()
-    keys = ServiceKeyStore(onion_dir(config))
+    keys = ServiceKeyStore(config.onion_dir)
     running = _running_status(config)
-    for name in (RESPONDENT, ORGANIZER):
+    for name in (RESPONDENT_SERVICE, ORGANIZER_SERVICE):
         key = keys.load(name)
         if key is None:
             click.echo(f"{name.capitalize()} onion: none yet (made by the first glas serve).")
@@ -38,7 +37,7 @@ def status() -> None:
         entry = running.get(name)
         if entry is None:
             state = "glas serve is not running"
-        elif name == ORGANIZER and not entry.get("clients"):
+        elif name == ORGANIZER_SERVICE and not entry.get("clients"):
             state = "not published: no organizer client keys"
         else:
             state = "descriptor published" if entry.get("published") else "not published yet"
@@ -50,12 +49,12 @@ def status() -> None:
 def rotate(yes: bool) -> None:
     """Make a new respondent onion address (the old one stops working)."""
     config = Config.from_env()
-    keys = ServiceKeyStore(onion_dir(config))
-    old = keys.load(RESPONDENT)
+    keys = ServiceKeyStore(config.onion_dir)
+    old = keys.load(RESPONDENT_SERVICE)
     if old is not None and not yes:
         click.confirm(f"Respondents will no longer reach {old.address}. Continue?", abort=True)
-    keys.delete(RESPONDENT)
-    new = keys.load_or_create(RESPONDENT)
+    keys.delete(RESPONDENT_SERVICE)
+    new = keys.load_or_create(RESPONDENT_SERVICE)
     click.echo(f"Respondent onion: http://{new.address}/")
     click.echo(_("Restart glas serve to publish it; tell respondents the new address."), err=True)
 
@@ -142,7 +141,7 @@ def remove_organizer(name: str) -> None:
 
 def _running_status(config: Config) -> dict[str, dict[str, object]]:
     try:
-        data = json.loads((onion_dir(config) / "status.json").read_text())
+        data = json.loads((config.onion_dir / "status.json").read_text())
         os.kill(int(data["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
         return {}

@@ -29,11 +29,6 @@ from .messages import _
 DEFAULT_PORT = 8080
 DEFAULT_ORGANIZER_PORT = 8081
 CLIENT_POLL_SECONDS = 10
-RESPONDENT, ORGANIZER = RESPONDENT_SERVICE, ORGANIZER_SERVICE
-
-
-def onion_dir(config: Config) -> Path:
-    return config.onion_dir
 
 
 @click.command("serve")
@@ -130,8 +125,8 @@ def command(
     apps: list[AppProcess] = []
     tor: Tor | None = None
     try:
-        apps.append(start_app(RESPONDENT, RESPONDENT_FACTORY, port))
-        apps.append(start_app(ORGANIZER, ORGANIZER_FACTORY, organizer_port))
+        apps.append(start_app(RESPONDENT_SERVICE, RESPONDENT_FACTORY, port))
+        apps.append(start_app(ORGANIZER_SERVICE, ORGANIZER_FACTORY, organizer_port))
         click.echo(f"Respondent portal (local): {apps[0].url}")
         click.echo(f"Organizer interface (local): {apps[1].url}")
         if local_only:
@@ -167,7 +162,7 @@ def command(
 def _publish(
     store: Store, settings: TorSettings, pow_settings: PowSettings, port: int, organizer_port: int
 ) -> Tor:
-    keys = ServiceKeyStore(onion_dir(store.config))
+    keys = ServiceKeyStore(store.config.onion_dir)
     tor = Tor.connect(settings)
     how = "launched a private tor" if tor.launched else "attached to the running tor"
     click.echo(f"Tor {tor.version}: {how}.")
@@ -183,9 +178,9 @@ def _publish(
             _write_status(store.config, status)
 
     tor.on_descriptor_uploaded(published)
-    respondent = keys.load_or_create(RESPONDENT)
+    respondent = keys.load_or_create(RESPONDENT_SERVICE)
     tor.add_service({80: f"127.0.0.1:{port}"}, respondent, pow_settings=pow_settings)
-    status[RESPONDENT] = {
+    status[RESPONDENT_SERVICE] = {
         "service_id": respondent.service_id,
         "published": False,
         "pow": pow_settings.enabled,
@@ -193,9 +188,9 @@ def _publish(
     click.echo(f"Respondent onion: http://{respondent.address}/")
     if not pow_settings.enabled:
         click.echo(_("!! Proof-of-work defence is OFF for the respondent onion."), err=True)
-    organizer = keys.load_or_create(ORGANIZER)
+    organizer = keys.load_or_create(ORGANIZER_SERVICE)
     clients = store.active_client_keys()
-    status[ORGANIZER] = {
+    status[ORGANIZER_SERVICE] = {
         "service_id": organizer.service_id,
         "published": False,
         "clients": len(clients),
@@ -240,7 +235,7 @@ def _supervise(
 
 
 def _republish_organizer(tor: Tor, store: Store, organizer_port: int, clients: list[str]) -> None:
-    key = ServiceKeyStore(onion_dir(store.config)).load_or_create(ORGANIZER)
+    key = ServiceKeyStore(store.config.onion_dir).load_or_create(ORGANIZER_SERVICE)
     if key.service_id in tor.services:
         tor.remove_service(key.service_id)
     if clients:
@@ -250,7 +245,7 @@ def _republish_organizer(tor: Tor, store: Store, organizer_port: int, clients: l
 
 def _write_status(config: Config, services: dict[str, dict[str, object]] | None) -> None:
     """Tell ``glas onion status`` what the running server published."""
-    path = onion_dir(config) / "status.json"
+    path = config.onion_dir / "status.json"
     if services is None:
         path.unlink(missing_ok=True)
         return

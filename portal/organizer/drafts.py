@@ -99,12 +99,10 @@ def question_from_form(form: QuestionForm, old: dict[str, Any], language: str) -
     return question
 
 
-def group_from_form(form: GroupForm, language: str) -> dict[str, Any]:
-    group: dict[str, Any] = {"name": (form.name.data or "").strip()}
-    if (form.label.data or "").strip():
-        group["label"] = form.label.data.strip() if form.label.data else ""
-    if (form.relevant.data or "").strip():
-        group["relevant"] = (form.relevant.data or "").strip()
+def group_from_form(form: GroupForm) -> dict[str, Any]:
+    """The group as the form describes it; empty fields are left out."""
+    texts = {key: (getattr(form, key).data or "").strip() for key in ("name", "label", "relevant")}
+    group: dict[str, Any] = {key: text for key, text in texts.items() if text or key == "name"}
     if form.field_list.data:
         group["field_list"] = True
     return group

@@ -34,16 +34,21 @@ def add_reviewer() -> ResponseReturnValue:
             flash(str(e), "error")
         else:
             record("added a reviewer key", f"{form.name.data} {key.readable_fingerprint}")
-            flash(
-                gettext(
-                    "Added. Check this fingerprint with %(name)s in person or by phone: %(fp)s",
-                    name=form.name.data,
-                    fp=key.readable_fingerprint,
-                )
-            )
+            ask_to_check(form.name.data or "", key.readable_fingerprint)
     else:
         flash(gettext("Please give a name and a key."), "error")
     return redirect(url_for(".reviewers"))
+
+
+def ask_to_check(name: str, fingerprint: str) -> None:
+    """A key is only as good as the check of its fingerprint with its holder."""
+    flash(
+        gettext(
+            "Added. Check this fingerprint with %(name)s in person or by phone: %(fp)s",
+            name=name,
+            fp=fingerprint,
+        )
+    )
 
 
 @bp.post("/reviewers/<int:reviewer_id>/remove")

@@ -176,7 +176,7 @@ def add_group(survey_id: str) -> ResponseReturnValue:
     form = GroupForm()
     if not form.validate():
         return _form_problems(form, url_for(".edit_survey", survey_id=survey_id))
-    draft.setdefault("groups", []).append(group_from_form(form, draft.get("language", "en")))
+    draft.setdefault("groups", []).append(group_from_form(form))
     return _save(survey_id, draft, "added a group", str(form.name.data))
 
 

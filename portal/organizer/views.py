@@ -18,6 +18,7 @@ from ..storage.replies import import_reply
 from . import bp
 from .auth import record
 from .forms import SignerForm, UploadForm
+from .keys import ask_to_check
 
 
 @bp.get("/")
@@ -80,13 +81,7 @@ def trust_alert_signer() -> ResponseReturnValue:
         flash(str(e), "error")
         return redirect(url_for(".alerts"))
     record("trusted a warning-feed signer", f"{form.name.data} {key.readable_fingerprint}")
-    flash(
-        gettext(
-            "Added. Check this fingerprint with %(name)s in person or by phone: %(fp)s",
-            name=form.name.data,
-            fp=key.readable_fingerprint,
-        )
-    )
+    ask_to_check(form.name.data or "", key.readable_fingerprint)
     return redirect(url_for(".alerts"))
 
 
