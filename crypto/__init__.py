@@ -10,6 +10,7 @@ from .errors import (
     BundleFormatError,
     CryptoError,
     KeyFormatError,
+    MalformedDocument,
     NotARecipient,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "BundleFormatError",
     "CryptoError",
     "KeyFormatError",
+    "MalformedDocument",
     "NotARecipient",
 ]

@@ -11,8 +11,9 @@ more than one chunk of an attachment in memory:
 ``submissions/<id>/<part>``
     one encrypted attachment each.
 ``end.json``
-    the number of submissions written; a reader that never reaches it knows the bundle was cut
-    short or damaged, instead of silently missing the submissions after the damage.
+    the number of submissions written and a BLAKE2b digest of every member before it, sealed by
+    a checksum of its own; a reader that never reaches it knows the bundle was cut short or
+    damaged, and ``glas verify`` names any member that was changed, without a key.
 
 Members carry no owner and a zero mtime, so a bundle reveals nothing the server did not already
 store. Damage to one member affects only its submission.
@@ -33,7 +34,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .envelope import SUBMISSION_ID_PATTERN, Binding, KeySlot, canonical_json
+from .envelope import (
+    DAY_PATTERN,
+    PART_PATTERN,
+    SUBMISSION_ID_PATTERN,
+    SURVEY_ID_PATTERN,
+    VERSION_PATTERN,
+    Binding,
+    KeySlot,
+    canonical_json,
+)
 from .errors import BundleFormatError
 from .stream import Readable
 from .tarstream import Member, MemberReader, TarStream
@@ -45,6 +55,7 @@ READ_BUFFER = 1024 * 1024
 SUBMISSIONS_DIR = "submissions"
 #: A submission record or manifest larger than this is refused unread (answers are padded text).
 MAX_RECORD_SIZE = 64 * 1024 * 1024
+DIGEST_SIZE = 32
 
 
 @dataclass
@@ -105,10 +116,22 @@ class SubmissionRecord:
                 answers=base64.b64decode(doc["answers"], validate=True),
                 parts=[str(p) for p in doc["parts"]],
             )
-        except (ValueError, KeyError, TypeError, binascii.Error) as e:
+        except (ValueError, KeyError, TypeError, binascii.Error, RecursionError) as e:
             raise BundleFormatError("The submission record is damaged.") from e
+        # Whoever hands over a bundle can seal to a reviewer's public key: every field that will
+        # name a folder or file on the reviewer's machine is checked here, before any use.
         if not SUBMISSION_ID_PATTERN.match(record.submission_id):
             raise BundleFormatError("The submission record has an invalid id.")
+        if not SURVEY_ID_PATTERN.match(record.survey_id):
+            raise BundleFormatError("The submission record names an invalid survey id.")
+        if not VERSION_PATTERN.match(record.version):
+            raise BundleFormatError("The submission record names an invalid survey version.")
+        if not DAY_PATTERN.match(record.received):
+            raise BundleFormatError("The submission record has an invalid received day.")
+        if not all(PART_PATTERN.match(p) for p in record.parts) or len(set(record.parts)) != len(
+            record.parts
+        ):
+            raise BundleFormatError("The submission record lists invalid attachment names.")
         return record
 
 
@@ -180,6 +203,7 @@ class BundleWriter:
         self._file = open(self._partial, "wb")  # noqa: SIM115 - closed in commit/abort
         self._tar = tarfile.open(fileobj=self._file, mode="w|", format=tarfile.PAX_FORMAT)  # noqa: SIM115
         self.count = 0
+        self.digests: dict[str, str] = {}
         manifest = {"format": BUNDLE_FORMAT, "created": created, "surveys": surveys}
         self._add_bytes(MANIFEST_NAME, canonical_json(manifest))
 
@@ -191,12 +215,14 @@ class BundleWriter:
             with open(path, "rb") as source:
                 info = _member(f"{SUBMISSIONS_DIR}/{record.submission_id}/{part}")
                 info.size = os.fstat(source.fileno()).st_size
-                self._tar.addfile(info, source)
+                hashing = _HashingReader(source)
+                self._tar.addfile(info, hashing)
+                self.digests[info.name] = hashing.hexdigest()
         self.count += 1
 
     def commit(self) -> None:
         """Finish the tar, flush it to the device and move it into place."""
-        self._add_bytes(TRAILER_NAME, canonical_json({"submissions": self.count}))
+        self._tar.addfile(*_bytes_member(TRAILER_NAME, trailer(self.count, self.digests)))
         self._tar.close()
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -212,36 +238,43 @@ class BundleWriter:
         self._partial.unlink(missing_ok=True)
 
     def _add_bytes(self, name: str, data: bytes) -> None:
-        info = _member(name)
-        info.size = len(data)
-        self._tar.addfile(info, io.BytesIO(data))
+        self.digests[name] = member_digest(data)
+        self._tar.addfile(*_bytes_member(name, data))
 
 
 class BundleReader:
-    """Read a bundle as a stream of submission records and their attachment payloads."""
+    """Read a bundle as a stream of submission records and their attachment payloads.
 
-    def __init__(self, path: Path) -> None:
+    With ``digests=True`` every member is hashed as it passes (for ``glas verify``):
+    :attr:`digests` then holds what was read and :attr:`trailer` what ``end.json`` promised.
+    """
+
+    def __init__(self, path: Path, digests: bool = False) -> None:
         self.path = path
+        self.trailer: Trailer | None = None
         try:
             # A large buffer: the bundle is read once, front to back, in small members.
             self._file = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - closed in close()
         except OSError as e:
             raise BundleFormatError(f"Cannot read bundle {path}: {e.strerror}.") from e
         # A reader of our own (crypto.tarstream): fast, and it skips past damaged headers.
-        self._tar = TarStream(self._file)
+        self._tar = TarStream(self._file, DIGEST_SIZE if digests else 0)
         try:
             first = self._tar.next()
             if first is None or first[0].name != MANIFEST_NAME:
                 raise BundleFormatError(f"{path} is not a Glas bundle (no manifest first).")
             manifest = json.loads(self._read_member(*first))
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             self._file.close()
             raise BundleFormatError(f"{path} is not a Glas bundle.") from e
         if not isinstance(manifest, dict) or manifest.get("format") != BUNDLE_FORMAT:
             self._file.close()
             raise BundleFormatError(f"{path} is not a bundle of format {BUNDLE_FORMAT}.")
-        self.created: str = str(manifest.get("created", ""))
-        self.surveys: dict[str, dict[str, Any]] = dict(manifest.get("surveys") or {})
+        surveys = manifest.get("surveys")
+        self.created: str = str(manifest.get("created", ""))[:32]
+        self.surveys: dict[str, dict[str, Any]] = {
+            str(k): v for k, v in (surveys if isinstance(surveys, dict) else {}).items()
+        }
 
     def __enter__(self) -> BundleReader:
         return self
@@ -251,6 +284,11 @@ class BundleReader:
 
     def close(self) -> None:
         self._file.close()
+
+    @property
+    def digests(self) -> list[tuple[str, str]]:
+        """``(member name, digest)`` of every member read to its end so far (with digests=True)."""
+        return self._tar.digests
 
     def __iter__(self) -> Iterator[SubmissionRecord | DamagedRecord | PartStream | Truncated]:
         """Yield the entries in order; the last is :class:`Truncated` if the bundle is cut short."""
@@ -264,16 +302,21 @@ class BundleReader:
             while (item := self._tar.next()) is not None:
                 member, data = item
                 if member.name == TRAILER_NAME:
-                    expected = json.loads(self._read_member(member, data)).get("submissions")
-                    if expected != records:
+                    try:
+                        self.trailer = read_trailer(self._read_member(member, data))
+                    except BundleFormatError as e:
+                        yield Truncated(f"{e} Whether submissions are missing cannot be told.")
+                        return
+                    if self.trailer.submissions != records:
                         yield Truncated(
-                            f"The bundle lists {expected} submissions but holds {records}."
+                            f"The bundle lists {self.trailer.submissions} submissions "
+                            f"but holds {records}."
                         )
                     return
                 entry = self._entry(member, data)
                 records += not isinstance(entry, PartStream)
                 yield entry
-        except (ValueError, BundleFormatError, OSError):
+        except (ValueError, RecursionError, BundleFormatError, OSError):
             pass
         yield Truncated(
             f"The bundle is damaged or cut short after {records} submission(s); "
@@ -301,6 +344,70 @@ class BundleReader:
 
 def _checksum(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def member_digest(data: bytes) -> str:
+    """The digest ``end.json`` lists for a member's bytes."""
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
+
+
+def trailer(count: int, digests: dict[str, str]) -> bytes:
+    """The trailer: the count, every member's digest, and a checksum over both."""
+    body = {"members": digests, "submissions": count}
+    return canonical_json({**body, "check": _checksum(canonical_json(body))})
+
+
+@dataclass(frozen=True)
+class Trailer:
+    """What ``end.json`` says; ``members`` is None for bundles written before digests."""
+
+    submissions: int
+    members: dict[str, str] | None
+
+
+def read_trailer(data: bytes) -> Trailer:
+    """Parse ``end.json``; raise :class:`BundleFormatError` if it was changed or damaged."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as e:
+        raise BundleFormatError("end.json is damaged (not JSON).") from e
+    if not isinstance(doc, dict) or type(doc.get("submissions")) is not int:
+        raise BundleFormatError("end.json is damaged (no count of submissions).")
+    if "check" not in doc:
+        if set(doc) != {"submissions"}:
+            raise BundleFormatError("end.json is damaged (unknown fields, no checksum).")
+        return Trailer(doc["submissions"], None)  # a bundle written before member digests
+    body = {k: v for k, v in doc.items() if k != "check"}
+    members = body.get("members")
+    if (
+        doc["check"] != _checksum(canonical_json(body))
+        or not isinstance(members, dict)
+        or not all(isinstance(v, str) for v in members.values())
+    ):
+        raise BundleFormatError("end.json is damaged (its checksum does not match).")
+    return Trailer(doc["submissions"], members)
+
+
+class _HashingReader:
+    """Hand tarfile a file's bytes while digesting them: one pass over large attachments."""
+
+    def __init__(self, source: io.BufferedReader) -> None:
+        self._source = source
+        self._hash = hashlib.blake2b(digest_size=DIGEST_SIZE)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._source.read(size)
+        self._hash.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def _bytes_member(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
+    info = _member(name)
+    info.size = len(data)
+    return info, io.BytesIO(data)
 
 
 def _member(name: str) -> tarfile.TarInfo:

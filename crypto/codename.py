@@ -115,7 +115,7 @@ def read_reply(data: bytes) -> SealedReply:
         to = base64.b64decode(document["to"], validate=True)
         box = base64.b64decode(document["box"], validate=True)
         sender = PublicKey.from_line(str(document["from"]))
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise KeyFormatError("This is not a Glas reply file.") from e
     if len(to) != 32 or len(box) <= NONCE_SIZE + MAC_SIZE:
         raise KeyFormatError("This reply file is damaged.")

@@ -19,12 +19,17 @@ import nacl.exceptions
 from nacl import bindings as sodium
 
 from . import stream
-from .errors import AuthenticationFailed, CryptoError, NotARecipient
+from .errors import AuthenticationFailed, CryptoError, MalformedDocument, NotARecipient
 from .keys import PublicKey, ReviewerKey
 
 FORMAT = "glas-envelope-1"
 SUBMISSION_ID_BYTES = 16
 SUBMISSION_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+#: Survey ids and version digests become folder names on the reviewer's machine: only these.
+SURVEY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+VERSION_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+PART_PATTERN = re.compile(r"^file-(0|[1-9][0-9]{0,2})$")
+DAY_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SEALED_KEY_SIZE: int = stream.KEY_SIZE + sodium.crypto_box_SEALBYTES
 ANSWERS_PART = "answers"
 #: Padded answers documents are a power of two long, and never shorter than this.
@@ -164,9 +169,15 @@ def open_answers(content_key: bytes, binding: Binding, ciphertext: bytes) -> dic
     """Decrypt, unpad and parse the answers document."""
     padded = stream.decrypt_bytes(content_key, binding.ad(ANSWERS_PART), ciphertext)
     try:
-        document = json.loads(unpad(padded))
-    except ValueError as e:
-        raise AuthenticationFailed("The answers document is not valid JSON.") from e
+        document = json.loads(unpad(padded), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        # Authentic (the sender holds the key) but hostile: a browser may seal any bytes.
+        raise MalformedDocument("The answers document is not valid JSON.") from e
     if not isinstance(document, dict):
-        raise AuthenticationFailed("The answers document is not a JSON object.")
+        raise MalformedDocument("The answers document is not a JSON object.")
     return document
+
+
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity; Python's reader would accept them. Refuse them."""
+    raise ValueError(f"{name} is not a JSON number")

@@ -21,6 +21,11 @@ class AuthenticationFailed(CryptoError):
     """Raised when ciphertext was modified, truncated, reordered or bound to other metadata."""
 
 
+class MalformedDocument(AuthenticationFailed):
+    """Raised when an authentic payload holds a document that breaks its format (anyone holding
+    the content key, such as a hostile respondent's browser, can seal any bytes)."""
+
+
 class NotARecipient(CryptoError):
     """Raised when a submission holds no key slot for the reviewer key being used."""
 

@@ -32,7 +32,10 @@ KDF_ALGORITHM = "argon2id13"
 KDF_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
 KDF_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
 #: Refuse key files asking for more than this much memory: a planted file must not exhaust RAM.
-KDF_MEMLIMIT_CEILING = 4 * 1024**3
+#: A key file may ask for at most libsodium's strongest preset: a planted file with larger
+#: limits would make decrypt hang or exhaust the laptop's memory before it could say anything.
+KDF_OPSLIMIT_CEILING = nacl.pwhash.argon2id.OPSLIMIT_SENSITIVE
+KDF_MEMLIMIT_CEILING = nacl.pwhash.argon2id.MEMLIMIT_SENSITIVE
 SALT_SIZE: int = nacl.pwhash.argon2id.SALTBYTES
 
 
@@ -192,10 +195,10 @@ def seal_secret(secret: bytes, public_line: str, passphrase: bytes, file_format:
 def open_secret(data: bytes, passphrase: bytes, name: str, file_format: str) -> tuple[bytes, str]:
     """Open a private key file of ``file_format``; return the secret and the public key line.
 
-    Refuses limits below MODERATE (a weakened file) and above the ceiling (a memory bomb)."""
+    Refuses limits below MODERATE (a weakened file) and above SENSITIVE (a time or memory bomb)."""
     try:
         document = json.loads(data)
-        if document.get("format") != file_format:
+        if not isinstance(document, dict) or document.get("format") != file_format:
             raise KeyFormatError(f"{name}: not a Glas private key file of this kind.")
         kdf = document["kdf"]
         opslimit, memlimit = int(kdf["opslimit"]), int(kdf["memlimit"])
@@ -203,11 +206,13 @@ def open_secret(data: bytes, passphrase: bytes, name: str, file_format: str) -> 
         nonce = base64.b64decode(document["nonce"], validate=True)
         sealed = base64.b64decode(document["sealed_secret_key"], validate=True)
         public_line = str(document["public_key"])
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise KeyFormatError(f"{name}: not a Glas private key file.") from e
     if kdf.get("algorithm") != KDF_ALGORITHM or len(salt) != SALT_SIZE:
         raise KeyFormatError(f"{name}: unknown key derivation settings.")
-    if opslimit < KDF_OPSLIMIT or not KDF_MEMLIMIT <= memlimit <= KDF_MEMLIMIT_CEILING:
+    if not KDF_OPSLIMIT <= opslimit <= KDF_OPSLIMIT_CEILING or not (
+        KDF_MEMLIMIT <= memlimit <= KDF_MEMLIMIT_CEILING
+    ):
         raise KeyFormatError(f"{name}: key derivation limits are outside the allowed range.")
     box = nacl.secret.SecretBox(_derive(passphrase, salt, opslimit, memlimit))
     try:

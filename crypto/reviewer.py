@@ -1,8 +1,12 @@
 """The offline reviewer's side: open every submission of a bundle that the keys can open.
 
-Submissions are independent: one that fails authentication is reported and the others still
-decrypt. A submission only counts as opened when its answers *and* every attachment it lists have
-authenticated to the end; attachment files of a failed submission are removed again.
+Submissions are independent: one that fails authentication, or whose authentic content is
+hostile (a document of the wrong shape, a file that cannot be placed), is reported and the others
+still decrypt. A submission only counts as opened when its answers *and* every attachment it lists
+have authenticated to the end; attachment files of a failed submission are removed again.
+
+Attachments are decrypted into a scratch folder first; only then, knowing their first bytes,
+does the caller say where each goes (its name ends in what the content *is*, not what it claims).
 
 Speed: submissions without attachments (most survey answers) are opened in batches by a pool of
 worker processes, one per core; those with attachments are opened in order by this process,
@@ -23,12 +27,17 @@ from typing import Any
 from . import stream
 from .bundle import BundleReader, DamagedRecord, PartStream, RawRecord, SubmissionRecord, Truncated
 from .envelope import file_part, open_answers, open_content_key
-from .errors import CryptoError, NotARecipient
+from .errors import CryptoError, MalformedDocument, NotARecipient
 from .keys import ReviewerKey
 
-#: Given a submission, its answers document and a payload name, say where the file goes.
-PlaceFile = Callable[[SubmissionRecord, dict[str, Any], str], Path]
+#: Given a submission, its answers document, a payload name and the decrypted file's first
+#: bytes, say where the file goes; raise OSError or ValueError when it cannot go anywhere safe.
+PlaceFile = Callable[[SubmissionRecord, dict[str, Any], str, bytes], Path]
+#: Given a submission and its opened answers document, say why it must not be used, or None.
+CheckDocument = Callable[[SubmissionRecord, dict[str, Any]], str | None]
 BATCH_SIZE = 400
+HEAD_SIZE = 64
+MAX_PARTS = 1000
 
 
 @dataclass
@@ -95,9 +104,17 @@ class _Current:
 class Decryptor:
     """Open bundles with one or more reviewer keys, optionally on several processes."""
 
-    def __init__(self, keys: Iterable[ReviewerKey], workers: int = 1) -> None:
+    def __init__(
+        self,
+        keys: Iterable[ReviewerKey],
+        scratch: Path,
+        workers: int = 1,
+        check: CheckDocument | None = None,
+    ) -> None:
         self.keys = {key.public_key.key_id: key for key in keys}
+        self.scratch = scratch
         self.workers = workers
+        self.check = check
         self.seen: set[str] = set()
         self._pool: Pool | None = None
 
@@ -119,7 +136,7 @@ class Decryptor:
             # fork: workers inherit exactly these keys and this processor (which may close over
             # the bundle's survey definitions); nothing secret is pickled through a pipe.
             _worker.clear()
-            _worker.update(keys=self.keys, process=process)
+            _worker.update(keys=self.keys, process=process, check=self.check)
             self._pool = multiprocessing.get_context("fork").Pool(self.workers)
             _worker.clear()
 
@@ -137,7 +154,7 @@ class Decryptor:
         for entry in reader.raw_entries():
             if isinstance(entry, PartStream):
                 if current is not None and current.record.submission_id == entry.submission_id:
-                    _write_part(current, entry, place_file)
+                    _write_part(current, entry, place_file, self.scratch)
                 elif entry.submission_id not in orphans | self.seen:
                     # Its record was lost to damage: name the submission rather than skip it.
                     orphans.add(entry.submission_id)
@@ -168,7 +185,7 @@ class Decryptor:
                 if isinstance(parsed, DamagedRecord):
                     yield Failed(parsed.submission_id, parsed.reason)
                 else:
-                    current = _open_record(parsed, self.keys)
+                    current = _open_record(parsed, self.keys, self.check)
         if current is not None:
             yield self._done(current.result())
         if batch and self._pool is not None:
@@ -184,10 +201,10 @@ class Decryptor:
 
 
 def decrypt_bundle(
-    reader: BundleReader, keys: Iterable[ReviewerKey], place_file: PlaceFile
+    reader: BundleReader, keys: Iterable[ReviewerKey], place_file: PlaceFile, scratch: Path
 ) -> Iterator[Result]:
     """Open one bundle in this process only (the simple form, for small bundles and tests)."""
-    with Decryptor(keys) as decryptor:
+    with Decryptor(keys, scratch) as decryptor:
         yield from decryptor.decrypt(reader, place_file)
 
 
@@ -199,6 +216,7 @@ def _open_batch(batch: list[bytes]) -> list[Failed | Processed]:
     """In a worker: parse and open records without attachments, then process the batch."""
     keys: dict[str, ReviewerKey] = _worker["keys"]
     process: BatchProcessor | None = _worker["process"]
+    check: CheckDocument | None = _worker["check"]
     results: list[Failed | Processed] = []
     opened: list[Opened] = []
     for data in batch:
@@ -206,7 +224,7 @@ def _open_batch(batch: list[bytes]) -> list[Failed | Processed]:
         if isinstance(parsed, DamagedRecord):
             results.append(Failed(parsed.submission_id, parsed.reason))
             continue
-        result = _open_record(parsed, keys).result()
+        result = _open_record(parsed, keys, check).result()
         if isinstance(result, Failed):
             results.append(result)
         elif process is not None:
@@ -224,7 +242,9 @@ def _record_name(data: bytes) -> str:
     return f"submissions/{data[start : start + 32].decode('ascii', 'replace')}.json"
 
 
-def _open_record(record: SubmissionRecord, keys: dict[str, ReviewerKey]) -> _Current:
+def _open_record(
+    record: SubmissionRecord, keys: dict[str, ReviewerKey], check: CheckDocument | None
+) -> _Current:
     current = _Current(record)
     key = next((keys[s.key_id] for s in record.slots if s.key_id in keys), None)
     if key is None:
@@ -236,29 +256,49 @@ def _open_record(record: SubmissionRecord, keys: dict[str, ReviewerKey]) -> _Cur
     except NotARecipient as e:
         current.fail(str(e), not_for_us=True)
         return current
+    except MalformedDocument as e:
+        current.fail(f"Its content is malformed: {e}")
+        return current
     except CryptoError as e:
         current.fail(f"Failed authentication: {e}")
         return current
-    expected = sorted(file_part(i) for i in _listed_indexes(current.answers))
-    if expected != sorted(record.parts):
+    listed = _listed_parts(current.answers)
+    if listed is None:
+        current.fail("Its content is malformed: the attachment list has the wrong shape.")
+    elif sorted(listed) != sorted(record.parts):
         current.fail("Failed authentication: the attachments listed inside and outside differ.")
+    elif check is not None and (problem := check(record, current.answers)) is not None:
+        current.fail(f"Its content is malformed: {problem}")
     return current
 
 
-def _listed_indexes(answers: dict[str, Any]) -> list[int]:
-    files = answers.get("files") or []
-    return [int(f["part"]) for f in files if isinstance(f, dict) and "part" in f]
+def _listed_parts(answers: dict[str, Any]) -> list[str] | None:
+    """The payload names the document lists, or None when its list is not a list of entries
+    with whole part numbers (a browser may seal anything)."""
+    files = answers.get("files", [])
+    if not isinstance(files, list) or len(files) > MAX_PARTS:
+        return None
+    parts = []
+    for entry in files:
+        part = entry.get("part") if isinstance(entry, dict) else None
+        if type(part) is not int or not 0 <= part < MAX_PARTS:
+            return None
+        parts.append(file_part(part))
+    return parts
 
 
-def _write_part(current: _Current, entry: PartStream, place_file: PlaceFile) -> None:
+def _write_part(current: _Current, entry: PartStream, place_file: PlaceFile, scratch: Path) -> None:
     if current.failure is not None or current.key is None or entry.part not in current.record.parts:
         return
-    target = place_file(current.record, current.answers, entry.part)
-    partial = target.with_name(target.name + ".partial")
+    scratch.mkdir(parents=True, exist_ok=True)
+    partial = scratch / f"{current.record.submission_id}-{entry.part}.partial"
     ad = current.record.binding.ad(entry.part)
+    head = b""
     try:
         with open(partial, "wb") as out:
             for chunk in stream.decrypt_file(current.key, ad, entry.source):
+                if len(head) < HEAD_SIZE:
+                    head += chunk[: HEAD_SIZE - len(head)]
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
@@ -266,5 +306,12 @@ def _write_part(current: _Current, entry: PartStream, place_file: PlaceFile) -> 
         partial.unlink(missing_ok=True)
         current.fail(f"Failed authentication in attachment {entry.part}: {e}")
         return
-    os.replace(partial, target)
+    try:
+        target = place_file(current.record, current.answers, entry.part, head)
+        os.replace(partial, target)
+    except (OSError, ValueError) as e:
+        partial.unlink(missing_ok=True)
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        current.fail(f"Attachment {entry.part} could not be written safely: {reason}")
+        return
     current.files[entry.part] = target

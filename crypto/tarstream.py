@@ -9,7 +9,8 @@ good one: damage costs only the member it hits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from typing import IO
 
 BLOCK = 512
@@ -29,20 +30,30 @@ class Member:
 class MemberReader:
     """Reads one member's data; whatever the caller leaves unread is skipped afterwards."""
 
-    def __init__(self, source: IO[bytes], size: int) -> None:
+    def __init__(self, source: IO[bytes], size: int, digest_size: int = 0) -> None:
         self._source = source
         self._left = size
         self._padding = -size % BLOCK
+        self.hash = hashlib.blake2b(digest_size=digest_size) if digest_size else None
+        self._short = False
 
     def read(self, n: int = -1) -> bytes:
         if self._left <= 0:
             return b""
         n = self._left if n < 0 else min(n, self._left)
         data = self._source.read(n)
+        if self.hash is not None:
+            self.hash.update(data)
         self._left -= len(data)
         if len(data) < n:
             self._left = 0  # the file ended early: the caller sees a short member
+            self._short = True
         return data
+
+    @property
+    def complete(self) -> bool:
+        """True once every byte of the member was read (a cut-off file leaves it short)."""
+        return self._left == 0 and not self._short
 
     def finish(self) -> None:
         while self._left > 0 and self.read(1024 * 1024):
@@ -52,18 +63,27 @@ class MemberReader:
             self._padding = 0
 
 
+@dataclass
 class TarStream:
-    """Iterate the members of a tar read front to back, never seeking."""
+    """Iterate the members of a tar read front to back, never seeking.
 
-    def __init__(self, source: IO[bytes]) -> None:
-        self._source = source
-        self._current: MemberReader | None = None
-        self.skipped_blocks = 0
+    With ``digest_size`` set, every member's data is hashed (BLAKE2b) as it passes, and
+    ``digests`` lists ``(name, hex digest)`` of each member read to its end, in order.
+    """
+
+    _source: IO[bytes]
+    digest_size: int = 0
+    skipped_blocks: int = 0
+    digests: list[tuple[str, str]] = field(default_factory=list)
+    _current: MemberReader | None = None
+    _current_name: str = ""
 
     def next(self) -> tuple[Member, MemberReader] | None:
         """The next good member and a reader for its data, or None at the end."""
         if self._current is not None:
             self._current.finish()
+            if self._current.hash is not None and self._current.complete:
+                self.digests.append((self._current_name, self._current.hash.hexdigest()))
             self._current = None
         overrides: dict[str, str] = {}
         while True:
@@ -88,7 +108,8 @@ class TarStream:
             name = overrides.get("path") or _name(header)
             if "size" in overrides and overrides["size"].isdigit():
                 size = int(overrides["size"])
-            self._current = MemberReader(self._source, size)
+            self._current = MemberReader(self._source, size, self.digest_size)
+            self._current_name = name
             return Member(name, size, kind in REGULAR), self._current
 
 

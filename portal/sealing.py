@@ -20,6 +20,7 @@ from werkzeug.exceptions import BadRequest
 
 from crypto.envelope import Sealer, file_part
 from crypto.stream import StreamEncryptor
+from surveys.filetypes import HEAD_SIZE
 
 from .errors import TooManyFiles
 
@@ -33,8 +34,12 @@ class EncryptingFile:
         self._sink = sink
         self._encryptor = encryptor
         self.complete = False
+        #: The first bytes, kept in memory only, so the content's kind can be told (sniffed).
+        self.head = b""
 
     def write(self, data: bytes) -> int:
+        if len(self.head) < HEAD_SIZE:
+            self.head += data[: HEAD_SIZE - len(self.head)]
         return self._encryptor.write(data)
 
     def seek(self, offset: int, whence: int = 0) -> int:

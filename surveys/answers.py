@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from . import filetypes
 from .expressions import evaluate
 from .logic import apply_skip_logic, form_values, typed_values
 from .messages import N_, Message, N_plural, SurveyText
@@ -310,13 +311,5 @@ def _check_files(question: Question, infos: list[FileInfo], result: Validated) -
 
 
 def _accepted(patterns: tuple[str, ...], info: FileInfo) -> bool:
-    kind, name = info.type.lower(), info.name.lower()
-    for pattern in patterns:
-        p = pattern.lower()
-        if p.startswith(".") and name.endswith(p):
-            return True
-        if p.endswith("/*") and kind.startswith(p[:-1]):
-            return True
-        if p == kind:
-            return True
-    return False
+    # The server records the sniffed type; a decrypted document's type is only what was declared.
+    return filetypes.accepts(patterns, info.name, filetypes.by_mime(info.type))

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from crypto.envelope import SURVEY_ID_PATTERN
+
 from .document import Located, LocatedList, read_document
 from .errors import Problem, SurveyDefinitionError
 from .logic import check_logic
@@ -35,7 +37,7 @@ from .model import (
     Survey,
 )
 
-SURVEY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+SURVEY_ID = SURVEY_ID_PATTERN
 QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

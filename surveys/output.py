@@ -5,12 +5,16 @@
     OUT/report.html                                   every bundle of this run, with warnings
     OUT/<survey>/<version>/answers.csv|json|xlsx     one row per submission
     OUT/<survey>/<version>/testimonies/              one page per testimony, and index.html
-    OUT/<survey>/<version>/files/original/<id>/      attachments exactly as sent
+    OUT/<survey>/<version>/files/original/<id>/      attachments exactly as sent (unscrubbed)
     OUT/<survey>/<version>/files/scrubbed/<id>/      copies without EXIF/XMP/GPS (images only)
 
-Work per submission (re-checking the rules, rendering rows, counting for the report) is done by
-:func:`summarize`, a pure function that the decrypting worker processes run on whole batches;
-this process only writes what they rendered and adds up their counts.
+Work per submission (re-checking the rules, rendering rows and testimony pages, counting for the
+report) is done by :func:`summarize`, a pure function that the decrypting worker processes run on
+whole batches; this process only writes what they rendered and adds up their counts.
+
+Every submission stands alone: its document is checked against the schema of its version before
+anything uses it, and whatever still goes wrong while rendering or writing it makes *that*
+submission a failure with a reason. The run always finishes with every table and the report.
 """
 
 from __future__ import annotations
@@ -23,13 +27,18 @@ from typing import Any, Protocol
 
 from .answers import check_document
 from .errors import SurveyDefinitionError
+from .filenames import file_name, inside, unique_in
 from .loader import load_survey_text
-from .media import inspect_and_scrub
+from .media import MediaReport, Scrubber
 from .model import Survey
 from .report import Report, VersionStats
-from .tables import RenderedRows, SurveyTable, attachment_names, render_row, version_folder
-from .testimonies import Attachment, TestimonyPages
+from .schema import document_problem
+from .tables import RenderedRows, SurveyTable, render_row, version_folder
+from .testimonies import Attachment, TestimonyPages, render_testimony
 from .workbook import write_workbook
+
+#: Where attachments are decrypted before their content says what to call them.
+SCRATCH_FOLDER = ".partial"
 
 
 class OpenedSubmission(Protocol):
@@ -50,41 +59,74 @@ class Summary:
     rows: dict[str, RenderedRows] = field(default_factory=dict)
     stats: dict[tuple[str, str], VersionStats] = field(default_factory=dict)
     violations: list[tuple[str, list[str]]] = field(default_factory=list)
-    testimonies: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    #: (version, submission id, received day, page HTML, excerpt)
+    testimonies: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     unknown: list[Any] = field(default_factory=list)  # versions without a definition
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
 
 def summarize(
     definitions: dict[str, Survey],
     opened: list[Any],
     files: dict[str, dict[str, str]] | None = None,
+    attachments: dict[str, list[Attachment]] | None = None,
 ) -> Summary:
-    """Check, render and count a batch of opened submissions (safe to run in a worker)."""
+    """Check, render and count a batch of opened submissions (safe to run in a worker).
+
+    A submission that cannot be rendered becomes one entry of ``failures``; the others go on.
+    """
     summary = Summary()
     for item in opened:
-        record, document = item.record, item.answers
+        record = item.record
         survey = definitions.get(record.version)
         if survey is None:
             summary.unknown.append(item)
             continue
-        problems = check_document(survey, document)
-        if problems:
-            summary.violations.append((record.submission_id, problems))
-        columns = survey.answer_columns
-        relative = (files or {}).get(record.submission_id, {})
-        row = render_row(
-            columns, record.submission_id, record.received, record.version, document, relative
-        )
-        summary.rows.setdefault(record.version, RenderedRows()).add(*row)
-        key = (record.survey_id, record.version)
-        if key not in summary.stats:
-            summary.stats[key] = VersionStats(record.survey_id, record.version, survey)
-        summary.stats[key].add(record.submission_id, record.received, document.get("answers") or {})
-        if survey.kind == "testimony":
-            summary.testimonies.append(
-                (record.version, record.submission_id, record.received, document)
-            )
+        try:
+            _summarize_one(summary, survey, item, files, attachments)
+        except Exception as e:
+            summary.failures.append((record.submission_id, _could_not(e)))
     return summary
+
+
+def _summarize_one(
+    summary: Summary,
+    survey: Survey,
+    item: Any,
+    files: dict[str, dict[str, str]] | None,
+    attachments: dict[str, list[Attachment]] | None,
+) -> None:
+    """Render everything of one submission first; only then add it, so a failure adds nothing."""
+    record, document = item.record, item.answers  # its shape was checked when it was opened
+    problems = check_document(survey, document)
+    relative = (files or {}).get(record.submission_id, {})
+    row = render_row(
+        survey.answer_columns,
+        record.submission_id,
+        record.received,
+        record.version,
+        document,
+        relative,
+    )
+    page = None
+    if survey.kind == "testimony":
+        listed = (attachments or {}).get(record.submission_id, [])
+        page = render_testimony(survey, record.submission_id, record.received, document, listed)
+    key = (record.survey_id, record.version)
+    if key not in summary.stats:
+        summary.stats[key] = VersionStats(record.survey_id, record.version, survey)
+    # Counting reads only what the schema has checked (answers of the right types): it is the
+    # last step, after everything that could fail on unusual content.
+    summary.stats[key].add(record.submission_id, record.received, document.get("answers") or {})
+    if problems:
+        summary.violations.append((record.submission_id, problems))
+    summary.rows.setdefault(record.version, RenderedRows()).add(*row)
+    if page is not None:
+        summary.testimonies.append((record.version, record.submission_id, record.received, *page))
+
+
+def _could_not(error: Exception) -> str:
+    return f"It could not be written out ({type(error).__name__}); its content is unusual."
 
 
 def trusted_definitions(shipped: dict[str, Any]) -> dict[str, Survey]:
@@ -101,6 +143,8 @@ def trusted_definitions(shipped: dict[str, Any]) -> dict[str, Survey]:
 
 
 class ReviewerOutput:
+    """The output folder of one ``glas decrypt`` run, filled submission by submission."""
+
     def __init__(self, out: Path) -> None:
         self.out = out
         self.definitions: dict[str, Survey] = {}
@@ -108,6 +152,16 @@ class ReviewerOutput:
         self.testimonies: dict[str, TestimonyPages] = {}
         self.report = Report()
         self.bundles: list[tuple[str, str]] = []
+        self.scratch = out / SCRATCH_FOLDER
+        self.scrubber = Scrubber()
+
+    def close(self) -> None:
+        """End the scrubbing child and remove the scratch folder (left empty by the decryptor)."""
+        self.scrubber.close()
+        if self.scratch.is_dir():
+            for leftover in self.scratch.iterdir():
+                leftover.unlink(missing_ok=True)
+            self.scratch.rmdir()
 
     def add_bundle(self, name: str, created: str, surveys: dict[str, Any]) -> None:
         self.bundles.append((name, created))
@@ -118,37 +172,78 @@ class ReviewerOutput:
         definitions = dict(self.definitions)
         return lambda opened: summarize(definitions, opened)
 
-    def place_file(self, record: Any, answers: dict[str, Any], part: str) -> Path:
-        folder = self._folder(record) / "files" / "original" / str(record.submission_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / attachment_names(list(answers.get("files") or [])).get(part, part)
+    def check(self, record: Any, document: dict[str, Any]) -> str | None:
+        """Why an opened document must not be used (wrong shape for its version), or None."""
+        survey = self.definitions.get(record.version)
+        return document_problem(survey, record.survey_id, record.version, document)
 
-    def add(self, opened: OpenedSubmission) -> None:
-        """One submission opened in this process (it may have attachments)."""
+    def place_file(self, record: Any, answers: dict[str, Any], part: str, head: bytes) -> Path:
+        """Where a decrypted attachment goes: named for its content, inside the output folder."""
+        folder = self._folder(record) / "files" / "original" / str(record.submission_id)
+        declared = next(
+            (str(f["name"]) for f in answers.get("files") or [] if f"file-{f['part']}" == part),
+            part,
+        )
+        target = unique_in(folder, file_name(declared, head))
+        inside(self.out, target)
+        folder.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def add(self, opened: OpenedSubmission) -> list[tuple[str, str]]:
+        """One submission opened in this process (it may have attachments); return failures."""
+        record = opened.record
+        try:
+            return self._add(opened)
+        except Exception as e:
+            self._discard(record, opened.files)
+            reason = _could_not(e)
+            self.add_failure(record.submission_id, reason)
+            return [(record.submission_id, reason)]
+
+    def _add(self, opened: OpenedSubmission) -> list[tuple[str, str]]:
         record, document = opened.record, opened.answers
         folder = self._folder(record)
         relative: dict[str, str] = {}
         attachments: list[Attachment] = []
-        names = {f"file-{f.get('part')}": str(f.get("name")) for f in document.get("files") or []}
+        names = {f"file-{f['part']}": str(f["name"]) for f in document.get("files") or []}
+        located: list[tuple[str, str]] = []
+        not_scrubbed: list[tuple[str, str, str]] = []
         for part, path in opened.files.items():
             relative[part] = path.relative_to(folder).as_posix()
-            attachments.append(self._scrub(record.submission_id, folder, path, names.get(part)))
-        summary = summarize(self.definitions, [opened], {record.submission_id: relative})
-        self.add_summary(summary, {record.submission_id: attachments})
+            attachment, media = self._scrub(record.submission_id, folder, path, names.get(part))
+            attachments.append(attachment)
+            if media.has_location:
+                located.append((record.submission_id, attachment.name))
+            if media.scrubbed is None:
+                not_scrubbed.append((record.submission_id, attachment.name, media.note))
+        summary = summarize(
+            self.definitions,
+            [opened],
+            {record.submission_id: relative},
+            {record.submission_id: attachments},
+        )
+        if summary.failures:
+            self._discard(record, opened.files)
+        else:
+            self.report.warnings.located += located
+            self.report.warnings.not_scrubbed += not_scrubbed
+        failures = self.add_summary(summary)
         for item in summary.unknown:  # no definition: plain table, columns from the answers
             self.report.warnings.unknown_versions.append(
                 (record.submission_id, record.survey_id, record.version)
             )
+            self.report.warnings.located += located
+            self.report.warnings.not_scrubbed += not_scrubbed
             self._table(record.version, folder, None).add(
                 record.submission_id, record.received, record.version, item.answers, relative
             )
             self.report.stats(record.survey_id, record.version, None).add(
                 record.submission_id, record.received, document.get("answers") or {}
             )
+        return failures
 
-    def add_summary(
-        self, summary: Summary, attachments: dict[str, list[Attachment]] | None = None
-    ) -> None:
+    def add_summary(self, summary: Summary) -> list[tuple[str, str]]:
+        """Write what a batch rendered; return the submissions that failed in it."""
         for (survey_id, version), stats in summary.stats.items():
             survey = self.definitions.get(version)
             self.report.stats(survey_id, version, survey).merge(stats)
@@ -156,17 +251,19 @@ class ReviewerOutput:
             if version in summary.rows:
                 table.write_block(summary.rows[version])
         self.report.warnings.violations += summary.violations
-        for version, submission_id, received, document in summary.testimonies:
-            survey = self.definitions[version]
+        for version, submission_id, received, page, excerpt in summary.testimonies:
             if version not in self.testimonies:
+                survey = self.definitions[version]
                 folder = version_folder(self.out, survey.id, version)
                 self.testimonies[version] = TestimonyPages(folder, survey)
-            self.testimonies[version].add(
-                submission_id, received, document, (attachments or {}).get(submission_id, [])
-            )
+            self.testimonies[version].write(submission_id, received, page, excerpt)
+        failures = list(summary.failures)
+        for submission_id, reason in failures:
+            self.add_failure(submission_id, reason)
         for item in summary.unknown:
-            if not attachments:  # opened by a worker: handle it here like any other
-                self.add(item)
+            if not item.files:  # opened by a worker (never with files): handle it here
+                failures += self.add(item)
+        return failures
 
     def add_failure(self, submission_id: str, reason: str) -> None:
         self.report.warnings.failed.append((submission_id, reason))
@@ -186,28 +283,40 @@ class ReviewerOutput:
         self.report.write(path, self.bundles, generated)
         return path
 
-    def _scrub(self, submission_id: str, folder: Path, path: Path, name: str | None) -> Attachment:
-        scrubbed = folder / "files" / "scrubbed" / submission_id / path.name
-        media = inspect_and_scrub(path, scrubbed)
-        shown = name or path.name
-        if media.has_location:
-            self.report.warnings.located.append((submission_id, shown))
-        if not media.scrubbed:
-            self.report.warnings.not_scrubbed.append((submission_id, shown, media.note))
+    def _scrub(
+        self, submission_id: str, folder: Path, path: Path, name: str | None
+    ) -> tuple[Attachment, MediaReport]:
+        scrubbed_folder = folder / "files" / "scrubbed" / submission_id
+        media = self.scrubber.inspect_and_scrub(path, scrubbed_folder, path.stem)
         note = (
             "carries a location (GPS): share only the scrubbed copy"
             if media.has_location
             else media.note
         )
-        return Attachment(
-            shown,
+        attachment = Attachment(
+            name if name is not None else path.name,
             "../" + path.relative_to(folder).as_posix(),
-            "../" + scrubbed.relative_to(folder).as_posix() if media.scrubbed else "",
+            "../" + media.scrubbed.relative_to(folder).as_posix() if media.scrubbed else "",
             note,
         )
+        return attachment, media
+
+    def _discard(self, record: Any, files: dict[str, Path]) -> None:
+        """Remove what a failed submission left: its originals and scrubbed copies."""
+        folder = self._folder(record) / "files"
+        for kind in ("original", "scrubbed"):
+            copies = folder / kind / str(record.submission_id)
+            if copies.is_dir():
+                for path in copies.iterdir():
+                    path.unlink(missing_ok=True)
+                copies.rmdir()
+        for path in files.values():
+            path.unlink(missing_ok=True)
 
     def _folder(self, record: Any) -> Path:
-        return version_folder(self.out, record.survey_id, record.version)
+        folder = version_folder(self.out, record.survey_id, record.version)
+        inside(self.out, folder)
+        return folder
 
     def _table(self, version: str, folder: Path, survey: Survey | None) -> SurveyTable:
         if version not in self.tables:

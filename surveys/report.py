@@ -196,4 +196,7 @@ def _png(figure: Any) -> str:
 
 
 def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Shorten a label for a chart, and keep it plain text: matplotlib reads "$...$" as math,
+    and a hostile label would fail to draw."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.replace("$", r"\$")

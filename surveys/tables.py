@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,8 +18,6 @@ from .model import Survey
 
 FIXED_COLUMNS = ("submission_id", "received", "survey_version")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+")
-MAX_FILENAME_LENGTH = 120
 VERSION_FOLDER_LENGTH = 12
 
 
@@ -29,37 +25,16 @@ def version_folder(out: Path, survey_id: str, version: str) -> Path:
     return out / survey_id / version[:VERSION_FOLDER_LENGTH]
 
 
-def safe_filename(name: str) -> str:
-    """Keep a readable file name but nothing that escapes the folder or confuses a desktop."""
-    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    cleaned = UNSAFE_FILENAME.sub("_", base).strip(" .") or "attachment"
-    if len(cleaned) > MAX_FILENAME_LENGTH:
-        stem, dot, ext = cleaned.rpartition(".")
-        keep = MAX_FILENAME_LENGTH - len(ext) - 1
-        short_ext = dot and len(ext) < 12
-        cleaned = stem[:keep] + dot + ext if short_ext else cleaned[:MAX_FILENAME_LENGTH]
-    return cleaned
-
-
-def attachment_names(files: list[dict[str, Any]]) -> dict[str, str]:
-    """Map each payload name (``file-N``) to a safe, unique file name within its submission."""
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for entry in files:
-        name = safe_filename(str(entry.get("name", "")))
-        stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
-        candidate, n = name, 2
-        while candidate.lower() in used:
-            candidate = f"{stem} ({n}){dot}{ext}"
-            n += 1
-        used.add(candidate.lower())
-        names[f"file-{entry.get('part')}"] = candidate
-    return names
-
-
 def cell(value: Any) -> str:
+    """A value as spreadsheet text that no spreadsheet runs as a formula.
+
+    Every cell we write — data, headers, codebook, in CSV and XLSX — comes through here, since
+    question names, labels and answers all may come from a hostile bundle.
+    """
     if value is None:
         return ""
+    if type(value) in (int, float):
+        return str(value)  # a number is never a formula, and "-3" stays a number
     text = ";".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
@@ -143,7 +118,7 @@ class SurveyTable:
         self.columns = [q.name for q in survey.answerable_questions] if survey else []
         self._csv_file: IO[str] = open(folder / "answers.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
-        self._csv.writerow([*FIXED_COLUMNS, *self.columns])
+        self._csv.writerow([cell(c) for c in (*FIXED_COLUMNS, *self.columns)])
         self._json: IO[str] = open(folder / "answers.json", "w", encoding="utf-8")  # noqa: SIM115
         self._json.write("[\n")
         self.rows = 0
@@ -192,7 +167,7 @@ def _pad_short_rows(path: Path, columns: list[str]) -> None:
     ):
         reader, writer = csv.reader(src), csv.writer(dst)
         next(reader)
-        writer.writerow([*FIXED_COLUMNS, *columns])
+        writer.writerow([cell(c) for c in (*FIXED_COLUMNS, *columns)])
         for row in reader:
             writer.writerow(row + [""] * (width - len(row)))
     tmp.replace(path)

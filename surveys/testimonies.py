@@ -27,6 +27,33 @@ class Entry:
     excerpt: str
 
 
+def render_testimony(
+    survey: Survey,
+    submission_id: str,
+    received: str,
+    document: dict[str, Any],
+    attachments: list[Attachment],
+) -> tuple[str, str]:
+    """The page of one testimony and its excerpt for the index (pure: runs in workers too)."""
+    answers = document.get("answers") or {}
+    rows = [
+        (q, _display(q, answers.get(q.name)))
+        for q in survey.answerable_questions
+        if q.type != "file"
+    ]
+    page = render(
+        "testimony.html",
+        survey=survey,
+        submission_id=submission_id,
+        received=received,
+        rows=rows,
+        attachments=attachments,
+    )
+    first_text = next((str(v) for q, v in rows if q.type == "textarea" and v), "")
+    excerpt = first_text[:EXCERPT_LENGTH] + ("…" if len(first_text) > EXCERPT_LENGTH else "")
+    return page, excerpt
+
+
 class TestimonyPages:
     """Pages of one testimony survey version, in ``<version folder>/testimonies/``."""
 
@@ -36,30 +63,9 @@ class TestimonyPages:
         self.survey = survey
         self.entries: list[Entry] = []
 
-    def add(
-        self,
-        submission_id: str,
-        received: str,
-        document: dict[str, Any],
-        attachments: list[Attachment],
-    ) -> None:
-        answers = document.get("answers") or {}
-        rows = [
-            (q, _display(q, answers.get(q.name)))
-            for q in self.survey.answerable_questions
-            if q.type != "file"
-        ]
-        page = render(
-            "testimony.html",
-            survey=self.survey,
-            submission_id=submission_id,
-            received=received,
-            rows=rows,
-            attachments=attachments,
-        )
+    def write(self, submission_id: str, received: str, page: str, excerpt: str) -> None:
+        """Write a page rendered already (see :func:`render_testimony`)."""
         (self.folder / f"{submission_id}.html").write_text(page, encoding="utf-8")
-        first_text = next((str(v) for q, v in rows if q.type == "textarea" and v), "")
-        excerpt = first_text[:EXCERPT_LENGTH] + ("…" if len(first_text) > EXCERPT_LENGTH else "")
         self.entries.append(Entry(submission_id, received, excerpt))
 
     def close(self) -> None:

@@ -27,6 +27,9 @@ from surveys.answers import ANSWERS_FORMAT
 
 from .conftest import ROOT, csrf_token, free_port, post_multipart
 
+#: The first bytes of a JPEG: the server accepts a "photo" only when its content is an image.
+JPEG_MAGIC = b"\xff\xd8\xff\xe0"
+
 
 def submit_testimony(client: FlaskClient, text: str, attachment: bytes | None = None) -> None:
     token = csrf_token(client.get("/s/testimony").get_data(as_text=True))
@@ -43,11 +46,11 @@ def open_bundle(bundle: Path, key: ReviewerKey, out: Path) -> tuple[list[Opened]
     opened: list[Opened] = []
     failed: list[Failed] = []
 
-    def place(record, answers, part):  # type: ignore[no-untyped-def]
+    def place(record, answers, part, head):  # type: ignore[no-untyped-def]
         return out / f"{record.submission_id}-{part}-{os.urandom(4).hex()}"
 
     with BundleReader(bundle) as reader:
-        for result in decrypt_bundle(reader, [key], place):
+        for result in decrypt_bundle(reader, [key], place, out / ".partial"):
             (opened if isinstance(result, Opened) else failed).append(result)  # type: ignore[arg-type]
     return opened, failed
 

@@ -102,7 +102,7 @@ def test_the_designer_builds_and_publishes_a_survey_with_every_type_and_skip_log
         "trust": "2",
         "safe": "yes",
         "why_not": "canary-skipped",
-        "photo": (io.BytesIO(b"\xff\xd8 jpeg"), "p.jpg", "image/jpeg"),
+        "photo": (io.BytesIO(b"\xff\xd8\xff jpeg"), "p.jpg", "image/jpeg"),
     }
     response = respondent.post(
         "/s/checkin",
@@ -238,11 +238,11 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
     client: FlaskClient, published: RunCli, reviewer: tuple[Path, ReviewerKey], tmp_path: Path
 ) -> None:
     store = Store(Config.from_env())
-    submit_testimony(client, "first canary", b"\xff\xd8 a photo")
-    submit_testimony(client, "second canary", b"\xff\xd8 another")
+    submit_testimony(client, "first canary", b"\xff\xd8\xff a photo")
+    submit_testimony(client, "second canary", b"\xff\xd8\xff another")
     bundle = tmp_path / "first.glasbundle"
     assert published("export", "--out", bundle).exit_code == 0  # both exported today
-    submit_testimony(client, "third, not exported", b"\xff\xd8 kept")
+    submit_testimony(client, "third, not exported", b"\xff\xd8\xff kept")
     exported_day = datetime.datetime.now(datetime.UTC).date()
     assert len(_payload_files(store)) == 3
 

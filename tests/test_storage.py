@@ -17,7 +17,7 @@ from portal.storage.database import alembic_config, make_engine, upgrade
 from portal.storage.export import export_bundle
 from portal.storage.models import Base
 
-from .helpers import submit_testimony
+from .helpers import JPEG_MAGIC, submit_testimony
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path)
 def test_crash_leftovers_are_swept_and_accepted_submissions_kept(
     app: Flask, client: FlaskClient, data_dir: Path
 ) -> None:
-    submit_testimony(client, "an accepted testimony", attachment=b"photo")
+    submit_testimony(client, "an accepted testimony", attachment=JPEG_MAGIC + b"photo")
     store = app.extensions["glas.store"]
     # What a kill -9 can leave: a half-received upload, and payloads renamed without their row.
     half = store.blobs.new_incoming()
@@ -53,7 +53,7 @@ def test_an_export_that_fails_midway_leaves_no_bundle_and_marks_nothing(
     app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
     submit_testimony(client, "first testimony text")
-    submit_testimony(client, "second testimony text", attachment=b"photo")
+    submit_testimony(client, "second testimony text", attachment=JPEG_MAGIC + b"photo")
     with app.app_context():
         store = current_store()
         (part,) = [p for p in store.blobs.root.glob("*/*/file-0") if ".incoming" not in str(p)]

@@ -21,7 +21,9 @@ from .helpers import open_bundle, submit_testimony, version_folder
 def bundle(client: FlaskClient, published: RunCli, tmp_path: Path) -> Path:
     """Three testimonies, the second with a two-chunk attachment."""
     submit_testimony(client, "first testimony text")
-    submit_testimony(client, "second testimony text", attachment=b"\x89PNG" * 40_000)
+    submit_testimony(
+        client, "second testimony text", attachment=b"\x89PNG\r\n\x1a\n" + b"\x89PNG" * 40_000
+    )
     submit_testimony(client, "third testimony text")
     path = tmp_path / "export.glas"
     assert published("export", "--out", path).exit_code == 0

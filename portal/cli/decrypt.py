@@ -10,7 +10,18 @@ from pathlib import Path
 
 import click
 
-from crypto.bundle import BundleReader, DamagedRecord, PartStream, RawRecord, Truncated
+from crypto.bundle import (
+    MANIFEST_NAME,
+    SUBMISSIONS_DIR,
+    TRAILER_NAME,
+    BundleReader,
+    DamagedRecord,
+    PartStream,
+    RawRecord,
+    Truncated,
+)
+from crypto.envelope import SUBMISSION_ID_PATTERN
+from crypto.errors import BundleFormatError
 from crypto.keys import ReviewerKey
 from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
 from surveys.output import ReviewerOutput, trusted_definitions
@@ -75,30 +86,35 @@ def command(
     output = ReviewerOutput(out)
     counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0}
     started = time.perf_counter()
-    with Decryptor(keys, workers) as decryptor:
+    with Decryptor(keys, output.scratch, workers, output.check) as decryptor:
         for bundle in bundles:
             with BundleReader(bundle) as reader:
                 output.add_bundle(bundle.name, reader.created, reader.surveys)
                 results = decryptor.decrypt(reader, output.place_file, output.processor())
                 for result in results:
-                    if isinstance(result, Processed):
-                        output.add_summary(result.summary)
-                        counts["opened"] += result.count
-                        if not quiet and counts["opened"] % PROGRESS_EVERY < result.count:
-                            _progress(counts["opened"])
-                        continue
                     if isinstance(result, Duplicate):
                         counts["duplicates"] += 1
                         continue
                     if isinstance(result, Failed):
                         counts["not_for_us" if result.not_for_us else "failed"] += 1
                         output.add_failure(result.submission_id, result.reason)
-                        click.echo(f"Submission {result.submission_id}: {result.reason}", err=True)
+                        _tell_failure(result.submission_id, result.reason, bundle)
                         continue
-                    output.add(result)
-                    counts["opened"] += 1
-                    if not quiet and counts["opened"] % PROGRESS_EVERY == 0:
+                    if isinstance(result, Processed):
+                        failures = output.add_summary(result.summary)
+                        added = result.count
+                    else:
+                        failures = output.add(result)
+                        added = 1
+                    for submission_id, reason in failures:
+                        _tell_failure(submission_id, reason)
+                    counts["failed"] += len(failures)
+                    counts["opened"] += added - len(failures)
+                    if not quiet and counts["opened"] // PROGRESS_EVERY != (
+                        (counts["opened"] - added) // PROGRESS_EVERY
+                    ):
                         _progress(counts["opened"])
+    output.close()
     output.close_tables()
     phases = [("decrypt + CSV + JSON", time.perf_counter() - started)]
     start = time.perf_counter()
@@ -130,6 +146,13 @@ def _load_keys(
             )
         )
     return keys
+
+
+def _tell_failure(submission_id: str, reason: str, bundle: Path | None = None) -> None:
+    if bundle is not None and not SUBMISSION_ID_PATTERN.match(submission_id):
+        click.echo(f"{bundle.name}: {reason}", err=True)  # the bundle itself, not one submission
+    else:
+        click.echo(f"Submission {submission_id}: {reason}", err=True)
 
 
 def _progress(opened: int) -> None:
@@ -197,38 +220,72 @@ def verify(bundles: tuple[Path, ...]) -> None:
 
 
 def _verify_one(bundle: Path) -> tuple[list[str], int, int]:
-    problems: list[str] = []
+    """Read the whole bundle, hashing every member; name each member that is damaged,
+    missing or unexpected. Problems are keyed by member, so each is named once."""
+    problems: dict[str, str] = {}
     records = parts = 0
-    with BundleReader(bundle) as reader:
+    try:
+        reader = BundleReader(bundle, digests=True)
+    except BundleFormatError as e:
+        return [f"{MANIFEST_NAME}: {e}"], 0, 0
+    with reader:
         definitions = trusted_definitions(reader.surveys)
-        bad = set(reader.surveys) - set(definitions)
-        problems += [f"survey version {d[:12]} does not match its definition" for d in sorted(bad)]
+        for digest in sorted(set(reader.surveys) - set(definitions)):
+            problems[f"{MANIFEST_NAME} ({digest[:12]})"] = (
+                "a survey definition does not match its version digest"
+            )
         expected: dict[str, set[str]] = {}
         for entry in reader.raw_entries():
             if isinstance(entry, RawRecord):
                 parsed = entry.parse()
                 records += 1
                 if isinstance(parsed, DamagedRecord):
-                    problems.append(f"submission {parsed.submission_id}: {parsed.reason}")
+                    problems.setdefault(entry.name, parsed.reason)
                     continue
                 expected[parsed.submission_id] = set(parsed.parts)
                 if parsed.version not in definitions:
-                    problems.append(f"submission {parsed.submission_id}: unknown survey version")
+                    problems.setdefault(entry.name, "its survey version is not in the manifest")
             elif isinstance(entry, PartStream):
                 parts += 1
+                name = f"{SUBMISSIONS_DIR}/{entry.submission_id}/{entry.part}"
                 if entry.part not in expected.get(entry.submission_id, set()):
-                    problems.append(f"submission {entry.submission_id}: unexpected {entry.part}")
+                    problems.setdefault(name, "an attachment no record lists")
                 expected.get(entry.submission_id, set()).discard(entry.part)
-                while entry.source.read(1024 * 1024):  # to the end: the member is all there
+                while entry.source.read(1024 * 1024):  # to the end: every byte is hashed
                     pass
             elif isinstance(entry, DamagedRecord):
                 records += 1
-                problems.append(f"submission {entry.submission_id}: {entry.reason}")
+                problems.setdefault(entry.name, entry.reason)
             elif isinstance(entry, Truncated):
-                problems.append(entry.reason)
-        problems += [
-            f"submission {sid}: {part} is missing"
-            for sid, missing in expected.items()
-            for part in sorted(missing)
-        ]
-    return problems, records, parts
+                problems.setdefault(TRAILER_NAME, entry.reason)
+        for sid, missing in expected.items():
+            for part in sorted(missing):
+                problems.setdefault(f"{SUBMISSIONS_DIR}/{sid}/{part}", "missing")
+        _compare_digests(reader, problems)
+    return [f"{name}: {reason}" for name, reason in problems.items()], records, parts
+
+
+def _compare_digests(reader: BundleReader, problems: dict[str, str]) -> None:
+    """Hold what was read against what end.json lists for every member."""
+    trailer = reader.trailer
+    if trailer is None:
+        return  # no good end.json: named already as a problem
+    if trailer.members is None:
+        click.echo(
+            _(
+                "%(bundle)s was written before bundles carried member digests: damage inside an "
+                "attachment shows only when it is decrypted.",
+                bundle=reader.path.name,
+            ),
+            err=True,
+        )
+        return
+    listed = dict(trailer.members)
+    for name, digest in reader.digests:
+        promised = listed.pop(name, None)
+        if promised is None:
+            problems.setdefault(name, "not listed in end.json (added or renamed)")
+        elif promised != digest:
+            problems.setdefault(name, "damaged (its digest does not match end.json)")
+    for name in listed:
+        problems.setdefault(name, "missing or unreadable")

@@ -170,7 +170,7 @@ def store_sealed_in_browser(
         upload = store.uploads.open(str(envelope["upload"]))
         slots = [_slot(s) for s in envelope["slots"]]
         answers = base64.b64decode(envelope["answers"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error, UploadError):
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError, UploadError):
         return _refused(400)
     if upload.survey_id != published.survey.id or upload.version != published.version:
         return _refused(409)

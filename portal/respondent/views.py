@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 from crypto.bundle import SubmissionRecord
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
+from surveys.filetypes import UNKNOWN_TYPE, sniff
 from surveys.logic import apply_skip_logic, form_values, next_page
 
 from .. import csrf, current_config, current_store
@@ -170,6 +171,8 @@ def _attachments(
 
 
 def _file_info(storage: FileStorage, part: EncryptingFile) -> FileInfo:
+    """Describe a file by what its bytes are: the declared type is the sender's word only."""
     name = (storage.filename or "attachment")[:MAX_FILENAME]
-    kind = storage.content_type or "application/octet-stream"
-    return FileInfo(name=name, type=kind, size=part.plaintext_size, part=part.index)
+    kind = sniff(part.head)
+    mime = kind.mime if kind else UNKNOWN_TYPE
+    return FileInfo(name=name, type=mime, size=part.plaintext_size, part=part.index)

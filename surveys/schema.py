@@ -1,0 +1,163 @@
+"""The shape every decrypted answers document must have before the reviewer's tools touch it.
+
+Anyone can submit, and a browser may seal any document it likes: authentic ciphertext says
+nothing about what is inside. So before a document is rendered, counted or used to name a file,
+it is checked against a strict schema derived from its survey version: known keys only, the
+right type for every question, finite numbers, well-formed attachment entries. A document that
+fails is a *failed submission* with a reason; it never reaches a table, a page or the disk.
+
+Rule-level problems (a choice not offered, an answer to a skipped question, a constraint) are a
+different matter: the document is well-formed, and :func:`surveys.answers.check_document` lists
+them for the reviewer beside the row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
+from .model import Survey
+
+DOCUMENT_KEYS = frozenset({"format", "survey", "version", "answers", "files", "reply_key"})
+FILE_KEYS = frozenset({"question", "part", "name", "type", "size"})
+#: What an unknown survey version may use as an answer key: it becomes a column header.
+ANSWER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAX_ANSWERS = 2_000
+MAX_TEXT = 100_000
+MAX_CHOICES = 1_000
+MAX_FILES = 100
+MAX_PART = 999
+MAX_FILE_NAME = 1_000
+MAX_TYPE = 255
+MAX_FILE_SIZE = 2**50
+MAX_INTEGER = 10**18
+MAX_REPLY_KEY = 512
+
+
+class DocumentShapeError(ValueError):
+    """Raised when a decrypted answers document breaks the schema of its survey version."""
+
+
+def document_problem(
+    survey: Survey | None, survey_id: str, version: str, document: Any
+) -> str | None:
+    """Say what is wrong with a decrypted document's shape, or None when it may be used.
+
+    ``survey`` is the trusted definition of the record's version, or None when the bundle
+    does not describe that version (then only the generic shape is checked).
+    """
+    try:
+        check_document_shape(survey, survey_id, version, document)
+    except DocumentShapeError as e:
+        return str(e)
+    return None
+
+
+def check_document_shape(
+    survey: Survey | None, survey_id: str, version: str, document: Any
+) -> None:
+    """Raise :class:`DocumentShapeError` unless ``document`` has the shape of its version."""
+    if not isinstance(document, dict):
+        raise DocumentShapeError("The answers document is not an object.")
+    unknown = sorted(set(document) - DOCUMENT_KEYS)
+    if unknown:
+        raise DocumentShapeError(f"The answers document has an unknown field {_quote(unknown[0])}.")
+    if document.get("format", ANSWERS_FORMAT) != ANSWERS_FORMAT:
+        raise DocumentShapeError("The answers document is of an unknown format.")
+    if document.get("survey", survey_id) != survey_id:
+        raise DocumentShapeError("The answers document names another survey than its record.")
+    if document.get("version", version) != version:
+        raise DocumentShapeError("The answers document names another version than its record.")
+    reply_key = document.get("reply_key", "")
+    if not isinstance(reply_key, str) or len(reply_key) > MAX_REPLY_KEY:
+        raise DocumentShapeError("The answers document's reply key is malformed.")
+    _check_answers(survey, document.get("answers", {}))
+    _check_files(survey, document.get("files", []))
+
+
+def _check_answers(survey: Survey | None, answers: Any) -> None:
+    if not isinstance(answers, dict):
+        raise DocumentShapeError("The answers are not an object of question names.")
+    if len(answers) > MAX_ANSWERS:
+        raise DocumentShapeError(f"The document holds more than {MAX_ANSWERS} answers.")
+    for name, value in answers.items():
+        if not isinstance(name, str) or not ANSWER_KEY.match(name):
+            raise DocumentShapeError(f"An answer has an invalid question name {_quote(name)}.")
+        if survey is None:
+            _check_any_value(name, value)
+            continue
+        question = survey.by_name.get(name)
+        if question is None or not question.answerable or question.type == "file":
+            raise DocumentShapeError(f"{_quote(name)} is not a question of this survey version.")
+        _check_value(name, question.type, value)
+
+
+def _check_value(name: str, kind: str, value: Any) -> None:
+    if kind == "integer":
+        if type(value) is not int or abs(value) > MAX_INTEGER:
+            raise DocumentShapeError(f"{_quote(name)} holds no whole number.")
+    elif kind == "select_multiple":
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_CHOICES
+            or not all(isinstance(v, str) and _clean(v, 64) for v in value)
+        ):
+            raise DocumentShapeError(f"{_quote(name)} holds no list of choices.")
+    elif not isinstance(value, str) or not _clean(value, MAX_TEXT):
+        raise DocumentShapeError(f"{_quote(name)} holds no text of the question's kind.")
+
+
+def _check_any_value(name: str, value: Any) -> None:
+    """Without a definition: text, whole or finite numbers, or a list of texts."""
+    if isinstance(value, str) and _clean(value, MAX_TEXT):
+        return
+    if type(value) is int and abs(value) <= MAX_INTEGER:
+        return
+    if type(value) is float and math.isfinite(value):
+        return
+    if (
+        isinstance(value, list)
+        and len(value) <= MAX_CHOICES
+        and all(isinstance(v, str) and _clean(v, MAX_TEXT) for v in value)
+    ):
+        return
+    raise DocumentShapeError(f"{_quote(name)} holds a value of no answer's kind.")
+
+
+def _check_files(survey: Survey | None, files: Any) -> None:
+    if not isinstance(files, list) or len(files) > MAX_FILES:
+        raise DocumentShapeError("The attachments are not a list of at most 100 entries.")
+    file_questions = (
+        {q.name for q in survey.questions if q.type == "file"} if survey is not None else None
+    )
+    parts: set[int] = set()
+    for entry in files:
+        if not isinstance(entry, dict) or set(entry) != FILE_KEYS:
+            raise DocumentShapeError("An attachment entry is malformed.")
+        question, part = entry["question"], entry["part"]
+        if not isinstance(question, str) or not ANSWER_KEY.match(question):
+            raise DocumentShapeError("An attachment names an invalid question.")
+        if file_questions is not None and question not in file_questions:
+            raise DocumentShapeError(f"{_quote(question)} is not a file question of this version.")
+        if type(part) is not int or not 0 <= part <= MAX_PART or part in parts:
+            raise DocumentShapeError("An attachment has an invalid or repeated part number.")
+        parts.add(part)
+        if not isinstance(entry["name"], str) or not _clean(entry["name"], MAX_FILE_NAME):
+            raise DocumentShapeError("An attachment has an invalid file name.")
+        if not isinstance(entry["type"], str) or not _clean(entry["type"], MAX_TYPE):
+            raise DocumentShapeError("An attachment has an invalid type.")
+        size = entry["size"]
+        if type(size) is not int or not 0 <= size <= MAX_FILE_SIZE:
+            raise DocumentShapeError("An attachment has an invalid size.")
+
+
+def _clean(text: str, limit: int) -> bool:
+    return len(text) <= limit and not FORBIDDEN_CHARACTERS.search(text)
+
+
+def _quote(value: Any) -> str:
+    """A hostile name, made safe to print: escaped, and cut short."""
+    shown = ascii(value) if isinstance(value, str) else type(value).__name__
+    return shown[:40] + ("…" if len(shown) > 40 else "")
