@@ -101,10 +101,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	@# Fails on known vulnerabilities. Where PyPI's vulnerability API is unreachable (as on our
-	@# build machines, which reach only the package index) it can audit nothing and says so.
+	@# build machines, which reach only the package index) pip-audit skips every package and
+	@# still prints "No known vulnerabilities found": count what it really audited, and say so.
 	$(BIN)/pip-audit --skip-editable --progress-spinner off > .pip-audit.log 2>&1 \
 		|| { cat .pip-audit.log; exit 1; }
-	@head -1 .pip-audit.log
+	@skipped=$$(grep -c "could not be audited" .pip-audit.log || true); \
+	total=$$($(BIN)/pip list --format=freeze --exclude-editable 2>/dev/null | wc -l); \
+	if [ "$$skipped" -ge "$$total" ]; then \
+		echo "pip-audit: PyPI's vulnerability service could not be reached; nothing audited ($$skipped packages skipped)"; \
+	elif [ "$$skipped" -gt 0 ]; then \
+		echo "pip-audit: $$(head -1 .pip-audit.log) in $$((total - skipped)) packages; $$skipped could not be audited"; \
+	else echo "pip-audit: $$(head -1 .pip-audit.log) ($$total packages)"; fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

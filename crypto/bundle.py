@@ -215,7 +215,7 @@ class BundleWriter:
             with open(path, "rb") as source:
                 info = _member(f"{SUBMISSIONS_DIR}/{record.submission_id}/{part}")
                 info.size = os.fstat(source.fileno()).st_size
-                hashing = _HashingReader(source)
+                hashing = _HashingReader(source, self._header(info))
                 self._tar.addfile(info, hashing)
                 self.digests[info.name] = hashing.hexdigest()
         self.count += 1
@@ -238,8 +238,14 @@ class BundleWriter:
         self._partial.unlink(missing_ok=True)
 
     def _add_bytes(self, name: str, data: bytes) -> None:
-        self.digests[name] = member_digest(data)
-        self._tar.addfile(*_bytes_member(name, data))
+        info, source = _bytes_member(name, data)
+        self.digests[name] = member_digest(self._header(info) + data)
+        self._tar.addfile(info, source)
+
+    def _header(self, info: tarfile.TarInfo) -> bytes:
+        """The header block(s) tarfile writes for ``info``: the digests cover them too, so
+        that no byte of a member can change unnoticed."""
+        return info.tobuf(self._tar.format, self._tar.encoding, self._tar.errors)
 
 
 class BundleReader:
@@ -347,7 +353,7 @@ def _checksum(body: bytes) -> str:
 
 
 def member_digest(data: bytes) -> str:
-    """The digest ``end.json`` lists for a member's bytes."""
+    """The digest ``end.json`` lists for a member: of its header block and its data."""
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
 
 
@@ -391,9 +397,9 @@ def read_trailer(data: bytes) -> Trailer:
 class _HashingReader:
     """Hand tarfile a file's bytes while digesting them: one pass over large attachments."""
 
-    def __init__(self, source: io.BufferedReader) -> None:
+    def __init__(self, source: io.BufferedReader, header: bytes) -> None:
         self._source = source
-        self._hash = hashlib.blake2b(digest_size=DIGEST_SIZE)
+        self._hash = hashlib.blake2b(header, digest_size=DIGEST_SIZE)
 
     def read(self, size: int = -1) -> bytes:
         data = self._source.read(size)

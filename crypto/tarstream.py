@@ -30,11 +30,13 @@ class Member:
 class MemberReader:
     """Reads one member's data; whatever the caller leaves unread is skipped afterwards."""
 
-    def __init__(self, source: IO[bytes], size: int, digest_size: int = 0) -> None:
+    def __init__(
+        self, source: IO[bytes], size: int, digest_size: int = 0, header: bytes = b""
+    ) -> None:
         self._source = source
         self._left = size
         self._padding = -size % BLOCK
-        self.hash = hashlib.blake2b(digest_size=digest_size) if digest_size else None
+        self.hash = hashlib.blake2b(header, digest_size=digest_size) if digest_size else None
         self._short = False
 
     def read(self, n: int = -1) -> bytes:
@@ -67,8 +69,8 @@ class MemberReader:
 class TarStream:
     """Iterate the members of a tar read front to back, never seeking.
 
-    With ``digest_size`` set, every member's data is hashed (BLAKE2b) as it passes, and
-    ``digests`` lists ``(name, hex digest)`` of each member read to its end, in order.
+    With ``digest_size`` set, every member — its header block and its data — is hashed (BLAKE2b)
+    as it passes, and ``digests`` lists ``(name, hex digest)`` of each member read to its end.
     """
 
     _source: IO[bytes]
@@ -108,15 +110,20 @@ class TarStream:
             name = overrides.get("path") or _name(header)
             if "size" in overrides and overrides["size"].isdigit():
                 size = int(overrides["size"])
-            self._current = MemberReader(self._source, size, self.digest_size)
+            self._current = MemberReader(self._source, size, self.digest_size, header)
             self._current_name = name
             return Member(name, size, kind in REGULAR), self._current
 
 
 def _checksum_ok(header: bytes) -> bool:
-    stored = _number(header[148:156])
+    # Strict about the field's form too ("%06o\0 ", as tarfile and GNU tar write it): its last
+    # two bytes are outside the sum, so a flip there would otherwise go unnoticed.
+    field = header[148:156]
+    if not (field[:6].isdigit() and field[6:] == b"\0 "):
+        return False
+    stored = int(field[:6], 8) if b"8" not in field and b"9" not in field else None
     # The checksum is the sum of all header bytes with its own field counted as spaces.
-    return stored is not None and sum(header) - sum(header[148:156]) + 8 * 32 == stored
+    return stored is not None and sum(header) - sum(field) + 8 * 32 == stored
 
 
 def _number(field: bytes) -> int | None:

@@ -189,7 +189,7 @@ def _serve() -> None:
             answer = _scrub(Path(request["original"]), Path(request["folder"]), request["stem"])
         except MemoryError:
             sys.exit(3)  # the parent sees no answer and starts a fresh child
-        except Exception as e:
+        except Exception as e:  # a decoder's error on hostile bytes is that image's alone
             answer = {"ok": False, "note": _describe(e)}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()

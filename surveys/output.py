@@ -84,7 +84,7 @@ def summarize(
             continue
         try:
             _summarize_one(summary, survey, item, files, attachments)
-        except Exception as e:
+        except Exception as e:  # hostile content: it costs one submission, never the run
             summary.failures.append((record.submission_id, _could_not(e)))
     return summary
 
@@ -194,7 +194,7 @@ class ReviewerOutput:
         record = opened.record
         try:
             return self._add(opened)
-        except Exception as e:
+        except Exception as e:  # hostile content: it costs one submission, never the run
             self._discard(record, opened.files)
             reason = _could_not(e)
             self.add_failure(record.submission_id, reason)

@@ -23,6 +23,7 @@ from crypto.bundle import BundleReader
 from crypto.errors import KeyFormatError
 from crypto.keys import ReviewerKey
 
+from .browsers import chromium, needs_chromium
 from .conftest import PASSPHRASE, RunCli, csrf_token, post_multipart
 from .hostile import (
     FORMULA,
@@ -40,6 +41,7 @@ from .hostile import (
 
 CJK_NAME = "証" * 100 + ".jpg"  # 300 bytes of UTF-8: more than a file name may hold
 BEACON_PORT = 9  # nothing listens there; the browser test checks no request is even tried
+BEACON = f"http://127.0.0.1:{BEACON_PORT}"
 
 
 def submit(client: FlaskClient, survey: str, fields: dict[str, object]) -> int:
@@ -115,8 +117,9 @@ def hostile_bundle(
     for name, content in (("photo_of_injury.html", SCRIPT_PAGE), ("map.svg", SVG)):
         data = content.replace(b"%d", str(BEACON_PORT).encode())
         entry = {"question": "evidence", "part": 0, "name": name, "type": "image/jpeg"}
+        told = f"Script-{name} <img src=x onerror=\"fetch('{BEACON}/onerror')\"><script>fetch('{BEACON}/inline')</script>"  # noqa: E501
         document = crafted.document(
-            t, testimony, {"what_happened": f"Script-{name}"}, [{**entry, "size": len(data)}]
+            t, testimony, {"what_happened": told}, [{**entry, "size": len(data)}]
         )
         crafted.seal(t, testimony, document, [data])
     # Records whose survey id is a path: the bundle's own fields are hostile too.
@@ -265,3 +268,46 @@ def test_a_key_file_asking_for_more_than_the_strongest_argon2_preset_is_refused_
         planted.write_text(json.dumps({**document, "kdf": {**document["kdf"], name: value}}))
         with pytest.raises(KeyFormatError, match="outside the allowed range"):
             ReviewerKey.load(planted, PASSPHRASE.encode())
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_chromium_opens_every_generated_page_and_link_and_nothing_runs_or_calls_out(
+    hostile_bundle: HostileBundle,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    decrypt(published, hostile_bundle.path, out, reviewer[0], passphrase_file)
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 5  # report, two indexes, testimonies
+    requests: list[str] = []
+    visited: set[str] = set()
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        context.route("**/*", lambda route: _record(route, requests))
+        page = context.new_page()
+        page.on("request", lambda r: r.url.startswith("file:") or requests.append(r.url))
+        links: list[str] = []
+        for html in pages:
+            page.goto(html.as_uri())
+            links += page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        for link in sorted(set(links)):
+            visited.add(link)
+            try:
+                page.goto(link)
+            except Exception as e:  # a download (.bin) is not a page: Playwright raises
+                assert "Download is starting" in str(e) or "net::ERR_ABORTED" in str(e), e
+        context.close()
+    assert any(link.endswith(".bin") for link in visited)
+    assert any("scrubbed" in link for link in visited)
+    assert requests == []  # no script ran a fetch, no image loaded from anywhere
+
+
+def _record(route: object, requests: list[str]) -> None:
+    url = route.request.url  # type: ignore[attr-defined]
+    if not url.startswith("file:"):
+        requests.append(url)
+    route.continue_() if url.startswith("file:") else route.abort()  # type: ignore[attr-defined]
