@@ -32,7 +32,15 @@ from .browsers import (
     needs_firefox,
 )
 from .conftest import RunCli
-from .helpers import LiveServer, RecordingProxy, open_bundle, received_file, stop, version_folder
+from .helpers import (
+    JPEG_MAGIC,
+    LiveServer,
+    RecordingProxy,
+    open_bundle,
+    received_file,
+    stop,
+    version_folder,
+)
 
 pytestmark = [pytest.mark.slow, needs_bundle]
 
@@ -48,7 +56,9 @@ BROWSER_SEALS = "locked in this browser"
 def attachment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """20 MB that cannot be mistaken for anything else, with a readable canary at the start."""
     path = tmp_path_factory.mktemp("files") / FILE_NAME
-    data = b"Canary-Jp9F attachment\n" + random.Random(7).randbytes(ATTACHMENT_MB * 1024 * 1024)
+    data = (
+        JPEG_MAGIC + b"Canary-Jp9F attachment\n" + random.Random(7).randbytes(ATTACHMENT_MB * 2**20)
+    )
     path.write_bytes(data)
     return path
 
@@ -294,7 +304,7 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
     imported = published("surveys", "import", definition, "--publish")
     assert imported.exit_code == 0, imported.output
     photo = tmp_path / "фото 1.jpg"
-    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    photo.write_bytes(JPEG_MAGIC + b" not really a jpeg")
     live = live_server()
     with chromium() as browser:
         for javascript in (True, False):
@@ -338,7 +348,7 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
         "safe": "yes",
     }
     assert in_browser["files"] == [
-        {"question": "photo", "part": 0, "name": "фото 1.jpg", "type": "image/jpeg", "size": 20}
+        {"question": "photo", "part": 0, "name": "фото 1.jpg", "type": "image/jpeg", "size": 22}
     ]
 
 

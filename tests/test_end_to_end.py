@@ -19,7 +19,15 @@ import requests
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli, csrf_token, free_port
-from .helpers import LiveServer, files_containing, received_file, start, stop, version_folder
+from .helpers import (
+    JPEG_MAGIC,
+    LiveServer,
+    files_containing,
+    received_file,
+    start,
+    stop,
+    version_folder,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +61,7 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
     tmp_path: Path,
 ) -> None:
     canary = "CANARY-" + secrets.token_hex(8)
-    attachment = os.urandom(5 * 1024 * 1024) + canary.encode() + os.urandom(1000)
+    attachment = JPEG_MAGIC + os.urandom(5 * 1024 * 1024) + canary.encode() + os.urandom(1000)
     text = f"Two men stopped me near the station. {canary}"
     session = requests.Session()
     form = session.get(live.url + "s/testimony").text

@@ -24,7 +24,7 @@ import requests
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli, csrf_token
-from .helpers import GLAS, LiveServer, seal_like_the_browser, serve_local, stop
+from .helpers import GLAS, JPEG_MAGIC, LiveServer, seal_like_the_browser, serve_local, stop
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,9 @@ def kill9(server: LiveServer) -> None:
 def submit(url: str, text: str, attachment: bytes | None = None) -> int:
     session = requests.Session()
     token = csrf_token(session.get(url + "s/testimony", timeout=30).text)
-    files = [("evidence", ("p.jpg", attachment, "image/jpeg"))] if attachment else None
+    # The server takes a photo by its content: the random bytes start as a JPEG does.
+    photo = JPEG_MAGIC + attachment if attachment else None
+    files = [("evidence", ("p.jpg", photo, "image/jpeg"))] if photo else None
     response = session.post(
         url + "s/testimony",
         data={"csrf_token": token, "what_happened": text, "who": "police"},
@@ -246,7 +248,9 @@ def test_kill_9_in_the_middle_of_a_browser_upload_and_it_resumes_after_restart(
         session.headers["X-CSRFToken"] = token = csrf_token(page)
         client = session.get(server.url.rstrip("/") + re.findall(r'data-client="([^"]+)"', page)[0])
         upload = session.post(server.url + "s/testimony/uploads").json()
-        envelope, ciphertext = seal_like_the_browser(client.json(), upload, os.urandom(9 * 2**20))
+        envelope, ciphertext = seal_like_the_browser(
+            client.json(), upload, JPEG_MAGIC + os.urandom(9 * 2**20)
+        )
         size = upload["chunk_size"]
         chunks = [ciphertext[i : i + size] for i in range(0, len(ciphertext), size)]
         base = server.url.rstrip("/") + upload["url"] + "/file-0"

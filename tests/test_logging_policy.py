@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from .conftest import csrf_token
-from .helpers import LiveServer, files_containing, stop
+from .helpers import JPEG_MAGIC, LiveServer, files_containing, stop
 
 pytestmark = pytest.mark.slow
 CANARY = "CANARY-" + secrets.token_hex(6)
@@ -59,7 +59,11 @@ def canary_request(
         files=[
             (
                 "evidence",
-                (f"{CANARY}.jpg", (CANARY * (size // len(CANARY) + 1)).encode(), "image/jpeg"),
+                (
+                    f"{CANARY}.jpg",
+                    JPEG_MAGIC + (CANARY * (size // len(CANARY) + 1)).encode(),
+                    "image/jpeg",
+                ),
             )
         ]
         if method == "POST"

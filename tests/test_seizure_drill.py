@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from .conftest import RunCli, csrf_token
-from .helpers import LiveServer, files_containing, stop
+from .helpers import JPEG_MAGIC, LiveServer, files_containing, stop
 
 pytestmark = pytest.mark.slow
 DOCUMENTED_COLUMNS = {
@@ -99,7 +99,8 @@ def test_a_seized_server_reveals_no_answer_no_file_no_name(
         form = session.get(live.url + "s/testimony").text
         story = secret(f"Officer Petrovski took my passport on Partizanska street {i}")
         name = secret("IMG_2024_bruises") + ".jpg"
-        photo = os.urandom(30_000) + secret("photo-bytes").encode() + os.urandom(30_000)
+        photo = JPEG_MAGIC + os.urandom(30_000) + secret("photo-bytes").encode()
+        photo += os.urandom(30_000)
         sent += [story, name, photo.decode("latin-1")[30_000:30_022]]
         assert (
             session.post(

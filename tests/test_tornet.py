@@ -20,7 +20,7 @@ import requests
 from stem.descriptor.hidden_service import HiddenServiceDescriptorV3
 
 from .conftest import EXAMPLES, PASSPHRASE, csrf_token, free_port
-from .helpers import GLAS, LiveServer, received_file, start, stop, version_folder
+from .helpers import GLAS, JPEG_MAGIC, LiveServer, received_file, start, stop, version_folder
 from .tornet import TorNet
 
 pytestmark = [
@@ -117,7 +117,7 @@ def test_a_client_fetches_the_landing_page_and_submits_a_survey_that_decrypts_of
         assert "Welcome" in session.get(url, timeout=FETCH_TIMEOUT).text
         form = session.get(url + "s/testimony", timeout=FETCH_TIMEOUT).text
         token = csrf_token(form)
-        photo = os.urandom(300_000)
+        photo = JPEG_MAGIC + os.urandom(300_000)
         answers = {
             "csrf_token": token,
             "what_happened": "Sent over a real Tor network.",
