@@ -150,6 +150,20 @@ def decrypt(cli: RunCli, bundle: Path, out: Path, key: Path, passphrase: Path) -
     return cli("decrypt", bundle, "--key", key, "--out", out, "--passphrase-file", passphrase)
 
 
+@pytest.fixture
+def decrypted(
+    hostile_bundle: HostileBundle,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> Path:
+    """The hostile bundle decrypted by Ana into ``tmp_path / "out"``."""
+    out = tmp_path / "out"
+    decrypt(published, hostile_bundle.path, out, reviewer[0], passphrase_file)
+    return out
+
+
 def all_files(root: Path) -> set[Path]:
     return {p for p in root.rglob("*")}
 
@@ -212,15 +226,8 @@ def test_a_hostile_bundle_decrypts_every_honest_submission_and_names_each_hostil
         assert "default-src 'none'" in page.read_text(encoding="utf-8")
 
 
-def test_no_spreadsheet_cell_of_a_hostile_bundle_is_a_formula(
-    hostile_bundle: HostileBundle,
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
-) -> None:
-    out = tmp_path / "out"
-    decrypt(published, hostile_bundle.path, out, reviewer[0], passphrase_file)
+def test_no_spreadsheet_cell_of_a_hostile_bundle_is_a_formula(decrypted: Path) -> None:
+    out = decrypted
     books = list(out.glob("*/*/answers.xlsx"))
     assert len(books) == 3  # testimony, needs assessment, and the version with formula labels
     seen_formula_text = False
@@ -273,14 +280,9 @@ def test_a_key_file_asking_for_more_than_the_strongest_argon2_preset_is_refused_
 @pytest.mark.slow
 @needs_chromium
 def test_chromium_opens_every_generated_page_and_link_and_nothing_runs_or_calls_out(
-    hostile_bundle: HostileBundle,
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
+    decrypted: Path,
 ) -> None:
-    out = tmp_path / "out"
-    decrypt(published, hostile_bundle.path, out, reviewer[0], passphrase_file)
+    out = decrypted
     pages = sorted(out.rglob("*.html"))
     assert len(pages) >= 5  # report, two indexes, testimonies
     requests: list[str] = []
