@@ -45,6 +45,14 @@ from .xlsform_vocabulary import (
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+#: Limits checked *before* openpyxl reads a byte, since an .xlsx is a zip that may inflate
+#: 1,000-fold: a 1 MiB upload can hold a 1 GiB label. Real forms are far below these.
+MAX_MEMBERS = 200
+MAX_MEMBER_BYTES = 8 * 1024 * 1024
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_COLUMNS = 200
+MAX_CELLS = 100_000
+MAX_CELL_LENGTH = 10_000
 
 
 def load_xlsform(path: Path) -> Survey:
@@ -67,15 +75,57 @@ class _Workbook:
         self.problems: list[Problem] = []
         if len(data) > MAX_WORKBOOK_BYTES:
             self._fail(f"larger than the {MAX_WORKBOOK_BYTES // 1024 // 1024} MiB limit")
+        problem = _archive_problem(data)
+        if problem:
+            self._fail(problem)
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as e:
             self._fail(f"not an .xlsx workbook ({type(e).__name__})")
-        sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
-        if "survey" not in sheets:
-            self._fail("has no 'survey' sheet")
-        self.rows = {name: _rows(sheet) for name, sheet in sheets.items()}
-        book.close()
+        try:
+            sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
+            if "survey" not in sheets:
+                self._fail("has no 'survey' sheet")
+            self.cells = 0
+            self.rows = {name: self._read_rows(name, sheet) for name, sheet in sheets.items()}
+        except SurveyDefinitionError:
+            raise
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError, SyntaxError) as e:
+            # openpyxl trusts the file's XML (a shared string that is not there, a broken tag):
+            # whatever it raises on a damaged or crafted workbook is a refusal, not a crash.
+            self._fail(f"not an .xlsx workbook Glas can read ({type(e).__name__})")
+        finally:
+            book.close()
+
+    def _read_rows(self, name: str, sheet: Any) -> list[tuple[int, dict[str, Any]]]:
+        """The sheet's rows, refusing sheets too wide, too full or with too long a cell."""
+        rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1)
+        header = next(rows, None)
+        if header is None:
+            return []
+        if len(header) > MAX_COLUMNS and header[MAX_COLUMNS] is not None:
+            self._fail(f"{name} sheet: more than {MAX_COLUMNS} columns")
+        names = [column_name(h) for h in header[:MAX_COLUMNS]]
+        found = []
+        for number, values in enumerate(rows, start=2):
+            if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] is not None:
+                self._fail(f"{name} sheet, row {number}: more than {MAX_COLUMNS} columns")
+            # Cells up to the row's last value (read-only rows come padded to max_col).
+            self.cells += next(
+                (i + 1 for i in range(len(values) - 1, -1, -1) if values[i] is not None), 0
+            )
+            if self.cells > MAX_CELLS:
+                self._fail(
+                    f"more than {MAX_CELLS:,} cells in all (at the {name} sheet, row {number})"
+                )
+            for column, value in zip(names, values, strict=False):
+                if isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
+                    where = f"{name} sheet, row {number}, column '{column}'"
+                    self._fail(f"{where}: a cell longer than {MAX_CELL_LENGTH:,} characters")
+            row = {n: v for n, v in zip(names, values, strict=False) if n and v is not None}
+            if row:
+                found.append((number, row))
+        return found
 
     def _fail(self, message: str) -> Any:
         raise SurveyDefinitionError(self.source, [Problem(0, message)])
@@ -338,18 +388,37 @@ class _Workbook:
                 self.problem(sheet, row_number, column, "this column is not supported by Glas")
 
 
-def _rows(sheet: Any) -> list[tuple[int, dict[str, Any]]]:
-    rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)
-    header = next(rows, None)
-    if header is None:
-        return []
-    names = [column_name(h) for h in header]
-    found = []
-    for number, values in enumerate(rows, start=2):
-        row = {n: v for n, v in zip(names, values, strict=False) if n and v is not None}
-        if row:
-            found.append((number, row))
-    return found
+def _archive_problem(data: bytes) -> str:
+    """Why this zip must not be opened, or ''. Sizes are *measured* by inflating each member up
+    to its limit (a zip's own size fields may lie), so the check costs at most the limits."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_MEMBERS:
+                return f"not an .xlsx workbook Glas reads: more than {MAX_MEMBERS} parts"
+            total = 0
+            for member in members:
+                size = 0
+                with archive.open(member) as part:
+                    while chunk := part.read(1024 * 1024):
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > MAX_MEMBER_BYTES or total > MAX_UNPACKED_BYTES:
+                            limit = (
+                                MAX_UNPACKED_BYTES
+                                if total > MAX_UNPACKED_BYTES
+                                else (MAX_MEMBER_BYTES)
+                            )
+                            return (
+                                f"refused: its part {member.filename[:60]} unpacks to more than "
+                                f"{limit // 1024 // 1024} MiB (a compressed bomb, or far larger "
+                                "than any form)"
+                            )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError) as e:
+        return f"not an .xlsx workbook ({type(e).__name__})"
+    except (OSError, EOFError, RuntimeError) as e:  # damaged data, or an encrypted member
+        return f"not an .xlsx workbook Glas can read ({type(e).__name__})"
+    return ""
 
 
 def _put(mapping: Located, key: str, value: Any, line: int) -> None:

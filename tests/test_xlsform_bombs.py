@@ -1,0 +1,159 @@
+"""Workbooks built to hurt: refused before parsing, quickly, with little memory and a clear reason.
+
+An .xlsx is a zip, and a zip can inflate a thousand-fold: a 1 MiB upload held a 1 GiB label and
+pushed an organizer worker to 4 GB. Each bomb below is measured in a fresh process, so the peak
+memory and time are the import's own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, RunCli
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+    '+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml"'
+    ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org'
+    '/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships"><sheets><sheet name="survey" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org'
+    '/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship '
+    'Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+)
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+    'spreadsheetml/2006/main"><sheetData>'
+)
+SHEET_TAIL = "</sheetData></worksheet>"
+SST = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+HEADER_ROW = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+
+
+def workbook(
+    path: Path, rows: list[str] | None = None, strings: tuple[str, ...] = (), shared: bool = True
+) -> Path:
+    """An .xlsx with a survey sheet of these rows (XML) and these shared strings."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", ROOT_RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        if shared:
+            items = "".join(f"<si><t>{s}</t></si>" for s in ("type", "name", *strings))
+            z.writestr("xl/sharedStrings.xml", f"{SST}{items}</sst>")
+        z.writestr(
+            "xl/worksheets/sheet1.xml", SHEET_HEAD + HEADER_ROW + "".join(rows or []) + SHEET_TAIL
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def label_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 1 MiB on disk: a shared string (a label) of 1 GiB of "A"."""
+    path = tmp_path_factory.mktemp("bombs") / "label-bomb.xlsx"
+    workbook(path, shared=False)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            member.write(SST.encode() + b"<si><t>type</t></si><si><t>name</t></si><si><t>")
+            block = b"A" * 2**20
+            for _ in range(1024):
+                member.write(block)
+            member.write(b"</t></si></sst>")
+    return path
+
+
+def cells_row(number: int, count: int) -> str:
+    return f'<row r="{number}">' + "<c><v>1</v></c>" * count + "</row>"
+
+
+def measured(path: Path) -> dict[str, object]:
+    """Import ``path`` in a fresh process; return its outcome, seconds and peak memory growth."""
+    script = f"""
+import json, resource, time
+from surveys.xlsform import load_xlsform
+from surveys.errors import SurveyDefinitionError
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+try:
+    load_xlsform(__import__("pathlib").Path({str(path)!r}))
+    outcome = "imported"
+except SurveyDefinitionError as e:
+    outcome = str(e)
+seconds = time.perf_counter() - start
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(json.dumps({{"outcome": outcome, "seconds": seconds, "grown_mb": grown}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.slow
+def test_a_label_that_inflates_to_a_gigabyte_is_refused_fast_and_small(label_bomb: Path) -> None:
+    assert label_bomb.stat().st_size < 2 * 2**20
+    result = measured(label_bomb)
+    assert "sharedStrings.xml unpacks to more than 8 MiB" in str(result["outcome"])
+    assert float(result["seconds"]) < 2  # type: ignore[arg-type]
+    assert float(result["grown_mb"]) < 100  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        # Two million cells: the sheet unpacks past its limit before openpyxl sees it.
+        ([cells_row(n, 400) for n in range(2, 5002)], "sheet1.xml unpacks to more than 8 MiB"),
+        # Within the unpacked limit, but more cells than any form: counted while reading.
+        ([cells_row(n, 190) for n in range(2, 1502)], "more than 100,000 cells"),
+        ([cells_row(2, 250)], "more than 200 columns"),
+    ],
+    ids=["two-million-cells", "many-cells", "wide"],
+)
+def test_workbooks_too_large_to_be_forms_are_refused_fast_and_small(
+    rows: list[str], reason: str, tmp_path: Path
+) -> None:
+    path = workbook(tmp_path / "big.xlsx", rows)
+    assert path.stat().st_size < 300_000
+    result = measured(path)
+    assert reason in str(result["outcome"]), result
+    assert float(result["seconds"]) < 2, result  # type: ignore[arg-type]
+    assert float(result["grown_mb"]) < 100, result  # type: ignore[arg-type]
+
+
+def test_a_cell_too_long_is_refused_by_sheet_row_and_column(tmp_path: Path) -> None:
+    row = '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>3</v></c></row>'
+    path = workbook(tmp_path / "long.xlsx", [row], ("text", "x" * 20_000))
+    result = measured(path)
+    assert "survey sheet, row 2, column 'name': a cell longer than 10,000" in str(result["outcome"])
+
+
+def test_the_cli_refuses_a_bomb_in_one_line_with_exit_2(run_cli: RunCli, label_bomb: Path) -> None:
+    result = run_cli("surveys", "import", label_bomb)
+    assert result.exit_code == 2
+    assert "unpacks to more than" in result.output and "Traceback" not in result.output
