@@ -76,13 +76,15 @@ def label_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 1 MiB on disk: a shared string (a label) of 1 GiB of "A"."""
     path = tmp_path_factory.mktemp("bombs") / "label-bomb.xlsx"
     workbook(path, shared=False)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
-            member.write(SST.encode() + b"<si><t>type</t></si><si><t>name</t></si><si><t>")
-            block = b"A" * 2**20
-            for _ in range(1024):
-                member.write(block)
-            member.write(b"</t></si></sst>")
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z,
+        z.open("xl/sharedStrings.xml", "w", force_zip64=True) as member,
+    ):
+        member.write(SST.encode() + b"<si><t>type</t></si><si><t>name</t></si><si><t>")
+        block = b"A" * 2**20
+        for _ in range(1024):
+            member.write(block)
+        member.write(b"</t></si></sst>")
     return path
 
 
