@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from crypto.codename import derive, new_codename, seal_reply
@@ -13,7 +16,7 @@ from crypto.keys import ReviewerKey
 from crypto.signing import SigningKey
 from portal import create_app
 from portal.config import Config
-from portal.storage import Store
+from portal.storage import Store, organizers
 from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
 
 from .conftest import PASSWORD, Organizer, RunCli, csrf_token
@@ -104,6 +107,43 @@ def test_log_out_everywhere_ends_every_session_of_the_account(organizer: Organiz
     assert laptop.post("/logout-everywhere", data={"csrf_token": token}).status_code == 302
     assert phone.get("/surveys").status_code == 302
     assert laptop.get("/surveys").status_code == 302
+
+
+def test_log_out_ends_the_session_wherever_its_cookie_was_copied(organizer: Organizer) -> None:
+    laptop, thief = organizer.client(), organizer.client()
+    assert organizer.log_in(laptop) == 302
+    cookie = laptop.get_cookie("glas_organizer")
+    assert cookie is not None
+    thief.set_cookie("glas_organizer", cookie.value)
+    assert thief.get("/surveys").status_code == 200  # a copy works while the session is open
+    token = csrf_token(laptop.get("/").get_data(as_text=True))
+    assert laptop.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert thief.get("/surveys").status_code == 302  # and not after: the server ended it
+    assert laptop.get("/surveys").status_code == 302
+    other = organizer.client()
+    assert organizer.log_in(other) == 302 and other.get("/surveys").status_code == 200
+
+
+def test_forty_concurrent_wrong_logins_cost_at_most_five_passphrase_checks(
+    organizer: Organizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[int] = []
+    verify = organizers._verify_password
+    monkeypatch.setattr(organizers, "_verify_password", lambda *a: checks.append(1) or verify(*a))
+    clients = [organizer.client() for _ in range(40)]
+    tokens = [csrf_token(c.get("/login").get_data(as_text=True)) for c in clients]
+    data = {"name": "Ana", "password": "a wrong passphrase", "code": "123456"}
+    start = threading.Barrier(len(clients))
+
+    def attempt(index: int) -> int:
+        start.wait()
+        form = {**data, "csrf_token": tokens[index]}
+        return clients[index].post("/login", data=form).status_code
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        statuses = list(pool.map(attempt, range(len(clients))))
+    assert len(checks) <= MAX_FAILURES_PER_ACCOUNT, statuses
+    assert statuses.count(401) == len(checks) and statuses.count(429) == 40 - len(checks)
 
 
 def test_reviewer_keys_are_added_with_their_fingerprint_and_removed(

@@ -54,6 +54,7 @@ DOCUMENTED_COLUMNS = {
         "session_epoch",
         "created",
     },
+    "organizer_sessions": {"token_hash", "organizer_id", "seen"},
     "login_attempts": {"id", "account", "at"},
     "audit_log": {"id", "at", "organizer", "action", "detail"},
     "survey_drafts": {"survey_id", "definition"},

@@ -1,8 +1,9 @@
 """Logging in and out, account setup, and the check that guards every other organizer page.
 
-Sessions are Flask's signed cookie holding the account id, its session epoch and the time of
-the last request: a request after 30 idle minutes, or after "log out everywhere" (which raises
-the epoch), finds itself logged out.
+Sessions are Flask's signed cookie holding the account id, its session epoch, a random session
+token and the time of the last request. The server keeps the token's hash: logging out deletes
+it, so a copy of the cookie made before stops working too. A request after 30 idle minutes, or
+after "log out everywhere" (which raises the epoch), finds itself logged out.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from ..errors import AccountError, LoginFailed, LoginThrottled
 from ..storage.organizers import (
     account_for_setup,
     audit,
+    close_session,
     complete_setup,
     log_in,
     log_out_everywhere,
+    open_session,
     password_problem,
     provisioning_uri,
-    session_epoch,
+    session_valid,
 )
 from . import bp
 from .forms import LoginForm, SetupForm
@@ -45,8 +48,9 @@ def require_login() -> ResponseReturnValue | None:
     if (
         not isinstance(organizer_id, int)
         or not fresh
-        or epoch != session_epoch(current_store(), organizer_id)
+        or not session_valid(current_store(), organizer_id, epoch, session.get("token"))
     ):
+        close_session(current_store(), session.get("token"))
         session.clear()
         if fresh is False and organizer_id is not None:
             flash(gettext("You were logged out after 30 minutes without activity."))
@@ -127,6 +131,7 @@ def setup(token: str) -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     record("logged out")
+    close_session(current_store(), session.get("token"))
     session.clear()
     return redirect(url_for("organizer.login"))
 
@@ -141,7 +146,8 @@ def logout_everywhere() -> ResponseReturnValue:
 
 def _start_session(organizer_id: int, name: str, epoch: int) -> None:
     session.clear()
-    session.update(organizer=organizer_id, name=name, epoch=epoch, seen=int(clock()))
+    token = open_session(current_store(), organizer_id)
+    session.update(organizer=organizer_id, name=name, epoch=epoch, token=token, seen=int(clock()))
 
 
 def qr_data_uri(text: str) -> str:

@@ -153,6 +153,22 @@ class OrganizerRow(Base):
     created: Mapped[datetime.date] = mapped_column(Date)
 
 
+class OrganizerSessionRow(Base):
+    """A logged-in organizer session: the cookie holds the token, the server only its hash.
+
+    Deleting the row (log out, idle timeout, removal of the account) ends the session wherever
+    the cookie was copied to.
+    """
+
+    __tablename__ = "organizer_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), index=True
+    )
+    seen: Mapped[datetime.datetime] = mapped_column(DateTime)
+
+
 class LoginAttemptRow(Base):
     """A failed organizer login (staff, never respondents), kept a minute for rate limiting."""
 

@@ -15,16 +15,21 @@ import secrets
 import nacl.exceptions
 import nacl.pwhash
 import pyotp
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.orm import Session
 
 from ..errors import AccountError, LoginFailed, LoginThrottled, StorageError
-from .models import AuditRow, LoginAttemptRow, OrganizerRow
+from .models import AuditRow, LoginAttemptRow, OrganizerRow, OrganizerSessionRow
 from .store import Store, today
 
 #: A passphrase of four words or a password of 12 characters; nothing else is imposed.
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
 SETUP_VALID = datetime.timedelta(days=7)
+#: Session rows unused for this long are swept (the cookie's idle limit is shorter).
+SESSION_SWEEP = datetime.timedelta(days=1)
+#: Any number: the key of PostgreSQL's advisory lock that serialises login throttling.
+THROTTLE_LOCK = 0x61A5
 LOGIN_WINDOW = datetime.timedelta(minutes=1)
 #: Failed logins allowed per minute for one account, and for all accounts together.
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -137,30 +142,83 @@ def complete_setup(store: Store, token: str, password: str, code: str) -> Organi
 
 
 def log_in(store: Store, name: str, password: str, code: str) -> OrganizerRow:
-    """Check name, passphrase and a fresh code; raise LoginThrottled or LoginFailed."""
+    """Check name, passphrase and a fresh code; raise LoginThrottled or LoginFailed.
+
+    Throttling is atomic: the attempt is counted *before* the passphrase is checked, in one
+    transaction that holds the database's write lock (SQLite) or an advisory lock (PostgreSQL)
+    from the count to the insert, so 40 concurrent guesses cost at most five Argon2id checks.
+    A login that succeeds takes its count back.
+    """
     moment = now()
     with store.session() as s:
+        _lock_throttle(s)
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < moment - LOGIN_WINDOW))
         recent = select(func.count()).select_from(LoginAttemptRow)
         overall = s.scalar(recent) or 0
         mine = s.scalar(recent.where(LoginAttemptRow.account == name[:200])) or 0
         if overall >= MAX_FAILURES_OVERALL or mine >= MAX_FAILURES_PER_ACCOUNT:
             raise LoginThrottled(THROTTLED)
+        attempt = LoginAttemptRow(account=name[:200], at=moment)
+        s.add(attempt)
+        s.flush()
+        attempt_id = attempt.id
         row = s.scalar(select(OrganizerRow).where(OrganizerRow.name == name))
     stored = row.password_hash if row is not None and row.password_hash else None
     good = _verify_password(stored or _DUMMY_HASH.decode("ascii"), password) and stored
     if row is not None and good and _accept_code(store, row, code):
+        with store.session() as s:
+            s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id))
         return row
-    with store.session() as s:
-        s.add(LoginAttemptRow(account=name[:200], at=moment))
     raise LoginFailed(FAILED)
 
 
-def session_epoch(store: Store, organizer_id: int) -> int | None:
-    """The account's current epoch (None: no such account, or not set up)."""
+def _lock_throttle(s: Session) -> None:
+    """Serialise throttle transactions. On SQLite the DELETE that follows is the transaction's
+    first write and takes the database's write lock before anything is counted."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": THROTTLE_LOCK})
+
+
+def open_session(store: Store, organizer_id: int) -> str:
+    """Start a session; return its token for the cookie (the server keeps only its hash)."""
+    token = secrets.token_urlsafe(32)
+    moment = now()
     with store.session() as s:
-        row = s.get(OrganizerRow, organizer_id)
-        return row.session_epoch if row is not None and row.password_hash else None
+        s.execute(
+            delete(OrganizerSessionRow).where(OrganizerSessionRow.seen < moment - SESSION_SWEEP)
+        )
+        s.add(
+            OrganizerSessionRow(
+                token_hash=_token_hash(token), organizer_id=organizer_id, seen=moment
+            )
+        )
+    return token
+
+
+def session_valid(store: Store, organizer_id: int, epoch: object, token: object) -> bool:
+    """True while the session's row exists and the account is set up with this epoch."""
+    if not isinstance(token, str) or not isinstance(epoch, int):
+        return False
+    with store.session() as s:
+        found = s.get(OrganizerSessionRow, _token_hash(token))
+        if found is None or found.organizer_id != organizer_id:
+            return False
+        found.seen = now()
+        account = s.get(OrganizerRow, organizer_id)
+        return (
+            account is not None and bool(account.password_hash) and account.session_epoch == epoch
+        )
+
+
+def close_session(store: Store, token: object) -> None:
+    """End one session, wherever its cookie was copied to."""
+    if isinstance(token, str):
+        with store.session() as s:
+            s.execute(
+                delete(OrganizerSessionRow).where(
+                    OrganizerSessionRow.token_hash == _token_hash(token)
+                )
+            )
 
 
 def log_out_everywhere(store: Store, organizer_id: int) -> None:
@@ -169,6 +227,9 @@ def log_out_everywhere(store: Store, organizer_id: int) -> None:
             update(OrganizerRow)
             .where(OrganizerRow.id == organizer_id)
             .values(session_epoch=OrganizerRow.session_epoch + 1)
+        )
+        s.execute(
+            delete(OrganizerSessionRow).where(OrganizerSessionRow.organizer_id == organizer_id)
         )
 
 
