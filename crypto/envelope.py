@@ -34,6 +34,8 @@ SEALED_KEY_SIZE: int = stream.KEY_SIZE + sodium.crypto_box_SEALBYTES
 ANSWERS_PART = "answers"
 #: Padded answers documents are a power of two long, and never shorter than this.
 MIN_PADDED_SIZE = 1024
+#: Attachments shorter than this are padded to it (see padded_file_size).
+MIN_FILE_PADDING = 1024
 
 
 def new_submission_id() -> str:
@@ -67,6 +69,22 @@ def size_bucket(size: int) -> int:
     while bucket < size:
         bucket *= 2
     return bucket
+
+
+def padded_file_size(size: int) -> int:
+    """The length an attachment's plaintext is padded to (zeros) before it is sealed.
+
+    Padmé (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and Communication
+    with PURBs", 2019): at most about 12 % larger, and a length of L bytes reveals only
+    O(log log L) bits, so 2,000 and 2,002 bytes (or two photos of one phone) look alike. Below
+    :data:`MIN_FILE_PADDING` everything is that long. The reviewer cuts the plaintext back to
+    the size the answers document records. The same rule is in glas-envelope.js.
+    """
+    length = max(size, MIN_FILE_PADDING)
+    exponent = length.bit_length() - 1  # floor(log2 length)
+    low_bits = exponent - exponent.bit_length()  # exponent - (floor(log2 exponent) + 1)
+    step = 1 << low_bits
+    return -(-length // step) * step
 
 
 def padded_size(length: int) -> int:

@@ -287,6 +287,15 @@ def _listed_parts(answers: dict[str, Any]) -> list[str] | None:
     return parts
 
 
+def _recorded_size(answers: dict[str, Any], part: str) -> int | None:
+    """The size the document records for ``part`` (None: not a whole number, then not cut)."""
+    for entry in answers.get("files") or []:
+        if isinstance(entry, dict) and f"file-{entry.get('part')}" == part:
+            size = entry.get("size")
+            return size if type(size) is int and size >= 0 else None
+    return None
+
+
 def _write_part(current: _Current, entry: PartStream, place_file: PlaceFile, scratch: Path) -> None:
     if current.failure is not None or current.key is None or entry.part not in current.record.parts:
         return
@@ -294,17 +303,26 @@ def _write_part(current: _Current, entry: PartStream, place_file: PlaceFile, scr
     partial = scratch / f"{current.record.submission_id}-{entry.part}.partial"
     ad = current.record.binding.ad(entry.part)
     head = b""
+    # The plaintext is padded to a size bucket; the answers document says where the file ends.
+    size = _recorded_size(current.answers, entry.part)
+    written = 0
     try:
         with open(partial, "wb") as out:
             for chunk in stream.decrypt_file(current.key, ad, entry.source):
+                keep = chunk if size is None else chunk[: max(0, size - written)]
                 if len(head) < HEAD_SIZE:
-                    head += chunk[: HEAD_SIZE - len(head)]
-                out.write(chunk)
+                    head += keep[: HEAD_SIZE - len(head)]
+                out.write(keep)
+                written += len(keep)
             out.flush()
             os.fsync(out.fileno())
     except CryptoError as e:
         partial.unlink(missing_ok=True)
         current.fail(f"Failed authentication in attachment {entry.part}: {e}")
+        return
+    if size is not None and written < size:
+        partial.unlink(missing_ok=True)
+        current.fail(f"Attachment {entry.part} is shorter than its recorded size.")
         return
     try:
         target = place_file(current.record, current.answers, entry.part, head)

@@ -80,6 +80,11 @@ class StreamEncryptor:
             del self._buffer[:CHUNK_SIZE]
         return len(data)
 
+    def pad_to(self, length: int) -> None:
+        """Append zero bytes until ``length`` plaintext bytes were written (never cuts)."""
+        while self.plaintext_size < length:
+            self.write(bytes(min(CHUNK_SIZE, length - self.plaintext_size)))
+
     def finish(self) -> None:
         """Encrypt what is left as the final chunk."""
         if self.finished:

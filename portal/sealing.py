@@ -18,7 +18,7 @@ from typing import IO, cast
 from flask import Request
 from werkzeug.exceptions import BadRequest
 
-from crypto.envelope import Sealer, file_part
+from crypto.envelope import Sealer, file_part, padded_file_size
 from crypto.stream import StreamEncryptor
 from surveys.filetypes import HEAD_SIZE
 
@@ -56,6 +56,8 @@ class EncryptingFile:
         return self._encryptor.ciphertext_size
 
     def finish(self) -> None:
+        """Pad to the size bucket (the true size travels in the answers document) and seal."""
+        self._encryptor.pad_to(padded_file_size(self._encryptor.plaintext_size))
         self._encryptor.finish()
         self._sink.flush()
         os.fsync(self._sink.fileno())

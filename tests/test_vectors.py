@@ -11,7 +11,7 @@ import pytest
 from crypto import AuthenticationFailed, stream
 from crypto.bundle import SubmissionRecord
 from crypto.codename import derive, normalize, open_reply, read_reply
-from crypto.envelope import open_answers, open_content_key, padded_size
+from crypto.envelope import open_answers, open_content_key, padded_file_size, padded_size
 from crypto.keys import ReviewerKey
 
 from .vectors.generate import PASSPHRASE, attachment_plaintext
@@ -70,6 +70,14 @@ def test_key_file_vector_opens_with_its_passphrase() -> None:
 def test_padding_vector_sizes() -> None:
     for case in load("padding.json")["cases"]:
         assert padded_size(case["length"]) == case["padded_length"]
+
+
+def test_file_padding_vector_sizes() -> None:
+    vector = load("file-padding.json")
+    for case in vector["cases"]:
+        padded = padded_file_size(case["size"])
+        assert padded == case["padded_size"]
+        assert case["size"] <= padded <= max(vector["min_file_padding"], case["size"] * 1.125)
 
 
 def test_codename_vector_derives_its_login_id_and_key_and_opens_its_reply() -> None:

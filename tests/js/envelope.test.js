@@ -59,6 +59,11 @@ test("padding.json: the same size buckets", () => {
   for (const c of vector.cases) assert.equal(envelope.paddedSize(c.length), c.padded_length);
 });
 
+test("file-padding.json: the same Padmé buckets for attachments", () => {
+  const vector = load("file-padding.json");
+  for (const c of vector.cases) assert.equal(envelope.paddedFileSize(c.size), c.padded_size);
+});
+
 test("a payload moved to another slot fails authentication", () => {
   const vector = load("with-attachments.json");
   const result = opened(vector);

@@ -15,7 +15,15 @@ from typing import Any
 
 from crypto.bundle import SubmissionRecord
 from crypto.codename import derive, normalize, seal_reply
-from crypto.envelope import MIN_PADDED_SIZE, Binding, Sealer, file_part, padded_size
+from crypto.envelope import (
+    MIN_FILE_PADDING,
+    MIN_PADDED_SIZE,
+    Binding,
+    Sealer,
+    file_part,
+    padded_file_size,
+    padded_size,
+)
 from crypto.keys import ReviewerKey
 
 HERE = Path(__file__).resolve().parent
@@ -144,6 +152,7 @@ def main() -> None:
     )
 
     codename_vector(key)
+    file_padding_vector()
     write(
         "padding.json",
         {
@@ -153,6 +162,25 @@ def main() -> None:
                 {"length": n, "padded_length": padded_size(n)}
                 for n in (0, 1, 1023, 1024, 2047, 2048, 100_000)
             ],
+        },
+    )
+
+
+#: Sizes around the edges of Padmé's buckets, and large ones (beyond 2^31 and 2^32).
+FILE_SIZES = (0, 1, 1023, 1024, 1025, 2000, 2002, 2047, 2048, 2049, 65_536, 65_537)
+FILE_SIZES += (1_000_000, 5_000_000, 2**31 - 1, 2**31 + 1, 2**32 + 12_345, 10**12)
+
+
+def file_padding_vector() -> None:
+    write(
+        "file-padding.json",
+        {
+            "description": (
+                "Attachment plaintexts are padded with zeros to a Padmé bucket "
+                "(at least min_file_padding); the answers document keeps the true size."
+            ),
+            "min_file_padding": MIN_FILE_PADDING,
+            "cases": [{"size": n, "padded_size": padded_file_size(n)} for n in FILE_SIZES],
         },
     )
 

@@ -14,6 +14,7 @@ function glasEnvelope(sodium) {
   const KEY_SIZE = 32;
   const KEY_ID_SIZE = 20;
   const MIN_PADDED_SIZE = 1024;
+  const MIN_FILE_PADDING = 1024;
   const SUBMISSION_ID = /^[0-9a-f]{32}$/;
   const HEADER_SIZE = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES;
   const ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES;
@@ -51,6 +52,19 @@ function glasEnvelope(sodium) {
     if (Array.isArray(value)) return "[" + value.map(canonicalJson).join(",") + "]";
     const keys = Object.keys(value).sort();
     return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson(value[k])).join(",") + "}";
+  }
+
+  /* Attachments are padded with zeros to a Padmé bucket before sealing (crypto/envelope.py
+   * padded_file_size): at most ~12 % more, and the stored size says little about the file's.
+   * Plain arithmetic, not bit operations: files may be larger than 2^31 bytes. */
+  function paddedFileSize(size) {
+    const length = Math.max(size, MIN_FILE_PADDING);
+    let exponent = 0;
+    while (2 ** (exponent + 1) <= length) exponent += 1;
+    let exponentBits = 0;
+    while (2 ** exponentBits <= exponent) exponentBits += 1;
+    const step = 2 ** (exponent - exponentBits);
+    return Math.ceil(length / step) * step;
   }
 
   function paddedSize(length) {
@@ -204,7 +218,7 @@ function glasEnvelope(sodium) {
 
   return {
     ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
-    associatedData, canonicalJson, paddedSize, parsePublicKey, keyId, filePart,
+    associatedData, canonicalJson, paddedSize, paddedFileSize, parsePublicKey, keyId, filePart,
     encryptBytes, decryptBytes, newSealer, openRecord, concat,
     normalizeCodename, deriveCodename, openReply,
   };

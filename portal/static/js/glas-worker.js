@@ -22,11 +22,14 @@ let reader = null;
 let codenameKeys = null;
 
 /* Reads a File block by block and hands out ciphertext in upload-sized pieces: the header,
- * then secretstream chunks, the last one tagged final. Memory: one block and one piece. */
+ * then secretstream chunks, the last one tagged final. The plaintext is the file followed by
+ * zeros up to its size bucket (the answers document keeps the true size). Memory: one block
+ * and one piece. */
 class CiphertextReader {
   constructor(encryptor, file, pieceSize) {
     this.encryptor = encryptor;
     this.file = file;
+    this.total = envelope.paddedFileSize(file.size);
     this.pieceSize = pieceSize;
     this.offset = 0;
     this.finished = false;
@@ -50,22 +53,28 @@ class CiphertextReader {
       this.pendingOffset += n;
     }
     const last = this.finished && this.pendingOffset === this.pending.length;
-    return { data: piece.slice(0, filled), last, plaintextBytes: this.offset - before };
+    const size = this.file.size;
+    const plaintextBytes = Math.min(this.offset, size) - Math.min(before, size); // progress
+    return { data: piece.slice(0, filled), last, plaintextBytes };
   }
 
   async encryptBlock() {
-    const end = Math.min(this.offset + READ_BLOCK, this.file.size);
-    const block = new Uint8Array(await this.file.slice(this.offset, end).arrayBuffer());
+    const end = Math.min(this.offset + READ_BLOCK, this.total);
+    const block = new Uint8Array(end - this.offset); // zeros past the end of the file
+    if (this.offset < this.file.size) {
+      const read = this.file.slice(this.offset, Math.min(end, this.file.size));
+      block.set(new Uint8Array(await read.arrayBuffer()));
+    }
     const pieces = [];
     let position = 0;
     do {
       const stop = Math.min(position + envelope.CHUNK_SIZE, block.length);
-      const last = this.offset + stop === this.file.size;
+      const last = this.offset + stop === this.total;
       pieces.push(this.encryptor.push(block.subarray(position, stop), last));
       position = stop;
     } while (position < block.length);
     this.offset = end;
-    this.finished = end === this.file.size;
+    this.finished = end === this.total;
     return envelope.concat(pieces);
   }
 }

@@ -1,0 +1,47 @@
+"""Attachment sizes: the server stores only a size bucket, the reviewer gets the exact file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from crypto.envelope import padded_file_size
+from crypto.keys import ReviewerKey
+from crypto.stream import ciphertext_size
+
+from .conftest import RunCli
+from .helpers import JPEG_MAGIC, open_bundle, submit_testimony
+
+
+def payload_sizes(data_dir: Path) -> list[int]:
+    return sorted(p.stat().st_size for p in (data_dir / "blobs").glob("[0-9a-f]*/*/file-*"))
+
+
+def test_files_of_2000_and_2002_bytes_are_stored_alike_and_decrypt_exactly(
+    client: FlaskClient,
+    published: RunCli,
+    data_dir: Path,
+    reviewer: tuple[Path, ReviewerKey],
+    tmp_path: Path,
+) -> None:
+    photos = [JPEG_MAGIC + os.urandom(size - len(JPEG_MAGIC)) for size in (2000, 2002)]
+    for photo in photos:
+        submit_testimony(client, "a testimony with a photo", attachment=photo)
+    sizes = payload_sizes(data_dir)
+    assert sizes == [ciphertext_size(padded_file_size(2000))] * 2  # one size for both
+    bundle = tmp_path / "export.glas"
+    assert published("export", "--out", bundle).exit_code == 0
+    opened, failed = open_bundle(bundle, reviewer[1], tmp_path / "out")
+    assert not failed
+    received = sorted(path.read_bytes() for o in opened for path in o.files.values())
+    assert received == sorted(photos)
+
+
+def test_padding_costs_at_most_an_eighth_and_hides_the_low_bits() -> None:
+    for size in (1, 5_000, 123_457, 3_000_001, 2**30 + 7, 10**11):
+        padded = padded_file_size(size)
+        assert size <= padded <= max(1024, size * 1.125)
+    # Photos of one phone differ by a few kilobytes; most land in the same bucket.
+    assert len({padded_file_size(3_000_000 + 1_000 * i) for i in range(40)}) <= 3
