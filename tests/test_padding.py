@@ -45,3 +45,17 @@ def test_padding_costs_at_most_an_eighth_and_hides_the_low_bits() -> None:
         assert size <= padded <= max(1024, size * 1.125)
     # Photos of one phone differ by a few kilobytes; most land in the same bucket.
     assert len({padded_file_size(3_000_000 + 1_000 * i) for i in range(40)}) <= 3
+
+
+def test_payloads_and_their_folders_carry_only_the_day(
+    client: FlaskClient, published: RunCli, data_dir: Path
+) -> None:
+    submit_testimony(client, "a testimony with a photo", attachment=JPEG_MAGIC + b"x" * 5000)
+    submit_testimony(client, "and another one", attachment=JPEG_MAGIC + b"y" * 7000)
+    blobs = data_dir / "blobs"
+    paths = [blobs, *[p for p in blobs.rglob("*") if ".uploads" not in p.parts]]
+    assert any(p.name == "file-0" for p in paths)
+    for path in paths:
+        # Modification times; access times change on any read unless the data dir is mounted
+        # noatime (deploy/ says so), and change times cannot be set at all (docs/envelope.md).
+        assert path.stat().st_mtime % 86_400 == 0, path.relative_to(data_dir)

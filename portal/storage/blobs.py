@@ -4,10 +4,15 @@ Payloads of a submission being received go to ``blobs/.incoming/<random>/``. Onl
 payload is complete are they flushed to the device and the directory renamed to
 ``blobs/<id[:2]>/<id>/`` — and only after that is the database row committed, which is what makes
 a submission visible. Anything in ``.incoming`` or without a row after a crash is swept at start.
+
+A file's modification and access times would say when a respondent sent it, to the second: once
+in place, payloads and every folder above them carry midnight (UTC) of the day instead. What
+cannot be set is the inode's change time (ctime); docs/envelope.md says so.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 import shutil
@@ -29,6 +34,8 @@ class BlobStore:
         self.incoming_root.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.incoming_root / secrets.token_hex(16)
         path.mkdir(mode=0o700)
+        day_only(path)
+        day_only(self.incoming_root)
         return path
 
     def directory(self, submission_id: str) -> Path:
@@ -46,10 +53,13 @@ class BlobStore:
         target.parent.mkdir(mode=0o700, exist_ok=True)
         os.rename(incoming, target)
         fsync_path(target.parent)
+        for path in [*target.iterdir(), target, target.parent, self.root, self.incoming_root]:
+            day_only(path)
 
     def discard(self, incoming: Path) -> None:
         """Throw away payloads of a request that did not become a submission (ciphertext only)."""
         shutil.rmtree(incoming, ignore_errors=True)
+        day_only(self.incoming_root)
 
     def delete(self, submission_id: str) -> None:
         """Overwrite then unlink a submission's payloads (best effort against casual recovery)."""
@@ -59,6 +69,7 @@ class BlobStore:
         for child in directory.iterdir():
             _wipe(child)
         shutil.rmtree(directory, ignore_errors=True)
+        day_only(directory.parent)
 
     def sweep(self, known_ids: Iterable[str]) -> int:
         """Remove leftovers of interrupted requests and payloads with no database row."""
@@ -77,6 +88,18 @@ class BlobStore:
                     shutil.rmtree(directory, ignore_errors=True)
                     removed += 1
         return removed
+
+
+def day_only(path: Path) -> None:
+    """Set ``path``'s access and modification times to midnight (UTC) of today."""
+    midnight = datetime.datetime.now(datetime.UTC).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    stamp = midnight.timestamp()
+    try:
+        os.utime(path, (stamp, stamp), follow_symlinks=False)
+    except FileNotFoundError:  # an .incoming folder another request just removed
+        pass
 
 
 def fsync_path(path: Path) -> None:
