@@ -11,6 +11,9 @@ from pathlib import Path
 DEFAULT_DATA_DIR = "./instance"
 DEFAULT_MAX_REQUEST_MB = 512
 DEFAULT_MAX_FILES = 10
+#: All uploads in progress together may hold at most this much ciphertext (and never more than
+#: half the free disk): a flood of upload creations cannot fill the disk or take every slot.
+DEFAULT_UPLOAD_BUDGET_MB = 8192
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 #: Text answers stay in memory while a form is parsed; this bounds all of them together.
 MAX_FORM_MEMORY_BYTES = 1024 * 1024
@@ -33,6 +36,7 @@ class Config:
     database_url: str
     max_request_bytes: int = DEFAULT_MAX_REQUEST_MB * 1024 * 1024
     max_files: int = DEFAULT_MAX_FILES
+    upload_budget_bytes: int = DEFAULT_UPLOAD_BUDGET_MB * 1024 * 1024
 
     @property
     def blob_dir(self) -> Path:
@@ -51,11 +55,17 @@ class Config:
         try:
             max_mb = int(env.get("GLAS_MAX_REQUEST_MB") or DEFAULT_MAX_REQUEST_MB)
             max_files = int(env.get("GLAS_MAX_FILES") or DEFAULT_MAX_FILES)
+            budget_mb = int(env.get("GLAS_UPLOAD_BUDGET_MB") or DEFAULT_UPLOAD_BUDGET_MB)
         except ValueError as e:
-            raise ConfigError("GLAS_MAX_REQUEST_MB and GLAS_MAX_FILES are whole numbers.") from e
-        if max_mb < 1 or max_files < 0:
-            raise ConfigError("GLAS_MAX_REQUEST_MB must be at least 1, GLAS_MAX_FILES at least 0.")
-        return cls(data_dir, url, max_mb * 1024 * 1024, max_files)
+            raise ConfigError(
+                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES and GLAS_UPLOAD_BUDGET_MB are whole numbers."
+            ) from e
+        if max_mb < 1 or max_files < 0 or budget_mb < 1:
+            raise ConfigError(
+                "GLAS_MAX_REQUEST_MB and GLAS_UPLOAD_BUDGET_MB must be at least 1, "
+                "GLAS_MAX_FILES at least 0."
+            )
+        return cls(data_dir, url, max_mb * 1024 * 1024, max_files, budget_mb * 1024 * 1024)
 
     def prepare_data_dir(self) -> None:
         """Create the data directory, owner-only, before anything is written into it."""

@@ -19,8 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crypto.keys import ReviewerKey
-from portal import current_store
-from portal.storage.uploads import UPLOAD_CHUNK_SIZE, UPLOAD_TTL_SECONDS
+from portal import create_app, current_store
+from portal.config import Config
+from portal.storage.uploads import UPLOAD_CHUNK_SIZE, UPLOAD_IDLE_SECONDS
 
 from .conftest import csrf_token
 from .helpers import open_bundle, seal_like_the_browser
@@ -203,9 +204,43 @@ def test_uploads_nobody_touches_expire_and_the_start_up_sweep_keeps_live_ones(
     browser = Browser(client)
     old, fresh = browser.create(), browser.create()
     browser.put(fresh, "file-0", 0, b"x")
-    long_ago = time.time() - UPLOAD_TTL_SECONDS - 60
+    long_ago = time.time() - UPLOAD_IDLE_SECONDS - 60
     os.utime(uploads_dir(data_dir) / old["upload"], (long_ago, long_ago))
     with app.app_context():
         current_store().sweep_leftovers()
     assert [p.name for p in uploads_dir(data_dir).iterdir()] == [fresh["upload"]]
     assert browser.put(fresh, "file-0", 1, b"y").status_code == 201  # resumes after a restart
+
+
+def test_a_flood_of_upload_creations_is_held_to_the_budget_and_a_real_upload_still_fits(
+    data_dir: Path, published: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each upload reserves what its page announced; together they stay within the budget."""
+    monkeypatch.setenv("GLAS_MAX_REQUEST_MB", "16")
+    monkeypatch.setenv("GLAS_UPLOAD_BUDGET_MB", "64")
+    app = create_app(Config.from_env())
+    attacker, respondent = Browser(app.test_client()), Browser(app.test_client())
+
+    def create(browser: Browser, size: int) -> Any:
+        return browser.client.post(
+            "/s/testimony/uploads", headers=browser.headers, json={"bytes": size}
+        )
+
+    statuses = [create(attacker, 10**12).status_code for _ in range(40)]  # each claims the limit
+    assert statuses == [201] * 4 + [503] * 36
+    refused = create(respondent, 3 * 2**20)
+    assert refused.status_code == 503 and "no room" in refused.get_json()["error"]
+    # Abandoned uploads are gone after minutes, not a day: then the respondent's upload fits.
+    long_ago = time.time() - UPLOAD_IDLE_SECONDS - 60
+    for directory in uploads_dir(data_dir).iterdir():
+        os.utime(directory, (long_ago, long_ago))
+    assert create(respondent, 3 * 2**20).status_code == 201
+    assert UPLOAD_IDLE_SECONDS <= 30 * 60
+
+
+def test_an_upload_stores_no_more_than_it_announced(client: FlaskClient) -> None:
+    browser = Browser(client)
+    response = client.post("/s/testimony/uploads", headers=browser.headers, json={"bytes": 1000})
+    upload = response.get_json()
+    assert browser.put(upload, "file-0", 0, b"x" * 1000).status_code == 201
+    assert browser.put(upload, "file-0", 1, b"y").status_code == 413

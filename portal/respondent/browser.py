@@ -118,9 +118,12 @@ def create_upload(survey_id: str) -> ResponseReturnValue:
     csrf.protect()
     if not current_store().recipients(survey_id):
         abort(503)
+    # The page says how many ciphertext bytes it will send; that much is reserved.
+    announced = (request.get_json(silent=True) or {}).get("bytes")
+    reserve = announced if type(announced) is int and announced >= 0 else None
     issued = issue_codename(published.survey)
     box = (issued[1].login_id, issued[1].public_key) if issued else None
-    upload = current_store().uploads.create(survey_id, published.version, box)
+    upload = current_store().uploads.create(survey_id, published.version, box, reserve)
     body: dict[str, object] = {
         "upload": upload.token,
         "submission_id": upload.submission_id,

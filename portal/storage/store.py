@@ -51,7 +51,9 @@ class Store:
         self.engine = make_engine(config.database_url)
         self._sessions = session_factory(self.engine)
         self.blobs = BlobStore(config.blob_dir)
-        self.uploads = UploadStore(config.blob_dir, config.max_request_bytes, config.max_files)
+        self.uploads = UploadStore(
+            config.blob_dir, config.max_request_bytes, config.max_files, config.upload_budget_bytes
+        )
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
 

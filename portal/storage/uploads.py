@@ -11,7 +11,12 @@ as the no-JavaScript path (:meth:`BlobStore.commit`).
 Layout under ``blobs/.uploads/<token>/``: ``upload.json`` (survey id, version digest, the
 submission id the browser binds its ciphertext to, and for a testimony the new codename's login
 id and public key), ``chunks/file-N/<index>``, ``payloads/file-N``.
-Everything here is ciphertext. An upload untouched for :data:`UPLOAD_TTL_SECONDS` is deleted.
+Everything here is ciphertext. An upload untouched for :data:`UPLOAD_IDLE_SECONDS` is deleted.
+
+Under attack: each upload reserves, when it is created, the ciphertext bytes the page says it
+will send (at most the request limit), and all reservations together stay within a budget
+(``GLAS_UPLOAD_BUDGET_MB``, and never more than half the free disk). Abandoned uploads go after
+minutes, not a day, so slots taken by a flood come back quickly.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from .blobs import fsync_path
 UPLOADS = ".uploads"
 #: Ciphertext bytes per chunk the browser sends (the last chunk of a payload may be shorter).
 UPLOAD_CHUNK_SIZE = 4 * 1024 * 1024
-UPLOAD_TTL_SECONDS = 24 * 3600
+#: A phone that sleeps a few minutes mid-upload still resumes; a flood's uploads are gone soon.
+UPLOAD_IDLE_SECONDS = 15 * 60
 #: Uploads in progress at once; beyond this the portal answers 503 rather than fill the disk.
 MAX_OPEN_UPLOADS = 1000
 READ_SIZE = 64 * 1024
@@ -58,6 +64,8 @@ class Upload:
     submission_id: str
     #: The reply box to open when the submission is stored (testimonies): login id, public key.
     reply_box: tuple[str, bytes] | None = None
+    #: Ciphertext bytes this upload may store (reserved against the budget when created).
+    reserved: int = 0
 
     @property
     def payload_dir(self) -> Path:
@@ -86,25 +94,38 @@ class Upload:
 
 
 class UploadStore:
-    def __init__(self, blob_root: Path, max_bytes: int, max_files: int) -> None:
+    def __init__(
+        self, blob_root: Path, max_bytes: int, max_files: int, budget_bytes: int | None = None
+    ) -> None:
         self.root = blob_root / UPLOADS
         self.max_bytes = max_bytes
         self.max_files = max_files
+        self.budget_bytes = budget_bytes if budget_bytes is not None else MAX_OPEN_UPLOADS * max_bytes
 
     def create(
-        self, survey_id: str, version: str, reply_box: tuple[str, bytes] | None = None
+        self,
+        survey_id: str,
+        version: str,
+        reply_box: tuple[str, bytes] | None = None,
+        reserve: int | None = None,
     ) -> Upload:
+        """Open an upload that may store ``reserve`` ciphertext bytes (default: the limit)."""
+        reserved = self.max_bytes if reserve is None else min(max(reserve, 0), self.max_bytes)
         self.sweep()
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if sum(1 for _ in self.root.iterdir()) >= MAX_OPEN_UPLOADS:
+        open_uploads = list(self.root.iterdir())
+        if len(open_uploads) >= MAX_OPEN_UPLOADS:
             raise UploadsFull("Too many uploads are in progress. Please try again later.")
+        if self.reserved_bytes(open_uploads) + reserved > self.available_bytes():
+            raise UploadsFull("The portal has no room for more uploads now. Please try later.")
         token = secrets.token_hex(16)
         directory = self.root / token
         directory.mkdir(mode=0o700)
-        meta: dict[str, str] = {
+        meta: dict[str, str | int] = {
             "survey": survey_id,
             "version": version,
             "submission_id": new_submission_id(),
+            "reserved": reserved,
         }
         if reply_box is not None:
             meta["login_id"], meta["reply_key"] = reply_box[0], reply_box[1].hex()
@@ -121,7 +142,24 @@ class UploadStore:
             raise UnknownUpload("This upload does not exist or has expired.") from None
         box = (meta["login_id"], bytes.fromhex(meta["reply_key"])) if "login_id" in meta else None
         submission = meta["submission_id"]
-        return Upload(token, directory, meta["survey"], meta["version"], submission, box)
+        reserved = int(meta.get("reserved", self.max_bytes))
+        return Upload(token, directory, meta["survey"], meta["version"], submission, box, reserved)
+
+    def available_bytes(self) -> int:
+        """What all open uploads together may hold: the budget, or half the free disk."""
+        free = shutil.disk_usage(self.root if self.root.is_dir() else self.root.parent).free
+        return min(self.budget_bytes, free // 2)
+
+    def reserved_bytes(self, directories: list[Path] | None = None) -> int:
+        """Bytes reserved by the uploads in progress (an unreadable one counts as the limit)."""
+        total = 0
+        for directory in directories if directories is not None else list(self.root.iterdir()):
+            try:
+                meta = json.loads((directory / META).read_text(encoding="utf-8"))
+                total += int(meta.get("reserved", self.max_bytes))
+            except (OSError, ValueError, TypeError, AttributeError):
+                total += self.max_bytes
+        return total
 
     @property
     def max_chunks(self) -> int:
@@ -135,8 +173,8 @@ class UploadStore:
             raise UploadTooLarge("This file is larger than the portal accepts.")
         if not 0 < length <= UPLOAD_CHUNK_SIZE:
             raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
-        if self._stored_bytes(upload) + length > self.max_bytes:
-            raise UploadTooLarge("These files are larger than the portal accepts.")
+        if self._stored_bytes(upload) + length > min(upload.reserved, self.max_bytes):
+            raise UploadTooLarge("These files are larger than this upload announced.")
         directory = upload.chunk_dir(part)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         final = directory / str(index)
@@ -191,7 +229,7 @@ class UploadStore:
         """Delete uploads untouched for longer than the time to live."""
         if not self.root.is_dir():
             return 0
-        limit = (now if now is not None else time.time()) - UPLOAD_TTL_SECONDS
+        limit = (now if now is not None else time.time()) - UPLOAD_IDLE_SECONDS
         removed = 0
         for directory in self.root.iterdir():
             try:
@@ -209,7 +247,9 @@ class UploadStore:
             raise UploadTooLarge(f"At most {self.max_files} files can be sent at once.")
 
     def _stored_bytes(self, upload: Upload) -> int:
-        return sum(p.stat().st_size for p in upload.directory.rglob("*") if p.is_file())
+        """Ciphertext stored so far (chunks and joined payloads; not the small state file)."""
+        folders = (upload.directory / "chunks", upload.payload_dir)
+        return sum(p.stat().st_size for f in folders for p in f.rglob("*") if p.is_file())
 
 
 def _receive(body: Readable, length: int, path: Path) -> str:

@@ -67,6 +67,12 @@ function glasEnvelope(sodium) {
     return Math.ceil(length / step) * step;
   }
 
+  /* Bytes of the sealed payload of a file of this size (header, padded chunks, their tags). */
+  function fileCiphertextSize(size) {
+    const padded = paddedFileSize(size);
+    return HEADER_SIZE + Math.max(1, Math.ceil(padded / CHUNK_SIZE)) * ABYTES + padded;
+  }
+
   function paddedSize(length) {
     let bucket = MIN_PADDED_SIZE;
     while (bucket < length + 1) bucket *= 2;
@@ -218,7 +224,7 @@ function glasEnvelope(sodium) {
 
   return {
     ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
-    associatedData, canonicalJson, paddedSize, paddedFileSize, parsePublicKey, keyId, filePart,
+    associatedData, canonicalJson, paddedSize, paddedFileSize, fileCiphertextSize, parsePublicKey, keyId, filePart,
     encryptBytes, decryptBytes, newSealer, openRecord, concat,
     normalizeCodename, deriveCodename, openReply,
   };

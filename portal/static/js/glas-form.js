@@ -77,7 +77,9 @@
         return;
       }
       show(progress.dataset.locking, 0);
-      const upload = await request("POST", form.dataset.uploads, {});
+      // Announce the ciphertext bytes to come: the server reserves just that much room.
+      const { bytes } = await ask({ op: "size", sizes: collected.files.map((f) => f.file.size) });
+      const upload = await request("POST", form.dataset.uploads, { bytes });
       const binding = { survey: client.survey, version: client.version, submissionId: upload.submission_id };
       const { slots } = await ask({ op: "begin", binding, recipients: client.recipients });
       await sendFiles(upload, collected.files);
@@ -95,8 +97,10 @@
       post({ upload: upload.upload, slots, answers, codename: upload.codename });
     } catch (error) {
       // 404/409: a new survey version or other reviewer keys since the page was loaded.
+      // 503: the portal is full (or under attack); say what still works.
       const changed = error.status === 404 || error.status === 409;
-      show(changed ? progress.dataset.changed : progress.dataset.failed, null);
+      const busy = error.status === 503;
+      show(changed ? progress.dataset.changed : busy ? progress.dataset.busy : progress.dataset.failed, null);
     } finally {
       busy = false;
       button.disabled = false;
@@ -164,7 +168,7 @@
         failure.status = response ? response.status : 0;
         throw failure;
       }
-      show(progress.dataset.retrying, null);
+      show(response && response.status === 503 ? progress.dataset.waiting : progress.dataset.retrying, null);
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS)));
     }
   }

@@ -4,6 +4,7 @@
  * The page asks, the worker answers, one message at a time:
  *   init {sodium, envelope}        -> ready {wasm}
  *   begin {binding, recipients}    -> slots {slots}
+ *   size {sizes}                   -> size {bytes}   (ciphertext bytes of files of these sizes)
  *   file {index, file, chunkSize}  -> file
  *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
  *   answers {document}             -> answers {answers}                     (base64 ciphertext)
@@ -90,6 +91,8 @@ async function handle(message) {
     case "begin":
       sealer = envelope.newSealer(message.binding, message.recipients);
       return { op: "slots", slots: sealer.slots };
+    case "size":
+      return { op: "size", bytes: message.sizes.reduce((n, s) => n + envelope.fileCiphertextSize(s), 0) };
     case "file":
       reader = new CiphertextReader(sealer.fileEncryptor(message.index), message.file, message.chunkSize);
       return { op: "file" };
