@@ -40,6 +40,10 @@ class LoginThrottled(AccountError):
     """Too many failed logins in the last minute, for this account or altogether."""
 
 
+class TooSlow(TimeoutError):
+    """Raised while reading a request when the client sends too slowly (gevent_worker.py)."""
+
+
 class TooManyFiles(RequestEntityTooLarge):
     """Raised while a form streams in when it carries more files than the server accepts."""
 
@@ -117,6 +121,11 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         return render_error(code, _title(code), _advice(code))
 
+    @app.errorhandler(TooSlow)
+    def too_slow(error: TooSlow) -> ResponseReturnValue:
+        # Expected under a slow-client attack: cut off, not an error of ours, nothing logged.
+        return render_error(408, _("The connection was too slow."), _advice(408))
+
     @app.errorhandler(OSError)
     @app.errorhandler(OperationalError)
     def storage_full_or_internal(error: Exception) -> ResponseReturnValue:
@@ -173,6 +182,7 @@ def _advice(code: int) -> str:
         404: _("This page does not exist. Check the address, or start from the home page."),
         405: _("Start from the home page."),
         400: _("Please go back and try again."),
+        408: _("Please try again. In Tor Browser, a new circuit for this site may help."),
         503: _("Please try again later."),
     }
     return advice.get(code, _("Please go back and try again."))

@@ -1,11 +1,14 @@
 """Gunicorn settings, the one copy: `glas serve` passes this module to gunicorn with
 ``--config python:portal.gunicorn_conf``; deploy/gunicorn.conf.py re-exports it for operators."""
 
-# Threads, not sync workers: a sync worker is killed after `timeout` seconds, and an upload over
-# a slow Tor circuit can take far longer than that.
-worker_class = "gthread"
+# gevent, not threads or sync workers: a slow client costs a greenlet, and thousands fit in a
+# worker (16 threads were all taken by 40 trickling uploads). The worker also paces every client
+# (portal/gevent_worker.py): one that sends too slowly is cut off. `timeout` is the worker's
+# heartbeat only; uploads over slow Tor circuits may take far longer.
+worker_class = "portal.gevent_worker.PacedGeventWorker"
 workers = 2
-threads = 8
+worker_connections = 1000
+keepalive = 2
 timeout = 60
 graceful_timeout = 20
 # Every app is created in the master, after `glas serve` migrated the database.

@@ -12,6 +12,7 @@ cannot be set is the inode's change time (ctime); docs/envelope.md says so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import secrets
@@ -96,10 +97,8 @@ def day_only(path: Path) -> None:
         hour=0, minute=0, second=0, microsecond=0
     )
     stamp = midnight.timestamp()
-    try:
+    with contextlib.suppress(FileNotFoundError):  # a folder another request just removed
         os.utime(path, (stamp, stamp), follow_symlinks=False)
-    except FileNotFoundError:  # an .incoming folder another request just removed
-        pass
 
 
 def fsync_path(path: Path) -> None:

@@ -100,7 +100,7 @@ class UploadStore:
         self.root = blob_root / UPLOADS
         self.max_bytes = max_bytes
         self.max_files = max_files
-        self.budget_bytes = budget_bytes if budget_bytes is not None else MAX_OPEN_UPLOADS * max_bytes
+        self.budget_bytes = MAX_OPEN_UPLOADS * max_bytes if budget_bytes is None else budget_bytes
 
     def create(
         self,
