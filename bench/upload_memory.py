@@ -31,6 +31,7 @@ from bench_portal import BenchPortal  # beside this script, put on sys.path abov
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crypto.envelope import Binding, Sealer
 from crypto.keys import PublicKey
+from portal.respondent import work
 from surveys.answers import ANSWERS_FORMAT
 
 PIECE = 1024 * 1024
@@ -162,7 +163,11 @@ def upload_like_the_script(
     page = session.get(f"{base}/s/testimony").text
     client = session.get(base + page.split('data-client="', 1)[1].split('"', 1)[0]).json()
     started = time.perf_counter()
-    upload = session.post(f"{base}/s/testimony/uploads").json()
+    puzzle = session.post(f"{base}/s/testimony/uploads/challenge").json()
+    proof = work.solve(puzzle["challenge"], puzzle["bits"])
+    upload = session.post(
+        f"{base}/s/testimony/uploads", json={"challenge": puzzle["challenge"], "proof": proof}
+    ).json()
     recipients = [PublicKey.from_line(line) for line in client["recipients"]]
     binding = Binding(client["survey"], client["version"], upload["submission_id"])
     sealer = Sealer(binding, recipients)

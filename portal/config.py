@@ -14,6 +14,9 @@ DEFAULT_MAX_FILES = 10
 #: All uploads in progress together may hold at most this much ciphertext (and never more than
 #: half the free disk): a flood of upload creations cannot fill the disk or take every slot.
 DEFAULT_UPLOAD_BUDGET_MB = 8192
+#: Proof of work asked before an upload slot is given (portal/respondent/work.py); 0: none.
+DEFAULT_UPLOAD_WORK_BITS = 15
+MAX_UPLOAD_WORK_BITS = 28
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 #: Text answers stay in memory while a form is parsed; this bounds all of them together.
 MAX_FORM_MEMORY_BYTES = 1024 * 1024
@@ -37,6 +40,7 @@ class Config:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_MB * 1024 * 1024
     max_files: int = DEFAULT_MAX_FILES
     upload_budget_bytes: int = DEFAULT_UPLOAD_BUDGET_MB * 1024 * 1024
+    upload_work_bits: int = DEFAULT_UPLOAD_WORK_BITS
 
     @property
     def blob_dir(self) -> Path:
@@ -56,16 +60,23 @@ class Config:
             max_mb = int(env.get("GLAS_MAX_REQUEST_MB") or DEFAULT_MAX_REQUEST_MB)
             max_files = int(env.get("GLAS_MAX_FILES") or DEFAULT_MAX_FILES)
             budget_mb = int(env.get("GLAS_UPLOAD_BUDGET_MB") or DEFAULT_UPLOAD_BUDGET_MB)
+            work = env.get("GLAS_UPLOAD_WORK_BITS") or str(DEFAULT_UPLOAD_WORK_BITS)
+            work_bits = int(work)
         except ValueError as e:
             raise ConfigError(
-                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES and GLAS_UPLOAD_BUDGET_MB are whole numbers."
+                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES, GLAS_UPLOAD_BUDGET_MB and "
+                "GLAS_UPLOAD_WORK_BITS are whole numbers."
             ) from e
+        if not 0 <= work_bits <= MAX_UPLOAD_WORK_BITS:
+            raise ConfigError(f"GLAS_UPLOAD_WORK_BITS is 0 (off) to {MAX_UPLOAD_WORK_BITS}.")
         if max_mb < 1 or max_files < 0 or budget_mb < 1:
             raise ConfigError(
                 "GLAS_MAX_REQUEST_MB and GLAS_UPLOAD_BUDGET_MB must be at least 1, "
                 "GLAS_MAX_FILES at least 0."
             )
-        return cls(data_dir, url, max_mb * 1024 * 1024, max_files, budget_mb * 1024 * 1024)
+        return cls(
+            data_dir, url, max_mb * 1024 * 1024, max_files, budget_mb * 1024 * 1024, work_bits
+        )
 
     def prepare_data_dir(self) -> None:
         """Create the data directory, owner-only, before anything is written into it."""

@@ -23,6 +23,7 @@ from crypto.bundle import BundleReader
 from crypto.envelope import Binding, Sealer
 from crypto.keys import PublicKey, ReviewerKey
 from crypto.reviewer import Failed, Opened, decrypt_bundle
+from portal.respondent import work
 from surveys.answers import ANSWERS_FORMAT
 
 from .conftest import ROOT, csrf_token, free_port, post_multipart
@@ -164,6 +165,15 @@ def seal_like_the_browser(
     ]
     answers = base64.b64encode(sealer.seal_answers(document)).decode()
     return {"upload": upload["upload"], "slots": slots, "answers": answers}, sink.getvalue()
+
+
+def ask_upload(session: requests.Session, url: str) -> dict[str, Any]:
+    """Ask a live server for an upload slot as the page's script does: solve its challenge."""
+    puzzle = session.post(url + "/challenge", timeout=30).json()
+    proof = work.solve(puzzle["challenge"], puzzle["bits"])
+    created = session.post(url, json={"challenge": puzzle["challenge"], "proof": proof}, timeout=30)
+    assert created.status_code == 201, created.text
+    return dict(created.json())
 
 
 def answer_testimony(

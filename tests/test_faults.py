@@ -24,7 +24,15 @@ import requests
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli, csrf_token
-from .helpers import GLAS, JPEG_MAGIC, LiveServer, seal_like_the_browser, serve_local, stop
+from .helpers import (
+    GLAS,
+    JPEG_MAGIC,
+    LiveServer,
+    ask_upload,
+    seal_like_the_browser,
+    serve_local,
+    stop,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -247,7 +255,7 @@ def test_kill_9_in_the_middle_of_a_browser_upload_and_it_resumes_after_restart(
         page = session.get(server.url + "s/testimony").text
         session.headers["X-CSRFToken"] = token = csrf_token(page)
         client = session.get(server.url.rstrip("/") + re.findall(r'data-client="([^"]+)"', page)[0])
-        upload = session.post(server.url + "s/testimony/uploads").json()
+        upload = ask_upload(session, server.url + "s/testimony/uploads")
         envelope, ciphertext = seal_like_the_browser(
             client.json(), upload, JPEG_MAGIC + os.urandom(9 * 2**20)
         )

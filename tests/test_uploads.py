@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from crypto.keys import ReviewerKey
 from portal import create_app, current_store
 from portal.config import Config
+from portal.respondent import work
 from portal.storage.uploads import UPLOAD_CHUNK_SIZE, UPLOAD_IDLE_SECONDS
 
 from .conftest import csrf_token
@@ -41,10 +42,22 @@ class Browser:
         url = page.split('data-client="', 1)[1].split('"', 1)[0]
         return dict(self.client.get(url).get_json())
 
-    def create(self) -> dict[str, Any]:
-        response = self.client.post(f"/s/{self.survey}/uploads", headers=self.headers)
+    def create(self, size: int | None = None) -> dict[str, Any]:
+        response = self.ask_upload(size)
         assert response.status_code == 201, response.get_data(as_text=True)
         return dict(response.get_json())
+
+    def ask_upload(self, size: int | None = None) -> Any:
+        """Solve the proof of work and ask for an upload slot, as the page's script does."""
+        url = f"/s/{self.survey}/uploads"
+        puzzle = self.client.post(f"{url}/challenge", headers=self.headers).get_json()
+        body: dict[str, Any] = {
+            "challenge": puzzle["challenge"],
+            "proof": work.solve(puzzle["challenge"], puzzle["bits"]),
+        }
+        if size is not None:
+            body["bytes"] = size
+        return self.client.post(url, headers=self.headers, json=body)
 
     def put(self, upload: dict[str, Any], part: str, index: int, data: bytes) -> Any:
         return self.client.put(
@@ -222,9 +235,7 @@ def test_a_flood_of_upload_creations_is_held_to_the_budget_and_a_real_upload_sti
     attacker, respondent = Browser(app.test_client()), Browser(app.test_client())
 
     def create(browser: Browser, size: int) -> Any:
-        return browser.client.post(
-            "/s/testimony/uploads", headers=browser.headers, json={"bytes": size}
-        )
+        return browser.ask_upload(size)
 
     statuses = [create(attacker, 10**12).status_code for _ in range(40)]  # each claims the limit
     assert statuses == [201] * 4 + [503] * 36
@@ -240,7 +251,37 @@ def test_a_flood_of_upload_creations_is_held_to_the_budget_and_a_real_upload_sti
 
 def test_an_upload_stores_no_more_than_it_announced(client: FlaskClient) -> None:
     browser = Browser(client)
-    response = client.post("/s/testimony/uploads", headers=browser.headers, json={"bytes": 1000})
-    upload = response.get_json()
+    upload = browser.create(1000)
     assert browser.put(upload, "file-0", 0, b"x" * 1000).status_code == 201
     assert browser.put(upload, "file-0", 1, b"y").status_code == 413
+
+
+def test_an_upload_slot_costs_a_solved_fresh_unused_challenge(client: FlaskClient) -> None:
+    browser = Browser(client)
+    url = "/s/testimony/uploads"
+
+    def ask(body: dict[str, Any]) -> Any:
+        return client.post(url, headers=browser.headers, json=body)
+
+    puzzle = client.post(f"{url}/challenge", headers=browser.headers).get_json()
+    challenge, bits = puzzle["challenge"], puzzle["bits"]
+    assert bits == 15
+    proof = work.solve(challenge, bits)
+    assert ask({}).status_code == 403  # no proof at all
+    assert ask({"challenge": challenge, "proof": proof + 1}).get_json()["error"]
+    forged = challenge[:-4] + ("AAAA" if challenge[-4:] != "AAAA" else "BBBB")
+    assert ask({"challenge": forged, "proof": work.solve(forged, bits)}).status_code == 403
+    assert ask({"challenge": challenge, "proof": proof}).status_code == 201
+    assert ask({"challenge": challenge, "proof": proof}).status_code == 403  # used once only
+    for hostile in ("", "!!", "A" * 10_000, 7, None):
+        assert ask({"challenge": hostile, "proof": proof}).status_code == 403
+
+
+def test_an_old_challenge_is_refused(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    browser = Browser(client)
+    puzzle = client.post("/s/testimony/uploads/challenge", headers=browser.headers).get_json()
+    later = time.time() + (work.VALID_MINUTES + 2) * 60
+    monkeypatch.setattr(work.time, "time", lambda: later)
+    body = {"challenge": puzzle["challenge"], "proof": work.solve(puzzle["challenge"], 15)}
+    response = client.post("/s/testimony/uploads", headers=browser.headers, json=body)
+    assert response.status_code == 403 and "expired" in response.get_json()["error"]

@@ -30,14 +30,14 @@ from surveys import answers as rules
 from surveys.messages import Message, SurveyText
 from surveys.model import Question, Survey
 
-from .. import csrf, current_store
+from .. import csrf, current_config, current_store
 from ..errors import UploadError, UploadIncomplete, render_error
 from ..i18n import translate
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey, today
 from ..storage.replies import open_box
 from ..storage.uploads import UPLOAD_CHUNK_SIZE
-from . import bp
+from . import bp, work
 from .replies import issue_codename, remember_codename, reply_key_text
 
 CLIENT_FORMAT = "glas-client-1"
@@ -112,14 +112,30 @@ def client_definition(survey_id: str, version: str) -> ResponseReturnValue:
     return response.make_conditional(request)
 
 
+@bp.post("/s/<survey_id>/uploads/challenge")
+def upload_challenge(survey_id: str) -> ResponseReturnValue:
+    """A proof-of-work challenge for the page's worker to solve before it asks for an upload."""
+    _published_or_404(survey_id)
+    csrf.protect()
+    response = jsonify(challenge=work.new_challenge(), bits=current_config().upload_work_bits)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/s/<survey_id>/uploads")
 def create_upload(survey_id: str) -> ResponseReturnValue:
     published = _published_or_404(survey_id)
     csrf.protect()
     if not current_store().recipients(survey_id):
         abort(503)
+    asked = request.get_json(silent=True)
+    asked = asked if isinstance(asked, dict) else {}
+    try:
+        work.check(asked.get("challenge"), asked.get("proof"), current_config().upload_work_bits)
+    except work.WorkRefused as e:
+        return jsonify(error=str(e)), 403
     # The page says how many ciphertext bytes it will send; that much is reserved.
-    announced = (request.get_json(silent=True) or {}).get("bytes")
+    announced = asked.get("bytes")
     reserve = announced if type(announced) is int and announced >= 0 else None
     issued = issue_codename(published.survey)
     box = (issued[1].login_id, issued[1].public_key) if issued else None

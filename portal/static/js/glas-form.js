@@ -77,9 +77,12 @@
         return;
       }
       show(progress.dataset.locking, 0);
-      // Announce the ciphertext bytes to come: the server reserves just that much room.
+      // Announce the ciphertext bytes to come (the server reserves just that much room) and pay
+      // for the upload slot with a small proof of work, solved in the worker.
       const { bytes } = await ask({ op: "size", sizes: collected.files.map((f) => f.file.size) });
-      const upload = await request("POST", form.dataset.uploads, { bytes });
+      const { challenge, bits } = await request("POST", form.dataset.challenge, {});
+      const { proof } = await ask({ op: "work", challenge, bits });
+      const upload = await request("POST", form.dataset.uploads, { bytes, challenge, proof });
       const binding = { survey: client.survey, version: client.version, submissionId: upload.submission_id };
       const { slots } = await ask({ op: "begin", binding, recipients: client.recipients });
       await sendFiles(upload, collected.files);

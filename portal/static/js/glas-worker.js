@@ -5,6 +5,7 @@
  *   init {sodium, envelope}        -> ready {wasm}
  *   begin {binding, recipients}    -> slots {slots}
  *   size {sizes}                   -> size {bytes}   (ciphertext bytes of files of these sizes)
+ *   work {challenge, bits}         -> work {proof}   (the upload slot's proof of work)
  *   file {index, file, chunkSize}  -> file
  *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
  *   answers {document}             -> answers {answers}                     (base64 ciphertext)
@@ -80,6 +81,36 @@ class CiphertextReader {
   }
 }
 
+/* Find the counter whose SHA-256 with the challenge starts with `bits` zero bits
+ * (portal/respondent/work.py). WebCrypto runs at native speed even without a JIT (Tor Browser
+ * "Safer"); libsodium's SHA-256 stands in where WebCrypto is missing. */
+async function solve(challenge, bits) {
+  if (!bits) return 0;
+  const base = self.sodium.from_base64(challenge, self.sodium.base64_variants.URLSAFE);
+  const input = new Uint8Array(base.length + 8);
+  input.set(base);
+  const view = new DataView(input.buffer);
+  const subtle = self.crypto && self.crypto.subtle;
+  for (let counter = 0; ; counter++) {
+    view.setUint32(base.length, Math.floor(counter / 2 ** 32));
+    view.setUint32(base.length + 4, counter >>> 0);
+    const digest = new Uint8Array(subtle ? await subtle.digest("SHA-256", input) : self.sodium.crypto_hash_sha256(input));
+    if (leadingZeroBits(digest) >= bits) return counter;
+  }
+}
+
+function leadingZeroBits(bytes) {
+  let zeros = 0;
+  for (const byte of bytes) {
+    if (byte === 0) {
+      zeros += 8;
+      continue;
+    }
+    return zeros + Math.clz32(byte) - 24;
+  }
+  return zeros;
+}
+
 async function handle(message) {
   switch (message.op) {
     case "init": {
@@ -91,6 +122,8 @@ async function handle(message) {
     case "begin":
       sealer = envelope.newSealer(message.binding, message.recipients);
       return { op: "slots", slots: sealer.slots };
+    case "work":
+      return { op: "work", proof: await solve(message.challenge, message.bits) };
     case "size":
       return { op: "size", bytes: message.sizes.reduce((n, s) => n + envelope.fileCiphertextSize(s), 0) };
     case "file":
