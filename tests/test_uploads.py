@@ -18,10 +18,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from crypto.codename import derive
 from crypto.keys import ReviewerKey
 from portal import create_app, current_store
 from portal.config import Config
 from portal.respondent import work
+from portal.storage.models import ReplyBoxRow
 from portal.storage.uploads import UPLOAD_CHUNK_SIZE, UPLOAD_IDLE_SECONDS
 
 from .conftest import csrf_token
@@ -285,3 +287,25 @@ def test_an_old_challenge_is_refused(client: FlaskClient, monkeypatch: pytest.Mo
     body = {"challenge": puzzle["challenge"], "proof": work.solve(puzzle["challenge"], 15)}
     response = client.post("/s/testimony/uploads", headers=browser.headers, json=body)
     assert response.status_code == 403 and "expired" in response.get_json()["error"]
+
+
+def test_an_upload_in_progress_holds_nothing_of_the_codename_or_its_reply_box(
+    app: Flask, client: FlaskClient, data_dir: Path
+) -> None:
+    browser = Browser(client)
+    upload = browser.create()
+    codename = upload["codename"]
+    keys = derive(codename)
+    envelope, ciphertext = seal_like_the_browser(browser.client_definition(), upload, b"photo")
+    chunks = upload_all(browser, upload, ciphertext)
+    assert browser.finish(upload, "file-0", chunks).status_code == 200
+    state = b"".join(p.read_bytes() for p in uploads_dir(data_dir).rglob("*") if p.is_file())
+    for secret in (keys.login_id.encode(), keys.public_key, keys.public_key.hex().encode()):
+        assert secret not in state
+    assert (
+        codename.split()[0].encode()
+        not in (uploads_dir(data_dir) / upload["upload"] / "upload.json").read_bytes()
+    )
+    assert browser.post({**envelope, "codename": codename}).status_code == 303
+    with app.app_context(), current_store().session() as s:
+        assert s.get(ReplyBoxRow, keys.login_id) is not None  # opened from what the page sent

@@ -137,9 +137,10 @@ def create_upload(survey_id: str) -> ResponseReturnValue:
     # The page says how many ciphertext bytes it will send; that much is reserved.
     announced = asked.get("bytes")
     reserve = announced if type(announced) is int and announced >= 0 else None
+    # The codename goes to the page and nowhere else: the upload's state holds nothing of it or
+    # of its reply box, which is opened from the codename the page sends back at the end.
     issued = issue_codename(published.survey)
-    box = (issued[1].login_id, issued[1].public_key) if issued else None
-    upload = current_store().uploads.create(survey_id, published.version, box, reserve)
+    upload = current_store().uploads.create(survey_id, published.version, reserve)
     body: dict[str, object] = {
         "upload": upload.token,
         "submission_id": upload.submission_id,
@@ -214,11 +215,11 @@ def store_sealed_in_browser(
             parts=parts,
         )
         store.save_submission(record, upload.payload_dir if parts else None)
-        if upload.reply_box is not None:
-            open_box(store, *upload.reply_box)
-            codename = str(envelope.get("codename") or "")
-            if codename and derive(codename).login_id == upload.reply_box[0]:
-                remember_codename(codename)
+        codename = envelope.get("codename")
+        if published.survey.gives_codename and isinstance(codename, str) and codename.strip():
+            keys = derive(codename)
+            open_box(store, keys.login_id, keys.public_key)
+            remember_codename(codename)
     store.uploads.discard(upload)
     return None
 

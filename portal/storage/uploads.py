@@ -9,8 +9,9 @@ the payload file. Submitting the form moves the payloads into the blob store wit
 as the no-JavaScript path (:meth:`BlobStore.commit`).
 
 Layout under ``blobs/.uploads/<token>/``: ``upload.json`` (survey id, version digest, the
-submission id the browser binds its ciphertext to, and for a testimony the new codename's login
-id and public key), ``chunks/file-N/<index>``, ``payloads/file-N``.
+submission id the browser binds its ciphertext to, the bytes reserved), ``chunks/file-N/<index>``,
+``payloads/file-N``. Nothing of a codename or reply box: a seized upload in progress links the
+submission to no one.
 Everything here is ciphertext. An upload untouched for :data:`UPLOAD_IDLE_SECONDS` is deleted.
 
 Under attack: each upload reserves, when it is created, the ciphertext bytes the page says it
@@ -62,8 +63,6 @@ class Upload:
     survey_id: str
     version: str
     submission_id: str
-    #: The reply box to open when the submission is stored (testimonies): login id, public key.
-    reply_box: tuple[str, bytes] | None = None
     #: Ciphertext bytes this upload may store (reserved against the budget when created).
     reserved: int = 0
 
@@ -106,7 +105,6 @@ class UploadStore:
         self,
         survey_id: str,
         version: str,
-        reply_box: tuple[str, bytes] | None = None,
         reserve: int | None = None,
     ) -> Upload:
         """Open an upload that may store ``reserve`` ciphertext bytes (default: the limit)."""
@@ -127,8 +125,6 @@ class UploadStore:
             "submission_id": new_submission_id(),
             "reserved": reserved,
         }
-        if reply_box is not None:
-            meta["login_id"], meta["reply_key"] = reply_box[0], reply_box[1].hex()
         (directory / META).write_text(json.dumps(meta), encoding="utf-8")
         return self.open(token)
 
@@ -140,10 +136,9 @@ class UploadStore:
             meta = json.loads((directory / META).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise UnknownUpload("This upload does not exist or has expired.") from None
-        box = (meta["login_id"], bytes.fromhex(meta["reply_key"])) if "login_id" in meta else None
         submission = meta["submission_id"]
         reserved = int(meta.get("reserved", self.max_bytes))
-        return Upload(token, directory, meta["survey"], meta["version"], submission, box, reserved)
+        return Upload(token, directory, meta["survey"], meta["version"], submission, reserved)
 
     def available_bytes(self) -> int:
         """What all open uploads together may hold: the budget, or half the free disk."""
