@@ -15,7 +15,7 @@ DEFAULT_MAX_FILES = 10
 #: half the free disk): a flood of upload creations cannot fill the disk or take every slot.
 DEFAULT_UPLOAD_BUDGET_MB = 8192
 #: Proof of work asked before an upload slot is given (portal/respondent/work.py); 0: none.
-DEFAULT_UPLOAD_WORK_BITS = 15
+DEFAULT_UPLOAD_WORK_BITS = 14
 MAX_UPLOAD_WORK_BITS = 28
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 #: Text answers stay in memory while a form is parsed; this bounds all of them together.

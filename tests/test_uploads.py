@@ -267,10 +267,14 @@ def test_an_upload_slot_costs_a_solved_fresh_unused_challenge(client: FlaskClien
 
     puzzle = client.post(f"{url}/challenge", headers=browser.headers).get_json()
     challenge, bits = puzzle["challenge"], puzzle["bits"]
-    assert bits == 15
+    assert bits == 14
     proof = work.solve(challenge, bits)
     assert ask({}).status_code == 403  # no proof at all
-    assert ask({"challenge": challenge, "proof": proof + 1}).get_json()["error"]
+    raw = base64.urlsafe_b64decode(challenge)
+    miss = next(c for c in range(100) if not work._solves(raw, 0, c, bits))
+    wrong = [miss, *proof[1:]]
+    assert ask({"challenge": challenge, "proof": wrong}).get_json()["error"]
+    assert ask({"challenge": challenge, "proof": proof[:-1]}).status_code == 403
     forged = challenge[:-4] + ("AAAA" if challenge[-4:] != "AAAA" else "BBBB")
     assert ask({"challenge": forged, "proof": work.solve(forged, bits)}).status_code == 403
     assert ask({"challenge": challenge, "proof": proof}).status_code == 201
@@ -284,7 +288,7 @@ def test_an_old_challenge_is_refused(client: FlaskClient, monkeypatch: pytest.Mo
     puzzle = client.post("/s/testimony/uploads/challenge", headers=browser.headers).get_json()
     later = time.time() + (work.VALID_MINUTES + 2) * 60
     monkeypatch.setattr(work.time, "time", lambda: later)
-    body = {"challenge": puzzle["challenge"], "proof": work.solve(puzzle["challenge"], 15)}
+    body = {"challenge": puzzle["challenge"], "proof": work.solve(puzzle["challenge"], 14)}
     response = client.post("/s/testimony/uploads", headers=browser.headers, json=body)
     assert response.status_code == 403 and "expired" in response.get_json()["error"]
 
