@@ -31,9 +31,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_portal import BenchPortal  # beside this script, put on sys.path above
+from in_browsers import everywhere  # beside this script too
 
 from crypto.stream import StreamEncryptor
-from tests.browsers import SAFER_PREFERENCES, chromium, firefox
+from tests.browsers import chromium
 
 MB = 1024 * 1024
 # Runs in the survey page: the page's worker encrypts a Blob of `mb` MB (random 64 KiB repeated).
@@ -52,24 +53,6 @@ def baseline(megabytes: int) -> float:
         sink.truncate()
     encryptor.finish()
     return time.perf_counter() - start
-
-
-def in_chromium(url: str, megabytes: int, jitless: bool) -> dict[str, Any]:
-    with chromium(jitless=jitless) as browser:
-        page = browser.new_page()
-        page.goto(url)
-        return dict(page.evaluate(ENCRYPT, megabytes))
-
-
-def in_firefox(url: str, megabytes: int, profile: Path, safer: bool) -> dict[str, Any]:
-    with firefox(profile, SAFER_PREFERENCES if safer else {}) as client:
-        client.timeout.script = 3600
-        client.navigate(url)
-        script = (
-            "const done = arguments[arguments.length - 1];"
-            f"({ENCRYPT})({megabytes}).then(done, e => done({{error: String(e)}}));"
-        )
-        return dict(client.execute_async_script(script, sandbox=None, script_timeout=3_600_000))
 
 
 def page_weight(base: str, survey: str) -> None:
@@ -109,20 +92,7 @@ def main() -> None:
     print(f"  {'PyNaCl, this process (baseline)':<42} {megabytes / base_seconds:8.1f} MB/s")
     with BenchPortal("testimony") as portal:
         url = f"http://127.0.0.1:{portal.port}/s/testimony"
-        runs = [
-            ("Chromium, WebAssembly", lambda: in_chromium(url, megabytes, jitless=False)),
-            ("Chromium --jitless (Safer)", lambda: in_chromium(url, megabytes, jitless=True)),
-            (
-                "Firefox ESR, Standard",
-                lambda: in_firefox(url, megabytes, portal.work / "firefox-standard", safer=False),
-            ),
-            (
-                "Firefox ESR, Safer preferences",
-                lambda: in_firefox(url, megabytes, portal.work / "firefox-safer", safer=True),
-            ),
-        ]
-        for label, run in runs:
-            result = run()
+        for label, result in everywhere(url, ENCRYPT, megabytes, portal.work):
             if "error" in result:
                 print(f"  {label:<42} failed: {result['error']}")
                 continue

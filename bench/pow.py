@@ -23,15 +23,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_portal import BenchPortal  # beside this script, put on sys.path above
+from in_browsers import everywhere  # beside this script too
 
 from portal.config import DEFAULT_UPLOAD_WORK_BITS
 from portal.respondent import work
-from tests.browsers import SAFER_PREFERENCES, chromium, firefox
 
 SOLVE = (Path(__file__).resolve().parent / "work_in_page.js").read_text().split("*/", 1)[1]
 
@@ -45,24 +44,6 @@ def baseline(rounds: int, bits: int) -> list[float]:
         work.solve(challenge, bits)
         times.append(time.perf_counter() - start)
     return times
-
-
-def in_chromium(url: str, rounds: int, jitless: bool) -> dict[str, Any]:
-    with chromium(jitless=jitless) as browser:
-        page = browser.new_page()
-        page.goto(url)
-        return dict(page.evaluate(SOLVE, rounds))
-
-
-def in_firefox(url: str, rounds: int, profile: Path, safer: bool) -> dict[str, Any]:
-    with firefox(profile, SAFER_PREFERENCES if safer else {}) as client:
-        client.timeout.script = 3600
-        client.navigate(url)
-        script = (
-            "const done = arguments[arguments.length - 1];"
-            f"({SOLVE})({rounds}).then(done, e => done({{error: String(e)}}));"
-        )
-        return dict(client.execute_async_script(script, sandbox=None, script_timeout=3_600_000))
 
 
 def summary(times: list[float]) -> str:
@@ -81,20 +62,7 @@ def main() -> None:
     print(f"  {'Python hashlib, this process (baseline)':<40} {summary(baseline(rounds, bits))}")
     with BenchPortal("testimony") as portal:
         url = f"http://127.0.0.1:{portal.port}/s/testimony"
-        runs = [
-            ("Chromium, WebAssembly", lambda: in_chromium(url, rounds, jitless=False)),
-            ("Chromium --jitless (Safer)", lambda: in_chromium(url, rounds, jitless=True)),
-            (
-                "Firefox ESR, Standard",
-                lambda: in_firefox(url, rounds, portal.work / "firefox-standard", safer=False),
-            ),
-            (
-                "Firefox ESR, Safer preferences",
-                lambda: in_firefox(url, rounds, portal.work / "firefox-safer", safer=True),
-            ),
-        ]
-        for label, run in runs:
-            result = run()
+        for label, result in everywhere(url, SOLVE, rounds, portal.work):
             if "error" in result:
                 print(f"  {label:<40} failed: {result['error']}")
                 continue
