@@ -14,10 +14,12 @@ submission id the browser binds its ciphertext to, the bytes reserved), ``chunks
 submission to no one.
 Everything here is ciphertext. An upload untouched for :data:`UPLOAD_IDLE_SECONDS` is deleted.
 
-Under attack: each upload reserves, when it is created, the ciphertext bytes the page says it
-will send (at most the request limit), and all reservations together stay within a budget
-(``GLAS_UPLOAD_BUDGET_MB``, and never more than half the free disk). Abandoned uploads go after
-minutes, not a day, so slots taken by a flood come back quickly.
+Under attack: an upload slot costs a proof of work (respondent/work.py) and holds no disk
+until bytes arrive, so claims cannot lock out a real respondent: the bytes *stored* by all
+uploads together stay within a budget (``GLAS_UPLOAD_BUDGET_MB``, and never more than half the
+free disk), checked at every chunk, and each upload stores at most what its page announced.
+An upload that received no byte within :data:`EMPTY_SECONDS` is deleted, one untouched for
+:data:`UPLOAD_IDLE_SECONDS` too, so slots taken by a flood come back within a minute.
 """
 
 from __future__ import annotations
@@ -46,8 +48,14 @@ UPLOADS = ".uploads"
 UPLOAD_CHUNK_SIZE = 4 * 1024 * 1024
 #: A phone that sleeps a few minutes mid-upload still resumes; a flood's uploads are gone soon.
 UPLOAD_IDLE_SECONDS = 15 * 60
-#: Uploads in progress at once; beyond this the portal answers 503 rather than fill the disk.
-MAX_OPEN_UPLOADS = 1000
+#: Uploads in progress at once: far more than a minute of proofs of work buys an attacker.
+MAX_OPEN_UPLOADS = 20_000
+#: An upload that has received no byte this long after it was made is deleted.
+EMPTY_SECONDS = 60
+#: Creating uploads sweeps at most this often (a sweep looks at every open upload).
+SWEEP_EVERY_SECONDS = 5.0
+#: How long the total of stored upload bytes is trusted before it is counted again.
+TOTAL_CACHE_SECONDS = 2.0
 READ_SIZE = 64 * 1024
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 PART = re.compile(r"^file-(0|[1-9][0-9]{0,2})$")
@@ -100,6 +108,8 @@ class UploadStore:
         self.max_bytes = max_bytes
         self.max_files = max_files
         self.budget_bytes = MAX_OPEN_UPLOADS * max_bytes if budget_bytes is None else budget_bytes
+        self._swept = 0.0
+        self._total: tuple[float, int] = (0.0, 0)
 
     def create(
         self,
@@ -109,13 +119,12 @@ class UploadStore:
     ) -> Upload:
         """Open an upload that may store ``reserve`` ciphertext bytes (default: the limit)."""
         reserved = self.max_bytes if reserve is None else min(max(reserve, 0), self.max_bytes)
-        self.sweep()
+        if time.monotonic() - self._swept > SWEEP_EVERY_SECONDS:
+            self.sweep()
+            self._swept = time.monotonic()
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        open_uploads = list(self.root.iterdir())
-        if len(open_uploads) >= MAX_OPEN_UPLOADS:
+        if sum(1 for _ in self.root.iterdir()) >= MAX_OPEN_UPLOADS:
             raise UploadsFull("Too many uploads are in progress. Please try again later.")
-        if self.reserved_bytes(open_uploads) + reserved > self.available_bytes():
-            raise UploadsFull("The portal has no room for more uploads now. Please try later.")
         token = secrets.token_hex(16)
         directory = self.root / token
         directory.mkdir(mode=0o700)
@@ -145,15 +154,17 @@ class UploadStore:
         free = shutil.disk_usage(self.root if self.root.is_dir() else self.root.parent).free
         return min(self.budget_bytes, free // 2)
 
-    def reserved_bytes(self, directories: list[Path] | None = None) -> int:
-        """Bytes reserved by the uploads in progress (an unreadable one counts as the limit)."""
-        total = 0
-        for directory in directories if directories is not None else list(self.root.iterdir()):
-            try:
-                meta = json.loads((directory / META).read_text(encoding="utf-8"))
-                total += int(meta.get("reserved", self.max_bytes))
-            except (OSError, ValueError, TypeError, AttributeError):
-                total += self.max_bytes
+    def stored_bytes(self) -> int:
+        """Ciphertext bytes all open uploads hold, counted again every couple of seconds."""
+        counted, total = self._total
+        if time.monotonic() - counted > TOTAL_CACHE_SECONDS:
+            total = 0
+            for directory in self.root.iterdir() if self.root.is_dir() else ():
+                for kind in ("chunks", "payloads"):
+                    total += sum(
+                        p.stat().st_size for p in (directory / kind).rglob("*") if p.is_file()
+                    )
+            self._total = (time.monotonic(), total)
         return total
 
     @property
@@ -170,6 +181,10 @@ class UploadStore:
             raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
         if self._stored_bytes(upload) + length > min(upload.reserved, self.max_bytes):
             raise UploadTooLarge("These files are larger than this upload announced.")
+        if self.stored_bytes() + length > self.available_bytes():
+            raise UploadsFull("The portal has no room for more uploads now. Please try later.")
+        counted, total = self._total
+        self._total = (counted, total + length)  # until the next count
         directory = upload.chunk_dir(part)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         final = directory / str(index)
@@ -221,16 +236,22 @@ class UploadStore:
         shutil.rmtree(upload.directory, ignore_errors=True)
 
     def sweep(self, now: float | None = None) -> int:
-        """Delete uploads untouched for longer than the time to live."""
+        """Delete uploads untouched for longer than the time to live, and uploads that have
+        received nothing a minute after they were made."""
         if not self.root.is_dir():
             return 0
-        limit = (now if now is not None else time.time()) - UPLOAD_IDLE_SECONDS
+        moment = now if now is not None else time.time()
+        limit, empty_limit = moment - UPLOAD_IDLE_SECONDS, moment - EMPTY_SECONDS
         removed = 0
         for directory in self.root.iterdir():
             try:
-                expired = directory.stat().st_mtime < limit
+                touched = directory.stat().st_mtime
+                empty = (
+                    not (directory / "chunks").exists() and not (directory / "payloads").exists()
+                )
             except FileNotFoundError:
                 continue
+            expired = touched < limit or (empty and touched < empty_limit)
             if expired:
                 shutil.rmtree(directory, ignore_errors=True)
                 removed += 1
