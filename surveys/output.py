@@ -224,22 +224,20 @@ class ReviewerOutput:
         )
         if summary.failures:
             self._discard(record, opened.files)
-        else:
-            self.report.warnings.located += located
-            self.report.warnings.not_scrubbed += not_scrubbed
         failures = self.add_summary(summary)
         for item in summary.unknown:  # no definition: plain table, columns from the answers
             self.report.warnings.unknown_versions.append(
                 (record.submission_id, record.survey_id, record.version)
             )
-            self.report.warnings.located += located
-            self.report.warnings.not_scrubbed += not_scrubbed
             self._table(record.version, folder, None).add(
                 record.submission_id, record.received, record.version, item.answers, relative
             )
             self.report.stats(record.survey_id, record.version, None).add(
                 record.submission_id, record.received, document.get("answers") or {}
             )
+        if not summary.failures:  # its attachments' warnings, once, only if it was written
+            self.report.warnings.located += located
+            self.report.warnings.not_scrubbed += not_scrubbed
         return failures
 
     def add_summary(self, summary: Summary) -> list[tuple[str, str]]:
