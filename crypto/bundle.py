@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -47,6 +46,15 @@ from .envelope import (
 from .errors import BundleFormatError
 from .stream import Readable
 from .tarstream import Member, MemberReader, TarStream
+from .trailer import (
+    DIGEST_SIZE,
+    HashingReader,
+    Trailer,
+    checksum,
+    member_digest,
+    read_trailer,
+    trailer,
+)
 
 BUNDLE_FORMAT = "glas-bundle-1"
 MANIFEST_NAME = "manifest.json"
@@ -55,7 +63,6 @@ READ_BUFFER = 1024 * 1024
 SUBMISSIONS_DIR = "submissions"
 #: A submission record or manifest larger than this is refused unread (answers are padded text).
 MAX_RECORD_SIZE = 64 * 1024 * 1024
-DIGEST_SIZE = 32
 
 
 @dataclass
@@ -82,7 +89,7 @@ class SubmissionRecord:
         sets them), so plain damage to them must still show: the checksum covers every byte.
         """
         body = canonical_json(self._fields())
-        return body + b"\n" + _checksum(body).encode("ascii") + b"\n"
+        return body + b"\n" + checksum(body).encode("ascii") + b"\n"
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -98,8 +105,8 @@ class SubmissionRecord:
 
     @classmethod
     def from_json(cls, data: bytes) -> SubmissionRecord:
-        body, _, checksum = data.rstrip(b"\n").rpartition(b"\n")
-        if _checksum(body).encode("ascii") != checksum:
+        body, _, stored = data.rstrip(b"\n").rpartition(b"\n")
+        if checksum(body).encode("ascii") != stored:
             raise BundleFormatError("The submission record is damaged (checksum mismatch).")
         try:
             doc = json.loads(body)
@@ -215,7 +222,7 @@ class BundleWriter:
             with open(path, "rb") as source:
                 info = _member(f"{SUBMISSIONS_DIR}/{record.submission_id}/{part}")
                 info.size = os.fstat(source.fileno()).st_size
-                hashing = _HashingReader(source, self._header(info))
+                hashing = HashingReader(source, self._header(info))
                 self._tar.addfile(info, hashing)
                 self.digests[info.name] = hashing.hexdigest()
         self.count += 1
@@ -346,68 +353,6 @@ class BundleReader:
         if not member.regular or member.size > MAX_RECORD_SIZE:
             raise BundleFormatError(f"Bundle member {member.name} is not a record.")
         return data.read()
-
-
-def _checksum(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=16).hexdigest()
-
-
-def member_digest(data: bytes) -> str:
-    """The digest ``end.json`` lists for a member: of its header block and its data."""
-    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
-
-
-def trailer(count: int, digests: dict[str, str]) -> bytes:
-    """The trailer: the count, every member's digest, and a checksum over both."""
-    body = {"members": digests, "submissions": count}
-    return canonical_json({**body, "check": _checksum(canonical_json(body))})
-
-
-@dataclass(frozen=True)
-class Trailer:
-    """What ``end.json`` says; ``members`` is None for bundles written before digests."""
-
-    submissions: int
-    members: dict[str, str] | None
-
-
-def read_trailer(data: bytes) -> Trailer:
-    """Parse ``end.json``; raise :class:`BundleFormatError` if it was changed or damaged."""
-    try:
-        doc = json.loads(data)
-    except (ValueError, RecursionError) as e:
-        raise BundleFormatError("end.json is damaged (not JSON).") from e
-    if not isinstance(doc, dict) or type(doc.get("submissions")) is not int:
-        raise BundleFormatError("end.json is damaged (no count of submissions).")
-    if "check" not in doc:
-        if set(doc) != {"submissions"}:
-            raise BundleFormatError("end.json is damaged (unknown fields, no checksum).")
-        return Trailer(doc["submissions"], None)  # a bundle written before member digests
-    body = {k: v for k, v in doc.items() if k != "check"}
-    members = body.get("members")
-    if (
-        doc["check"] != _checksum(canonical_json(body))
-        or not isinstance(members, dict)
-        or not all(isinstance(v, str) for v in members.values())
-    ):
-        raise BundleFormatError("end.json is damaged (its checksum does not match).")
-    return Trailer(doc["submissions"], members)
-
-
-class _HashingReader:
-    """Hand tarfile a file's bytes while digesting them: one pass over large attachments."""
-
-    def __init__(self, source: io.BufferedReader, header: bytes) -> None:
-        self._source = source
-        self._hash = hashlib.blake2b(header, digest_size=DIGEST_SIZE)
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._source.read(size)
-        self._hash.update(data)
-        return data
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
 
 
 def _bytes_member(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:

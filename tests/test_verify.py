@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from crypto.bundle import BundleReader, read_trailer
+from crypto.bundle import BundleReader
+from crypto.trailer import read_trailer
 from crypto.errors import BundleFormatError
 
 from .conftest import RunCli
