@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from crypto.bundle import BundleReader
-from crypto.trailer import read_trailer
 from crypto.errors import BundleFormatError
+from crypto.trailer import read_trailer
 
 from .conftest import RunCli
 from .helpers import JPEG_MAGIC, submit_testimony
