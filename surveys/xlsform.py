@@ -24,6 +24,14 @@ from .document import Located, LocatedList
 from .errors import Problem, SurveyDefinitionError
 from .loader import DefinitionReader
 from .model import QUESTION_LIMITS, QUESTION_RULES, Survey
+from .xlsform_limits import (
+    MAX_CELL_LENGTH,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_WORKBOOK_BYTES,
+    archive_problem,
+)
 from .xlsform_vocabulary import (
     CHOICE_COLUMNS,
     FALSE_WORDS,
@@ -42,17 +50,6 @@ from .xlsform_vocabulary import (
     language_code,
     slug,
 )
-
-MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-#: Limits checked *before* openpyxl reads a byte, since an .xlsx is a zip that may inflate
-#: 1,000-fold: a 1 MiB upload can hold a 1 GiB label. Real forms are far below these.
-MAX_MEMBERS = 200
-MAX_MEMBER_BYTES = 8 * 1024 * 1024
-MAX_UNPACKED_BYTES = 32 * 1024 * 1024
-MAX_COLUMNS = 200
-MAX_CELLS = 100_000
-MAX_CELL_LENGTH = 10_000
 
 
 def load_xlsform(path: Path) -> Survey:
@@ -75,7 +72,7 @@ class _Workbook:
         self.problems: list[Problem] = []
         if len(data) > MAX_WORKBOOK_BYTES:
             self._fail(f"larger than the {MAX_WORKBOOK_BYTES // 1024 // 1024} MiB limit")
-        problem = _archive_problem(data)
+        problem = archive_problem(data)
         if problem:
             self._fail(problem)
         try:
@@ -386,39 +383,6 @@ class _Workbook:
             translatable = base in TRANSLATABLE or (sheet == "choices" and base == "label")
             if cell_text(value) and (base not in known or (match and not translatable)):
                 self.problem(sheet, row_number, column, "this column is not supported by Glas")
-
-
-def _archive_problem(data: bytes) -> str:
-    """Why this zip must not be opened, or ''. Sizes are *measured* by inflating each member up
-    to its limit (a zip's own size fields may lie), so the check costs at most the limits."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            if len(members) > MAX_MEMBERS:
-                return f"not an .xlsx workbook Glas reads: more than {MAX_MEMBERS} parts"
-            total = 0
-            for member in members:
-                size = 0
-                with archive.open(member) as part:
-                    while chunk := part.read(1024 * 1024):
-                        size += len(chunk)
-                        total += len(chunk)
-                        if size > MAX_MEMBER_BYTES or total > MAX_UNPACKED_BYTES:
-                            limit = (
-                                MAX_UNPACKED_BYTES
-                                if total > MAX_UNPACKED_BYTES
-                                else (MAX_MEMBER_BYTES)
-                            )
-                            return (
-                                f"refused: its part {member.filename[:60]} unpacks to more than "
-                                f"{limit // 1024 // 1024} MiB (a compressed bomb, or far larger "
-                                "than any form)"
-                            )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError) as e:
-        return f"not an .xlsx workbook ({type(e).__name__})"
-    except (OSError, EOFError, RuntimeError) as e:  # damaged data, or an encrypted member
-        return f"not an .xlsx workbook Glas can read ({type(e).__name__})"
-    return ""
 
 
 def _put(mapping: Located, key: str, value: Any, line: int) -> None:
