@@ -63,5 +63,7 @@ class PacedGeventWorker(GeventWorker):  # type: ignore[misc]
     """gunicorn's gevent worker, with every client socket paced."""
 
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
+        # GeventWorker.handle only makes the socket blocking, then calls the async worker's
+        # handle; done here so that the async worker gets the paced socket instead.
         client.setblocking(1)
         super(GeventWorker, self).handle(listener, PacedSocket(client), addr)

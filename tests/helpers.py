@@ -56,6 +56,14 @@ def open_bundle(bundle: Path, key: ReviewerKey, out: Path) -> tuple[list[Opened]
     return opened, failed
 
 
+def decrypt(cli: Any, out: Path, bundles: list[Path], keys: list[Path], passphrase: Path) -> Any:
+    """`glas decrypt` BUNDLES with KEYS into OUT through the CLI (``cli`` runs it in-process)."""
+    args: list[object] = ["decrypt", *bundles, "--out", out, "--passphrase-file", passphrase]
+    for key in keys:
+        args += ["--key", key]
+    return cli(*args)
+
+
 def version_folder(out: Path, survey_id: str) -> Path:
     """The one survey-version folder glas decrypt made for ``survey_id``."""
     (folder,) = (out / survey_id).iterdir()

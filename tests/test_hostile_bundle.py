@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
@@ -25,6 +24,7 @@ from crypto.keys import ReviewerKey
 
 from .browsers import chromium, needs_chromium
 from .conftest import PASSPHRASE, RunCli, csrf_token, post_multipart
+from .helpers import decrypt
 from .hostile import (
     FORMULA,
     SCRIPT_PAGE,
@@ -146,10 +146,6 @@ def hostile_bundle(
     )
 
 
-def decrypt(cli: RunCli, bundle: Path, out: Path, key: Path, passphrase: Path) -> Result:
-    return cli("decrypt", bundle, "--key", key, "--out", out, "--passphrase-file", passphrase)
-
-
 @pytest.fixture
 def decrypted(
     hostile_bundle: HostileBundle,
@@ -160,7 +156,7 @@ def decrypted(
 ) -> Path:
     """The hostile bundle decrypted by Ana into ``tmp_path / "out"``."""
     out = tmp_path / "out"
-    decrypt(published, hostile_bundle.path, out, reviewer[0], passphrase_file)
+    decrypt(published, out, [hostile_bundle.path], [reviewer[0]], passphrase_file)
     return out
 
 
@@ -179,7 +175,7 @@ def test_a_hostile_bundle_decrypts_every_honest_submission_and_names_each_hostil
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     before = all_files(tmp_path)
-    result = decrypt(published, hostile_bundle.path, out, reviewer[0], passphrase_file)
+    result = decrypt(published, out, [hostile_bundle.path], [reviewer[0]], passphrase_file)
 
     assert result.exit_code == 1, result.output
     for submission_id, what in hostile_bundle.hostile.items():

@@ -15,7 +15,7 @@ from PIL import Image
 from crypto.keys import ReviewerKey
 
 from .conftest import EXAMPLES, RunCli, csrf_token, post_multipart
-from .helpers import submit_testimony, version_folder
+from .helpers import decrypt, submit_testimony, version_folder
 
 
 def gps_photo() -> bytes:
@@ -32,13 +32,6 @@ def submit_needs(client: FlaskClient, **answers: object) -> None:
     token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
     response = post_multipart(client, "/s/needs-assessment", {"csrf_token": token, **answers})
     assert response.status_code == 303
-
-
-def decrypt(cli: RunCli, out: Path, bundles: list[Path], keys: list[Path], passphrase: Path):  # type: ignore[no-untyped-def]
-    args: list[object] = ["decrypt", *bundles, "--out", out, "--passphrase-file", passphrase]
-    for key in keys:
-        args += ["--key", key]
-    return cli(*args)
 
 
 @pytest.fixture
