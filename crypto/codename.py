@@ -1,6 +1,12 @@
 """Codenames: the respondent's only way back to replies, and nothing that says who they are.
 
-A codename is 7 words from the EFF long wordlist (7,776 words: 90.5 bits). From it, Argon2id
+A codename is 30 digits in 5 groups of 6: five random digits and a Damm check digit per group,
+25 random digits in all (83 bits). Digits, because every respondent reads and copies them the
+same way whatever her language or script (Macedonian, Albanian, Serbian, Russian, Ukrainian and
+English all write 0-9); a word list would be English or would need a reviewed list per language.
+The check digit catches every single wrong digit and every swap of two neighbours in a group, on
+the spot and before any lookup ("there is a typo in group 3"). Spaces, dashes and dots are
+ignored. Codenames of seven EFF words (the first format) keep working. From it, Argon2id
 derives a master secret, and keyed BLAKE2b derives two things from that under distinct contexts:
 the **login id** the server files replies under, and the seed of the respondent's **X25519 key
 pair**. The server stores only the login id and the public key; the public key also travels
@@ -17,6 +23,7 @@ import base64
 import hashlib
 import importlib.resources
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -29,14 +36,38 @@ from nacl import bindings as sodium
 from .errors import AuthenticationFailed, KeyFormatError
 from .keys import PublicKey, ReviewerKey
 
-CODENAME_WORDS = 7
+CODENAME_WORDS = 7  # the first format, still read
+GROUPS = 5
+GROUP_DIGITS = 6  # five random digits and a check digit
+CODENAME_DIGITS = GROUPS * GROUP_DIGITS
+#: Damm's quasigroup of order 10 (weakly totally anti-symmetric, zero diagonal): one check digit
+#: catches all single-digit errors and all adjacent transpositions.
+DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+#: What people put between digits when they copy a codename; all of it is ignored.
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2014.\u00b7_/]+")
 CODENAME_SALT = hashlib.blake2b(b"glas-codename-1", digest_size=16).digest()
 #: INTERACTIVE, not MODERATE: the no-JavaScript path derives on the server for every reading.
 CODENAME_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
 CODENAME_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
 LOGIN_CONTEXT = b"glas-login-id-1"
 KEY_CONTEXT = b"glas-reply-key-1"
-REPLY_FORMAT = "glas-reply-1"
+#: glas-reply-2 also names the login id: the server opens a codename's reply box only when the
+#: first reply to it arrives, never at submission (nothing then ties a box to a testimony's
+#: arrival). glas-reply-1 files (no login id) are still read, for boxes made the old way.
+REPLY_FORMAT = "glas-reply-2"
+REPLY_FORMATS = frozenset({"glas-reply-1", REPLY_FORMAT})
+LOGIN_ID = re.compile(r"[0-9a-f]{64}")
 MAX_CODENAME_CHARACTERS = 200
 NONCE_SIZE: int = sodium.crypto_box_NONCEBYTES
 MAC_SIZE = 16  # crypto_box_MACBYTES (PyNaCl does not export it)
@@ -52,14 +83,80 @@ def wordlist() -> tuple[str, ...]:
     return words
 
 
+def damm(digits: str) -> int:
+    """The Damm check digit of a string of ASCII digits."""
+    interim = 0
+    for digit in digits:
+        interim = DAMM[interim][ord(digit) - 48]
+    return interim
+
+
 def new_codename() -> str:
+    """A new codename as shown: five groups of six digits, separated by spaces."""
+    groups = []
+    for _ in range(GROUPS):
+        data = "".join(str(secrets.randbelow(10)) for _ in range(GROUP_DIGITS - 1))
+        groups.append(data + str(damm(data)))
+    return " ".join(groups)
+
+
+def new_word_codename() -> str:
+    """A codename in the first format (seven EFF words): only tests and vectors make these now."""
     words = wordlist()
     return " ".join(secrets.choice(words) for _ in range(CODENAME_WORDS))
 
 
+@dataclass(frozen=True)
+class CodenameCheck:
+    """What is wrong with a typed codename, before any key is derived or anything is asked.
+
+    ``typo_groups`` are 1-based group numbers whose check digit does not match; ``length`` is
+    the number of digits typed when it is not 30; ``empty`` when nothing was typed.
+    """
+
+    canonical: str = ""
+    typo_groups: tuple[int, ...] = ()
+    length: int | None = None
+    empty: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.canonical)
+
+
+def check(codename: str) -> CodenameCheck:
+    """Check a typed codename: digits (current format) or seven words (the first format)."""
+    text = codename[:MAX_CODENAME_CHARACTERS]
+    digits = SEPARATORS.sub("", text)
+    if not digits:
+        return CodenameCheck(empty=True)
+    if re.fullmatch(r"[0-9]+", digits, flags=re.ASCII) is None:
+        words = " ".join(text.lower().split())
+        return CodenameCheck(canonical=words)  # the first format has no check part
+    if len(digits) != CODENAME_DIGITS:
+        return CodenameCheck(length=len(digits))
+    groups = [digits[i : i + GROUP_DIGITS] for i in range(0, CODENAME_DIGITS, GROUP_DIGITS)]
+    typos = tuple(n for n, group in enumerate(groups, 1) if damm(group) != 0)
+    return CodenameCheck(canonical="" if typos else digits, typo_groups=typos)
+
+
 def normalize(codename: str) -> str:
-    """What people type: any case, any spacing."""
+    """What the keys are derived from: the 30 digits without separators, or for the first
+    format the lower-case words with single spaces. A codename that fails `check` is
+    normalised like words, so that it derives keys of no real box (same work, no answer)."""
+    checked = check(codename)
+    if checked.ok:
+        return checked.canonical
     return " ".join(codename[:MAX_CODENAME_CHARACTERS].lower().split())
+
+
+def groups_of(codename: str) -> list[str]:
+    """A digit codename's groups, for showing it large; words stay one group each."""
+    checked = check(codename)
+    if checked.ok and checked.canonical.isdigit():
+        c = checked.canonical
+        return [c[i : i + GROUP_DIGITS] for i in range(0, CODENAME_DIGITS, GROUP_DIGITS)]
+    return codename.split()
 
 
 @dataclass(frozen=True)
@@ -87,16 +184,23 @@ def derive(codename: str) -> CodenameKeys:
     return CodenameKeys(login_id, public_key, secret_key)
 
 
-def seal_reply(text: str, to_public_key: bytes, reviewer: ReviewerKey) -> bytes:
-    """A reply file: the text boxed from the reviewer's key to the respondent's."""
+def seal_reply(
+    text: str, to_public_key: bytes, reviewer: ReviewerKey, login_id: str | None = None
+) -> bytes:
+    """A reply file: the text boxed from the reviewer's key to the respondent's. With the
+    codename's login id (sealed in testimonies since glas-reply-2) the server can open the box."""
     nonce = nacl.utils.random(NONCE_SIZE)
     boxed = sodium.crypto_box(text.encode("utf-8"), nonce, to_public_key, reviewer.secret)
-    document = {
-        "format": REPLY_FORMAT,
+    document: dict[str, str] = {
+        "format": REPLY_FORMAT if login_id else "glas-reply-1",
         "to": base64.b64encode(to_public_key).decode("ascii"),
         "from": reviewer.public_key.to_line(),
         "box": base64.b64encode(nonce + boxed).decode("ascii"),
     }
+    if login_id:
+        if LOGIN_ID.fullmatch(login_id) is None:
+            raise KeyFormatError("A login id is 64 lower-case hex digits.")
+        document["login"] = login_id
     return (json.dumps(document) + "\n").encode("utf-8")
 
 
@@ -105,21 +209,27 @@ class SealedReply:
     to_public_key: bytes
     sender: PublicKey
     box: bytes
+    login_id: str | None = None
 
 
 def read_reply(data: bytes) -> SealedReply:
     try:
         document = json.loads(data)
-        if document.get("format") != REPLY_FORMAT:
+        if document.get("format") not in REPLY_FORMATS:
             raise ValueError("format")
         to = base64.b64decode(document["to"], validate=True)
         box = base64.b64decode(document["box"], validate=True)
         sender = PublicKey.from_line(str(document["from"]))
+        login = document.get("login") if document["format"] == REPLY_FORMAT else None
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
         raise KeyFormatError("This is not a Glas reply file.") from e
     if len(to) != 32 or len(box) <= NONCE_SIZE + MAC_SIZE:
         raise KeyFormatError("This reply file is damaged.")
-    return SealedReply(to, sender, box)
+    if document["format"] == REPLY_FORMAT and (
+        not isinstance(login, str) or LOGIN_ID.fullmatch(login) is None
+    ):
+        raise KeyFormatError("This reply file is damaged.")
+    return SealedReply(to, sender, box, login)
 
 
 def open_reply(reply: SealedReply, keys: CodenameKeys) -> str:

@@ -17,7 +17,7 @@ from . import filetypes
 from .expressions import evaluate
 from .logic import apply_skip_logic, form_values, typed_values
 from .messages import N_, Message, N_plural, SurveyText
-from .model import SINGLE_CHOICE_TYPES, Question, Survey
+from .model import MONTH, SINGLE_CHOICE_TYPES, Question, Survey
 
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -30,6 +30,9 @@ DATE = N_("Please enter a date like 2024-05-31.")
 CHARACTERS = N_("The answer contains characters that cannot be stored.")
 NUMBER_AT_LEAST = N_("Please enter a number of at least %(n)s.")
 NUMBER_AT_MOST = N_("Please enter a number of at most %(n)s.")
+MONTH_NEEDED = N_("Please choose a month and a year.")
+MONTH_AFTER = N_("Please choose %(month)s or later.")
+MONTH_BEFORE = N_("Please choose %(month)s or earlier.")
 DATE_AFTER = N_("Please enter a date on or after %(day)s.")
 DATE_BEFORE = N_("Please enter a date on or before %(day)s.")
 ATTACH_FILE = N_("Please attach a file.")
@@ -218,6 +221,9 @@ def _parse(question: Question, values: list[str]) -> Any:
         return [c.name for c in question.choices if c.name in chosen] + sorted(
             chosen - question.choice_names
         )
+    if question.type == "month" and len(values) == 2:
+        # The form's two selects, year then month, share the question's name.
+        values = ["-".join(v.strip() for v in values)]
     if len(values) > 1:
         raise ValueError(Message(N_("Please give one answer only.")))
     value = values[0]
@@ -238,6 +244,8 @@ def _parse(question: Question, values: list[str]) -> Any:
             return date.fromisoformat(value).isoformat()
         except ValueError:
             raise ValueError(Message(DATE)) from None
+    if question.type == "month" and MONTH.fullmatch(value) is None:
+        raise ValueError(Message(MONTH_NEEDED))
     return value
 
 
@@ -273,6 +281,13 @@ def _check(question: Question, value: Any) -> None:
         _check_range(question, Decimal(value.replace(",", ".")))
     elif kind == "date":
         _check_date(question, value)
+    elif kind == "month":
+        if MONTH.fullmatch(value) is None:
+            raise ValueError(Message(MONTH_NEEDED))
+        if question.minimum is not None and value < question.minimum:
+            raise ValueError(Message(MONTH_AFTER, {"month": question.minimum}))
+        if question.maximum is not None and value > question.maximum:
+            raise ValueError(Message(MONTH_BEFORE, {"month": question.maximum}))
     else:
         raise ValueError(Message(N_("This question cannot be answered.")))
 

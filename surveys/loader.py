@@ -23,6 +23,7 @@ from .model import (
     DEFAULT_LANGUAGE,
     DEFAULT_SCALE,
     MAX_SCALE_POINTS,
+    MONTH,
     NUMBER_TYPES,
     QUESTION_LIMITS,
     QUESTION_RULES,
@@ -362,6 +363,12 @@ class DefinitionReader:
             except ValueError:
                 self.problem(line, f"'{key}' of a date question is a date like 2024-01-31")
                 return None
+        if kind == "month":
+            text = value.isoformat()[:7] if isinstance(value, date) else str(value)
+            if MONTH.fullmatch(text) is None:
+                self.problem(line, f"'{key}' of a month question is a month like 2024-01")
+                return None
+            return text
         self.problem(line, f"'{key}' does not apply to a {kind} question")
         return None
 

@@ -9,6 +9,7 @@ of answers already given.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,13 +24,15 @@ CHOICE_TYPES = frozenset({"select_one", "select_multiple"})
 #: Answered by choosing one option; a scale's options are its points, yes_no's are yes and no.
 SINGLE_CHOICE_TYPES = frozenset({"select_one", "scale", "yes_no"})
 QUESTION_TYPES = (
-    TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "note", "file", "scale", "yes_no"}
+    TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "month", "note", "file", "scale", "yes_no"}
 )
 #: A Likert scale runs between these unless its definition says otherwise.
 DEFAULT_SCALE = ("1", "5")
 #: The longest Likert scale offered (more points are a number question, not a scale).
 MAX_SCALE_POINTS = 11
 YES_NO = ("yes", "no")
+#: A month answer: YYYY-MM, never a day (a testimony's "when" keeps no finer time than this).
+MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 #: Longest answer accepted when a text question sets no ``max_length`` of its own.
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 20_000}

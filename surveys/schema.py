@@ -18,9 +18,14 @@ import re
 from typing import Any
 
 from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
-from .model import Survey
+from .model import MONTH, Survey
 
-DOCUMENT_KEYS = frozenset({"format", "survey", "version", "answers", "files", "reply_key"})
+DOCUMENT_KEYS = frozenset(
+    {"format", "survey", "version", "answers", "files", "reply_key", "reply_login"}
+)
+#: A codename's public key (base64 of 32 bytes) and login id (64 hex digits).
+REPLY_KEY = re.compile(r"[A-Za-z0-9+/]{43}=")
+REPLY_LOGIN = re.compile(r"[0-9a-f]{64}")
 FILE_KEYS = frozenset({"question", "part", "name", "type", "size"})
 #: What an unknown survey version may use as an answer key: it becomes a column header.
 ANSWER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -33,7 +38,6 @@ MAX_FILE_NAME = 1_000
 MAX_TYPE = 255
 MAX_FILE_SIZE = 2**50
 MAX_INTEGER = 10**18
-MAX_REPLY_KEY = 512
 
 
 class DocumentShapeError(ValueError):
@@ -70,9 +74,18 @@ def check_document_shape(
         raise DocumentShapeError("The answers document names another survey than its record.")
     if document.get("version", version) != version:
         raise DocumentShapeError("The answers document names another version than its record.")
-    reply_key = document.get("reply_key", "")
-    if not isinstance(reply_key, str) or len(reply_key) > MAX_REPLY_KEY:
+    reply_key = document.get("reply_key")
+    if reply_key is not None and (
+        not isinstance(reply_key, str) or not REPLY_KEY.fullmatch(reply_key)
+    ):
         raise DocumentShapeError("The answers document's reply key is malformed.")
+    reply_login = document.get("reply_login")
+    if reply_login is not None and (
+        reply_key is None
+        or not isinstance(reply_login, str)
+        or not REPLY_LOGIN.fullmatch(reply_login)
+    ):
+        raise DocumentShapeError("The answers document's reply login id is malformed.")
     _check_answers(survey, document.get("answers", {}))
     _check_files(survey, document.get("files", []))
 
@@ -105,6 +118,10 @@ def _check_value(name: str, kind: str, value: Any) -> None:
             or not all(isinstance(v, str) and _clean(v, 64) for v in value)
         ):
             raise DocumentShapeError(f"{_quote(name)} holds no list of choices.")
+    elif kind == "month":
+        # Only the month is ever kept: a day here never reaches a table or report.
+        if not isinstance(value, str) or MONTH.fullmatch(value) is None:
+            raise DocumentShapeError(f"{_quote(name)} holds no month (YYYY-MM).")
     elif not isinstance(value, str) or not _clean(value, MAX_TEXT):
         raise DocumentShapeError(f"{_quote(name)} holds no text of the question's kind.")
 

@@ -70,8 +70,9 @@ def render_row(
         "answers": answers,
         "files": listed,
     }
-    if "reply_key" in document:  # a testimony's codename key, for `glas reply`
-        item["reply_key"] = document["reply_key"]
+    for key in ("reply_key", "reply_login"):  # a testimony's codename, for `glas reply`
+        if key in document:
+            item[key] = document[key]
     return row, json.dumps(item, ensure_ascii=False)
 
 

@@ -335,6 +335,8 @@ class _Workbook:
             return None
         if appearance == "multiline" and base == "text":
             return "textarea"
+        if appearance == "month-year" and base == "date":
+            return "month"  # ODK's month picker: Glas keeps only YYYY-MM
         if appearance and not (appearance == "likert" and base == "select_one"):
             self.problem("survey", row_number, "appearance", f"'{appearance}' is not supported")
         return glas_type

@@ -122,6 +122,9 @@ def _question_row(
     elif kind == "textarea":
         kind = "text"
         row["appearance"] = "multiline"
+    elif kind == "month":
+        kind = "date"
+        row["appearance"] = "month-year"
     row["type"] = kind
     for field, code in text_columns:
         row[_column(field, code)] = _text(question, field, code)

@@ -41,6 +41,25 @@ def submit_testimony(client: FlaskClient, text: str, attachment: bytes | None = 
     assert response.status_code == 303, response.get_data(as_text=True)
 
 
+CODENAME_GROUPS = re.compile(r'<span class="group">(\d{6})</span>')
+
+
+def codename_on(page: str) -> str | None:
+    """The codename a thanks page shows (five groups of digits), or None."""
+    groups = CODENAME_GROUPS.findall(page)
+    return " ".join(groups) if groups else None
+
+
+def confirm_codename(client: FlaskClient, survey: str = "testimony") -> str:
+    """Tick "I have written it down" on the thanks page; returns the page after it."""
+    page = client.get(f"/s/{survey}/thanks").get_data(as_text=True)
+    response = client.post(
+        f"/s/{survey}/thanks", data={"csrf_token": csrf_token(page), "written": "1"}
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def open_bundle(bundle: Path, key: ReviewerKey, out: Path) -> tuple[list[Opened], list[Failed]]:
     """Decrypt with the library (the CLI's engine) and sort results into opened and failed."""
     out.mkdir(parents=True, exist_ok=True)

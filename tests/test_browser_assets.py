@@ -13,7 +13,7 @@ pytestmark = needs_bundle
 
 
 def bundle_url(client: FlaskClient) -> str:
-    page = client.get("/s/testimony").get_data(as_text=True)
+    page = client.get("/s/needs-assessment").get_data(as_text=True)
     (url,) = re.findall(r'data-sodium="([^"]+)"', page)
     return url.replace("&amp;", "&")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ STORY = "Canary-Bx7Q: the client took my phone near the bus station. Скопј�
 MORE = "Canary-Zr4P second answer"
 FILE_NAME = "night photo.jpg"
 ATTACHMENT_MB = 20
-SERVER_SEALS = "our server locks your answers"
+SERVER_SEALS = "Our server locks your answers"
 BROWSER_SEALS = "locked in this browser"
 
 
@@ -72,7 +73,8 @@ def proxied(live_server: Callable[..., LiveServer]) -> Iterator[tuple[LiveServer
     proxy.close()
 
 
-def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool = True) -> None:
+def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool = True) -> str:
+    """Fill and send the testimony; return the codename the thanks page shows."""
     page.goto(url + "s/testimony")
     if javascript:
         page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
@@ -80,7 +82,8 @@ def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool 
     else:
         assert SERVER_SEALS in page.inner_text(".sealing.server")
     page.fill("#q-what_happened", STORY)
-    page.fill("#q-month", "2024-03-01")
+    page.select_option("#q-month", "2024")
+    page.select_option("select[name=month][aria-label]:not(#q-month)", "03")
     page.check("input[name=place][value=street]")
     page.check("input[name=who][value=police]")
     page.check("input[name=who][value=client]")
@@ -88,8 +91,11 @@ def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool 
     page.set_input_files("#q-evidence", str(attachment))
     page.click("button[type=submit]")
     page.wait_for_url("**/thanks", timeout=300_000)
-    # Either way, a testimony ends with its codename for replies, shown once.
-    assert len(page.inner_text(".codename .words").split()) == 7
+    # Either way, a testimony ends with its codename for replies: five groups of six digits.
+    page.wait_for_selector(".codename .group", timeout=60_000)
+    groups = page.locator(".codename .group").all_inner_texts()
+    assert len(groups) == 5 and all(re.fullmatch(r"\d{6}", g) for g in groups), groups
+    return " ".join(groups)
 
 
 def assert_nothing_readable_was_sent(sent: bytes, attachment: bytes) -> None:
@@ -125,7 +131,7 @@ def reviewer_gets_back(
         answers = record["answers"]
         assert answers["what_happened"] == STORY and answers["anything_else"] == MORE
         assert answers["who"] == ["police", "client"] and answers["place"] == "street"
-        assert answers.get("month") == ("2024-03-01" if with_month else None)
+        assert answers.get("month") == ("2024-03" if with_month else None)
         received = received_file(out, "testimony", FILE_NAME).read_bytes()
         assert received == attachment.read_bytes()
 
@@ -143,11 +149,14 @@ def test_chromium_sends_only_ciphertext_and_the_reviewer_gets_back_what_was_ente
     live, proxy = proxied
     with chromium(jitless=jitless) as browser:
         page = browser.new_page()
-        fill_in_chromium(page, proxy.url, attachment)
+        codename = fill_in_chromium(page, proxy.url, attachment)
     sent = proxy.sent()
     assert b"glas_envelope=" in sent or b'name="glas_envelope"' in sent
     assert b"PUT /s/testimony/uploads/" in sent
     assert_nothing_readable_was_sent(sent, attachment.read_bytes())
+    # The codename was made in the page and never sent, in any form.
+    for form in (codename, codename.replace(" ", ""), quote_plus(codename)):
+        assert form.encode() not in sent
     reviewer_gets_back(live)
 
 

@@ -73,7 +73,7 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
             "what_happened": text,
             "who": ["police", "client"],
             "place": "street",
-            "month": "2024-03-01",
+            "month": ["2024", "03"],
         },
         files=[("evidence", ("night photo.jpg", attachment, "image/jpeg"))],
         timeout=60,

@@ -20,7 +20,7 @@ from portal.storage import Store, organizers
 from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
 
 from .conftest import PASSWORD, Organizer, RunCli, csrf_token
-from .helpers import submit_testimony
+from .helpers import codename_on, submit_testimony
 
 ORGANIZER_PATHS = ["/login", "/setup/x", "/surveys", "/reviewers", "/submissions", "/audit"]
 
@@ -187,14 +187,18 @@ def test_organizers_upload_replies_that_only_the_codename_reads(
     logged_in: FlaskClient, client: FlaskClient, reviewer: tuple[Path, ReviewerKey]
 ) -> None:
     submit_testimony(client, "Canary-Or1 a testimony that gets an answer.")
-    page = client.get("/s/testimony/thanks").get_data(as_text=True)
-    codename = re.search(r'<p class="words">([a-z \-]+)</p>', page)
+    codename = codename_on(client.get("/s/testimony/thanks").get_data(as_text=True))
     assert codename
-    keys = derive(codename.group(1))
-    reply = seal_reply("Canary-Or2 come on Tuesday.", keys.public_key, reviewer[1])
+    keys = derive(codename)
+    reply = seal_reply("Canary-Or2 come on Tuesday.", keys.public_key, reviewer[1], keys.login_id)
+    # A first-format reply (no login id) to a codename that has no box here cannot be filed.
     stranger = seal_reply("lost", derive(new_codename()).public_key, reviewer[1])
     token = csrf_token(logged_in.get("/replies").get_data(as_text=True))
-    files = [(io.BytesIO(reply), "a.glas-reply"), (io.BytesIO(stranger), "b.glas-reply")]
+    files = [
+        (io.BytesIO(reply), "a.glas-reply"),
+        (io.BytesIO(stranger), "b.glas-reply"),
+        (io.BytesIO(reply), "c.glas-reply"),
+    ]
     response = logged_in.post(
         "/replies",
         data={"csrf_token": token, "file": files},
@@ -203,8 +207,9 @@ def test_organizers_upload_replies_that_only_the_codename_reads(
     )
     page = response.get_data(as_text=True)
     assert "1 reply filed." in page and "b.glas-reply: No codename" in page
+    assert "1 reply was filed before; not filed again." in page
     token = csrf_token(client.get("/replies").get_data(as_text=True))
-    read = client.post("/replies", data={"csrf_token": token, "codename": codename.group(1)})
+    read = client.post("/replies", data={"csrf_token": token, "codename": codename})
     assert "Canary-Or2 come on Tuesday." in read.get_data(as_text=True)
 
 

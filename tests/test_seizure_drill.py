@@ -111,7 +111,7 @@ def test_a_seized_server_reveals_no_answer_no_file_no_name(
                     "csrf_token": csrf_token(form),
                     "what_happened": story,
                     "who": ["police"],
-                    "month": "2024-03-10",
+                    "month": ["2024", "03"],
                 },
                 files=[("evidence", (name, photo, "image/jpeg"))],
             ).status_code

@@ -93,10 +93,11 @@ def test_valid_answers_are_typed_and_multi_select_keeps_definition_order(testimo
         {
             "what_happened": ["He took my documents.\r\nThen he left."],
             "who": ["client", "police"],
-            "month": ["2024-03-15"],
+            "month": ["2024", "03"],  # the two selects: year, then month
         },
     )
     assert result.ok, result.errors
+    assert result.answers["month"] == "2024-03"  # a month, never a day
     assert result.answers["who"] == ["police", "client"]
     assert result.answers["what_happened"] == "He took my documents.\nThen he left."
 
@@ -108,14 +109,14 @@ def test_valid_answers_are_typed_and_multi_select_keeps_definition_order(testimo
         ({"what_happened": ["short"], "who": ["police"]}, "what_happened", "at least 10"),
         ({"what_happened": ["long enough text"], "who": ["martians"]}, "who", "options shown"),
         (
-            {"what_happened": ["long enough text"], "who": ["police"], "month": ["1999-01-01"]},
+            {"what_happened": ["long enough text"], "who": ["police"], "month": ["1999", "12"]},
             "month",
-            "on or after",
+            "2000-01 or later",
         ),
         (
-            {"what_happened": ["long enough text"], "who": ["police"], "month": ["March"]},
+            {"what_happened": ["long enough text"], "who": ["police"], "month": ["2024-03-15"]},
             "month",
-            "date like",
+            "a month and a year",
         ),
     ],
 )
@@ -124,6 +125,13 @@ def test_invalid_answers_get_a_message_for_the_respondent(
 ) -> None:  # type: ignore[no-untyped-def]
     result = validate_answers(testimony, form)
     assert message in str(result.errors[question])
+
+
+@pytest.mark.parametrize("sent", [["2024"], ["", "03"], ["2024", "13"], ["March"], ["2024-3"]])
+def test_a_month_needs_both_selects_and_never_takes_a_day(testimony, sent) -> None:  # type: ignore[no-untyped-def]
+    form = {"what_happened": ["long enough text"], "who": ["police"], "month": sent}
+    result = validate_answers(testimony, form)
+    assert "month" in result.errors and "month" not in result.answers
 
 
 def test_numbers_respect_their_limits() -> None:

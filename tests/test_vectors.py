@@ -10,7 +10,7 @@ import pytest
 
 from crypto import AuthenticationFailed, stream
 from crypto.bundle import SubmissionRecord
-from crypto.codename import derive, normalize, open_reply, read_reply
+from crypto.codename import check, derive, normalize, open_reply, read_reply
 from crypto.envelope import open_answers, open_content_key, padded_file_size, padded_size
 from crypto.keys import ReviewerKey
 
@@ -86,4 +86,22 @@ def test_codename_vector_derives_its_login_id_and_key_and_opens_its_reply() -> N
     keys = derive(vector["codename"])
     assert keys.login_id == vector["login_id"] and keys.public_key.hex() == vector["public_key"]
     reply = read_reply(vector["reply_file"].encode("utf-8"))
+    assert open_reply(reply, keys) == vector["reply_text"]
+
+
+def test_digit_codename_vector_checks_typed_variants_and_opens_its_reply() -> None:
+    vector = load("codename-digits.json")
+    assert normalize(vector["codename"]) == vector["normalised"]
+    keys = derive(vector["codename"])
+    assert keys.login_id == vector["login_id"] and keys.public_key.hex() == vector["public_key"]
+    for case in vector["checks"]:
+        result = check(case["typed"])
+        assert (result.canonical, list(result.typo_groups), result.length, result.empty) == (
+            case["canonical"],
+            case["typo_groups"],
+            case["length"],
+            case["empty"],
+        ), case["typed"]
+    reply = read_reply(vector["reply_file"].encode("utf-8"))
+    assert reply.login_id == keys.login_id
     assert open_reply(reply, keys) == vector["reply_text"]

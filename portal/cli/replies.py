@@ -14,6 +14,7 @@ from typing import TextIO
 
 import click
 
+from crypto import CryptoError
 from crypto.codename import seal_reply
 from crypto.keys import ReviewerKey
 
@@ -48,14 +49,14 @@ def reply(
     passphrase_file: Path | None,
 ) -> None:
     """Write a reply to SUBMISSION-ID, found in DECRYPTED (a `glas decrypt` output folder)."""
-    to_key = _reply_key(decrypted, submission_id)
+    to_key, login_id = _reply_key(decrypted, submission_id)
     text = message_file.read().strip()
     if not text or len(text) > MAX_REPLY_CHARACTERS:
         raise BadInput(_("A reply has 1 to %(n)d characters.", n=MAX_REPLY_CHARACTERS))
     if out.exists():
         raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
     key = ReviewerKey.load(key_file, read_passphrase(passphrase_file, _("Reviewer key passphrase")))
-    out.write_bytes(seal_reply(text, to_key, key))
+    out.write_bytes(seal_reply(text, to_key, key, login_id))
     click.echo(
         _(
             "Reply to %(id)s written to %(file)s; the organizers import it.",
@@ -73,17 +74,39 @@ def replies() -> None:
 @replies.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def import_(files: tuple[Path, ...]) -> None:
-    """File reply files in the boxes of their codenames."""
+    """File reply files in the boxes of their codenames.
+
+    Every file is tried: a bad one is named on stderr and the others are still filed (exit 2 at
+    the end); a file filed before is counted and left alone."""
     store = open_store()
+    filed = again = 0
+    bad: list[str] = []
     for path in files:
         try:
-            import_reply(store, path.read_bytes())
-        except StorageError as e:
-            raise BadInput(f"{path}: {e}") from e
-    click.echo(ngettext("Imported %(num)d reply.", "Imported %(num)d replies.", len(files)))
+            if import_reply(store, path.read_bytes()):
+                filed += 1
+            else:
+                again += 1
+        except (StorageError, CryptoError, OSError) as e:
+            bad.append(f"{path}: {e}")
+    click.echo(ngettext("Imported %(num)d reply.", "Imported %(num)d replies.", filed))
+    if again:
+        click.echo(
+            ngettext(
+                "%(num)d reply was filed before; not filed again.",
+                "%(num)d replies were filed before; not filed again.",
+                again,
+            )
+        )
+    for line in bad:
+        click.echo(line, err=True)
+    if bad:
+        raise BadInput(
+            ngettext("%(num)d file was not filed.", "%(num)d files were not filed.", len(bad))
+        )
 
 
-def _reply_key(decrypted: Path, submission_id: str) -> bytes:
+def _reply_key(decrypted: Path, submission_id: str) -> tuple[bytes, str | None]:
     for table in sorted(decrypted.glob("*/*/answers.json")):
         for item in json.loads(table.read_text(encoding="utf-8")):
             if item.get("id") != submission_id:
@@ -92,5 +115,6 @@ def _reply_key(decrypted: Path, submission_id: str) -> bytes:
                 raise BadInput(
                     _("%(id)s has no codename: it cannot be answered.", id=submission_id)
                 )
-            return base64.b64decode(item["reply_key"], validate=True)
+            login = item.get("reply_login")
+            return base64.b64decode(item["reply_key"], validate=True), login or None
     raise BadInput(_("No submission %(id)s in %(folder)s.", id=submission_id, folder=decrypted))

@@ -49,16 +49,25 @@ def upload_replies() -> ResponseReturnValue:
         flash(gettext("Please choose reply files."), "error")
         return redirect(url_for(".replies"))
     store = current_store()
-    filed = 0
+    filed = again = 0
     for upload in form.file.raw_data or []:
         try:
-            import_reply(store, upload.stream.read())
+            if import_reply(store, upload.stream.read()):
+                filed += 1
+            else:
+                again += 1
         except (StorageError, CryptoError) as e:
             flash(f"{upload.filename}: {e}", "error")
-        else:
-            filed += 1
     record("uploaded replies", str(filed))
     flash(ngettext("%(num)d reply filed.", "%(num)d replies filed.", filed))
+    if again:
+        flash(
+            ngettext(
+                "%(num)d reply was filed before; not filed again.",
+                "%(num)d replies were filed before; not filed again.",
+                again,
+            )
+        )
     return redirect(url_for(".replies"))
 
 

@@ -24,7 +24,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from crypto.bundle import SubmissionRecord
-from crypto.codename import derive
 from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
 from surveys import answers as rules
 from surveys.messages import Message, SurveyText
@@ -35,10 +34,8 @@ from ..errors import UploadError, UploadIncomplete, render_error
 from ..i18n import translate
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey, today
-from ..storage.replies import open_box
 from ..storage.uploads import UPLOAD_CHUNK_SIZE
 from . import bp, work
-from .replies import issue_codename, remember_codename, reply_key_text
 
 CLIENT_FORMAT = "glas-client-1"
 #: The form field that carries a browser-sealed submission (nothing else is posted with it).
@@ -137,9 +134,7 @@ def create_upload(survey_id: str) -> ResponseReturnValue:
     # The page says how many ciphertext bytes it will send; that much is reserved.
     announced = asked.get("bytes")
     reserve = announced if type(announced) is int and announced >= 0 else None
-    # The codename goes to the page and nowhere else: the upload's state holds nothing of it or
-    # of its reply box, which is opened from the codename the page sends back at the end.
-    issued = issue_codename(published.survey)
+    # The page makes a testimony's codename itself: nothing of it reaches the server.
     upload = current_store().uploads.create(survey_id, published.version, reserve)
     body: dict[str, object] = {
         "upload": upload.token,
@@ -148,9 +143,6 @@ def create_upload(survey_id: str) -> ResponseReturnValue:
         "chunk_size": UPLOAD_CHUNK_SIZE,
         "url": url_for(".create_upload", survey_id=survey_id) + "/" + upload.token,
     }
-    if issued is not None:
-        # The page seals the public key into the answers and hands the codename back at the end.
-        body["codename"], body["reply_key"] = issued[0], reply_key_text(issued[1])
     return jsonify(body), 201
 
 
@@ -215,11 +207,6 @@ def store_sealed_in_browser(
             parts=parts,
         )
         store.save_submission(record, upload.payload_dir if parts else None)
-        codename = envelope.get("codename")
-        if published.survey.gives_codename and isinstance(codename, str) and codename.strip():
-            keys = derive(codename)
-            open_box(store, keys.login_id, keys.public_key)
-            remember_codename(codename)
     store.uploads.discard(upload)
     return None
 
@@ -244,12 +231,12 @@ def client_messages(question: Question) -> dict[str, str]:
         messages["decimal"] = Message(rules.NUMBER)
     if question.type == "date":
         messages["date"] = Message(rules.DATE)
-    low, high = (
-        (rules.DATE_AFTER, rules.DATE_BEFORE)
-        if question.type == "date"
-        else (rules.NUMBER_AT_LEAST, rules.NUMBER_AT_MOST)
-    )
-    key = "day" if question.type == "date" else "n"
+    if question.type == "month":
+        messages["month"] = Message(rules.MONTH_NEEDED)
+    low, high, key = {
+        "date": (rules.DATE_AFTER, rules.DATE_BEFORE, "day"),
+        "month": (rules.MONTH_AFTER, rules.MONTH_BEFORE, "month"),
+    }.get(question.type, (rules.NUMBER_AT_LEAST, rules.NUMBER_AT_MOST, "n"))
     if question.minimum is not None:
         messages["minimum"] = Message(low, {key: question.minimum})
     if question.maximum is not None:

@@ -8,10 +8,13 @@ only be asked on the last page (the loader enforces it), so none has to wait on 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from babel.dates import get_month_names
 from flask import render_template, request
+from flask_babel import get_locale
 
 from surveys.expressions import Tree, references
 from surveys.logic import apply_skip_logic, form_values, next_page
@@ -90,3 +93,16 @@ def _settled_skips(survey: Survey, page: int, asked: set[str]) -> set[str]:
         if question.name not in asked and needs <= earlier:
             settled.add(question.name)
     return settled
+
+
+def month_options(question: Question) -> dict[str, list[tuple[str, str]]]:
+    """The two selects of a month question: years (newest first, within the question's range;
+    30 years back when it sets none) and month names in the page's language."""
+    this_year = datetime.date.today().year
+    first = int(question.minimum[:4]) if question.minimum else this_year - 30
+    last = int(question.maximum[:4]) if question.maximum else this_year
+    names = get_month_names("wide", context="stand-alone", locale=str(get_locale() or "en"))
+    return {
+        "years": [(str(y), str(y)) for y in range(last, first - 1, -1)],
+        "months": [(f"{m:02d}", str(names[m])) for m in range(1, 13)],
+    }

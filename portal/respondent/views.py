@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from crypto.bundle import SubmissionRecord
+from crypto.codename import groups_of
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
 from surveys.filetypes import UNKNOWN_TYPE, sniff
@@ -16,11 +17,23 @@ from surveys.logic import apply_skip_logic, form_values, next_page
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
 from ..storage import PublishedSurvey, today
-from ..storage.replies import open_box
 from . import bp
 from .browser import ENVELOPE_FIELD, client_messages, sodium_url, store_sealed_in_browser
-from .pages import current_page, new_groups, page_of, render_survey, requested_move
-from .replies import issue_codename, remember_codename, reply_key_text, take_codename
+from .pages import (
+    current_page,
+    month_options,
+    new_groups,
+    page_of,
+    render_survey,
+    requested_move,
+)
+from .replies import (
+    forget_codename,
+    issue_codename,
+    pending_codename,
+    remember_codename,
+    reply_fields,
+)
 
 MAX_FILENAME = 255
 #: A field people never see (hidden by CSS, skipped by keyboard and screen readers). Form-filling
@@ -31,6 +44,12 @@ HONEYPOT = "website"
 @bp.get("/")
 def index() -> ResponseReturnValue:
     return render_template("respondent/index.html", surveys=current_store().published_surveys())
+
+
+@bp.get("/protection")
+def protection() -> ResponseReturnValue:
+    """What the short notice above each form links to: how answers are protected, in full."""
+    return render_template("respondent/protection.html")
 
 
 @bp.get("/s/<survey_id>")
@@ -46,6 +65,7 @@ def add_template_globals(state: BlueprintSetupState) -> None:
         client_messages=client_messages,
         sodium_url=sodium_url,
         new_groups=new_groups,
+        month_options=month_options,
     )
 
 
@@ -79,6 +99,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
     assert isinstance(request, SealingRequest)
     request.sealed_upload = upload
     stored = False
+    issued = None
     try:
         # Parsing the form: from here on every file part is ciphertext on disk.
         if any(not isinstance(name, str) for name in (*request.form, *request.files)):
@@ -111,7 +132,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
         document = answers_document(survey_id, published.version, validated)
         issued = issue_codename(published.survey)
         if issued is not None:
-            document["reply_key"] = reply_key_text(issued[1])
+            document.update(reply_fields(issued[1]))
         answers = sealer.seal_answers(document)
         size = len(answers) + sum(p.ciphertext_size for p in kept)
         record = SubmissionRecord(
@@ -126,22 +147,57 @@ def submit(survey_id: str) -> ResponseReturnValue:
         )
         store.save_submission(record, upload.incoming if kept else None)
         stored = bool(kept)
-        if issued is not None:
-            open_box(store, issued[1].login_id, issued[1].public_key)
-            remember_codename(issued[0])
     finally:
         try:
             upload.close()
         finally:
             if not stored:
                 store.blobs.discard(upload.incoming)
-    return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+    response = redirect(url_for(".thanks", survey_id=survey_id), code=303)
+    if issued is not None:
+        remember_codename(response, survey_id, issued[0])
+    return response
 
 
 @bp.get("/s/<survey_id>/thanks")
 def thanks(survey_id: str) -> ResponseReturnValue:
+    """The thanks page; with a codename made here, shown on every reload until confirmed."""
     published = _published_or_404(survey_id)
-    return render_template("respondent/thanks.html", published=published, codename=take_codename())
+    codename = pending_codename(survey_id)
+    response = make_response(
+        render_template(
+            "respondent/thanks.html",
+            published=published,
+            codename=codename,
+            groups=groups_of(codename) if codename else [],
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/s/<survey_id>/thanks")
+def confirm_codename(survey_id: str) -> ResponseReturnValue:
+    """She has written the codename down: forget it (a box left unticked shows it again)."""
+    published = _published_or_404(survey_id)
+    csrf.protect()
+    codename = pending_codename(survey_id)
+    if codename is not None and not request.form.get("written"):
+        page = render_template(
+            "respondent/thanks.html",
+            published=published,
+            codename=codename,
+            groups=groups_of(codename),
+            unconfirmed=True,
+        )
+        response = make_response(page, 422)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    response = make_response(
+        render_template("respondent/thanks.html", published=published, confirmed=True)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return forget_codename(response)
 
 
 def _published_or_404(survey_id: str) -> PublishedSurvey:

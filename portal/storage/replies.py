@@ -1,33 +1,56 @@
-"""Reply boxes and replies on the server: filed by login id, opened only with the codename."""
+"""Reply boxes and replies on the server: filed by login id, opened only with the codename.
+
+A box is opened when the first reply to a codename is imported (its glas-reply-2 file names
+the login id), not when the testimony arrives: nothing written at submission time names the
+codename, so no table, journal or file position can pair a testimony with its box. Boxes
+made at submission by older versions keep working (replies are found by public key first).
+"""
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from crypto.codename import SealedReply, read_reply
 
 from ..errors import StorageError
-from .models import ReplyBoxRow, ReplyRow
+from .models import ReplyBoxRow, ReplyRow, SettingRow
 from .store import Store
 
 
-def open_box(store: Store, login_id: str, public_key: bytes) -> None:
-    """Make the box a new codename's replies will be filed in."""
-    with store.session() as s:
-        s.add(ReplyBoxRow(login_id=login_id, public_key=public_key))
+def reply_id(data: bytes) -> str:
+    """A reply's id is a digest of its file: importing the same file again files nothing."""
+    return hashlib.blake2b(data, digest_size=16, person=b"glas-reply-id").hexdigest()
 
 
-def import_reply(store: Store, data: bytes) -> SealedReply:
-    """File a reply (from ``glas reply``) in the box of the public key it is boxed to."""
+def import_reply(store: Store, data: bytes) -> bool:
+    """File a reply (from ``glas reply``) in its codename's box, opening the box if this is the
+    first reply to it. Returns False when this very file was filed before (nothing changes)."""
     reply = read_reply(data)
+    try:
+        return _file(store, reply, data)
+    except IntegrityError:
+        return False  # the same file imported twice at once: one of them filed it
+
+
+def _file(store: Store, reply: SealedReply, data: bytes) -> bool:
     with store.session() as s:
         box = s.scalar(select(ReplyBoxRow).where(ReplyBoxRow.public_key == reply.to_public_key))
-        if box is None:
+        if box is None and reply.login_id is not None:
+            if s.get(ReplyBoxRow, reply.login_id) is not None:
+                raise StorageError("This reply names a codename that has another key.")
+            box = ReplyBoxRow(login_id=reply.login_id, public_key=reply.to_public_key)
+            s.add(box)
+        elif box is None:
             raise StorageError("No codename on this portal has the key this reply is for.")
-        s.add(ReplyRow(id=secrets.token_hex(16), login_id=box.login_id, sealed=data))
-    return reply
+        elif reply.login_id is not None and reply.login_id != box.login_id:
+            raise StorageError("This reply names a codename that has another key.")
+        if s.get(ReplyRow, reply_id(data)) is not None:
+            return False
+        s.add(ReplyRow(id=reply_id(data), login_id=box.login_id, sealed=data))
+    return True
 
 
 def replies_for(store: Store, login_id: str) -> list[tuple[str, SealedReply, str]]:
@@ -51,3 +74,20 @@ def replies_for(store: Store, login_id: str) -> list[tuple[str, SealedReply, str
 def delete_reply(store: Store, login_id: str, reply_id: str) -> None:
     with store.session() as s:
         s.execute(delete(ReplyRow).where(ReplyRow.login_id == login_id, ReplyRow.id == reply_id))
+
+
+SHOW_NAMES_KEY = "replies_show_reviewer_names"
+
+
+def show_reviewer_names(store: Store) -> bool:
+    """Whether respondents see which reviewer wrote a reply ("From Ana") or "From the centre"
+    (the default: a name can be a risk to the reviewer and means little to the respondent)."""
+    with store.session() as s:
+        row = s.get(SettingRow, SHOW_NAMES_KEY)
+    return row is not None and row.value == "1"
+
+
+def set_show_reviewer_names(store: Store, show: bool) -> None:
+    with store.session() as s:
+        s.execute(delete(SettingRow).where(SettingRow.key == SHOW_NAMES_KEY))
+        s.add(SettingRow(key=SHOW_NAMES_KEY, value="1" if show else "0"))

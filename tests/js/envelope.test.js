@@ -90,3 +90,34 @@ test("codename.json: the same login id and key pair as Python, and the reply ope
   const other = withArgon.deriveCodename("some other words entirely");
   assert.equal(withArgon.openReply(reply.box, reply.from, other.secretKey), null);
 });
+
+test("codename-digits.json: typed variants check as in Python; same keys; the reply opens", async () => {
+  const sumo = require("libsodium-wrappers-sumo");
+  await sumo.ready;
+  const withArgon = glasEnvelope(sumo);
+  const codenames = require("../../portal/static/js/glas-codename.js");
+  const vector = load("codename-digits.json");
+  for (const expected of vector.checks) {
+    const got = codenames.check(expected.typed);
+    assert.equal(got.canonical || "", expected.canonical, expected.typed);
+    assert.deepEqual(got.typoGroups || [], expected.typo_groups, expected.typed);
+    assert.equal(got.length === undefined ? null : got.length, expected.length, expected.typed);
+    assert.equal(!!got.empty, expected.empty, expected.typed);
+  }
+  const keys = withArgon.deriveCodename(vector.codename);
+  assert.equal(keys.loginId, vector.login_id);
+  assert.equal(sumo.to_hex(keys.publicKey), vector.public_key);
+  const reply = JSON.parse(vector.reply_file);
+  assert.equal(withArgon.openReply(reply.box, reply.from, keys.secretKey), vector.reply_text);
+});
+
+test("a new codename in the browser passes its own check: 5 groups of 6 digits", async () => {
+  const sumo = require("libsodium-wrappers-sumo");
+  await sumo.ready;
+  const withArgon = glasEnvelope(sumo);
+  for (let i = 0; i < 200; i++) {
+    const codename = withArgon.newCodename();
+    assert.match(codename, /^(\d{6} ){4}\d{6}$/);
+    assert.ok(withArgon.checkCodename(codename).canonical);
+  }
+});

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from crypto.bundle import SubmissionRecord
-from crypto.codename import derive, normalize, seal_reply
+from crypto.codename import check, damm, derive, normalize, seal_reply
 from crypto.envelope import (
     MIN_FILE_PADDING,
     MIN_PADDED_SIZE,
@@ -152,6 +153,7 @@ def main() -> None:
     )
 
     codename_vector(key)
+    codename_digits_vector(key)
     file_padding_vector()
     write(
         "padding.json",
@@ -203,9 +205,64 @@ def codename_vector(key: ReviewerKey) -> None:
     )
 
 
+CODENAME_CHECKS = (
+    "483090 117381 902655 300440 776236",
+    "483090-117381-902655-300440-776236",
+    " 483 090  117 381\n902 655 300440 776236 ",
+    "483090 117381 902655 300440 776263",  # neighbours swapped in group 5
+    "483090 117381 902655 300440 776237",  # one wrong digit in group 5
+    "493090 117381 912655 300440 776236",  # groups 1 and 3
+    "483090 117381 902655 300440",
+    "",
+    " - . ",
+    "Abacus  zoning tribunal cleft ORBIT spiffy ladle",
+    "١٢٣٤٥٦ 117381 902655 300440 776236",  # Arabic-Indic digits are not codename digits
+)
+
+
+def codename_digits_vector(key: ReviewerKey) -> None:
+    """The current codename format: 5 groups of 6 digits with Damm check digits; what typed
+    variants check to, and a reply (glas-reply-2, with the login id) only it opens."""
+    data = ["48309", "11738", "90265", "30044", "77623"]
+    codename = " ".join(group + str(damm(group)) for group in data)
+    assert codename == CODENAME_CHECKS[0]
+    keys = derive(codename)
+    checks = []
+    for text in CODENAME_CHECKS:
+        result = check(text)
+        checks.append(
+            {
+                "typed": text,
+                "canonical": result.canonical,
+                "typo_groups": list(result.typo_groups),
+                "length": result.length,
+                "empty": result.empty,
+            }
+        )
+    write(
+        "codename-digits.json",
+        {
+            "description": (
+                "A digit codename's login id and key pair, how typed variants check, and a "
+                "glas-reply-2 reply boxed to it."
+            ),
+            "codename": codename,
+            "normalised": normalize(codename),
+            "login_id": keys.login_id,
+            "public_key": keys.public_key.hex(),
+            "checks": checks,
+            "reply_file": seal_reply(REPLY_TEXT, keys.public_key, key, keys.login_id).decode(),
+            "reply_text": REPLY_TEXT,
+        },
+    )
+
+
 def write(name: str, vector: dict[str, Any]) -> None:
     (HERE / name).write_text(json.dumps(vector, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["codename-digits"]:  # only the vector added last, others unchanged
+        codename_digits_vector(ReviewerKey.generate())
+    else:
+        main()

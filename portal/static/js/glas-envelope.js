@@ -6,6 +6,9 @@
  */
 "use strict";
 
+/* In the worker glas-codename.js is imported before this file; in Node it is required. */
+const codenames = typeof glasCodename === "object" ? glasCodename : require("./glas-codename.js");
+
 function glasEnvelope(sodium) {
   const FORMAT = "glas-envelope-1";
   const ANSWERS_FORMAT = "glas-answers-1";
@@ -158,13 +161,21 @@ function glasEnvelope(sodium) {
     };
   }
 
-  /* Codenames (crypto/codename.py): the same login id and key pair from the same words.
-   * Argon2id is only in libsodium's "sumo" build, which the replies page loads. */
+  /* Codenames (crypto/codename.py): the same login id and key pair from the same codename.
+   * Checking and normalising is glas-codename.js; Argon2id is only in libsodium's "sumo" build,
+   * which pages that make or read codenames load. */
   const CODENAME_CONTEXTS = { salt: "glas-codename-1", login: "glas-login-id-1", key: "glas-reply-key-1" };
-  const MAX_CODENAME_CHARACTERS = 200;
+  const { normalize: normalizeCodename, check: checkCodename, damm, GROUPS, GROUP_DIGITS } = codenames;
 
-  function normalizeCodename(codename) {
-    return codename.slice(0, MAX_CODENAME_CHARACTERS).toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  /* A new codename, as shown: "482719 305512 …" (digits drawn without bias by libsodium). */
+  function newCodename() {
+    const groups = [];
+    for (let g = 0; g < GROUPS; g++) {
+      let data = "";
+      for (let i = 0; i < GROUP_DIGITS - 1; i++) data += String(sodium.randombytes_uniform(10));
+      groups.push(data + String(damm(data)));
+    }
+    return groups.join(" ");
   }
 
   function deriveCodename(codename) {
@@ -226,7 +237,7 @@ function glasEnvelope(sodium) {
     ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
     associatedData, canonicalJson, paddedSize, paddedFileSize, fileCiphertextSize, parsePublicKey, keyId, filePart,
     encryptBytes, decryptBytes, newSealer, openRecord, concat,
-    normalizeCodename, deriveCodename, openReply,
+    checkCodename, normalizeCodename, newCodename, deriveCodename, openReply,
   };
 }
 

@@ -27,6 +27,7 @@
   const INTEGER = /^[+-]?\d{1,18}$/;
   const DECIMAL = /^[+-]?\d{1,15}(?:[.,]\d{1,10})?$/;
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
+  const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
   const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]/;
   const MAX_FILENAME = 255;
   const SINGLE_CHOICE = new Set(["select_one", "scale", "yes_no"]);
@@ -95,9 +96,18 @@
           question: f.question, part: f.part, name: f.name, type: f.type, size: f.file.size,
         })),
       };
-      if (upload.reply_key) document.reply_key = upload.reply_key; // testimonies: for replies
+      let codename = null;
+      if (form.dataset.codename) {
+        // A testimony's codename is made here and never sent: the sealed answers carry only its
+        // public key and login id, for the reviewer's reply.
+        const made = await ask({ op: "newCodename" });
+        codename = made.codename;
+        document.reply_key = made.publicKey;
+        document.reply_login = made.loginId;
+      }
       const { answers } = await ask({ op: "answers", document });
-      post({ upload: upload.upload, slots, answers, codename: upload.codename });
+      if (codename) keepCodename(codename);
+      post({ upload: upload.upload, slots, answers });
     } catch (error) {
       // 404/409: a new survey version or other reviewer keys since the page was loaded.
       // 503: the portal is full (or under attack); say what still works.
@@ -128,6 +138,16 @@
       await request("POST", upload.url + "/" + part + "/finish", { chunks: count });
     }
     show(progress.dataset.sending, 1);
+  }
+
+  /* Until she confirms she wrote it down, the thanks page shows the codename from this tab's
+   * session storage (Tor Browser keeps it in memory only; it goes when the tab is closed). */
+  function keepCodename(codename) {
+    try {
+      sessionStorage.setItem("glas-codename", JSON.stringify({ survey: form.dataset.codename, codename }));
+    } catch (error) {
+      // storage refused: the thanks page will say the codename could not be kept
+    }
   }
 
   /* The final post carries the CSRF token and the envelope; every other field is disabled. */
@@ -263,6 +283,7 @@
       const unknown = Array.from(chosen).filter((c) => !q.choices.includes(c)).sort();
       return unknown.length ? { error: "characters" } : { value: known };
     }
+    if (q.type === "month" && values.length === 2) values = [values.map((v) => v.replace(EDGE_SPACE, "")).join("-")];
     if (values.length > 1) return { error: "required" };
     const raw = values[0];
     if (q.type === "text" || q.type === "textarea") {
@@ -290,6 +311,13 @@
     if (q.type === "date") {
       const day = new Date(value + "T00:00:00Z");
       if (!DATE.test(value) || isNaN(day) || day.toISOString().slice(0, 10) !== value) return { error: "date" };
+      if (q.minimum !== null && value < q.minimum) return { error: "minimum" };
+      if (q.maximum !== null && value > q.maximum) return { error: "maximum" };
+      return { value };
+    }
+    if (q.type === "month") {
+      // The two selects (year, then month) share the name; only the month is ever kept.
+      if (!MONTH.test(value)) return { error: "month" };
       if (q.minimum !== null && value < q.minimum) return { error: "minimum" };
       if (q.maximum !== null && value > q.maximum) return { error: "maximum" };
       return { value };

@@ -1,34 +1,71 @@
 /* Reading replies with JavaScript: the codename never leaves this browser.
  *
- * The worker derives the login id and key pair from the codename (Argon2id: libsodium's "sumo"
- * build, loaded on this page only), the page fetches the boxed replies filed under the login id,
- * and the worker opens them. Without this script the form posts the codename and the server
- * derives the keys in memory for that one request.
+ * The form stays disabled until the worker is ready, so nothing can be posted before. Then, on
+ * Read: the codename is checked here (a typo is named by its group, before any request), the
+ * worker derives the login id and key pair (Argon2id: libsodium's "sumo" build), the page
+ * fetches the boxed replies filed under the login id, and the worker opens them. If this
+ * browser cannot run the worker, the form falls back to the server's reading, and says so.
+ * Without scripts the <noscript> form posts the codename and the server reads in memory.
  */
 (function () {
   "use strict";
 
   const form = document.querySelector("form[data-replies]");
-  if (!form || !form.dataset.sodium || !window.Worker || !window.fetch || typeof glasWorker !== "function") return;
-
+  if (!form) return;
+  const fields = form.querySelector("fieldset");
   const list = document.querySelector(".replies-found");
   const status = form.querySelector(".status");
+  const message = form.querySelector(".message");
+  const messages = JSON.parse(form.dataset.messages);
   const csrf = form.querySelector("input[name=csrf_token]").value;
-  const worker = glasWorker(form);
+  let worker = null;
   let loginId = null;
 
+  function fallBack() {
+    // The server reads, as without JavaScript: a plain form post.
+    form.method = "post";
+    form.action = form.dataset.server;
+    status.textContent = form.dataset.fallback;
+    fields.disabled = false;
+  }
+
+  if (!form.dataset.sodium || !window.Worker || !window.fetch || typeof glasWorker !== "function" ||
+      typeof glasCodename !== "object") {
+    fallBack();
+    return;
+  }
+  try {
+    worker = glasWorker(form);
+  } catch (error) {
+    fallBack();
+    return;
+  }
   worker.ready.then(() => {
     form.dataset.reading = "browser";
     form.addEventListener("submit", onSubmit);
-  }, () => {});
+    status.textContent = "";
+    fields.disabled = false;
+  }, fallBack);
+
+  function problem(checked) {
+    if (checked.empty) return messages.empty;
+    if (checked.length !== undefined) return messages.length.replace("{n}", String(checked.length));
+    const groups = checked.typoGroups.join(", ");
+    return (checked.typoGroups.length === 1 ? messages.typo : messages.typos).replace("{groups}", groups);
+  }
 
   async function onSubmit(event) {
     event.preventDefault();
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
+    const codename = form.querySelector("textarea[name=codename]").value;
+    const checked = glasCodename.check(codename);
+    message.hidden = !!checked.canonical;
+    if (!checked.canonical) {
+      message.textContent = problem(checked);
+      return;
+    }
+    fields.disabled = true;
     status.textContent = form.dataset.opening;
     try {
-      const codename = form.querySelector("input[name=codename]").value;
       ({ loginId } = await worker.ask({ op: "codename", codename }));
       const found = await post(form.dataset.fetch, { login_id: loginId });
       const shown = [];
@@ -41,7 +78,7 @@
     } catch (error) {
       status.textContent = form.dataset.failed;
     } finally {
-      button.disabled = false;
+      fields.disabled = false;
     }
   }
 
@@ -63,7 +100,7 @@
       item.className = "reply";
       const from = document.createElement("p");
       from.className = "from";
-      from.textContent = form.dataset.from.replace("{name}", reply.sender);
+      from.textContent = reply.sender ? form.dataset.from.replace("{name}", reply.sender) : form.dataset.centre;
       const text = document.createElement("p");
       text.className = "text";
       text.textContent = reply.text;

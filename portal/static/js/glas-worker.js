@@ -9,6 +9,7 @@
  *   file {index, file, chunkSize}  -> file
  *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
  *   answers {document}             -> answers {answers}                     (base64 ciphertext)
+ *   newCodename                    -> newCodename {codename, loginId, publicKey}   (for a testimony)
  *   codename {codename}            -> codename {loginId}     (the key pair stays in the worker)
  *   reply {box, from}              -> reply {text}           (null when it does not open)
  * Any failure answers {op: "error", message}.
@@ -132,7 +133,7 @@ function leadingZeroBits(bytes) {
 async function handle(message) {
   switch (message.op) {
     case "init": {
-      importScripts(message.sodium, message.envelope);
+      importScripts(message.sodium, new URL("glas-codename.js", message.envelope).href, message.envelope);
       await self.sodium.ready;
       envelope = glasEnvelope(self.sodium);
       return { op: "ready", wasm: typeof WebAssembly === "object" };
@@ -155,6 +156,12 @@ async function handle(message) {
       const ciphertext = sealer.sealAnswers(message.document);
       sealer = null; // the content key is not needed any more
       return { op: "answers", answers: self.sodium.to_base64(ciphertext, self.sodium.base64_variants.ORIGINAL) };
+    }
+    case "newCodename": {
+      const codename = envelope.newCodename();
+      const keys = envelope.deriveCodename(codename);
+      const publicKey = self.sodium.to_base64(keys.publicKey, self.sodium.base64_variants.ORIGINAL);
+      return { op: "newCodename", codename, loginId: keys.loginId, publicKey };
     }
     case "codename":
       codenameKeys = envelope.deriveCodename(message.codename);
