@@ -27,6 +27,11 @@ ORGANIZER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 RESPONDENT_SERVICE, ORGANIZER_SERVICE = "respondent", "organizer"
 
 
+#: Minutes between rewrites of the SQLite file in key order: the order of arrival of the rows
+#: written since the last one is all a copy of the file could show.
+DEFAULT_TIDY_MINUTES = 10
+
+
 class ConfigError(Exception):
     """Raised at start-up when the environment asks for something impossible."""
 
@@ -41,6 +46,8 @@ class Config:
     max_files: int = DEFAULT_MAX_FILES
     upload_budget_bytes: int = DEFAULT_UPLOAD_BUDGET_MB * 1024 * 1024
     upload_work_bits: int = DEFAULT_UPLOAD_WORK_BITS
+    #: How often `glas serve` rewrites the SQLite file in key order (Store.tidy).
+    tidy_seconds: int = DEFAULT_TIDY_MINUTES * 60
 
     @property
     def blob_dir(self) -> Path:
@@ -62,11 +69,14 @@ class Config:
             budget_mb = int(env.get("GLAS_UPLOAD_BUDGET_MB") or DEFAULT_UPLOAD_BUDGET_MB)
             work = env.get("GLAS_UPLOAD_WORK_BITS") or str(DEFAULT_UPLOAD_WORK_BITS)
             work_bits = int(work)
+            tidy = float(env.get("GLAS_TIDY_MINUTES") or DEFAULT_TIDY_MINUTES)
         except ValueError as e:
             raise ConfigError(
                 "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES, GLAS_UPLOAD_BUDGET_MB and "
-                "GLAS_UPLOAD_WORK_BITS are whole numbers."
+                "GLAS_UPLOAD_WORK_BITS are whole numbers, GLAS_TIDY_MINUTES a number."
             ) from e
+        if not 0.05 <= tidy <= 1440:
+            raise ConfigError("GLAS_TIDY_MINUTES is 0.05 to 1440.")
         if not 0 <= work_bits <= MAX_UPLOAD_WORK_BITS:
             raise ConfigError(f"GLAS_UPLOAD_WORK_BITS is 0 (off) to {MAX_UPLOAD_WORK_BITS}.")
         if max_mb < 1 or max_files < 0 or budget_mb < 1:
@@ -75,7 +85,13 @@ class Config:
                 "GLAS_MAX_FILES at least 0."
             )
         return cls(
-            data_dir, url, max_mb * 1024 * 1024, max_files, budget_mb * 1024 * 1024, work_bits
+            data_dir,
+            url,
+            max_mb * 1024 * 1024,
+            max_files,
+            budget_mb * 1024 * 1024,
+            work_bits,
+            max(3, round(tidy * 60)),
         )
 
     def prepare_data_dir(self) -> None:

@@ -9,18 +9,30 @@ exactly what docs/envelope.md ("What the server stores") says.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import requests
 
 from .conftest import RunCli, csrf_token
-from .helpers import JPEG_MAGIC, LiveServer, files_containing, stop
+from .helpers import (
+    JPEG_MAGIC,
+    LiveServer,
+    ask_upload,
+    codename_on,
+    files_containing,
+    seal_like_the_browser,
+    stop,
+)
 
 pytestmark = pytest.mark.slow
 DOCUMENTED_COLUMNS = {
@@ -62,6 +74,28 @@ DOCUMENTED_COLUMNS = {
     "settings": {"key", "value"},
     "alembic_version": {"version_num"},
 }
+
+
+#: What an upload in progress keeps (portal/storage/uploads.py): enough to resume, no more.
+UPLOAD_STATE_KEYS = {"survey", "version", "submission_id", "reserved"}
+
+
+def file_order(database: Path, ids: list[str]) -> list[str]:
+    """The ids in the order their rows sit in the bytes of the submissions table's pages."""
+    with closing(sqlite3.connect(database)) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = {n for (n,) in db.execute("SELECT pageno FROM dbstat WHERE name='submissions'")}
+    raw = database.read_bytes()
+
+    def position(submission_id: str) -> int:
+        (found,) = [
+            m.start()
+            for m in re.finditer(re.escape(submission_id.encode()), raw)
+            if m.start() // page_size + 1 in pages
+        ]
+        return found
+
+    return sorted(ids, key=position)
 
 
 @pytest.fixture
@@ -147,3 +181,111 @@ def test_a_seized_server_reveals_no_answer_no_file_no_name(
         f"{len(blobs)} ciphertext blobs named file-0, days {sorted(received)}, "
         f"size buckets {sorted(buckets)}",
     )
+
+
+def test_a_copy_of_a_running_servers_data_dir_gives_no_order_no_pairs_no_sizes_no_times(
+    live_server: Callable[..., LiveServer], published: RunCli, data_dir: Path, tmp_path: Path
+) -> None:
+    """Seizure drill v2: the data dir of a *running* server is copied, journal and all, after a
+    mix of testimonies (codenames given and confirmed), surveys and browser uploads, some never
+    finished. From that copy the test tries to recover what police would want: the order of
+    arrival (file order, rowid, WAL frames, page and cell positions), which testimony goes with
+    which reply box, exact attachment sizes, times finer than a day, and what upload state
+    holds."""
+    live = live_server(GLAS_TIDY_MINUTES="0.05")  # the server rewrites its file every 3 s
+    database = data_dir / "glas.sqlite3"
+    arrival: list[str] = []
+
+    def newest() -> None:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            ids = {i for (i,) in db.execute("SELECT id FROM submissions")}
+        (new,) = ids - set(arrival)
+        arrival.append(new)
+
+    sizes = [2000, 2002, 2047, 30_000, 30_001]
+    for i, size in enumerate(sizes):
+        session = requests.Session()
+        form = session.get(live.url + "s/testimony").text
+        photo = JPEG_MAGIC + os.urandom(size - len(JPEG_MAGIC))
+        fields = {
+            "csrf_token": csrf_token(form),
+            "what_happened": f"Testimony number {i} about the station.",
+            "who": ["police"],
+        }
+        files = [("evidence", ("a.jpg", photo, "image/jpeg"))]
+        response = session.post(live.url + "s/testimony", data=fields, files=files)
+        assert response.status_code == 200 and codename_on(response.text)
+        if i % 2:
+            thanks = session.get(live.url + "s/testimony/thanks").text
+            session.post(
+                live.url + "s/testimony/thanks",
+                data={"csrf_token": csrf_token(thanks), "written": "1"},
+            )
+        newest()
+        form = session.get(live.url + "s/needs-assessment").text
+        session.post(
+            live.url + "s/needs-assessment",
+            data={"csrf_token": csrf_token(form), "services_wanted": "legal"},
+        )
+        newest()
+    # Browser uploads: two finished, two left half-way.
+    session = requests.Session()
+    page = session.get(live.url + "s/testimony").text
+    session.headers["X-CSRFToken"] = token = csrf_token(page)
+    client = session.get(live.url.rstrip("/") + re.findall(r'data-client="([^"]+)"', page)[0])
+    for finish in (True, True, False, False):
+        upload = ask_upload(session, live.url + "s/testimony/uploads")
+        envelope, ciphertext = seal_like_the_browser(
+            client.json(), upload, JPEG_MAGIC + os.urandom(upload["chunk_size"] + 5000)
+        )
+        size = upload["chunk_size"]
+        chunks = [ciphertext[i : i + size] for i in range(0, len(ciphertext), size)]
+        base = live.url.rstrip("/") + upload["url"] + "/file-0"
+        assert session.put(f"{base}/0", data=chunks[0]).status_code == 201
+        if finish:
+            for index, chunk in enumerate(chunks[1:], start=1):
+                assert session.put(f"{base}/{index}", data=chunk).status_code == 201
+            finished = session.post(f"{base}/finish", json={"chunks": len(chunks)})
+            assert finished.status_code == 200
+            fields = {"csrf_token": token, "glas_envelope": json.dumps(envelope)}
+            assert session.post(live.url + "s/testimony", data=fields).status_code == 200
+            newest()
+
+    time.sleep(4)  # one tidy later
+    seized = tmp_path / "seized"
+    shutil.copytree(data_dir, seized)  # while it runs
+    copy = seized / "glas.sqlite3"
+
+    # No write-ahead log, and no journal left between transactions.
+    assert not [p.name for p in seized.iterdir() if p.name.endswith(("-wal", "-shm", "-journal"))]
+    with closing(sqlite3.connect(copy)) as db:
+        # No reply box was made at submission: nothing to pair a testimony with.
+        assert db.execute("SELECT count(*) FROM reply_boxes").fetchone() == (0,)
+        with pytest.raises(sqlite3.OperationalError):
+            db.execute("SELECT rowid FROM submissions")  # no hidden arrival counter
+        assert db.execute("SELECT count(*) FROM submissions").fetchone() == (len(arrival),)
+        days = {d for (d,) in db.execute("SELECT DISTINCT received FROM submissions")}
+        assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in days)
+    # Where the rows sit in the submissions table's pages and cells is what a rebuild from
+    # the keys alone gives (VACUUM INTO a fresh file): nothing of the order they came in.
+    rebuilt = tmp_path / "rebuilt.sqlite3"
+    with closing(sqlite3.connect(copy)) as db:
+        db.execute("VACUUM INTO ?", (str(rebuilt),))
+    in_copy, in_rebuilt = file_order(copy, arrival), file_order(rebuilt, arrival)
+    assert in_copy == in_rebuilt and in_copy != arrival
+
+    # Attachment payloads: padded (2000 and 2002 bytes give one size), day-only times.
+    blobs = sorted(
+        p for p in (seized / "blobs").rglob("file-*") if p.is_file() and ".uploads" not in p.parts
+    )
+    stored = {p.stat().st_size for p in blobs}
+    assert len(blobs) == len(sizes) + 2 and len(stored) < len(sizes)
+    for path in [*blobs, *{p.parent for p in blobs}]:
+        assert path.stat().st_mtime % 86_400 == 0, path
+
+    # Upload state of the unfinished ones: no codename, login id, reply key or submission of
+    # anyone's reply box; only what resuming needs.
+    states = list((seized / "blobs").rglob("upload.json"))
+    assert len(states) == 2
+    for state in states:
+        assert set(json.loads(state.read_text())) <= UPLOAD_STATE_KEYS

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from onion import PowSettings, ServiceKeyStore, Tor, TorSettings
 
@@ -226,12 +227,22 @@ def _supervise(
             if app.process.poll() is not None:
                 raise ServeError(f"The {app.name} app stopped unexpectedly; shutting down.")
         ticks += 1
+        if ticks % store.config.tidy_seconds == 0:
+            _tidy(store)
         if tor is None or ticks % CLIENT_POLL_SECONDS:
             continue
         current = store.active_client_keys()
         if current != clients:
             _republish_organizer(tor, store, organizer_port, current)
             clients = current
+
+
+def _tidy(store: Store) -> None:
+    """Rewrite the database in key order; a failure is one line, and serving goes on."""
+    try:
+        store.tidy()
+    except SQLAlchemyError as e:
+        click.echo(f"Could not tidy the database: {type(e).__name__}", err=True)
 
 
 def _republish_organizer(tor: Tor, store: Store, organizer_port: int, clients: list[str]) -> None:

@@ -16,14 +16,22 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, full fsync on commit and enforced foreign keys."""
+    """Create the engine; SQLite gets a rollback journal, full fsync on commit, zeroed deletes
+    and enforced foreign keys.
+
+    Not WAL: a write-ahead log keeps every committed page, in commit order, until a checkpoint,
+    so a copy of a running server's data dir would give the order of arrival. The rollback
+    journal holds only the pages one transaction is changing, as they were *before* it, and is
+    deleted when the transaction commits; secure_delete zeroes what rows leave behind. What is
+    left is where new cells sit in their pages, which `Store.tidy` rewrites (VACUUM) in key
+    order every few minutes (docs/envelope.md, "What the server stores")."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA journal_mode=DELETE")
             # FULL: a committed submission survives power loss, not only a crash.
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")

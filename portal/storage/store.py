@@ -77,6 +77,16 @@ class Store:
         self.uploads.sweep()
         self.engine.dispose()
 
+    def tidy(self) -> None:
+        """Rewrite the SQLite file in key order (VACUUM): afterwards no page or cell position
+        says which rows came last. `glas serve` runs it every GLAS_TIDY_MINUTES; PostgreSQL
+        keeps no such order in a file anyone copies and is left alone."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM")
+        self.engine.dispose()
+
     def check_schema(self) -> None:
         """Refuse to serve from a database that is not migrated to this version of Glas."""
         if not is_current(self.engine):
