@@ -80,18 +80,6 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
     for group in survey.groups:
         if group.relevant:
             problems += _check_expression(group.name, "relevant", group.relevant, False, names)
-    if survey.paged and survey.has_files and not problems:
-        last = {q.name for q in survey.pages[-1]}
-        for question in survey.questions:
-            if question.type == "file" and question.name not in last:
-                problems.append(
-                    LogicProblem(
-                        question.name,
-                        "in a survey shown page by page, file questions go on the last page: "
-                        "without JavaScript a file cannot be carried from page to page "
-                        "without storing it",
-                    )
-                )
     return problems
 
 

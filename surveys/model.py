@@ -16,7 +16,7 @@ from typing import Any
 
 from crypto.envelope import canonical_json
 
-from .expressions import Tree, parse
+from .expressions import Tree, parse, references
 
 TEXT_TYPES = frozenset({"text", "textarea"})
 NUMBER_TYPES = frozenset({"integer", "decimal"})
@@ -202,6 +202,14 @@ class Group:
         return data
 
 
+def reads_any(
+    questions: list[Question], page: list[Question], relevance: dict[str, list[Tree]]
+) -> bool:
+    """Whether any of ``questions`` has skip logic reading an answer on ``page``."""
+    names = {q.name for q in page}
+    return any(names & references(t) for q in questions for t in relevance[q.name])
+
+
 @dataclass(frozen=True)
 class Survey:
     """A whole survey definition."""
@@ -303,10 +311,42 @@ class Survey:
 
     @cached_property
     def pages(self) -> list[list[Question]]:
-        """The questions page by page: a top-level field-list group is one page, any other
-        question its own page (as ODK does); an unpaged survey is one page."""
-        if not self.paged:
-            return [list(self.questions)]
+        """The questions page by page, as respondents without JavaScript get them.
+
+        A paged survey: a top-level field-list group is one page, any other question its own
+        page (as ODK does). Then, paged or not, a page is split before any question whose
+        skip logic reads an answer on that same page: without a script nothing can hide it
+        there, and an answer typed into a question that turns out skipped would be dropped.
+        So every rule's inputs are on an earlier page. Files go on the last page (a file
+        cannot be carried from page to page without being stored)."""
+        designed = self._designed_pages() if self.paged else [list(self.questions)]
+        files = [q for q in self.questions if q.type == "file"]
+        pages: list[list[Question]] = []
+        for page in designed:
+            current: list[Question] = []
+            for question in page:
+                if question.type == "file":
+                    continue
+                reads = set().union(*(references(t) for t in self.relevance[question.name]))
+                if current and reads & {q.name for q in current}:
+                    pages.append(current)
+                    current = []
+                current.append(question)
+            if current:
+                pages.append(current)
+        if files:
+            if pages and not (reads_any(files, pages[-1], self.relevance)):
+                pages[-1].extend(files)
+            else:
+                pages.append(files)
+        return pages or [[]]
+
+    @property
+    def multipage(self) -> bool:
+        """Whether respondents without JavaScript go through pages (with it: one live page)."""
+        return len(self.pages) > 1
+
+    def _designed_pages(self) -> list[list[Question]]:
         pages: list[list[Question]] = []
         current_group = None
         for question in self.questions:

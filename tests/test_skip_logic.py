@@ -20,7 +20,7 @@ from portal import create_app
 from portal.config import Config
 from surveys import SurveyDefinitionError, load_survey_text
 from surveys.answers import check_document, validate_answers
-from surveys.expressions import ExpressionError, evaluate, parse
+from surveys.expressions import ExpressionError, evaluate, parse, references
 
 from .browsers import chromium, needs_bundle, needs_chromium
 from .conftest import ROOT, RunCli, csrf_token
@@ -171,12 +171,59 @@ def test_a_definition_with_broken_logic_is_refused_with_the_line() -> None:
         load_survey_text(scattered, "outreach.yaml")
 
 
-def test_in_a_paged_survey_files_must_be_on_the_last_page() -> None:
-    text = PAGED.replace(
-        b"  - name: safe\n", b"  - {name: photo, type: file, label: A photo}\n  - name: safe\n"
+ONE_PAGE = b"""
+id: checkin
+title: Check-in
+questions:
+  - name: stopped
+    type: yes_no
+    label: Were you stopped by police this year?
+    required: true
+  - name: times
+    type: integer
+    label: How many times?
+    relevant: ${stopped} = 'yes'
+  - name: what
+    type: textarea
+    label: What did they do?
+    relevant: ${stopped} = 'yes'
+  - name: safe
+    type: select_one
+    label: Do you feel safe at work?
+    choices:
+      - {name: mostly, label: Mostly}
+      - {name: rarely, label: Rarely}
+  - {name: photo, type: file, label: A photo}
+  - name: why
+    type: text
+    label: Why rarely?
+    relevant: ${safe} = 'rarely'
+"""
+
+
+@pytest.mark.parametrize("text", [PAGED, ONE_PAGE], ids=["designer-pages", "one-page"])
+def test_without_javascript_every_rules_inputs_are_on_an_earlier_page(text: bytes) -> None:
+    survey = load_survey_text(text)
+    earlier: set[str] = set()
+    for page in survey.pages:
+        for question in page:
+            for tree in survey.relevance[question.name]:
+                assert references(tree) <= earlier, (question.name, references(tree))
+        earlier |= {q.name for q in page}
+    assert [q.name for q in survey.pages[-1]][-1] == ("photo" if text == ONE_PAGE else "safe")
+    assert sorted(q.name for page in survey.pages for q in page) == sorted(
+        q.name for q in survey.questions
     )
-    with pytest.raises(SurveyDefinitionError, match="file questions go on the last page"):
-        load_survey_text(text, "outreach.yaml")
+
+
+def test_a_one_page_survey_with_skip_logic_is_paged_for_respondents_without_javascript() -> None:
+    survey = load_survey_text(ONE_PAGE)
+    assert not survey.paged and survey.multipage  # the designer's choice, and what no-JS gets
+    assert [[q.name for q in page] for page in survey.pages] == [
+        ["stopped"],
+        ["times", "what", "safe"],
+        ["why", "photo"],
+    ]
 
 
 def test_skipped_answers_are_dropped_and_skipped_questions_are_not_required() -> None:
@@ -216,7 +263,8 @@ def test_pages_follow_one_another_without_javascript_and_skip_what_does_not_appl
     assert response.status_code == 422 and "Ages 18 to 99 only" in response.get_data(as_text=True)
     answers["age"] = "34"
     page = _move(client, page, answers, "next").get_data(as_text=True)
-    assert _shown(page) == {"place", "place_other"}
+    # "Which other place?" depends on this answer: without a script it waits for a later page.
+    assert _shown(page) == {"place"}
     answers["place"] = "flat"
     page = _move(client, page, answers, "next").get_data(as_text=True)
     assert _shown(page) == {"stopped"}
@@ -314,3 +362,42 @@ def test_with_javascript_questions_appear_as_answers_change_and_skipped_ones_are
         "stopped": "no",
         "safe": "5",
     }
+
+
+@pytest.mark.slow
+@needs_chromium
+@needs_bundle
+def test_no_follow_up_is_shown_after_no_and_both_paths_send_the_same_answers(
+    live_server: Callable[..., LiveServer],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    tmp_path: Path,
+) -> None:
+    definition = tmp_path / "checkin.yaml"
+    definition.write_bytes(ONE_PAGE)
+    assert published("surveys", "import", definition, "--publish").exit_code == 0
+    live = live_server()
+    with chromium() as browser:
+        for javascript in (False, True):
+            page = browser.new_context(java_script_enabled=javascript).new_page()
+            page.goto(live.url + "s/checkin")
+            if javascript:
+                page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+            else:
+                assert page.is_hidden("#q-times") and page.is_hidden("#q-what")
+            page.check("input[name=stopped][value=no]")
+            if not javascript:
+                page.click("button[value=next]")
+            # "No": the follow-ups are never shown, on either path.
+            assert page.is_hidden("#q-times") and page.is_hidden("#q-what")
+            page.check("input[name=safe][value=mostly]")
+            if not javascript:
+                page.click("button[value=next]")
+                assert page.is_hidden("#q-why")
+            page.click("button[value=send]")
+            page.wait_for_url("**/thanks", timeout=60_000)
+    bundle = tmp_path / "export.glas"
+    assert published("export", "--out", bundle).exit_code == 0
+    opened, _ = open_bundle(bundle, reviewer[1], tmp_path / "out")
+    sent = [o.answers["answers"] for o in opened if o.answers["survey"] == "checkin"]
+    assert sent == [{"stopped": "no", "safe": "mostly"}] * 2

@@ -55,7 +55,7 @@ def render_survey(
         page=page,
         last=next_page(survey, page, asked) is None,
         has_previous=next_page(survey, page, asked, -1) is not None,
-        settled=_settled_skips(survey, page, asked) if survey.paged else set(),
+        settled=_settled_skips(survey, page, asked) if survey.multipage else set(),
     )
 
 

@@ -108,7 +108,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
         if request.form.get(HONEYPOT):
             return redirect(url_for(".thanks", survey_id=survey_id), code=303)
         move = requested_move()
-        if published.survey.paged and move:
+        if published.survey.multipage and move:
             return _turn_page(published, move)
         if ENVELOPE_FIELD in request.form:
             refused = store_sealed_in_browser(published, request.form[ENVELOPE_FIELD])
