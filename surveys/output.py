@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from .answers import check_document
 from .errors import SurveyDefinitionError
 from .filenames import file_name, inside, unique_in
+from .followups import link_threads
 from .loader import load_survey_text
 from .media import MediaReport, Scrubber
 from .model import Survey
@@ -271,6 +272,8 @@ class ReviewerOutput:
             table.close()
         for pages in self.testimonies.values():
             pages.close()
+        # Write-backs under the page of the testimony with the same codename.
+        link_threads(self.out)
 
     def write_workbooks(self) -> None:
         for version, table in self.tables.items():

@@ -338,12 +338,19 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
             page.check("input[name=who][value=police]")
             page.check("input[name=trust][value='4']")
             # Typed after a "no", then the answer changes: the text is skipped, never stored.
+            # Without the script, "why" reads "safe", so it waits on the next page.
             page.check("input[name=safe][value=no]")
+            if not javascript:
+                page.click("button[value=next]")
             page.fill("#q-why", "canary typed then skipped")
+            if not javascript:
+                page.click("button[value=back]")
             page.check("input[name=safe][value=yes]")
-            assert page.is_hidden("#q-why") == javascript  # the script hides it live
+            if not javascript:
+                page.click("button[value=next]")
+            assert page.is_hidden("#q-why")  # the script hides it live; the server skips it
             page.set_input_files("#q-photo", str(photo))
-            page.click("button[type=submit]")
+            page.click("button[value=send]")
             page.wait_for_url("**/thanks", timeout=60_000)
     stop(live)
     bundle = tmp_path / "both.glas"

@@ -17,10 +17,11 @@ import requests
 
 from .browsers import chromium, needs_bundle, needs_chromium
 from .conftest import RunCli, csrf_token
-from .helpers import LiveServer, RecordingProxy, answer_testimony
+from .helpers import LiveServer, RecordingProxy, answer_testimony, decrypt
 
 pytestmark = [pytest.mark.slow, needs_bundle, needs_chromium]
 REPLY = "Canary-Jr5 Come to the centre on Tuesday; the lawyer is there from ten."
+WRITE_BACK = "Canary-Jw6 Thank you, I will come with my sister."
 PHONE = {"width": 360, "height": 740}
 
 
@@ -117,6 +118,10 @@ def test_with_javascript_the_codename_is_made_kept_and_read_in_the_browser_only(
         assert page.inner_text(".replies-found .reply .from") == "Од центарот"
         page.click(".replies-found .reply button")
         page.wait_for_selector(".replies-found .reply", state="detached")
+        # She writes back: the message leaves with the login id and key, not the codename.
+        page.fill("#message-js", WRITE_BACK)
+        page.click("form.write-back[data-write] button")
+        page.wait_for_selector("form.write-back[data-write] .status:has-text('.')")
     sent = proxy.sent()
     for form in forms_of(codename):
         assert form not in sent
@@ -124,6 +129,15 @@ def test_with_javascript_the_codename_is_made_kept_and_read_in_the_browser_only(
     token = csrf_token(session.get(live.url + "replies").text)
     after = session.post(live.url + "replies", data={"csrf_token": token, "codename": codename})
     assert REPLY not in after.text  # deleted for good
+    # The reviewer sees the write-back in the testimony's thread.
+    second, out = tmp_path / "second.glas", tmp_path / "threads"
+    assert published("export", "--out", second).exit_code == 0
+    result = decrypt(
+        published, out, [tmp_path / "export.glas", second], [reviewer[0]], passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    pages = [p for p in out.glob("testimony/*/testimonies/*.html") if p.name != "index.html"]
+    assert [WRITE_BACK in p.read_text() for p in pages] == [True]
 
 
 def test_without_javascript_the_thanks_page_keeps_the_codename_and_the_server_reads(

@@ -22,6 +22,7 @@ from crypto.codename import (
 )
 from crypto.keys import ReviewerKey
 from portal.config import Config
+from portal.respondent.replies import reply_fields
 from portal.storage import Store
 from portal.storage.models import ReplyBoxRow
 from portal.storage.replies import set_show_reviewer_names
@@ -210,3 +211,55 @@ def test_a_survey_gives_a_codename_only_when_it_says_replies_true(
         assert client.post(f"/s/{survey}", data=fields).status_code == 303
         thanks = client.get(f"/s/{survey}/thanks").get_data(as_text=True)
         assert (codename_on(thanks) is not None) is expected, survey
+
+
+def test_a_respondent_writes_back_and_the_reviewer_sees_it_in_the_testimonys_thread(
+    client: FlaskClient,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    data_dir: Path,
+    tmp_path: Path,
+) -> None:
+    submit_testimony(client, "Canary-Wb1 they took my phone at the checkpoint.")
+    codename = codename_from_thanks(client)
+    assert codename is not None
+    confirm_codename(client)
+    page = read_replies(client, codename)
+    message = "Canary-Wb2 I can come on Thursday, not before."
+    token = csrf_token(page)
+    sent = client.post(
+        "/replies/write", data={"csrf_token": token, "codename": codename, "message": message}
+    )
+    assert sent.status_code == 200 and "Your message was sent" in sent.get_data(as_text=True)
+    # The browser's way: login id and public key only. Malformed ones and empty text are refused.
+    keys = derive(codename)
+    fields = reply_fields(keys)
+    headers = {"X-CSRFToken": token}
+    for body, status in (
+        ({"login_id": "x", "reply_key": fields["reply_key"], "message": "hi"}, 400),
+        ({"login_id": keys.login_id, "reply_key": "A" * 44, "message": "hi"}, 400),
+        ({"login_id": keys.login_id, "reply_key": fields["reply_key"], "message": " "}, 422),
+        ({"login_id": keys.login_id, "reply_key": fields["reply_key"], "message": "x" * 4001}, 422),
+        (
+            {"login_id": keys.login_id, "reply_key": fields["reply_key"], "message": "Canary-Wb3"},
+            200,
+        ),
+    ):
+        response = client.post("/replies/write.json", json=body, headers=headers)
+        assert response.status_code == status, (body, response.get_data(as_text=True))
+    # Nothing readable stays on the server, and the follow-up survey is not on the start page.
+    for secret in (message, "Canary-Wb3", codename.replace(" ", ""), keys.login_id):
+        assert files_containing(secret.encode(), data_dir) == []
+    assert "follow-up" not in client.get("/").get_data(as_text=True)
+
+    bundle, out = tmp_path / "export.glas", tmp_path / "reviewer"
+    assert published("export", "--out", bundle).exit_code == 0
+    result = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert result.exit_code == 0, result.output
+    pages = [p for p in out.glob("testimony/*/testimonies/*.html") if p.name != "index.html"]
+    (thread,) = [p.read_text() for p in pages]
+    assert "Canary-Wb1" in thread and message in thread and "Canary-Wb3" in thread
+    assert thread.index(message) > thread.index("Canary-Wb1")

@@ -31,13 +31,24 @@ from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
 from crypto import CryptoError
-from crypto.codename import CodenameCheck, CodenameKeys, check, derive, new_codename, open_reply
+from crypto.codename import (
+    LOGIN_ID,
+    CodenameCheck,
+    CodenameKeys,
+    check,
+    derive,
+    new_codename,
+    open_reply,
+)
 from surveys import Survey
+from surveys.schema import REPLY_KEY
 
 from .. import csrf, current_store
+from ..i18n import translate
 from ..security import allow_browser_crypto
 from ..storage.replies import delete_reply, replies_for, show_reviewer_names
 from . import bp
+from .followups import FollowUpRefused, send_follow_up
 
 PENDING_COOKIE = "pending"
 PENDING_KEY_EXTENSION = "glas.pending_key"
@@ -202,7 +213,47 @@ def delete() -> ResponseReturnValue:
     return _replies_page(codename, keys)
 
 
-def _replies_page(codename: str, keys: CodenameKeys) -> ResponseReturnValue:
+@bp.post("/replies/write")
+def write_back() -> ResponseReturnValue:
+    """Without JavaScript: a follow-up under the codename typed (derived in memory only)."""
+    csrf.protect()
+    codename = request.form.get("codename", "")
+    problem = codename_problem(check(codename))
+    if problem is not None:
+        allow_browser_crypto()
+        return _page(asked=False, replies=[], codename=codename, problem=problem), 422
+    keys = derive(codename)
+    message = request.form.get("message", "")
+    try:
+        send_follow_up(current_store(), message, reply_fields(keys))
+    except FollowUpRefused as e:
+        return _replies_page(
+            codename, keys, write_problem=translate(e.reason), message=message
+        ), 422
+    return _replies_page(codename, keys, sent=True)
+
+
+@bp.post("/replies/write.json")
+def write_back_from_browser() -> ResponseReturnValue:
+    """With JavaScript: the login id and public key the browser derived; never the codename."""
+    csrf.protect()
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}
+    login_id, reply_key = str(data.get("login_id", "")), str(data.get("reply_key", ""))
+    if LOGIN_ID.fullmatch(login_id) is None or REPLY_KEY.fullmatch(reply_key) is None:
+        return jsonify(error="bad request"), 400
+    try:
+        send_follow_up(
+            current_store(),
+            str(data.get("message", "")),
+            {"reply_key": reply_key, "reply_login": login_id},
+        )
+    except FollowUpRefused as e:
+        return jsonify(error=translate(e.reason)), 422
+    return jsonify(sent=True)
+
+
+def _replies_page(codename: str, keys: CodenameKeys, **extra: object) -> str:
     named = show_reviewer_names(current_store())
     shown = []
     for reply_id, reply, sender in replies_for(current_store(), keys.login_id):
@@ -212,7 +263,7 @@ def _replies_page(codename: str, keys: CodenameKeys) -> ResponseReturnValue:
             continue
         shown.append({"id": reply_id, "text": text, "sender": sender if named else ""})
     allow_browser_crypto()
-    return _page(asked=True, replies=shown, codename=codename)
+    return _page(asked=True, replies=shown, codename=codename, **extra)
 
 
 def _page(**context: object) -> str:

@@ -18,6 +18,7 @@ from crypto.bundle import SubmissionRecord
 from crypto.envelope import KeySlot
 from crypto.keys import PublicKey
 from surveys import Survey, load_survey_text
+from surveys.followups import FOLLOW_UP_ID
 
 from ..config import Config
 from ..errors import StorageError
@@ -192,12 +193,18 @@ class Store:
                 row.published_version = digest
         return digest
 
+    def is_closed(self, survey_id: str) -> bool:
+        with self.session() as s:
+            row = s.get(SurveyRow, survey_id)
+            return row is not None and row.closed
+
     def published_surveys(self) -> list[PublishedSurvey]:
+        """What the start page lists (the built-in follow-up survey is reached from replies)."""
         with self.session() as s:
             rows = s.execute(
                 select(SurveyVersionRow)
                 .join(SurveyRow, SurveyRow.published_version == SurveyVersionRow.digest)
-                .where(SurveyRow.closed.is_(False))
+                .where(SurveyRow.closed.is_(False), SurveyRow.id != FOLLOW_UP_ID)
                 .order_by(SurveyRow.title)
             ).scalars()
             return [PublishedSurvey(self._definition(r), r.digest) for r in rows]

@@ -20,6 +20,8 @@
   const csrf = form.querySelector("input[name=csrf_token]").value;
   let worker = null;
   let loginId = null;
+  let publicKey = null;
+  const writeBack = document.querySelector("form.write-back[data-write]");
 
   function fallBack() {
     // The server reads, as without JavaScript: a plain form post.
@@ -66,7 +68,7 @@
     fields.disabled = true;
     status.textContent = form.dataset.opening;
     try {
-      ({ loginId } = await worker.ask({ op: "codename", codename }));
+      ({ loginId, publicKey } = await worker.ask({ op: "codename", codename }));
       const found = await post(form.dataset.fetch, { login_id: loginId });
       const shown = [];
       for (const reply of found.replies) {
@@ -75,6 +77,7 @@
       }
       render(shown);
       status.textContent = "";
+      if (writeBack) writeBack.hidden = false;
     } catch (error) {
       status.textContent = form.dataset.failed;
     } finally {
@@ -116,6 +119,26 @@
       ol.appendChild(item);
     }
     list.appendChild(ol);
+  }
+
+  /* Writing back: the message with the login id and public key; the codename stays here. */
+  if (writeBack) {
+    writeBack.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = writeBack.querySelector("textarea[name=message]");
+      const said = writeBack.querySelector(".status");
+      const button = writeBack.querySelector("button");
+      button.disabled = true;
+      try {
+        await post(writeBack.dataset.write, { login_id: loginId, reply_key: publicKey, message: text.value });
+        text.value = "";
+        said.textContent = writeBack.dataset.sent;
+      } catch (error) {
+        said.textContent = writeBack.dataset.failed;
+      } finally {
+        button.disabled = false;
+      }
+    });
   }
 
   async function post(url, body) {

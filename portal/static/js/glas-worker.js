@@ -10,7 +10,7 @@
  *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
  *   answers {document}             -> answers {answers}                     (base64 ciphertext)
  *   newCodename                    -> newCodename {codename, loginId, publicKey}   (for a testimony)
- *   codename {codename}            -> codename {loginId}     (the key pair stays in the worker)
+ *   codename {codename}            -> codename {loginId, publicKey}  (the secret key stays here)
  *   reply {box, from}              -> reply {text}           (null when it does not open)
  * Any failure answers {op: "error", message}.
  */
@@ -165,7 +165,11 @@ async function handle(message) {
     }
     case "codename":
       codenameKeys = envelope.deriveCodename(message.codename);
-      return { op: "codename", loginId: codenameKeys.loginId };
+      return {
+        op: "codename",
+        loginId: codenameKeys.loginId,
+        publicKey: self.sodium.to_base64(codenameKeys.publicKey, self.sodium.base64_variants.ORIGINAL),
+      };
     case "reply":
       return { op: "reply", text: envelope.openReply(message.box, message.from, codenameKeys.secretKey) };
     default:

@@ -1,0 +1,63 @@
+"""Writing back: a respondent's follow-up under her codename, sealed like any submission.
+
+The page sends the message with the codename (without JavaScript) or with the login id and
+public key the browser derived from it (with JavaScript: the codename stays in the browser).
+The server seals the message, the login id and the key to the reviewers of the built-in
+follow-up survey and keeps the ciphertext, the day and a size bucket, like any submission:
+nothing it stores says which testimony or reply box the follow-up belongs to. Only a reviewer
+sees that its login id matches a testimony's (surveys/followups.py).
+"""
+
+from __future__ import annotations
+
+from crypto.bundle import SubmissionRecord
+from crypto.envelope import Binding, Sealer, new_submission_id, size_bucket
+from surveys.answers import answers_document, validate_answers
+from surveys.followups import FOLLOW_UP_ID, MESSAGE, follow_up_survey
+from surveys.messages import N_, Message, SurveyText
+
+from ..errors import StorageError
+from ..storage import Store, today
+
+
+class FollowUpRefused(StorageError):
+    """The message cannot be sent (empty, too long, or no reviewer to seal it to); ``reason``
+    is shown to the respondent in her language (portal.i18n.translate)."""
+
+    def __init__(self, reason: Message | SurveyText) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def send_follow_up(store: Store, message: str, reply: dict[str, str]) -> None:
+    """Seal and store one follow-up; ``reply`` holds ``reply_key`` and ``reply_login``."""
+    survey = follow_up_survey()
+    validated = validate_answers(survey, {MESSAGE: [message]})
+    if not validated.ok:
+        raise FollowUpRefused(validated.errors[MESSAGE])
+    if store.is_closed(FOLLOW_UP_ID):
+        raise FollowUpRefused(Message(N_("Writing back is switched off on this portal.")))
+    published = store.published(FOLLOW_UP_ID)
+    if published is None or published.version != survey.digest():
+        if not store.recipients(FOLLOW_UP_ID):
+            raise FollowUpRefused(Message(N_("No reviewer can read follow-ups yet.")))
+        store.import_survey(survey, publish=True)
+    version = survey.digest()
+    binding = Binding(FOLLOW_UP_ID, version, new_submission_id())
+    sealer = Sealer(binding, store.recipients(FOLLOW_UP_ID))
+    document = answers_document(FOLLOW_UP_ID, version, validated)
+    document.update(reply)
+    answers = sealer.seal_answers(document)
+    store.save_submission(
+        SubmissionRecord(
+            submission_id=binding.submission_id,
+            survey_id=FOLLOW_UP_ID,
+            version=version,
+            received=today().isoformat(),
+            size_bucket=size_bucket(len(answers)),
+            slots=sealer.slots,
+            answers=answers,
+            parts=[],
+        ),
+        None,
+    )
