@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
+from crypto.bundle import SubmissionRecord
 from portal import current_store
+from portal.config import Config
+from portal.storage import Store, today
 from portal.storage.database import alembic_config, make_engine, upgrade
 from portal.storage.export import export_bundle
-from portal.storage.models import Base
+from portal.storage.models import Base, SubmissionRow, SurveyRow, SurveyVersionRow
 
 from .helpers import JPEG_MAGIC, submit_testimony
 
@@ -119,3 +124,45 @@ def test_rows_sit_in_the_order_of_their_random_ids_not_of_arrival(tmp_path: Path
                 "SELECT sql FROM sqlite_master WHERE name = ?", (table,)
             ).scalar()
             assert "WITHOUT ROWID" in sql, table
+
+
+def test_submissions_arriving_together_share_a_commit_and_a_bad_row_costs_only_itself(
+    tmp_path: Path,
+) -> None:
+    """Group commit (portal/storage/grouping.py) under 40 concurrent savers, one of which
+    repeats an id already stored: that one fails, the 39 others are durable."""
+    store = Store(Config.from_env({"GLAS_DATA_DIR": str(tmp_path)}))
+    store.initialise()
+    with store.session() as s:
+        s.add(SurveyRow(id="s", title="S"))
+        s.flush()
+        s.add(SurveyVersionRow(digest="v", survey_id="s", definition="{}", created=today()))
+    taken = secrets.token_hex(16)
+
+    def record(submission_id: str) -> SubmissionRecord:
+        return SubmissionRecord(
+            submission_id=submission_id,
+            survey_id="s",
+            version="v",
+            received=today().isoformat(),
+            size_bucket=1024,
+            slots=[],
+            answers=b"\x00" * 100,
+            parts=[],
+        )
+
+    store.save_submission(record(taken), None)
+    ids = [secrets.token_hex(16) for _ in range(39)] + [taken]
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        outcomes = list(pool.map(lambda i: _outcome(store, record(i)), ids))
+    assert outcomes[:39] == ["saved"] * 39 and outcomes[39] == "IntegrityError"
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(SubmissionRow)) == 40
+
+
+def _outcome(store: Store, record: SubmissionRecord) -> str:
+    try:
+        store.save_submission(record, None)
+    except Exception as e:
+        return type(e).__name__
+    return "saved"

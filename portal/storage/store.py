@@ -24,6 +24,7 @@ from ..config import Config
 from ..errors import StorageError
 from .blobs import BlobStore
 from .database import is_current, make_engine, session_factory, upgrade
+from .grouping import CommitGroup
 from .models import (
     OnionClientRow,
     ReviewerRow,
@@ -51,6 +52,7 @@ class Store:
         self.config = config
         self.engine = make_engine(config.database_url)
         self._sessions = session_factory(self.engine)
+        self._commits = CommitGroup(self._sessions)
         self.blobs = BlobStore(config.blob_dir)
         self.uploads = UploadStore(
             config.blob_dir, config.max_request_bytes, config.max_files, config.upload_budget_bytes
@@ -258,8 +260,7 @@ class Store:
             answers=record.answers,
             parts=json.dumps(record.parts),
         )
-        with self.session() as s:
-            s.add(row)
+        self._commits.add(row)
 
     def pending_export(self) -> Iterator[SubmissionRecord]:
         """Every submission not yet exported, oldest day first, read in batches."""
