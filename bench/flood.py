@@ -19,6 +19,7 @@ Only 127.0.0.1 is contacted; every loop is bounded in count and time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -111,8 +112,13 @@ def respondent(url: str, photo: Path, javascript: bool, outcome: dict[str, Any])
 
 
 def open_upload_bytes(portal: BenchPortal) -> int:
-    root = portal.work / "data" / "blobs" / ".uploads"
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
+    """Bytes held by uploads in progress; uploads finish and vanish while this walks."""
+    total = 0
+    for folder, _, files in os.walk(portal.work / "data" / "blobs" / ".uploads"):
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.stat(os.path.join(folder, name)).st_size
+    return total
 
 
 def phase(
