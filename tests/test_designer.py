@@ -83,7 +83,13 @@ def test_the_designer_builds_and_publishes_a_survey_with_every_type_and_skip_log
     assert "Fix these before publishing" not in page
     preview = logged_in.get("/surveys/checkin/preview").get_data(as_text=True)
     assert "Not at all" in preview and "Completely" in preview and "data-relevant" in preview
+    # English only: publishing warns, names the languages, and publishes nothing.
     response = post(logged_in, "/surveys/checkin/publish", {})
+    assert response.status_code == 302
+    page = logged_in.get("/surveys/checkin").get_data(as_text=True)
+    assert "Not published: the survey is not complete in" in page and "Македонски" in page
+    assert create_app(Config.from_env()).test_client().get("/s/checkin").status_code == 404
+    response = post(logged_in, "/surveys/checkin/publish", {"incomplete_ok": "1"})
     assert response.status_code == 302
 
     # A respondent without JavaScript says "no" and also fills the question that is skipped
@@ -127,6 +133,50 @@ def test_the_designer_builds_and_publishes_a_survey_with_every_type_and_skip_log
     assert again.status_code == 302, "nothing new: no second bundle"
 
 
+def test_every_language_is_edited_beside_the_surveys_own_and_counted_until_complete(
+    logged_in: FlaskClient, published: RunCli
+) -> None:
+    new = {"id": "clinic", "title": "Clinic hours", "kind": "survey", "language": "en"}
+    assert post(logged_in, "/surveys", new).status_code == 302
+    question = {
+        "type": "select_one",
+        "name": "when",
+        "label": "When can you come?",
+        "hint": "Choose one",
+        "choices": "morning = Mornings\nevening = Evenings",
+    }
+    assert post(logged_in, "/surveys/clinic/questions/new", question).status_code == 302
+    page = logged_in.get("/surveys/clinic").get_data(as_text=True)
+    assert "0 of 5 texts" in page and page.count("incomplete") >= 5
+    editor = logged_in.get("/surveys/clinic/translations/mk").get_data(as_text=True)
+    keys = re.findall(r'<textarea id="t-([^"]+)"', editor)
+    assert "When can you come?" in editor and "Mornings" in editor and len(keys) == 5
+    macedonian = {
+        "title": "Работно време на клиниката",
+        "q0.label": "Кога можете да дојдете?",
+        "q0.hint": "Изберете едно",
+        "q0.c0": "Наутро",
+        "q0.c1": "Навечер",
+    }
+    assert set(keys) == set(macedonian)
+    saved = post(logged_in, "/surveys/clinic/translations/mk", macedonian, "/surveys/clinic")
+    assert saved.status_code == 302
+    page = logged_in.get("/surveys/clinic").get_data(as_text=True)
+    assert "5 of 5 texts" in page
+    # Emptying a field removes that translation again; the English text is never touched.
+    post(logged_in, "/surveys/clinic/translations/mk", {"q0.hint": ""}, "/surveys/clinic")
+    assert "4 of 5 texts" in logged_in.get("/surveys/clinic").get_data(as_text=True)
+    for code in ("sq", "sr", "ru", "uk"):
+        post(logged_in, f"/surveys/clinic/translations/{code}", {"title": f"title {code}"})
+    post(logged_in, "/surveys/clinic/translations/mk", {"q0.hint": "Изберете едно"})
+    assert post(logged_in, "/surveys/clinic/publish", {"incomplete_ok": "1"}).status_code == 302
+    respondent = create_app(Config.from_env()).test_client()
+    shown = respondent.get("/s/clinic?lang=mk").get_data(as_text=True)
+    assert "Кога можете да дојдете?" in shown and "Наутро" in shown and "Изберете едно" in shown
+    assert "When can you come?" in respondent.get("/s/clinic?lang=en").get_data(as_text=True)
+    assert logged_in.get("/surveys/clinic/translations/xx").status_code == 404
+
+
 def test_a_survey_without_a_reviewer_cannot_be_published(
     logged_in: FlaskClient, published: RunCli
 ) -> None:
@@ -135,7 +185,7 @@ def test_a_survey_without_a_reviewer_cannot_be_published(
         post(logged_in, f"/reviewers/{reviewer_id}/remove", {}, "/reviewers")
     post(logged_in, "/surveys", {"id": "x1", "title": "X", "kind": "survey", "language": "en"})
     post(logged_in, "/surveys/x1/questions/new", {"type": "text", "name": "a", "label": "A"})
-    page = post(logged_in, "/surveys/x1/publish", {}).get_data(as_text=True)
+    page = post(logged_in, "/surveys/x1/publish", {"incomplete_ok": "1"}).get_data(as_text=True)
     page = logged_in.get("/surveys/x1").get_data(as_text=True)
     assert "cannot be published before a reviewer key is added" in page
 

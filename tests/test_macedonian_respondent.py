@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .browsers import chromium, needs_bundle, needs_chromium
+from .browsers import (
+    SAFER_PREFERENCES,
+    SAFEST_PREFERENCES,
+    chromium,
+    firefox,
+    needs_bundle,
+    needs_chromium,
+    needs_firefox,
+)
 from .conftest import RunCli
 from .helpers import LiveServer
 
-pytestmark = [pytest.mark.slow, needs_bundle, needs_chromium]
+pytestmark = [pytest.mark.slow, needs_bundle]
 PHONE = {"width": 360, "height": 740}
 #: The portal's name is a brand, written the same in every language.
 BRAND = {"Glas"}
@@ -30,6 +39,7 @@ def latin_words(page: Any) -> set[str]:
     return set(re.findall(r"[A-Za-z][A-Za-z'’]+", text)) - BRAND
 
 
+@needs_chromium
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_a_macedonian_respondent_meets_no_english_word(
     live_server: Callable[..., LiveServer], published: RunCli, javascript: bool
@@ -91,5 +101,77 @@ def test_a_macedonian_respondent_meets_no_english_word(
         page.click("button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
         look("needs assessment, thanks")
+    english = {name: words for name, words in seen.items() if words}
+    assert english == {}, english
+
+
+@needs_firefox
+@pytest.mark.parametrize("level", ["safer", "safest"])
+def test_in_firefox_esr_at_tor_browser_levels_a_macedonian_respondent_meets_no_english_word(
+    live_server: Callable[..., LiveServer], published: RunCli, tmp_path: Path, level: str
+) -> None:
+    """Firefox ESR is Tor Browser's engine: "Safer" runs scripts without JIT or WebAssembly,
+    "Safest" runs none. The month is two selects there (no month input in Firefox)."""
+    live = live_server()
+    javascript = level == "safer"
+    preferences = {
+        **(SAFER_PREFERENCES if javascript else SAFEST_PREFERENCES),
+        "intl.accept_languages": "mk",
+    }
+    seen: dict[str, set[str]] = {}
+    with firefox(tmp_path / "profile", preferences) as client:
+        # Imported once firefox() has: importing it first warns (distro) and fails the test.
+        from marionette_driver import By, Wait
+
+        client.set_window_rect(width=PHONE["width"], height=PHONE["height"])
+
+        def look(name: str) -> None:
+            text = client.execute_script(
+                """return Array.from(document.querySelectorAll("header, main, footer"))
+                     .map((e) => e.innerText).join("\\n");"""
+            )
+            seen[name] = set(re.findall(r"[A-Za-z][A-Za-z'’]+", str(text))) - BRAND
+
+        def css(selector: str) -> Any:
+            return client.find_element(By.CSS_SELECTOR, selector)
+
+        def ready() -> None:
+            if javascript:
+                Wait(client, timeout=120).until(
+                    lambda c: c.find_element(By.CSS_SELECTOR, "form").get_attribute("data-sealing")
+                )
+
+        client.navigate(live.url + "?lang=mk")
+        look("start")
+        client.navigate(live.url + "s/testimony")
+        ready()
+        look("testimony")
+        css("button[value=send]").click()
+        Wait(client, timeout=30).until(
+            lambda c: any(e.is_displayed() for e in c.find_elements(By.CSS_SELECTOR, ".message"))
+        )
+        look("testimony, unanswered")
+        css("#q-what_happened").send_keys("Ме запре на улица и ми ги зеде документите.")
+        css("#q-month option[value='2025']").click()
+        css("select[name=month]:not(#q-month) option[value='03']").click()
+        css("input[name=who][value=police]").click()
+        css("button[value=send]").click()
+        Wait(client, timeout=300, interval=0.5).until(lambda c: "/thanks" in c.get_url())
+        Wait(client, timeout=60).until(
+            lambda c: (
+                len([e for e in c.find_elements(By.CSS_SELECTOR, ".codename .group") if e.text])
+                == 5
+            )
+        )
+        look("thanks, codename")
+        css("#written").click()
+        css(".codename button[type=submit]").click()
+        Wait(client, timeout=30).until(
+            lambda c: c.find_element(By.CSS_SELECTOR, ".codename-kept").is_displayed()
+        )
+        look("thanks, written down")
+        client.navigate(live.url + "s/needs-assessment")
+        ready()
+        look("needs assessment")
     english = {name: words for name, words in seen.items() if words}
     assert english == {}, english

@@ -16,6 +16,7 @@ from surveys.xlsform_writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
+from ..i18n import LANGUAGES
 from ..storage import designer
 from . import bp
 from .auth import record
@@ -28,6 +29,7 @@ from .drafts import (
     with_text,
 )
 from .forms import GroupForm, NewSurveyForm, QuestionForm, SettingsForm, UploadForm
+from .languages import completeness, incomplete_languages
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -105,6 +107,9 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         reviewers=store.reviewers(),
         chosen=designer.chosen_reviewers(store, survey_id),
         language=draft.get("language", "en"),
+        completeness=completeness(draft),
+        languages=LANGUAGES,
+        incomplete=[LANGUAGES[code].name for code in incomplete_languages(draft)],
     )
 
 
@@ -217,6 +222,20 @@ def preview(survey_id: str) -> ResponseReturnValue:
 @bp.post("/surveys/<survey_id>/publish")
 def publish(survey_id: str) -> ResponseReturnValue:
     store = current_store()
+    draft = designer.load_draft(store, survey_id)
+    missing = incomplete_languages(draft) if draft is not None else []
+    if missing and not request.form.get("incomplete_ok"):
+        names = ", ".join(LANGUAGES[code].name for code in missing)
+        flash(
+            gettext(
+                "Not published: the survey is not complete in %(languages)s. Respondents "
+                "reading those languages would see its texts in the survey's own language. "
+                "Translate them, or publish anyway.",
+                languages=names,
+            ),
+            "error",
+        )
+        return redirect(url_for(".edit_survey", survey_id=survey_id) + "#publish")
     try:
         digest = designer.publish_draft(store, survey_id)
     except SurveyDefinitionError as e:
