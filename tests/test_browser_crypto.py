@@ -50,8 +50,8 @@ STORY = "Canary-Bx7Q: the client took my phone near the bus station. Скопј�
 MORE = "Canary-Zr4P second answer"
 FILE_NAME = "night photo.jpg"
 ATTACHMENT_MB = 20
-SERVER_SEALS = "Our server locks your answers"
-BROWSER_SEALS = "locked in this browser"
+SERVER_SEALS = "Only the reviewers can open it"
+BROWSER_SEALS = "Locked here for the reviewers"
 
 
 @pytest.fixture(scope="module")

@@ -68,3 +68,28 @@ def check(page, screenshot: Path, code: str, name: str) -> None:  # type: ignore
     assert page.evaluate("document.documentElement.lang") == code
     found = page.evaluate(OVERFLOW)
     assert found["scroll"] <= found["width"] and not found["wide"], (code, name, found)
+
+
+LINES = """(selector) => {
+  const element = [...document.querySelectorAll(selector)].find((e) => !e.hidden);
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}"""
+
+
+def test_the_encryption_notice_takes_at_most_two_lines_on_a_phone_in_every_language(
+    live: LiveServer,
+) -> None:
+    with chromium() as browser:
+        for javascript in (False, True):
+            context = browser.new_context(java_script_enabled=javascript, viewport=PHONE)
+            page = context.new_page()
+            for code in LANGUAGES:
+                page.goto(f"{live.url}s/needs-assessment?lang={code}")
+                if javascript:
+                    page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+                lines = page.evaluate(LINES, ".sealing")
+                assert lines <= 2, (code, javascript, lines)
+                assert page.locator(".sealing:visible a[href$='/protection']").count() == 1
+            context.close()

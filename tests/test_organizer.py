@@ -280,3 +280,31 @@ def test_a_warning_feed_signer_is_trusted_in_the_browser(
         follow_redirects=True,
     )
     assert "signed by Centre" in response.get_data(as_text=True)
+
+
+def test_organizers_choose_whether_respondents_see_reviewer_names(
+    logged_in: FlaskClient, client: FlaskClient, reviewer: tuple[Path, ReviewerKey]
+) -> None:
+    submit_testimony(client, "Canary-On1 a testimony that gets an answer.")
+    codename = codename_on(client.get("/s/testimony/thanks").get_data(as_text=True))
+    assert codename
+    keys = derive(codename)
+    reply = seal_reply("Canary-On2 see you Monday.", keys.public_key, reviewer[1], keys.login_id)
+    token = csrf_token(logged_in.get("/replies").get_data(as_text=True))
+    logged_in.post(
+        "/replies",
+        data={"csrf_token": token, "file": [(io.BytesIO(reply), "a.glas-reply")]},
+        content_type="multipart/form-data",
+    )
+
+    def sender() -> str:
+        token = csrf_token(client.get("/replies").get_data(as_text=True))
+        page = client.post("/replies", data={"csrf_token": token, "codename": codename})
+        (line,) = re.findall(r'<p class="from">([^<]+)</p>', page.get_data(as_text=True))
+        return line
+
+    assert sender() == "From the centre"
+    logged_in.post("/replies/names", data={"csrf_token": token, "show": "1"})
+    assert sender() == "From Ana"
+    logged_in.post("/replies/names", data={"csrf_token": token})
+    assert sender() == "From the centre"

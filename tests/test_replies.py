@@ -22,7 +22,7 @@ from crypto.codename import (
 )
 from crypto.keys import ReviewerKey
 from portal.config import Config
-from portal.respondent.replies import reply_fields
+from portal.respondent.codenames import reply_fields
 from portal.storage import Store
 from portal.storage.models import ReplyBoxRow
 from portal.storage.replies import set_show_reviewer_names

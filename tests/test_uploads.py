@@ -28,7 +28,7 @@ from portal.storage.models import ReplyBoxRow
 from portal.storage.uploads import EMPTY_SECONDS, UPLOAD_CHUNK_SIZE, UPLOAD_IDLE_SECONDS
 
 from .conftest import csrf_token
-from .helpers import open_bundle, seal_like_the_browser
+from .helpers import codename_on, open_bundle, seal_like_the_browser, submit_testimony
 
 
 class Browser:
@@ -300,6 +300,9 @@ def test_an_old_challenge_is_refused(client: FlaskClient, monkeypatch: pytest.Mo
 def test_with_javascript_the_server_hears_nothing_of_the_codename_and_opens_no_box(
     app: Flask, client: FlaskClient, data_dir: Path
 ) -> None:
+    # An earlier testimony sent without JavaScript, its codename never confirmed...
+    submit_testimony(client, "An earlier testimony, sent without JavaScript.")
+    assert client.get_cookie("pending", path="/s/") is not None
     browser = Browser(client)
     upload = browser.create()
     # The page makes the codename itself: the upload's answer carries nothing of one.
@@ -312,4 +315,6 @@ def test_with_javascript_the_server_hears_nothing_of_the_codename_and_opens_no_b
     assert browser.post({**envelope, "codename": codename}).status_code == 303
     with app.app_context(), current_store().session() as s:
         assert s.scalar(select(func.count()).select_from(ReplyBoxRow)) == 0
+    # ...is not shown in place of the one this page made.
     assert client.get_cookie("pending", path="/s/") is None
+    assert codename_on(client.get("/s/testimony/thanks").get_data(as_text=True)) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 
@@ -14,7 +14,7 @@ from .. import current_store
 from ..errors import StorageError
 from ..storage.alerts import current_feed, import_feed, trust_signer, trusted_signers
 from ..storage.organizers import audit_log
-from ..storage.replies import import_reply
+from ..storage.replies import import_reply, set_show_reviewer_names, show_reviewer_names
 from . import bp
 from .auth import record
 from .forms import SignerForm, UploadForm
@@ -38,7 +38,21 @@ def audit() -> ResponseReturnValue:
 
 @bp.get("/replies")
 def replies() -> ResponseReturnValue:
-    return render_template("organizer/replies.html", form=UploadForm())
+    return render_template(
+        "organizer/replies.html",
+        form=UploadForm(),
+        show_names=show_reviewer_names(current_store()),
+    )
+
+
+@bp.post("/replies/names")
+def reply_names() -> ResponseReturnValue:
+    """Whether respondents read "From Ana" or "From the centre" (the default)."""
+    show = bool(request.form.get("show"))
+    set_show_reviewer_names(current_store(), show)
+    record("showed reviewer names on replies" if show else "hid reviewer names on replies")
+    flash(gettext("Saved."))
+    return redirect(url_for(".replies"))
 
 
 @bp.post("/replies")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("respondent", __name__)
 
-from . import alerts, browser, replies, views  # noqa: E402,F401 - registers the routes on bp
+from . import alerts, browser, codenames, replies, views  # noqa: E402,F401 - registers the routes on bp

@@ -19,6 +19,13 @@ from ..sealing import EncryptingFile, SealedUpload, SealingRequest
 from ..storage import PublishedSurvey, today
 from . import bp
 from .browser import ENVELOPE_FIELD, client_messages, sodium_url, store_sealed_in_browser
+from .codenames import (
+    forget_codename,
+    issue_codename,
+    pending_codename,
+    remember_codename,
+    reply_fields,
+)
 from .pages import (
     current_page,
     month_options,
@@ -26,13 +33,6 @@ from .pages import (
     page_of,
     render_survey,
     requested_move,
-)
-from .replies import (
-    forget_codename,
-    issue_codename,
-    pending_codename,
-    remember_codename,
-    reply_fields,
 )
 
 MAX_FILENAME = 255
@@ -114,7 +114,9 @@ def submit(survey_id: str) -> ResponseReturnValue:
             refused = store_sealed_in_browser(published, request.form[ENVELOPE_FIELD])
             if refused is not None:
                 return refused
-            return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+            # The page made this testimony's codename; an older one the server made and the
+            # respondent never confirmed must not be shown in its place.
+            return forget_codename(redirect(url_for(".thanks", survey_id=survey_id), code=303))
         kept, infos = _attachments(published, upload)
         validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
         if not validated.ok:

@@ -31,7 +31,9 @@ MAX_BATCH = 200
 @dataclass
 class _Pending:
     row: Any
-    done: threading.Event = field(default_factory=threading.Event)
+    # Looked up when a row arrives, not when this module is imported: gunicorn's master imports
+    # it before its gevent workers monkey-patch threading, and the wait must be a greenlet's.
+    done: threading.Event = field(default_factory=lambda: threading.Event())
     error: BaseException | None = None
 
 
