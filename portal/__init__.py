@@ -62,7 +62,9 @@ def create_app(config: Config | None = None, *, prepare: bool = True) -> Flask:
 def create_organizer_app(config: Config | None = None, *, prepare: bool = True) -> Flask:
     """Create and configure the organizer application (its own port and onion)."""
     from .organizer import bp
+    from .storage.organizers import dummy_hash
 
+    dummy_hash()  # now, in the master: the first login with an unknown name costs what any does
     app = _make_app(config, prepare, bp, OrganizerFlask)
     app.config.update(
         MAX_CONTENT_LENGTH=ORGANIZER_MAX_REQUEST_BYTES,

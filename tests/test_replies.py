@@ -263,3 +263,29 @@ def test_a_respondent_writes_back_and_the_reviewer_sees_it_in_the_testimonys_thr
     (thread,) = [p.read_text() for p in pages]
     assert "Canary-Wb1" in thread and message in thread and "Canary-Wb3" in thread
     assert thread.index(message) > thread.index("Canary-Wb1")
+
+
+def test_glas_reply_takes_the_short_id_the_report_shows(
+    client: FlaskClient,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    submit_testimony(client, "Canary-Si1 they came at night.")
+    bundle, out = tmp_path / "export.glas", tmp_path / "reviewer"
+    assert published("export", "--out", bundle).exit_code == 0
+    opened = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
+    )
+    assert opened.exit_code == 0, opened.output
+    (row,) = [r for r in (out / "testimony").glob("*/answers.csv")]
+    submission_id = row.read_text().splitlines()[1].split(",")[0]
+    message = tmp_path / "m.txt"
+    message.write_text("Come on Monday.")
+    common = ["--message-file", message, "--passphrase-file", passphrase_file]
+    for typed, code in ((submission_id[:8].upper(), 0), ("0000000", 2), ("zz" * 8, 2)):
+        target = tmp_path / f"{typed}.glas-reply"
+        result = published("reply", out, typed, "--key", reviewer[0], "--out", target, *common)
+        assert result.exit_code == code, result.output
+    assert (tmp_path / f"{submission_id[:8].upper()}.glas-reply").is_file()

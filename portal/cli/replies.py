@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import TextIO
 
@@ -26,6 +27,8 @@ from .passphrase import passphrase_file_option, read_passphrase
 from .reviewers import open_store
 
 MAX_REPLY_CHARACTERS = 4000
+#: A whole submission id, or its first characters as the report shows them (at least 8).
+SHORT_ID = re.compile(r"[0-9a-f]{8,32}")
 
 
 @click.command("reply")
@@ -107,14 +110,27 @@ def import_(files: tuple[Path, ...]) -> None:
 
 
 def _reply_key(decrypted: Path, submission_id: str) -> tuple[bytes, str | None]:
-    for table in sorted(decrypted.glob("*/*/answers.json")):
-        for item in json.loads(table.read_text(encoding="utf-8")):
-            if item.get("id") != submission_id:
-                continue
-            if "reply_key" not in item:
-                raise BadInput(
-                    _("%(id)s has no codename: it cannot be answered.", id=submission_id)
-                )
-            login = item.get("reply_login")
-            return base64.b64decode(item["reply_key"], validate=True), login or None
-    raise BadInput(_("No submission %(id)s in %(folder)s.", id=submission_id, folder=decrypted))
+    """The codename key (and login id) of a submission named by its id or the id's first
+    characters (at least 8, as the report and testimony pages show it)."""
+    wanted = submission_id.strip().lower()
+    if not SHORT_ID.fullmatch(wanted):
+        raise BadInput(
+            _("A submission id is 8 to 32 hex digits, like 754cc3d6; got %(id)s.", id=submission_id)
+        )
+    found = [
+        item
+        for table in sorted(decrypted.glob("*/*/answers.json"))
+        for item in json.loads(table.read_text(encoding="utf-8"))
+        if isinstance(item, dict) and str(item.get("id", "")).startswith(wanted)
+    ]
+    if not found:
+        raise BadInput(_("No submission %(id)s in %(folder)s.", id=submission_id, folder=decrypted))
+    if len({item.get("id") for item in found}) > 1:
+        raise BadInput(
+            _("%(id)s starts several submission ids; give more of it.", id=submission_id)
+        )
+    item = found[0]
+    if "reply_key" not in item:
+        raise BadInput(_("%(id)s has no codename: it cannot be answered.", id=submission_id))
+    login = item.get("reply_login")
+    return base64.b64decode(item["reply_key"], validate=True), login or None

@@ -8,6 +8,7 @@ the same thing, and an unknown name costs the same Argon2id work as a known one.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import secrets
@@ -41,10 +42,15 @@ PASSWORD_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
 ISSUER = "Glas"
 FAILED = "The name, passphrase or code is not right."
 THROTTLED = "Too many attempts. Please wait a minute and try again."
-#: Verified against when the name is unknown, so both cost the same time.
-_DUMMY_HASH = nacl.pwhash.argon2id.str(
-    secrets.token_bytes(16), opslimit=PASSWORD_OPSLIMIT, memlimit=PASSWORD_MEMLIMIT
-)
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the name is unknown, so both cost the same time. Made on first
+    use, not at import: every `glas` command imported it and paid a 64 MiB Argon2id hash."""
+    return nacl.pwhash.argon2id.str(
+        secrets.token_bytes(16), opslimit=PASSWORD_OPSLIMIT, memlimit=PASSWORD_MEMLIMIT
+    ).decode("ascii")
 
 
 def now() -> datetime.datetime:
@@ -164,7 +170,7 @@ def log_in(store: Store, name: str, password: str, code: str) -> OrganizerRow:
         attempt_id = attempt.id
         row = s.scalar(select(OrganizerRow).where(OrganizerRow.name == name))
     stored = row.password_hash if row is not None and row.password_hash else None
-    good = _verify_password(stored or _DUMMY_HASH.decode("ascii"), password) and stored
+    good = _verify_password(stored or dummy_hash(), password) and stored
     if row is not None and good and _accept_code(store, row, code):
         with store.session() as s:
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id))
