@@ -80,6 +80,8 @@ def link_threads(out: Path) -> int:
                 follow_ups[login].append(
                     FollowUp(str(item.get("id")), str(item.get("received")), message)
                 )
+    for sent in follow_ups.values():
+        sent.sort(key=lambda f: (f.received, f.submission_id))
     linked = 0
     for table in sorted(out.glob("*/*/answers.json")):
         if table.parent.parent.name == FOLLOW_UP_ID:
@@ -89,7 +91,6 @@ def link_threads(out: Path) -> int:
             page = table.parent / "testimonies" / f"{item.get('id')}.html"
             if not thread or not page.is_file():
                 continue
-            thread.sort(key=lambda f: (f.received, f.submission_id))
             html = page.read_text(encoding="utf-8")
             section = render("_thread.html", thread=thread)
             page.write_text(html.replace(THREAD_MARKER, section, 1), encoding="utf-8")

@@ -97,6 +97,7 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         designer.draft_survey(draft)
     except SurveyDefinitionError as e:
         problems = [line.removeprefix("draft: ").removeprefix("draft:") for line in e.lines()]
+    done = completeness(draft)
     return render_template(
         "organizer/survey.html",
         row=row,
@@ -107,9 +108,9 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         reviewers=store.reviewers(),
         chosen=designer.chosen_reviewers(store, survey_id),
         language=draft.get("language", "en"),
-        completeness=completeness(draft),
+        completeness=done,
         languages=LANGUAGES,
-        incomplete=[LANGUAGES[code].name for code in incomplete_languages(draft)],
+        incomplete=[LANGUAGES[code].name for code, (n, total) in done.items() if n < total],
     )
 
 

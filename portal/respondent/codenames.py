@@ -93,47 +93,44 @@ def forget_codename(response: Response) -> Response:
     return response
 
 
-def codename_problem(checked: CodenameCheck) -> str | None:
-    """What is wrong with a typed codename, in the page's language (None when it is fine)."""
-    if checked.ok:
-        return None
-    if checked.empty:
-        return str(gettext("Please type your codename."))
-    if checked.length is not None:
-        return str(
-            gettext(
-                "A codename has 30 digits in 5 groups; you typed %(num)d digits.",
-                num=checked.length,
-            )
-        )
-    groups = ", ".join(str(n) for n in checked.typo_groups)
+def _empty() -> str:
+    return str(gettext("Please type your codename."))
+
+
+def _length(typed: int) -> str:
+    return str(
+        gettext("A codename has 30 digits in 5 groups; you typed %(num)d digits.", num=typed)
+    )
+
+
+def _typos(count: int, groups: str) -> str:
     return str(
         ngettext(
             "There is a typo in group %(groups)s. Please check it against your note.",
             "There are typos in groups %(groups)s. Please check them against your note.",
-            len(checked.typo_groups),
+            count,
             groups=groups,
         )
     )
 
 
+def codename_problem(checked: CodenameCheck) -> str | None:
+    """What is wrong with a typed codename, in the page's language (None when it is fine)."""
+    if checked.ok:
+        return None
+    if checked.empty:
+        return _empty()
+    if checked.length is not None:
+        return _length(checked.length)
+    return _typos(len(checked.typo_groups), ", ".join(str(n) for n in checked.typo_groups))
+
+
 def codename_messages() -> dict[str, str]:
-    """The same messages for the script, which checks before anything is sent."""
+    """The same messages for the script, which checks before anything is sent ({n} and
+    {groups} are filled in there)."""
     return {
-        "empty": gettext("Please type your codename."),
-        "length": gettext(
-            "A codename has 30 digits in 5 groups; you typed %(num)d digits.", num=999
-        ).replace("999", "{n}"),
-        "typo": ngettext(
-            "There is a typo in group %(groups)s. Please check it against your note.",
-            "There are typos in groups %(groups)s. Please check them against your note.",
-            1,
-            groups="{groups}",
-        ),
-        "typos": ngettext(
-            "There is a typo in group %(groups)s. Please check it against your note.",
-            "There are typos in groups %(groups)s. Please check them against your note.",
-            2,
-            groups="{groups}",
-        ),
+        "empty": _empty(),
+        "length": _length(999).replace("999", "{n}"),
+        "typo": _typos(1, "{groups}"),
+        "typos": _typos(2, "{groups}"),
     }

@@ -37,14 +37,15 @@ def send_follow_up(store: Store, message: str, reply: dict[str, str]) -> None:
         raise FollowUpRefused(validated.errors[MESSAGE])
     if store.is_closed(FOLLOW_UP_ID):
         raise FollowUpRefused(Message(N_("Writing back is switched off on this portal.")))
-    published = store.published(FOLLOW_UP_ID)
-    if published is None or published.version != survey.digest():
-        if not store.recipients(FOLLOW_UP_ID):
-            raise FollowUpRefused(Message(N_("No reviewer can read follow-ups yet.")))
-        store.import_survey(survey, publish=True)
+    recipients = store.recipients(FOLLOW_UP_ID)
+    if not recipients:
+        raise FollowUpRefused(Message(N_("No reviewer can read follow-ups yet.")))
     version = survey.digest()
+    published = store.published(FOLLOW_UP_ID)
+    if published is None or published.version != version:
+        store.import_survey(survey, publish=True)
     binding = Binding(FOLLOW_UP_ID, version, new_submission_id())
-    sealer = Sealer(binding, store.recipients(FOLLOW_UP_ID))
+    sealer = Sealer(binding, recipients)
     document = answers_document(FOLLOW_UP_ID, version, validated)
     document.update(reply)
     answers = sealer.seal_answers(document)

@@ -21,7 +21,7 @@ from surveys.schema import REPLY_KEY
 from .. import csrf, current_store
 from ..i18n import translate
 from ..security import allow_browser_crypto
-from ..storage.replies import delete_reply, replies_for, show_reviewer_names
+from ..storage.replies import delete_reply, replies_for
 from . import bp
 from .codenames import codename_messages, codename_problem, reply_fields
 from .followups import FollowUpRefused, send_follow_up
@@ -42,7 +42,7 @@ def fetch_replies() -> ResponseReturnValue:
         {
             "id": reply_id,
             "from": reply.sender.to_line(),
-            "sender": sender if show_reviewer_names(current_store()) else "",
+            "sender": sender,
             "box": base64.b64encode(reply.box).decode("ascii"),
         }
         for reply_id, reply, sender in replies_for(current_store(), login_id)
@@ -115,14 +115,13 @@ def write_back_from_browser() -> ResponseReturnValue:
 
 
 def _replies_page(codename: str, keys: CodenameKeys, **extra: object) -> str:
-    named = show_reviewer_names(current_store())
     shown = []
     for reply_id, reply, sender in replies_for(current_store(), keys.login_id):
         try:
             text = open_reply(reply, keys)
         except CryptoError:
             continue
-        shown.append({"id": reply_id, "text": text, "sender": sender if named else ""})
+        shown.append({"id": reply_id, "text": text, "sender": sender})
     allow_browser_crypto()
     return _page(asked=True, replies=shown, codename=codename, **extra)
 

@@ -6,6 +6,7 @@ from flask import abort, make_response, redirect, render_template, request, url_
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
 
 from crypto.bundle import SubmissionRecord
 from crypto.codename import groups_of
@@ -164,18 +165,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
 @bp.get("/s/<survey_id>/thanks")
 def thanks(survey_id: str) -> ResponseReturnValue:
     """The thanks page; with a codename made here, shown on every reload until confirmed."""
-    published = _published_or_404(survey_id)
-    codename = pending_codename(survey_id)
-    response = make_response(
-        render_template(
-            "respondent/thanks.html",
-            published=published,
-            codename=codename,
-            groups=groups_of(codename) if codename else [],
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _thanks_page(_published_or_404(survey_id), pending_codename(survey_id))
 
 
 @bp.post("/s/<survey_id>/thanks")
@@ -185,21 +175,24 @@ def confirm_codename(survey_id: str) -> ResponseReturnValue:
     csrf.protect()
     codename = pending_codename(survey_id)
     if codename is not None and not request.form.get("written"):
-        page = render_template(
-            "respondent/thanks.html",
-            published=published,
-            codename=codename,
-            groups=groups_of(codename),
-            unconfirmed=True,
-        )
-        response = make_response(page, 422)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    response = make_response(
-        render_template("respondent/thanks.html", published=published, confirmed=True)
+        return _thanks_page(published, codename, 422, unconfirmed=True)
+    return forget_codename(_thanks_page(published, None, confirmed=True))
+
+
+def _thanks_page(
+    published: PublishedSurvey, codename: str | None, status: int = 200, **context: object
+) -> Response:
+    """The thanks page, never cached: it may show a codename."""
+    page = render_template(
+        "respondent/thanks.html",
+        published=published,
+        codename=codename,
+        groups=groups_of(codename) if codename else [],
+        **context,
     )
+    response = make_response(page, status)
     response.headers["Cache-Control"] = "no-store"
-    return forget_codename(response)
+    return response
 
 
 def _published_or_404(survey_id: str) -> PublishedSurvey:

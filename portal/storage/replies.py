@@ -54,9 +54,11 @@ def _file(store: Store, reply: SealedReply, data: bytes) -> bool:
 
 
 def replies_for(store: Store, login_id: str) -> list[tuple[str, SealedReply, str]]:
-    """The replies in a box with their writers' names, only those written by this portal's
-    reviewers; an unknown login id is simply an empty box (same queries, same work)."""
-    senders = {r.key_id: r.name for r in store.reviewers()}
+    """The replies in a box, only those written by this portal's reviewers, each with its
+    writer's name if the organizers chose to show names ("" otherwise: "From the centre");
+    an unknown login id is simply an empty box (same queries, same work)."""
+    named = show_reviewer_names(store)
+    senders = {r.key_id: r.name if named else "" for r in store.reviewers()}
     with store.session() as s:
         rows = s.execute(
             select(ReplyRow.id, ReplyRow.sealed)
