@@ -164,6 +164,17 @@ def live_server(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[o
         stop(server)
 
 
+@pytest.fixture
+def proxied(live_server):  # type: ignore[no-untyped-def]
+    """A live server and a proxy in front of it that records every byte the browser sends."""
+    from .helpers import RecordingProxy
+
+    live = live_server()
+    proxy = RecordingProxy(int(live.url.rsplit(":", 1)[1].strip("/")))
+    yield live, proxy
+    proxy.close()
+
+
 FEED = EXAMPLES / "alerts.yaml"
 
 

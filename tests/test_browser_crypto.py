@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -63,14 +63,6 @@ def attachment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     path.write_bytes(data)
     return path
-
-
-@pytest.fixture
-def proxied(live_server: Callable[..., LiveServer]) -> Iterator[tuple[LiveServer, RecordingProxy]]:
-    live = live_server()
-    proxy = RecordingProxy(int(live.url.rsplit(":", 1)[1].strip("/")))
-    yield live, proxy
-    proxy.close()
 
 
 def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool = True) -> str:

@@ -7,7 +7,6 @@ request. Both show the same reply."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -23,14 +22,6 @@ pytestmark = [pytest.mark.slow, needs_bundle, needs_chromium]
 REPLY = "Canary-Jr5 Come to the centre on Tuesday; the lawyer is there from ten."
 WRITE_BACK = "Canary-Jw6 Thank you, I will come with my sister."
 PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture
-def proxied(live_server: Callable[..., LiveServer]) -> Iterator[tuple[LiveServer, RecordingProxy]]:
-    live = live_server()
-    proxy = RecordingProxy(int(live.url.rsplit(":", 1)[1].strip("/")))
-    yield live, proxy
-    proxy.close()
 
 
 def forms_of(codename: str) -> list[bytes]:

@@ -29,13 +29,16 @@ PHONE = {"width": 360, "height": 740}
 BRAND = {"Glas"}
 
 
-def latin_words(page: Any) -> set[str]:
-    """Words in Latin script the respondent sees, outside the language picker (which names each
-    language in its own script, as pickers do)."""
-    text = page.evaluate(
-        """() => Array.from(document.querySelectorAll("header, main, footer"))
-              .map((e) => e.innerText).join("\\n")"""
-    )
+#: The text the respondent sees, outside the language picker (which names each language in its
+#: own script, as pickers do).
+SEEN_TEXT = (
+    'Array.from(document.querySelectorAll("header, main, footer"))'
+    '.map((e) => e.innerText).join(" ")'
+)
+
+
+def latin_words(text: str) -> set[str]:
+    """Words in Latin script, but for the brand."""
     return set(re.findall(r"[A-Za-z][A-Za-z'’]+", text)) - BRAND
 
 
@@ -51,7 +54,7 @@ def test_a_macedonian_respondent_meets_no_english_word(
         page = context.new_page()
 
         def look(name: str) -> None:
-            seen[name] = latin_words(page)
+            seen[name] = latin_words(page.evaluate("() => " + SEEN_TEXT))
 
         page.goto(live.url + "?lang=mk")
         look("start")
@@ -126,11 +129,7 @@ def test_in_firefox_esr_at_tor_browser_levels_a_macedonian_respondent_meets_no_e
         client.set_window_rect(width=PHONE["width"], height=PHONE["height"])
 
         def look(name: str) -> None:
-            text = client.execute_script(
-                """return Array.from(document.querySelectorAll("header, main, footer"))
-                     .map((e) => e.innerText).join("\\n");"""
-            )
-            seen[name] = set(re.findall(r"[A-Za-z][A-Za-z'’]+", str(text))) - BRAND
+            seen[name] = latin_words(str(client.execute_script("return " + SEEN_TEXT)))
 
         def css(selector: str) -> Any:
             return client.find_element(By.CSS_SELECTOR, selector)

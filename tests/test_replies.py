@@ -32,6 +32,7 @@ from .helpers import (
     answer_testimony,
     codename_on,
     confirm_codename,
+    decrypt,
     files_containing,
     submit_testimony,
 )
@@ -255,9 +256,7 @@ def test_a_respondent_writes_back_and_the_reviewer_sees_it_in_the_testimonys_thr
 
     bundle, out = tmp_path / "export.glas", tmp_path / "reviewer"
     assert published("export", "--out", bundle).exit_code == 0
-    result = published(
-        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
-    )
+    result = decrypt(published, out, [bundle], [reviewer[0]], passphrase_file)
     assert result.exit_code == 0, result.output
     pages = [p for p in out.glob("testimony/*/testimonies/*.html") if p.name != "index.html"]
     (thread,) = [p.read_text() for p in pages]
@@ -275,9 +274,7 @@ def test_glas_reply_takes_the_short_id_the_report_shows(
     submit_testimony(client, "Canary-Si1 they came at night.")
     bundle, out = tmp_path / "export.glas", tmp_path / "reviewer"
     assert published("export", "--out", bundle).exit_code == 0
-    opened = published(
-        "decrypt", bundle, "--key", reviewer[0], "--out", out, "--passphrase-file", passphrase_file
-    )
+    opened = decrypt(published, out, [bundle], [reviewer[0]], passphrase_file)
     assert opened.exit_code == 0, opened.output
     (row,) = [r for r in (out / "testimony").glob("*/answers.csv")]
     submission_id = row.read_text().splitlines()[1].split(",")[0]
