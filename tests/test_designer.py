@@ -329,3 +329,15 @@ def test_discarding_a_draft_goes_back_to_the_published_version_or_removes_a_new_
     post(logged_in, "/surveys/tmp/discard", {})
     assert logged_in.get("/surveys/tmp").status_code == 404
     assert "/surveys/tmp" not in logged_in.get("/surveys").get_data(as_text=True)
+
+
+def test_the_translation_editor_caps_long_texts_and_ignores_fields_it_did_not_offer(
+    logged_in: FlaskClient, published: RunCli
+) -> None:
+    new = {"id": "caps", "title": "Caps", "kind": "survey", "language": "en"}
+    assert post(logged_in, "/surveys", new).status_code == 302
+    hostile = {"title": "Ж" * 30_000, "q99.label": "no such question", "../../x": "y"}
+    assert post(logged_in, "/surveys/caps/translations/mk", hostile).status_code == 302
+    editor = logged_in.get("/surveys/caps/translations/mk").get_data(as_text=True)
+    assert "Ж" * 20_000 in editor and "Ж" * 20_001 not in editor
+    assert "no such question" not in editor

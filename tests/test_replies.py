@@ -6,6 +6,7 @@ import re
 import sqlite3
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -21,11 +22,12 @@ from crypto.codename import (
     seal_reply,
 )
 from crypto.keys import ReviewerKey
+from portal import create_app
 from portal.config import Config
 from portal.respondent.codenames import reply_fields
 from portal.storage import Store
 from portal.storage.models import ReplyBoxRow
-from portal.storage.replies import set_show_reviewer_names
+from portal.storage.replies import import_reply, set_show_reviewer_names
 
 from .conftest import PASSPHRASE, RunCli, csrf_token
 from .helpers import (
@@ -286,3 +288,52 @@ def test_glas_reply_takes_the_short_id_the_report_shows(
         result = published("reply", out, typed, "--key", reviewer[0], "--out", target, *common)
         assert result.exit_code == code, result.output
     assert (tmp_path / f"{submission_id[:8].upper()}.glas-reply").is_file()
+
+
+def test_a_forged_or_foreign_pending_cookie_shows_no_codename(client: FlaskClient) -> None:
+    submit_testimony(client, "A testimony whose codename is waiting to be written down.")
+    real = client.get_cookie("pending", path="/s/")
+    assert real is not None
+    forged = [
+        "x" * 3_000,  # longer than any sealed codename
+        "not base64 at all!",
+        real.value[:-4] + "AAAA",
+        create_app(Config.from_env()).test_client().get("/").get_data(as_text=True)[:50],
+    ]
+    for value in forged:
+        client.set_cookie("pending", value, path="/s/")
+        page = client.get("/s/testimony/thanks")
+        assert page.status_code == 200 and codename_on(page.get_data(as_text=True)) is None
+    # Another survey's thanks page does not show this one's codename either.
+    client.set_cookie("pending", real.value, path="/s/")
+    assert codename_on(client.get("/s/testimony/thanks").get_data(as_text=True))
+    assert codename_on(client.get("/s/needs-assessment/thanks").get_data(as_text=True)) is None
+
+
+def test_writing_back_with_a_mistyped_codename_stores_nothing(
+    client: FlaskClient, data_dir: Path
+) -> None:
+    digits = check(new_codename()).canonical
+    wrong = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    token = csrf_token(client.get("/replies").get_data(as_text=True))
+    response = client.post(
+        "/replies/write", data={"csrf_token": token, "codename": wrong, "message": "hello"}
+    )
+    assert response.status_code == 422 and "typo in group 5" in response.get_data(as_text=True)
+    database = sqlite3.connect(data_dir / "glas.sqlite3")
+    assert database.execute("SELECT count(*) FROM submissions").fetchone() == (0,)
+    database.close()
+
+
+def test_the_same_reply_imported_at_once_from_eight_places_is_filed_once(
+    published: RunCli, reviewer: tuple[Path, ReviewerKey], data_dir: Path
+) -> None:
+    keys = derive(new_codename())
+    reply = seal_reply("Once only.", keys.public_key, reviewer[1], keys.login_id)
+    store = Store(Config.from_env())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        filed = list(pool.map(lambda _: import_reply(store, reply), range(8)))
+    assert filed.count(True) == 1
+    database = sqlite3.connect(data_dir / "glas.sqlite3")
+    assert database.execute("SELECT count(*) FROM replies").fetchone() == (1,)
+    database.close()
