@@ -20,7 +20,7 @@ system-packages:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --editable '.[dev]'
+	$(BIN)/pip install --quiet --editable '.[server,dev]'
 	@touch $(STAMP)
 
 # The browser's libsodium: one file from the two UMD builds (two <script>s, or the ESM build,

@@ -7,37 +7,16 @@ among languages that have a complete catalog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 
+from glas.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
 from surveys.messages import Message, SurveyText
 from surveys.model import localized
 
-DEFAULT_LANGUAGE = "en"
 SESSION_KEY = "lang"
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    name: str  # in the language itself: that is how people find theirs
-    direction: str = "ltr"
-
-
-LANGUAGES = {
-    lang.code: lang
-    for lang in (
-        Language("en", "English"),
-        Language("mk", "Македонски"),
-        Language("sq", "Shqip"),
-        Language("sr", "Srpski"),
-        Language("ru", "Русский"),
-        Language("uk", "Українська"),
-    )
-}
 
 
 def select_language() -> str:

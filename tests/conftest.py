@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import re
 import socket
@@ -15,13 +16,14 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
 from crypto.keys import ReviewerKey
 from crypto.signing import SigningKey
+from glas.cli import cli
 from portal import create_app, create_organizer_app
-from portal.cli import cli
 from portal.config import Config
 from portal.organizer import auth
 from portal.storage import organizers
@@ -290,3 +292,56 @@ def logged_in(organizer: Organizer) -> FlaskClient:
     client = organizer.client()
     assert organizer.log_in(client) == 302
     return client
+
+
+def gps_photo() -> bytes:
+    image = Image.new("RGB", (32, 24), (180, 40, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (41.0, 59.0, 47.0), 3: "E", 4: (21.0, 25.0, 53.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def submit_needs(client: FlaskClient, **answers: object) -> None:
+    token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
+    response = post_multipart(client, "/s/needs-assessment", {"csrf_token": token, **answers})
+    assert response.status_code == 303
+
+
+@pytest.fixture
+def two_bundles(client: FlaskClient, published: RunCli, tmp_path: Path) -> list[Path]:
+    from .helpers import submit_testimony  # helpers imports this module
+
+    submit_needs(
+        client,
+        services_wanted=["legal", "doctor"],
+        visits_per_month="4",
+        feel_safe="unsafe",
+        suggestions="=HYPERLINK(evil)",
+    )
+    submit_needs(client, services_wanted=["condoms"], visits_per_month="12")
+    submit_testimony(client, "He took my passport and hit me.", attachment=gps_photo())
+    first = tmp_path / "first.glas"
+    assert published("export", "--out", first).exit_code == 0
+    submit_needs(client, services_wanted=["shelter"], age_group="under_25")
+    second = tmp_path / "second.glas"
+    assert published("export", "--out", second).exit_code == 0
+    return [first, second]
+
+
+@pytest.fixture
+def decrypted(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> Path:
+    """The two bundles decrypted by Ana into a fresh folder."""
+    from .helpers import decrypt
+
+    out = tmp_path / "out"
+    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
+    return out

@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from crypto.bundle import SubmissionRecord
+from reviewer.media import NOT_SCRUBBED, MediaReport, Scrubber
+from reviewer.output import summarize
 from surveys.loader import load_survey_file
-from surveys.media import NOT_SCRUBBED, MediaReport, Scrubber
 from surveys.model import Survey
-from surveys.output import summarize
 from surveys.schema import document_problem
 
 from .conftest import EXAMPLES

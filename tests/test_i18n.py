@@ -12,7 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
-from portal.i18n import LANGUAGES
+from glas.languages import LANGUAGES
 
 from .conftest import ROOT, RunCli, csrf_token, post_multipart
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.i18n import LANGUAGES
+from glas.languages import LANGUAGES
 
 from .browsers import chromium, needs_chromium
 from .helpers import LiveServer

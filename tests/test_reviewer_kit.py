@@ -2,69 +2,21 @@
 
 from __future__ import annotations
 
-import io
+import json
 import re
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from PIL import Image
 
 from crypto.keys import ReviewerKey
 
-from .conftest import EXAMPLES, RunCli, csrf_token, post_multipart
-from .helpers import decrypt, submit_testimony, version_folder
-
-
-def gps_photo() -> bytes:
-    image = Image.new("RGB", (32, 24), (180, 40, 40))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"
-    exif[0x8825] = {1: "N", 2: (41.0, 59.0, 47.0), 3: "E", 4: (21.0, 25.0, 53.0)}
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif.tobytes())
-    return buffer.getvalue()
-
-
-def submit_needs(client: FlaskClient, **answers: object) -> None:
-    token = csrf_token(client.get("/s/needs-assessment").get_data(as_text=True))
-    response = post_multipart(client, "/s/needs-assessment", {"csrf_token": token, **answers})
-    assert response.status_code == 303
-
-
-@pytest.fixture
-def two_bundles(client: FlaskClient, published: RunCli, tmp_path: Path) -> list[Path]:
-    submit_needs(
-        client,
-        services_wanted=["legal", "doctor"],
-        visits_per_month="4",
-        feel_safe="unsafe",
-        suggestions="=HYPERLINK(evil)",
-    )
-    submit_needs(client, services_wanted=["condoms"], visits_per_month="12")
-    submit_testimony(client, "He took my passport and hit me.", attachment=gps_photo())
-    first = tmp_path / "first.glas"
-    assert published("export", "--out", first).exit_code == 0
-    submit_needs(client, services_wanted=["shelter"], age_group="under_25")
-    second = tmp_path / "second.glas"
-    assert published("export", "--out", second).exit_code == 0
-    return [first, second]
-
-
-@pytest.fixture
-def decrypted(
-    two_bundles: list[Path],
-    published: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
-) -> Path:
-    """The two bundles decrypted by Ana into a fresh folder."""
-    out = tmp_path / "out"
-    assert decrypt(published, out, two_bundles, [reviewer[0]], passphrase_file).exit_code == 0
-    return out
+from .conftest import EXAMPLES, FEED, ROOT, RunCli, gps_photo, submit_needs
+from .helpers import decrypt, version_folder
 
 
 def test_several_bundles_merge_without_duplicates(
@@ -216,3 +168,86 @@ def test_verify_checks_a_bundle_without_any_key(
     damaged.write_bytes(bytes(data))
     bad = published("verify", damaged)
     assert bad.exit_code == 1 and "damaged" in bad.output
+
+
+def without_web_stack(*args: object, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `glas ARGS` as on a reviewer's laptop: Flask, Werkzeug, SQLAlchemy, Alembic, stem,
+    gunicorn and the rest of the server's packages cannot be imported."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "without_web_stack.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=300,
+    )
+
+
+def test_every_reviewer_command_runs_without_the_web_stack(
+    two_bundles: list[Path],
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out, key = tmp_path / "offline", reviewer[0]
+    new_key, signing_key = tmp_path / "new.key", tmp_path / "signing.key"
+    runs = {
+        "help": without_web_stack("--help"),
+        "keys new": without_web_stack(
+            "keys", "new", "--out", new_key, "--passphrase-file", passphrase_file
+        ),
+        "keys show": without_web_stack("keys", "show", key),
+        "verify": without_web_stack("verify", *two_bundles),
+        "decrypt": without_web_stack(
+            "decrypt",
+            *two_bundles,
+            "--key",
+            key,
+            "--passphrase-file",
+            passphrase_file,
+            "--out",
+            out,
+        ),
+    }
+    (testimony,) = json.loads(
+        next((out / "testimony").glob("*/answers.json")).read_text(encoding="utf-8")
+    )
+    runs["reply"] = without_web_stack(
+        "reply",
+        out,
+        testimony["id"][:8],
+        "--key",
+        key,
+        "--passphrase-file",
+        passphrase_file,
+        "--message-file",
+        "-",
+        "--out",
+        tmp_path / "r.reply",
+        stdin="We can help.",
+    )
+    runs["alerts keygen"] = without_web_stack(
+        "alerts", "keygen", "--out", signing_key, "--passphrase-file", passphrase_file
+    )
+    runs["alerts sign"] = without_web_stack(
+        "alerts",
+        "sign",
+        FEED,
+        "--key",
+        signing_key,
+        "--passphrase-file",
+        passphrase_file,
+        "--out",
+        tmp_path / "feed.signed",
+    )
+    for name, run in runs.items():
+        assert run.returncode == 0, f"glas {name}: {run.stderr}"
+        assert "blocked import" not in run.stderr, f"glas {name}: {run.stderr}"
+        assert "server module loaded" not in run.stderr, f"glas {name}: {run.stderr}"
+    assert (out / "report.html").is_file() and (tmp_path / "r.reply").is_file()
+
+
+def test_a_server_command_on_the_reviewer_install_says_what_is_missing() -> None:
+    run = without_web_stack("serve")
+    assert run.returncode == 2
+    assert "runs on the server" in run.stderr and "glas[server]" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -1,7 +1,7 @@
-"""``glas alerts``: the signed "bad clients and attackers" warning feed.
+"""``glas alerts trust`` and ``glas alerts import``: the warning feed's server half.
 
-Offline, on the reviewers' machine: ``keygen`` once, then ``sign`` each new feed. On the server:
 ``trust`` the signing key once (compare its fingerprint in person), then ``import`` signed feeds.
+The offline half (``keygen``, ``sign``) is in :mod:`reviewer.commands.alerts`.
 """
 
 from __future__ import annotations
@@ -10,64 +10,18 @@ from pathlib import Path
 
 import click
 
-from crypto.signing import SignerKey, SigningKey
-from surveys.alerts import ALERTS_CONTEXT, load_alerts_text
+from crypto.signing import SignerKey
+from glas.cli import BadInput
+from glas.messages import _, ngettext
 
 from ..errors import StorageError
 from ..storage.alerts import import_feed, trust_signer
-from . import BadInput
-from .messages import _, ngettext
-from .passphrase import passphrase_file_option, read_passphrase
 from .reviewers import open_store
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.group("alerts")
-def command() -> None:
-    """Sign, trust and publish the warning feed."""
-
-
-@command.command("keygen")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="New key file.")
-@passphrase_file_option
-def keygen(out: Path, passphrase_file: Path | None) -> None:
-    """Make the centre's signing key (offline); print its public line and fingerprint."""
-    if out.exists():
-        raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
-    key = SigningKey.generate()
-    key.save(out, read_passphrase(passphrase_file, _("Passphrase for the signing key"), new=True))
-    click.echo(key.public_key.to_line())
-    click.echo(_("Fingerprint: %(fp)s", fp=key.public_key.readable_fingerprint))
-    click.echo(
-        _("Signing key written to %(file)s. Keep it and its passphrase offline.", file=out),
-        err=True,
-    )
-
-
-@command.command("sign")
-@click.argument("feed", type=existing_file)
-@click.option("--key", "key_file", required=True, type=existing_file, help="Signing key file.")
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="The signed file.")
-@passphrase_file_option
-def sign(feed: Path, key_file: Path, out: Path, passphrase_file: Path | None) -> None:
-    """Check FEED (YAML) and sign it (offline) into a file for the organizers to import."""
-    alerts = load_alerts_text(feed.read_bytes(), str(feed))
-    if out.exists():
-        raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
-    key = SigningKey.load(key_file, read_passphrase(passphrase_file, _("Signing key passphrase")))
-    out.write_bytes(key.sign(ALERTS_CONTEXT, alerts.canonical()))
-    click.echo(
-        ngettext(
-            "Signed %(num)d warning into %(file)s.",
-            "Signed %(num)d warnings into %(file)s.",
-            len(alerts.alerts),
-            file=out,
-        )
-    )
-
-
-@command.command("trust")
+@click.command("trust")
 @click.argument("pubkey")
 @click.option("--name", required=True, help="Whose key it is, as the organizers know it.")
 def trust(pubkey: str, name: str) -> None:
@@ -83,7 +37,7 @@ def trust(pubkey: str, name: str) -> None:
     click.echo(_("Check this fingerprint with the key's holder in person or by phone."), err=True)
 
 
-@command.command("import")
+@click.command("import")
 @click.argument("signed", type=existing_file)
 def import_(signed: Path) -> None:
     """Publish a signed feed; a changed file or an unknown signer is refused (exit 2)."""

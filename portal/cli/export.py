@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from glas.cli import BadInput
+from glas.messages import _, ngettext
+
 from ..storage.export import export_bundle
-from . import BadInput
-from .messages import _, ngettext
 from .reviewers import open_store
 
 

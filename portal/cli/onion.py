@@ -7,14 +7,14 @@ import os
 
 import click
 
+from glas.cli import BadInput
+from glas.messages import _
 from onion import ServiceKeyStore
 
 from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..errors import StorageError
 from ..staff import invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID
-from . import BadInput
-from .messages import _
 from .reviewers import open_store
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
+from glas.messages import _, ngettext
+
 from ..storage import today
 from ..storage.retention import apply_retention, retention
-from .messages import _, ngettext
 from .reviewers import open_store
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from crypto.keys import PublicKey
+from glas.cli import BadInput
+from glas.messages import _
 
 from ..config import Config
 from ..errors import StorageError
 from ..storage import Store
-from . import BadInput
-from .messages import _
 
 
 @click.group("reviewers")

@@ -12,6 +12,8 @@ from types import FrameType
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from glas.cli import BadInput, Failure
+from glas.messages import _
 from onion import PowSettings, ServiceKeyStore, Tor, TorSettings
 
 from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
@@ -24,8 +26,6 @@ from ..serving import (
     start_app,
 )
 from ..storage import Store
-from . import BadInput, Failure
-from .messages import _
 
 DEFAULT_PORT = 8080
 DEFAULT_ORGANIZER_PORT = 8081

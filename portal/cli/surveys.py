@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
+from glas.cli import BadInput
+from glas.messages import _
 from surveys import SurveyDefinitionError, load_survey_file
 from surveys.xlsform import load_xlsform
 from surveys.xlsform_writer import write_xlsform
 
 from ..errors import StorageError
-from . import BadInput
-from .messages import _
 from .reviewers import open_store
 
 

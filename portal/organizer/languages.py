@@ -15,10 +15,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from glas.languages import LANGUAGES
 from surveys.model import QUESTION_TEXTS
 
 from .. import current_store
-from ..i18n import LANGUAGES
 from ..storage import designer
 from . import bp
 from .auth import record

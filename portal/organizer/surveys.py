@@ -10,13 +10,13 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError
 from surveys.xlsform import read_xlsform
 from surveys.xlsform_writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
-from ..i18n import LANGUAGES
 from ..storage import designer
 from . import bp
 from .auth import record

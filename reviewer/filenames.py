@@ -13,7 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .filetypes import UNKNOWN_EXTENSION, extension_of, sniff
+from surveys.filetypes import UNKNOWN_EXTENSION, extension_of, sniff
 
 #: Most file systems allow 255 bytes a name; leave room for " (99)" and the extension.
 MAX_STEM_BYTES = 120

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from .model import Survey
+from surveys.model import Survey
 
 FIXED_COLUMNS = ("submission_id", "received", "survey_version")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -5,7 +5,7 @@ leaves the reviewers (to a lawyer, a report, the press), they use the scrubbed c
 re-encoded with no EXIF, XMP or text chunks. The original stays untouched beside it as evidence.
 
 Image decoders are large C libraries and every image is hostile input, so decoding happens in a
-cage: a child process (``python -m surveys.media``) with limits on memory, CPU time and file size.
+cage: a child process (``python -m reviewer.media``) with limits on memory, CPU time and file size.
 Whatever goes wrong in there — an exception, a decoder crash, a memory or time bomb — costs only
 that image: it is marked "not scrubbed — check by hand", the child is replaced if it died, and the
 run goes on. The parent never decodes an image itself.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from . import filetypes
+from surveys import filetypes
 
 #: Refuse to decode images larger than this: 50 megapixels covers phone cameras' default modes.
 MAX_PIXELS = 50_000_000
@@ -130,7 +130,7 @@ class Scrubber:
     def _start(self) -> subprocess.Popen[bytes]:
         if self._child is None or self._child.poll() is not None:
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "surveys.media"],
+                [sys.executable, "-m", "reviewer.media"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

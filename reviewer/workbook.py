@@ -11,7 +11,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from .model import Survey
+from surveys.model import Survey
+
 from .tables import cell
 
 SHEET_TITLE_LENGTH = 31  # Excel's limit

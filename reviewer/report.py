@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import NUMBER_TYPES, TEXT_TYPES, Question, Survey
+from surveys.model import NUMBER_TYPES, TEXT_TYPES, Question, Survey
+
 from .rendering import render
 
 CHART_DPI = 80

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .model import Question, Survey
+from surveys.model import Question, Survey
+
 from .rendering import render
 
 EXCERPT_LENGTH = 140

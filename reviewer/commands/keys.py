@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from crypto.keys import PublicKey, ReviewerKey
-
-from . import BadInput
-from .messages import _
-from .passphrase import passphrase_file_option, read_passphrase
+from glas.cli import BadInput
+from glas.messages import _
+from glas.passphrase import passphrase_file_option, read_passphrase
 
 
 @click.group("keys")

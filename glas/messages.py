@@ -12,12 +12,10 @@ from __future__ import annotations
 import functools
 import gettext
 import os
-from pathlib import Path
 from typing import Any
 
-from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+from .languages import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_VARIABLES = ("GLAS_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 

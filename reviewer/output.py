@@ -25,17 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .answers import check_document
-from .errors import SurveyDefinitionError
+from surveys.answers import check_document
+from surveys.errors import SurveyDefinitionError
+from surveys.loader import load_survey_text
+from surveys.model import Survey
+from surveys.schema import document_problem
+
 from .filenames import file_name, inside, unique_in
-from .followups import link_threads
-from .loader import load_survey_text
 from .media import MediaReport, Scrubber
-from .model import Survey
 from .report import Report, VersionStats
-from .schema import document_problem
 from .tables import RenderedRows, SurveyTable, render_row, version_folder
 from .testimonies import Attachment, TestimonyPages, render_testimony
+from .threads import link_threads
 from .workbook import write_workbook
 
 #: Where attachments are decrypted before their content says what to call them.

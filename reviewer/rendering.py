@@ -1,4 +1,4 @@
-"""HTML for the reviewer: one Jinja environment, autoescaped, templates in surveys/templates."""
+"""HTML for the reviewer: one Jinja environment, autoescaped, templates in reviewer/templates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 @cache
 def environment() -> Environment:
     return Environment(
-        loader=PackageLoader("surveys", "templates"),
+        loader=PackageLoader("reviewer", "templates"),
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,

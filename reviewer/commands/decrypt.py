@@ -24,11 +24,10 @@ from crypto.envelope import SUBMISSION_ID_PATTERN
 from crypto.errors import BundleFormatError
 from crypto.keys import ReviewerKey
 from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
-from surveys.output import ReviewerOutput, trusted_definitions
-
-from . import BadInput, Failure
-from .messages import _, ngettext
-from .passphrase import read_passphrase
+from glas.cli import BadInput, Failure
+from glas.messages import _, ngettext
+from glas.passphrase import read_passphrase
+from reviewer.output import ReviewerOutput, trusted_definitions
 
 PROGRESS_EVERY = 1000
 bundle_argument = click.argument(

@@ -19,7 +19,7 @@ passphrase_file_option = click.option(
 
 def read_passphrase(passphrase_file: Path | None, prompt: str, new: bool = False) -> bytes:
     """Return the passphrase as UTF-8 bytes; a new one must be long enough to resist guessing."""
-    from . import BadInput
+    from .cli import BadInput
 
     if passphrase_file is not None:
         lines = passphrase_file.read_text(encoding="utf-8").splitlines()
