@@ -19,8 +19,20 @@ from .languages import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS
 LANGUAGE_VARIABLES = ("GLAS_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
+_chosen: list[str] = []
+
+
+def choose_language(code: str) -> None:
+    """Speak ``code`` from now on (a command's ``--language``), if a catalog ships for it."""
+    if code in LANGUAGES:
+        _chosen[:] = [code]
+
+
 def cli_language() -> str:
-    """The first shipped language the environment asks for (``mk_MK.UTF-8`` gives ``mk``)."""
+    """The language chosen by a command's option, else the first shipped language the
+    environment asks for (``mk_MK.UTF-8`` gives ``mk``)."""
+    if _chosen:
+        return _chosen[0]
     for variable in LANGUAGE_VARIABLES:
         for part in os.environ.get(variable, "").split(":"):
             code = part.split(".")[0].split("@")[0].replace("-", "_").split("_")[0].lower()
@@ -30,15 +42,16 @@ def cli_language() -> str:
 
 
 @functools.cache
-def _catalog(language: str) -> gettext.NullTranslations:
+def catalog(language: str) -> gettext.NullTranslations:
+    """The shipped catalog of ``language`` (English, the source, when there is none)."""
     return gettext.translation("messages", TRANSLATIONS, languages=[language], fallback=True)
 
 
 def _(message: str, **params: Any) -> str:
-    text = _catalog(cli_language()).gettext(message)
+    text = catalog(cli_language()).gettext(message)
     return text % params if params else text
 
 
 def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
-    text = _catalog(cli_language()).ngettext(singular, plural, count)
+    text = catalog(cli_language()).ngettext(singular, plural, count)
     return text % {"num": count, **params}

@@ -25,15 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from surveys.answers import check_document
+from surveys.answers import check_document_asked
 from surveys.errors import SurveyDefinitionError
 from surveys.loader import load_survey_text
 from surveys.model import Survey
 from surveys.schema import document_problem
 
+from .columns import Options, Plan
 from .filenames import file_name, inside, unique_in
 from .media import MediaReport, Scrubber
 from .report import Report, VersionStats
+from .statfiles import write_stat_files
 from .tables import RenderedRows, SurveyTable, render_row, version_folder
 from .testimonies import Attachment, TestimonyPages, render_testimony
 from .threads import link_threads
@@ -68,7 +70,7 @@ class Summary:
 
 
 def summarize(
-    definitions: dict[str, Survey],
+    plans: dict[str, Plan],
     opened: list[Any],
     files: dict[str, dict[str, str]] | None = None,
     attachments: dict[str, list[Attachment]] | None = None,
@@ -80,12 +82,12 @@ def summarize(
     summary = Summary()
     for item in opened:
         record = item.record
-        survey = definitions.get(record.version)
-        if survey is None:
+        plan = plans.get(record.version)
+        if plan is None or plan.survey is None:
             summary.unknown.append(item)
             continue
         try:
-            _summarize_one(summary, survey, item, files, attachments)
+            _summarize_one(summary, plan, plan.survey, item, files, attachments)
         except Exception as e:  # hostile content: it costs one submission, never the run
             summary.failures.append((record.submission_id, _could_not(e)))
     return summary
@@ -93,6 +95,7 @@ def summarize(
 
 def _summarize_one(
     summary: Summary,
+    plan: Plan,
     survey: Survey,
     item: Any,
     files: dict[str, dict[str, str]] | None,
@@ -100,10 +103,11 @@ def _summarize_one(
 ) -> None:
     """Render everything of one submission first; only then add it, so a failure adds nothing."""
     record, document = item.record, item.answers  # its shape was checked when it was opened
-    problems = check_document(survey, document)
+    problems, asked = check_document_asked(survey, document)
     relative = (files or {}).get(record.submission_id, {})
+    listed = (attachments or {}).get(record.submission_id, [])
     row = render_row(
-        survey.answer_columns,
+        plan,
         record.submission_id,
         record.received,
         record.version,
@@ -112,14 +116,17 @@ def _summarize_one(
     )
     page = None
     if survey.kind == "testimony":
-        listed = (attachments or {}).get(record.submission_id, [])
-        page = render_testimony(survey, record.submission_id, record.received, document, listed)
+        page = render_testimony(
+            survey, record.version, record.submission_id, record.received, document, listed
+        )
     key = (record.survey_id, record.version)
     if key not in summary.stats:
-        summary.stats[key] = VersionStats(record.survey_id, record.version, survey)
+        summary.stats[key] = VersionStats(record.survey_id, record.version, plan)
     # Counting reads only what the schema has checked (answers of the right types): it is the
     # last step, after everything that could fail on unusual content.
-    summary.stats[key].add(record.submission_id, record.received, document.get("answers") or {})
+    summary.stats[key].add(
+        record.submission_id, record.received, document.get("answers") or {}, asked, listed
+    )
     if problems:
         summary.violations.append((record.submission_id, problems))
     summary.rows.setdefault(record.version, RenderedRows()).add(*row)
@@ -147,9 +154,11 @@ def trusted_definitions(shipped: dict[str, Any]) -> dict[str, Survey]:
 class ReviewerOutput:
     """The output folder of one ``glas decrypt`` run, filled submission by submission."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, options: Options | None = None) -> None:
         self.out = out
+        self.options = options or Options()
         self.definitions: dict[str, Survey] = {}
+        self.plans: dict[str, Plan] = {}
         self.tables: dict[str, SurveyTable] = {}
         self.testimonies: dict[str, TestimonyPages] = {}
         self.report = Report()
@@ -167,12 +176,15 @@ class ReviewerOutput:
 
     def add_bundle(self, name: str, created: str, surveys: dict[str, Any]) -> None:
         self.bundles.append((name, created))
-        self.definitions.update(trusted_definitions(surveys))
+        for version, survey in trusted_definitions(surveys).items():
+            if version not in self.definitions:
+                self.definitions[version] = survey
+                self.plans[version] = Plan(survey, self.options)
 
     def processor(self) -> Callable[[list[Any]], Summary]:
         """The batch processor for the decrypting workers (it carries the definitions)."""
-        definitions = dict(self.definitions)
-        return lambda opened: summarize(definitions, opened)
+        plans = dict(self.plans)
+        return lambda opened: summarize(plans, opened)
 
     def check(self, record: Any, document: dict[str, Any]) -> str | None:
         """Why an opened document must not be used (wrong shape for its version), or None."""
@@ -211,15 +223,16 @@ class ReviewerOutput:
         located: list[tuple[str, str]] = []
         not_scrubbed: list[tuple[str, str, str]] = []
         for part, path in opened.files.items():
-            relative[part] = path.relative_to(folder).as_posix()
             attachment, media = self._scrub(record.submission_id, folder, path, names.get(part))
+            # Tables point at the scrubbed copy where there is one: the original may carry GPS.
+            relative[part] = (media.scrubbed or path).relative_to(folder).as_posix()
             attachments.append(attachment)
             if media.has_location:
                 located.append((record.submission_id, attachment.name))
             if media.scrubbed is None:
                 not_scrubbed.append((record.submission_id, attachment.name, media.note))
         summary = summarize(
-            self.definitions,
+            self.plans,
             [opened],
             {record.submission_id: relative},
             {record.submission_id: attachments},
@@ -231,8 +244,8 @@ class ReviewerOutput:
             self.report.warnings.unknown_versions.append(
                 (record.submission_id, record.survey_id, record.version)
             )
-            self._table(record.version, folder, None).add(
-                record.submission_id, record.received, record.version, item.answers, relative
+            self._table(record.version, folder).add_unknown(
+                record.submission_id, record.received, record.version, item.answers
             )
             self.report.stats(record.survey_id, record.version, None).add(
                 record.submission_id, record.received, document.get("answers") or {}
@@ -245,9 +258,8 @@ class ReviewerOutput:
     def add_summary(self, summary: Summary) -> list[tuple[str, str]]:
         """Write what a batch rendered; return the submissions that failed in it."""
         for (survey_id, version), stats in summary.stats.items():
-            survey = self.definitions.get(version)
-            self.report.stats(survey_id, version, survey).merge(stats)
-            table = self._table(version, version_folder(self.out, survey_id, version), survey)
+            self.report.stats(survey_id, version, self.plans.get(version)).merge(stats)
+            table = self._table(version, version_folder(self.out, survey_id, version))
             if version in summary.rows:
                 table.write_block(summary.rows[version])
         self.report.warnings.violations += summary.violations
@@ -277,8 +289,17 @@ class ReviewerOutput:
         link_threads(self.out)
 
     def write_workbooks(self) -> None:
-        for version, table in self.tables.items():
-            write_workbook(table.folder, table.folder.parent.name, self.definitions.get(version))
+        for table in self.tables.values():
+            write_workbook(table.folder, table.folder.parent.name, table.plan)
+
+    def write_stat_files(self) -> list[str]:
+        """answers.sav and answers.dta of every version with a definition; returns the
+        problems (one per version that could not be written), which never stop the run."""
+        problems = []
+        for table in self.tables.values():
+            if table.plan.survey is not None:
+                problems += write_stat_files(table.folder, table.plan)
+        return problems
 
     def write_report(self, generated: str) -> Path:
         path = self.out / "report.html"
@@ -320,7 +341,8 @@ class ReviewerOutput:
         inside(self.out, folder)
         return folder
 
-    def _table(self, version: str, folder: Path, survey: Survey | None) -> SurveyTable:
+    def _table(self, version: str, folder: Path) -> SurveyTable:
         if version not in self.tables:
-            self.tables[version] = SurveyTable(folder, survey)
+            plan = self.plans.get(version) or Plan(None, self.options)
+            self.tables[version] = SurveyTable(folder, plan)
         return self.tables[version]

@@ -1,87 +1,141 @@
 """``report.html``: one self-contained, offline page summarising a set of bundles.
 
-Per survey version: responses by day, a chart per closed question (bar charts of choice counts,
-histograms of numbers), free-text answers; and a warnings section listing what a reviewer must
-not miss: submissions that failed authentication, answers breaking their version's rules,
-unknown survey versions, and attachments that carry a location. Charts are PNGs embedded as
-``data:`` URIs: the page loads nothing from anywhere.
+Per survey version: responses by month; per closed question a table of counts, the percentage
+of those asked and of those who answered, "no answer" (asked, left empty) and "not asked" (skip
+logic passed it by), with bars labelled by their counts; a summary of number answers; free-text
+answers, each linked to its testimony page when it has one (and the page links back); files
+linked to their scrubbed copies. ``--by QUESTION`` (or ``--by month``) adds to every closed
+question a table broken down by the answers to QUESTION. A warnings section lists what a
+reviewer must not miss. Bars are plain HTML, so the page loads nothing, prints on A4 and reads
+in the reviewer's language (the interface's catalogs).
 """
 
 from __future__ import annotations
 
-import base64
-import io
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from surveys.model import NUMBER_TYPES, TEXT_TYPES, Question, Survey
+from surveys.model import NUMBER_TYPES, TEXT_TYPES, Question
 
+from .columns import Plan
 from .rendering import render
 
-CHART_DPI = 80
-MAX_BARS = 30
+#: ``--by month``: break results down by the month a submission arrived.
+BY_MONTH = "month"
+#: The by-value of a submission that did not answer the breakdown question.
+NO_ANSWER = "\0"
+NUMBER_BINS = 8
 
 
 @dataclass
-class Chart:
-    question: Question
-    image: str  # data: URI
+class Tally:
+    """One closed question among some submissions."""
+
+    asked: int = 0
+    answered: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Tally) -> None:
+        self.asked += other.asked
+        self.answered += other.answered
+        self.counts.update(other.counts)
 
 
 @dataclass
 class VersionStats:
     survey_id: str
     version: str
-    survey: Survey | None
+    plan: Plan | None
     count: int = 0
-    days: Counter[str] = field(default_factory=Counter)
-    choices: dict[str, Counter[str]] = field(default_factory=dict)
+    months: Counter[str] = field(default_factory=Counter)
+    #: question name → breakdown value ("" for everyone) → tally
+    tallies: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    #: by value → submissions with it
+    groups: Counter[str] = field(default_factory=Counter)
     numbers: dict[str, list[float]] = field(default_factory=dict)
     texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: (submission id, file name, path relative to the version folder)
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Decide once per version what each question contributes, not once per submission.
+        survey = self.plan.survey if self.plan else None
+        questions = survey.answerable_questions if survey else []
+        self._closed = [q for q in questions if q.choices or q.type in NUMBER_TYPES]
+        self._texts = [q.name for q in questions if q.type in TEXT_TYPES]
+        self._by = self.plan.options.by if self.plan else None
+        self._by_question = survey.by_name.get(self._by or "") if survey else None
 
     def merge(self, other: VersionStats) -> None:
         """Add the counts of a partial (a worker's batch) to these."""
         self.count += other.count
-        self.days.update(other.days)
-        for name, counter in other.choices.items():
-            self.choices.setdefault(name, Counter()).update(counter)
+        self.months.update(other.months)
+        self.groups.update(other.groups)
+        for name, by_value in other.tallies.items():
+            mine = self.tallies.setdefault(name, {})
+            for key, tally in by_value.items():
+                mine.setdefault(key, Tally()).merge(tally)
         for name, values in other.numbers.items():
             self.numbers.setdefault(name, []).extend(values)
         for name, items in other.texts.items():
             self.texts.setdefault(name, []).extend(items)
+        self.files += other.files
 
-    def __post_init__(self) -> None:
-        # Decide once per version what each question contributes, not once per submission.
-        questions = self.survey.answerable_questions if self.survey else []
-        self._choices = [
-            (q.name, self.choices.setdefault(q.name, Counter())) for q in questions if q.choices
-        ]
-        self._numbers = [
-            (q.name, self.numbers.setdefault(q.name, []))
-            for q in questions
-            if q.type in NUMBER_TYPES
-        ]
-        self._texts = [
-            (q.name, self.texts.setdefault(q.name, [])) for q in questions if q.type in TEXT_TYPES
-        ]
+    def _groups_of(self, received: str, answers: dict[str, Any]) -> list[str]:
+        if not self._by:
+            return []
+        if self._by == BY_MONTH:
+            return [received[:7]]
+        if self._by_question is None:
+            return []
+        value = answers.get(self._by)
+        if value is None:
+            return [NO_ANSWER]
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
-    def add(self, submission_id: str, received: str, answers: dict[str, Any]) -> None:
+    def add(
+        self,
+        submission_id: str,
+        received: str,
+        answers: dict[str, Any],
+        asked: set[str] | None = None,
+        attachments: list[Any] = (),  # type: ignore[assignment]
+    ) -> None:
+        """Count one submission; ``asked`` is None when its skip logic is unknown."""
         self.count += 1
-        self.days[received] += 1
-        for name, counter in self._choices:
+        self.months[received[:7]] += 1
+        groups = self._groups_of(received, answers)
+        self.groups.update(groups)
+        for question in self._closed:
+            if asked is not None and question.name not in asked:
+                value, was_asked = None, False
+            else:
+                value, was_asked = answers.get(question.name), True
+            by_value = self.tallies.setdefault(question.name, {})
+            for key in ("", *groups):
+                tally = by_value.get(key)
+                if tally is None:
+                    tally = by_value[key] = Tally()
+                if not was_asked:
+                    continue
+                tally.asked += 1
+                if value is None or value == []:
+                    continue
+                tally.answered += 1
+                if question.choices:
+                    tally.counts.update(value if isinstance(value, list) else (value,))
+            if value is not None and question.type in NUMBER_TYPES:
+                self.numbers.setdefault(question.name, []).append(float(value))
+        for name in self._texts:
             value = answers.get(name)
             if value is not None:
-                counter.update(value if isinstance(value, list) else (value,))
-        for name, numbers in self._numbers:
-            value = answers.get(name)
-            if value is not None:
-                numbers.append(float(value))
-        for name, texts in self._texts:
-            value = answers.get(name)
-            if value is not None:
-                texts.append((submission_id, str(value)))
+                self.texts.setdefault(name, []).append((submission_id, str(value)))
+        for attachment in attachments:
+            path = attachment.scrubbed or attachment.original
+            self.files.append((submission_id, attachment.name, path.removeprefix("../")))
 
 
 @dataclass
@@ -91,10 +145,43 @@ class Warnings:
     unknown_versions: list[tuple[str, str, str]] = field(default_factory=list)
     located: list[tuple[str, str]] = field(default_factory=list)
     not_scrubbed: list[tuple[str, str, str]] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.failed or self.violations or self.unknown_versions or self.located)
+        return not (
+            self.failed or self.violations or self.unknown_versions or self.located or self.other
+        )
+
+
+@dataclass
+class Row:
+    """One line of a question's table."""
+
+    label: str
+    count: int
+    of_asked: float | None  # percent
+    of_answered: float | None
+    kind: str = "choice"  # "choice", "no-answer", "not-asked"
+
+
+@dataclass
+class QuestionTable:
+    question: Question
+    rows: list[Row]
+    asked: int
+    answered: int
+    widest: int
+    #: with --by: column labels and, per row of ``rows`` (choices only), "n (p%)" per group
+    by_columns: list[str] = field(default_factory=list)
+    by_rows: list[tuple[str, list[tuple[int, float | None]]]] = field(default_factory=list)
+    by_answered: list[int] = field(default_factory=list)
+    summary: dict[str, float] = field(default_factory=dict)  # numbers: n, mean, median, …
+    bins: list[tuple[str, int]] = field(default_factory=list)
+
+
+def percent(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
 
 
 class Report:
@@ -103,25 +190,17 @@ class Report:
         self.warnings = Warnings()
         self.duplicates = 0
 
-    def stats(self, survey_id: str, version: str, survey: Survey | None) -> VersionStats:
+    def stats(self, survey_id: str, version: str, plan: Plan | None) -> VersionStats:
         key = (survey_id, version)
         if key not in self.versions:
-            self.versions[key] = VersionStats(survey_id, version, survey)
+            self.versions[key] = VersionStats(survey_id, version, plan)
         return self.versions[key]
 
     def write(self, path: Path, bundles: list[tuple[str, str]], generated: str) -> None:
-        sections = []
-        for stats in sorted(self.versions.values(), key=lambda s: (s.survey_id, s.version)):
-            sections.append(
-                {
-                    "stats": stats,
-                    "days_chart": _bar_chart(sorted(stats.days.items()), "Responses by day"),
-                    "charts": _charts(stats),
-                    "texts": [(stats.survey.question(n), items) for n, items in stats.texts.items()]
-                    if stats.survey
-                    else [],
-                }
-            )
+        sections = [
+            _section(stats)
+            for stats in sorted(self.versions.values(), key=lambda s: (s.survey_id, s.version))
+        ]
         page = render(
             "report.html",
             sections=sections,
@@ -133,71 +212,105 @@ class Report:
         path.write_text(page, encoding="utf-8")
 
 
-def _charts(stats: VersionStats) -> list[Chart]:
-    charts = []
-    for question in stats.survey.closed_questions if stats.survey else ():
-        if question.choices:
-            counts = stats.choices.get(question.name, Counter())
-            bars = [(c.label, counts.get(c.name, 0)) for c in question.choices]
-            charts.append(Chart(question, _bar_chart(bars, question.label, horizontal=True)))
-        else:
-            charts.append(
-                Chart(question, _histogram(stats.numbers.get(question.name, []), question.label))
-            )
-    return charts
+def _section(stats: VersionStats) -> dict[str, Any]:
+    plan = stats.plan
+    survey = plan.survey if plan else None
+    folder = f"{stats.survey_id}/{stats.version[:12]}"
+    months = sorted(stats.months.items())
+    return {
+        "stats": stats,
+        "id": f"{stats.survey_id}-{stats.version[:12]}",
+        "title": plan.label(survey, "title") if plan and survey else stats.survey_id,
+        "folder": folder,
+        "testimonies": survey is not None and survey.kind == "testimony",
+        "months": months,
+        "widest_month": max((n for _, n in months), default=0),
+        "tables": [_table(stats, q) for q in stats._closed] if plan else [],
+        "texts": [
+            (plan.label(survey.by_name[n]), stats.texts.get(n, []))
+            for n in stats._texts
+            if stats.texts.get(n)
+        ]
+        if plan and survey
+        else [],
+        "by": _by_label(stats),
+    }
 
 
-def _bar_chart(bars: list[tuple[str, int]], title: str, horizontal: bool = False) -> str:
-    figure, axes = _figure(max(2.2, 0.35 * min(len(bars), MAX_BARS) + 1) if horizontal else 3)
-    labels = [_short(label) for label, _ in bars[:MAX_BARS]]
-    values = [value for _, value in bars[:MAX_BARS]]
-    from matplotlib.ticker import MaxNLocator
+def _by_label(stats: VersionStats) -> str:
+    if not stats._by or not stats.plan:
+        return ""
+    if stats._by == BY_MONTH:
+        return BY_MONTH
+    question = stats._by_question
+    return stats.plan.label(question) if question else ""
 
-    count_axis = axes.xaxis if horizontal else axes.yaxis
-    count_axis.set_major_locator(MaxNLocator(integer=True))  # responses are whole numbers
-    if horizontal:
-        axes.barh(labels[::-1], values[::-1], color="#6b2d8f")
-        axes.set_xlabel("responses")
-        axes.set_xlim(0, max([1, *values]))
+
+def _table(stats: VersionStats, question: Question) -> QuestionTable:
+    assert stats.plan is not None
+    plan = stats.plan
+    tallies = stats.tallies.get(question.name, {})
+    overall = tallies.get("", Tally())
+    rows = [
+        Row(
+            plan.label(c),
+            overall.counts.get(c.name, 0),
+            percent(overall.counts.get(c.name, 0), overall.asked),
+            percent(overall.counts.get(c.name, 0), overall.answered),
+        )
+        for c in question.choices
+    ]
+    no_answer = overall.asked - overall.answered
+    rows.append(Row("", no_answer, percent(no_answer, overall.asked), None, "no-answer"))
+    rows.append(Row("", stats.count - overall.asked, None, None, "not-asked"))
+    table = QuestionTable(
+        question, rows, overall.asked, overall.answered, max((r.count for r in rows), default=0)
+    )
+    if question.type in NUMBER_TYPES:
+        _numbers(table, stats.numbers.get(question.name, []))
+    elif _by_label(stats):
+        _breakdown(table, stats, question, tallies)
+    return table
+
+
+def _numbers(table: QuestionTable, values: list[float]) -> None:
+    if not values:
+        return
+    table.summary = {
+        "n": len(values),
+        "mean": statistics.fmean(values),
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+    }
+    low, high = min(values), max(values)
+    width = (high - low) / NUMBER_BINS or 1.0
+    counts = Counter(min(int((v - low) / width), NUMBER_BINS - 1) for v in values)
+    for i in range(NUMBER_BINS if high > low else 1):
+        start, end = low + i * width, low + (i + 1) * width
+        label = f"{start:g}" if high == low else f"{start:g} to {end:g}"
+        table.bins.append((label, counts.get(i, 0)))
+    table.widest = max(n for _, n in table.bins)
+
+
+def _breakdown(
+    table: QuestionTable, stats: VersionStats, question: Question, tallies: dict[str, Tally]
+) -> None:
+    assert stats.plan is not None
+    keys = sorted(k for k in stats.groups if k)
+    by_question = stats._by_question
+    if by_question is not None:
+        order = {c.name: i for i, c in enumerate(by_question.choices)}
+        keys.sort(key=lambda k: order.get(k, len(order)))
+        names = {c.name: stats.plan.label(c) for c in by_question.choices}
     else:
-        axes.bar(labels, values, color="#6b2d8f")
-        axes.set_ylabel("responses")
-        axes.set_ylim(0, max([1, *values]))
-        axes.tick_params(axis="x", labelrotation=45)
-    axes.set_title(_short(title, 80), fontsize=10)
-    return _png(figure)
-
-
-def _histogram(values: list[float], title: str) -> str:
-    figure, axes = _figure(3)
-    if values:
-        axes.hist(values, bins=min(20, max(1, len(set(values)))), color="#6b2d8f")
-    axes.set_ylabel("responses")
-    axes.set_title(_short(title, 80), fontsize=10)
-    return _png(figure)
-
-
-def _figure(height: float) -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on the reviewer's machine, and none needed
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(figsize=(7, height), dpi=CHART_DPI, layout="constrained")
-    return figure, axes
-
-
-def _png(figure: Any) -> str:
-    from matplotlib import pyplot
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    pyplot.close(figure)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """Shorten a label for a chart, and keep it plain text: matplotlib reads "$...$" as math,
-    and a hostile label would fail to draw."""
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return text.replace("$", r"\$")
+        names = {}
+    table.by_columns = [names.get(k, k) if k != NO_ANSWER else "" for k in keys]
+    groups = [tallies.get(k, Tally()) for k in keys]
+    table.by_answered = [g.answered for g in groups]
+    for choice in question.choices:
+        cells = [
+            (g.counts.get(choice.name, 0), percent(g.counts.get(choice.name, 0), g.answered))
+            for g in groups
+        ]
+        table.by_rows.append((stats.plan.label(choice), cells))

@@ -1,9 +1,11 @@
 """Turn opened submissions into the reviewer's tables: ``answers.csv`` and ``answers.json``.
 
 One folder per survey version (``<survey id>/<version, 12 characters>/``): a version's questions
-are fixed, so its columns are too. Rows stream out as submissions are opened, so a bundle of any
-size needs memory for one row only. Multi-select answers are joined by ``;``; cells a
-spreadsheet would run as a formula get a leading apostrophe.
+are fixed, so its columns are too (:class:`reviewer.columns.Plan`). Rows stream out as
+submissions are opened, so a bundle of any size needs memory for one row only. The CSV reads as
+an analyst wants it (labels, a 0/1 column per choice); the JSON keeps the answers exactly as
+they were sealed (codes), for scripts. Cells a spreadsheet would run as a formula get a leading
+apostrophe.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from surveys.model import Survey
+from .columns import FIXED_COLUMNS, JOIN, Plan, plan_for_unknown
 
-FIXED_COLUMNS = ("submission_id", "received", "survey_version")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 VERSION_FOLDER_LENGTH = 12
 
@@ -35,19 +36,20 @@ def cell(value: Any) -> str:
         return ""
     if type(value) in (int, float):
         return str(value)  # a number is never a formula, and "-3" stays a number
-    text = ";".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    text = JOIN.join(str(v) for v in value) if isinstance(value, list) else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def render_row(
-    columns: list[str],
+    plan: Plan,
     submission_id: str,
     received: str,
     version: str,
     document: dict[str, Any],
     files: dict[str, str],
-) -> tuple[list[str], str]:
-    """Return the CSV row and the JSON text of one submission."""
+) -> tuple[list[Any], str]:
+    """Return the CSV row and the JSON text of one submission; ``files`` maps each payload
+    part to the path (relative to the version folder) the table should point at."""
     answers = document.get("answers") or {}
     by_question: dict[str, list[str]] = {}
     listed = []
@@ -55,13 +57,12 @@ def render_row(
         relative = files.get(f"file-{entry.get('part')}", "")
         by_question.setdefault(str(entry.get("question")), []).append(relative)
         listed.append({**entry, "path": relative})
-    row = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
-    for column in columns:
-        value = answers.get(column)
-        if value is None:
-            value = by_question.get(column)
+    row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
+    for value in plan.cells(answers, by_question):
         row.append(
-            value if type(value) is str and not value.startswith(FORMULA_START) else cell(value)
+            value
+            if (type(value) is str and not value.startswith(FORMULA_START)) or type(value) is int
+            else cell(value)
         )
     item = {
         "id": submission_id,
@@ -76,6 +77,21 @@ def render_row(
     return row, json.dumps(item, ensure_ascii=False)
 
 
+def render_unknown_row(
+    columns: list[str],
+    submission_id: str,
+    received: str,
+    version: str,
+    document: dict[str, Any],
+) -> tuple[list[Any], str]:
+    """A submission of a version without a definition: its answers as they are, by name."""
+    answers = document.get("answers") or {}
+    row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
+    row += [cell(answers.get(name)) for name in columns]
+    item = {"id": submission_id, "received": received, "survey_version": version}
+    return row, json.dumps({**item, "answers": answers}, ensure_ascii=False)
+
+
 class RenderedRows:
     """Rows rendered and joined in a worker: two strings travel back instead of many objects."""
 
@@ -85,7 +101,7 @@ class RenderedRows:
         self._json: list[str] = []
         self.count = 0
 
-    def add(self, row: list[str], json_text: str) -> None:
+    def add(self, row: list[Any], json_text: str) -> None:
         self._writer.writerow(row)
         self._json.append(json_text)
         self.count += 1
@@ -112,11 +128,11 @@ class RenderedRows:
 class SurveyTable:
     """The CSV and JSON files of one survey version, written row by row."""
 
-    def __init__(self, folder: Path, survey: Survey | None) -> None:
+    def __init__(self, folder: Path, plan: Plan) -> None:
         self.folder = folder
-        self.survey = survey
+        self.plan = plan
         folder.mkdir(parents=True, exist_ok=True)
-        self.columns = [q.name for q in survey.answerable_questions] if survey else []
+        self.columns = [c.name for c in plan.columns]
         self._csv_file: IO[str] = open(folder / "answers.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow([cell(c) for c in (*FIXED_COLUMNS, *self.columns)])
@@ -124,21 +140,14 @@ class SurveyTable:
         self._json.write("[\n")
         self.rows = 0
 
-    def add(
-        self,
-        submission_id: str,
-        received: str,
-        version: str,
-        document: dict[str, Any],
-        files: dict[str, str],
+    def add_unknown(
+        self, submission_id: str, received: str, version: str, document: dict[str, Any]
     ) -> None:
-        """Write one row; ``files`` maps payload names to paths relative to the folder."""
-        if self.survey is None:  # an unknown version: columns as answers reveal them
-            answers = document.get("answers") or {}
-            self.columns += [name for name in answers if name not in self.columns]
-        self.write(*render_row(self.columns, submission_id, received, version, document, files))
+        """Write one row of a version without a definition (columns as answers reveal them)."""
+        self.columns = plan_for_unknown(document.get("answers") or {}, self.columns)
+        self.write(*render_unknown_row(self.columns, submission_id, received, version, document))
 
-    def write(self, row: list[str], json_text: str) -> None:
+    def write(self, row: list[Any], json_text: str) -> None:
         """Write a row rendered already (see render_row)."""
         self._csv.writerow(row)
         self._json.write(("" if self.rows == 0 else ",\n") + json_text)
@@ -154,7 +163,7 @@ class SurveyTable:
         self._csv_file.close()
         self._json.write("\n]\n")
         self._json.close()
-        if self.survey is None:
+        if self.plan.survey is None:
             _pad_short_rows(self.folder / "answers.csv", self.columns)
 
 

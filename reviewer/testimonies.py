@@ -30,6 +30,7 @@ class Entry:
 
 def render_testimony(
     survey: Survey,
+    version: str,
     submission_id: str,
     received: str,
     document: dict[str, Any],
@@ -45,6 +46,7 @@ def render_testimony(
     page = render(
         "testimony.html",
         survey=survey,
+        version=version,
         submission_id=submission_id,
         received=received,
         rows=rows,

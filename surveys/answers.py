@@ -130,9 +130,15 @@ def check_document(survey: Survey, document: dict[str, Any]) -> list[str]:
     sees them listed rather than silently mixed into the tables. The rules are the very ones the
     form applies (:func:`_check`), run on the typed values.
     """
+    return check_document_asked(survey, document)[0]
+
+
+def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list[str], set[str]]:
+    """:func:`check_document`, and the questions the respondent was asked (skip logic held):
+    the report tells "not asked" from "no answer" with it."""
     answers = document.get("answers")
     if not isinstance(answers, dict):
-        return ["The answers document holds no answers."]
+        return ["The answers document holds no answers."], set()
     problems = []
     values = typed_values(answers)
     values.update(_listed_file_names(document.get("files")))
@@ -158,7 +164,7 @@ def check_document(survey: Survey, document: dict[str, Any]) -> list[str]:
     files = document.get("files") or []
     if files or survey.has_files:
         problems += _check_listed_files(survey, files, asked)
-    return problems
+    return problems, asked
 
 
 def _listed_file_names(files: Any) -> dict[str, str]:

@@ -91,7 +91,7 @@ def test_answer_and_5_mb_attachment_arrive_intact_and_leave_no_plaintext_behind(
     )
     assert result.exit_code == 0, result.output
     csv_text = (version_folder(out, "testimony") / "answers.csv").read_text()
-    assert text in csv_text and "police;client" in csv_text and ",2024-03," in csv_text
+    assert text in csv_text and "Police;A client,1,1,0,0," in csv_text and ",2024-03," in csv_text
     # The testimony's "when" is a month: no day of it anywhere the reviewer's tools wrote.
     assert files_containing(b"2024-03-", out) == []
     assert received_file(out, "testimony", "night photo.jpg").read_bytes() == attachment

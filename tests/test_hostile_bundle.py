@@ -199,7 +199,10 @@ def test_a_hostile_bundle_decrypts_every_honest_submission_and_names_each_hostil
         assert marker in texts
     assert not set(hostile_bundle.hostile) & set(rows)
     (honest_3,) = [r for r in rows.values() if r.get("what_happened") == "Honest-3 he hit me"]
-    original = out / "testimony" / honest_3["survey_version"] / honest_3["evidence"]
+    folder = out / "testimony" / honest_3["survey_version"]
+    assert honest_3["evidence"].startswith("files/scrubbed/")  # the table points at the copy
+    assert (folder / honest_3["evidence"]).is_file()
+    (original,) = (folder / "files" / "original" / honest_3["submission_id"]).iterdir()
     assert original.read_bytes() == jpeg()
     (needs_2,) = [r for r in rows.values() if "Honest-2" in r.get("suggestions", "")]
     assert needs_2["suggestions"] == "'=Honest-2 SUM(A1)"  # kept, and never a formula

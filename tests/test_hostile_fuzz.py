@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from crypto.bundle import SubmissionRecord
+from reviewer.columns import Options, Plan
 from reviewer.media import NOT_SCRUBBED, MediaReport, Scrubber
 from reviewer.output import summarize
 from surveys.loader import load_survey_file
@@ -174,7 +175,9 @@ def test_random_documents_are_refused_with_a_reason_or_rendered_whole() -> None:
         record = SubmissionRecord(
             f"{i:032x}", survey.id, survey.digest(), "2026-11-01", 1024, [], b"", []
         )
-        summary = summarize(definitions, [Opened(record, document)])
+        summary = summarize(
+            {v: Plan(s, Options()) for v, s in definitions.items()}, [Opened(record, document)]
+        )
         assert not summary.failures, (document, summary.failures)
         passed += 1
     assert passed > DOCUMENTS // 10 and refused > DOCUMENTS // 10, (passed, refused)

@@ -39,10 +39,13 @@ def _file(store: Store, reply: SealedReply, data: bytes) -> bool:
     with store.session() as s:
         box = s.scalar(select(ReplyBoxRow).where(ReplyBoxRow.public_key == reply.to_public_key))
         if box is None and reply.login_id is not None:
-            if s.get(ReplyBoxRow, reply.login_id) is not None:
+            # Another import may have opened this very box since the query above.
+            box = s.get(ReplyBoxRow, reply.login_id)
+            if box is not None and box.public_key != reply.to_public_key:
                 raise StorageError("This reply names a codename that has another key.")
-            box = ReplyBoxRow(login_id=reply.login_id, public_key=reply.to_public_key)
-            s.add(box)
+            if box is None:
+                box = ReplyBoxRow(login_id=reply.login_id, public_key=reply.to_public_key)
+                s.add(box)
         elif box is None:
             raise StorageError("No codename on this portal has the key this reply is for.")
         elif reply.login_id is not None and reply.login_id != box.login_id:

@@ -25,9 +25,11 @@ from crypto.errors import BundleFormatError
 from crypto.keys import ReviewerKey
 from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
 from glas.cli import BadInput, Failure
-from glas.messages import _, ngettext
+from glas.messages import _, choose_language, ngettext
 from glas.passphrase import read_passphrase
+from reviewer.columns import Options
 from reviewer.output import ReviewerOutput, trusted_definitions
+from reviewer.report import BY_MONTH
 
 PROGRESS_EVERY = 1000
 bundle_argument = click.argument(
@@ -66,6 +68,23 @@ bundle_argument = click.argument(
     show_default="all cores",
     help="Processes that open submissions in parallel.",
 )
+@click.option(
+    "--language",
+    help="Language of choice labels and of the report (default: the survey's, and yours).",
+)
+@click.option(
+    "--values",
+    type=click.Choice(["labels", "codes"]),
+    default="labels",
+    show_default=True,
+    help="Choice answers in the tables as their labels or as their codes.",
+)
+@click.option(
+    "--by",
+    "by",
+    metavar="QUESTION",
+    help="Break every table of the report down by the answers to QUESTION (or 'month').",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr (for scripts).")
 @click.option("--timings", is_flag=True, help="Print how long each phase took, on stderr.")
 def command(
@@ -74,15 +93,23 @@ def command(
     out: Path,
     passphrase_files: tuple[Path, ...],
     workers: int,
+    language: str | None,
+    values: str,
+    by: str | None,
     quiet: bool,
     timings: bool,
 ) -> None:
     """Decrypt BUNDLES into tables, testimonies, files and report.html."""
     # Everything written from here on is plaintext: readable by the reviewer's account only.
     os.umask(0o077)
+    if language:
+        choose_language(language.strip().lower())
+    if by:
+        _check_by(by, bundles)
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
-    output = ReviewerOutput(out)
+    options = Options(language.strip().lower() if language else None, values == "codes", by)
+    output = ReviewerOutput(out, options)
     counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0}
     started = time.perf_counter()
     with Decryptor(keys, output.scratch, workers, output.check) as decryptor:
@@ -120,6 +147,11 @@ def command(
     output.write_workbooks()
     phases.append(("XLSX", time.perf_counter() - start))
     start = time.perf_counter()
+    for problem in output.write_stat_files():
+        click.echo(problem, err=True)
+        output.report.warnings.other.append(problem)
+    phases.append(("SPSS + Stata", time.perf_counter() - start))
+    start = time.perf_counter()
     output.report.duplicates = counts["duplicates"]
     output.write_report(datetime.date.today().isoformat())
     phases.append(("report", time.perf_counter() - start))
@@ -129,6 +161,26 @@ def command(
         for name, seconds in phases:
             click.echo(f"timing {name}: {seconds:.2f} s", err=True)
     _finish(counts, out, key_files, bundles)
+
+
+def _check_by(by: str, bundles: tuple[Path, ...]) -> None:
+    """``--by`` names "month" or a choice question of a survey in the bundles: say so before
+    the long part, not after."""
+    if by == BY_MONTH:
+        return
+    for bundle in bundles:
+        with BundleReader(bundle) as reader:
+            for survey in trusted_definitions(reader.surveys).values():
+                question = survey.by_name.get(by)
+                if question is not None and question.choices:
+                    return
+    raise BadInput(
+        _(
+            "--by %(name)s: no survey in these bundles has a choice question of that name "
+            "(or give 'month').",
+            name=by,
+        )
+    )
 
 
 def _load_keys(

@@ -1,0 +1,122 @@
+"""The columns of a survey version's tables, decided once per version, as an analyst wants them.
+
+KoboToolbox's exports are the reference: a choice answer shows its *label* in the chosen
+language (or its code with ``--values codes``); a multi-select keeps the joined answer and adds
+one 0/1 column per choice (``question/choice``), empty when the question was not answered; a
+file column points at the scrubbed copy when there is one (the original may carry GPS).
+Headers are the question names (stable, short, what statistics tools want); the codebook maps
+them to question texts and choice labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from surveys.model import NUMBER_TYPES, SINGLE_CHOICE_TYPES, Question, Survey, localized
+
+FIXED_COLUMNS = ("submission_id", "received", "survey_version")
+#: Joins several choices in one cell; a choice code never contains it.
+JOIN = ";"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a reviewer wants the outputs: choice labels in ``language`` (None: the survey's own
+    language), or the codes the answers are stored as; ``by``: the question (or "month") the
+    report breaks every table down by."""
+
+    language: str | None = None
+    codes: bool = False
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One answer column: ``kind`` is "text", "number", "one", "many", "flag" or "file"."""
+
+    name: str
+    kind: str
+    question: Question | None
+    choice: str = ""  # the choice of a "flag" column
+    labels: tuple[tuple[str, str], ...] = ()  # (code, label) of "one" and "many"
+
+
+class Plan:
+    """Every answer column of one version; rows are made by :meth:`cells`."""
+
+    def __init__(self, survey: Survey | None, options: Options) -> None:
+        self.survey = survey
+        self.options = options
+        self.language = (
+            options.language
+            if survey is not None and options.language in survey.languages
+            else (survey.language if survey is not None else "")
+        )
+        self.columns: list[Column] = []
+        for question in survey.answerable_questions if survey else ():
+            self.columns += self._columns_of(question)
+        self._steps = [self._step(c) for c in self.columns]
+
+    @property
+    def header(self) -> list[str]:
+        return [*FIXED_COLUMNS, *(c.name for c in self.columns)]
+
+    def label(self, item: Any, field: str = "label") -> str:
+        """An item's text in this plan's language (falling back to the survey's own)."""
+        return localized(item, field, self.language)
+
+    def _columns_of(self, question: Question) -> list[Column]:
+        if question.type == "file":
+            return [Column(question.name, "file", question)]
+        if not question.choices:
+            kind = "number" if question.type in NUMBER_TYPES else "text"
+            return [Column(question.name, kind, question)]
+        labels = tuple((c.name, self.label(c)) for c in question.choices)
+        if question.type in SINGLE_CHOICE_TYPES:
+            return [Column(question.name, "one", question, labels=labels)]
+        flags = [
+            Column(f"{question.name}/{c.name}", "flag", question, choice=c.name)
+            for c in question.choices
+        ]
+        return [Column(question.name, "many", question, labels=labels), *flags]
+
+    def _step(self, column: Column) -> tuple[str, str, Any]:
+        """What :meth:`cells` does for a column, with its lookup table made once."""
+        if column.kind in ("one", "many"):
+            table = dict(column.labels) if not self.options.codes else {}
+            return column.kind, column.name, table
+        if column.kind == "flag":
+            return "flag", column.question.name if column.question else "", column.choice
+        return column.kind, column.name, None
+
+    def cells(self, answers: dict[str, Any], files: dict[str, list[str]]) -> list[Any]:
+        """The answer cells of one submission (values as they should read, not yet made safe
+        for a spreadsheet: see :func:`reviewer.tables.cell`)."""
+        row: list[Any] = []
+        append = row.append
+        for kind, name, extra in self._steps:
+            value = answers.get(name)
+            if kind == "one":
+                append(extra.get(value, value) if value is not None else None)
+            elif kind == "many":
+                if isinstance(value, list):
+                    append(JOIN.join(str(extra.get(v, v)) for v in value))
+                else:
+                    append(value)
+            elif kind == "flag":
+                if isinstance(value, list):
+                    append(1 if extra in value else 0)
+                else:
+                    append(None)
+            elif kind == "file":
+                listed = files.get(name)
+                append(JOIN.join(listed) if listed else None)
+            else:
+                append(value)
+        return row
+
+
+def plan_for_unknown(answers: dict[str, Any], known: list[str]) -> list[str]:
+    """Columns of a version without a definition: names in the order answers reveal them."""
+    return [*known, *(name for name in answers if name not in known)]
