@@ -9,9 +9,11 @@ names files, keys or commands stays as it is; messages raised inside ``crypto`` 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from .languages import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS
@@ -22,10 +24,17 @@ LANGUAGE_VARIABLES = ("GLAS_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LAN
 _chosen: list[str] = []
 
 
-def choose_language(code: str) -> None:
-    """Speak ``code`` from now on (a command's ``--language``), if a catalog ships for it."""
+@contextlib.contextmanager
+def speaking(code: str | None) -> Iterator[None]:
+    """Speak ``code`` inside this block (a command's ``--language``), if a catalog ships for
+    it; the environment's language again after it."""
+    saved = list(_chosen)
     if code in LANGUAGES:
         _chosen[:] = [code]
+    try:
+        yield
+    finally:
+        _chosen[:] = saved
 
 
 def cli_language() -> str:

@@ -25,7 +25,7 @@ from crypto.errors import BundleFormatError
 from crypto.keys import ReviewerKey
 from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
 from glas.cli import BadInput, Failure
-from glas.messages import _, choose_language, ngettext
+from glas.messages import _, ngettext, speaking
 from glas.passphrase import read_passphrase
 from reviewer.columns import Options
 from reviewer.output import ReviewerOutput, trusted_definitions
@@ -102,13 +102,26 @@ def command(
     """Decrypt BUNDLES into tables, testimonies, files and report.html."""
     # Everything written from here on is plaintext: readable by the reviewer's account only.
     os.umask(0o077)
-    if language:
-        choose_language(language.strip().lower())
-    if by:
-        _check_by(by, bundles)
+    code = language.strip().lower() if language else None
+    with speaking(code):
+        if by:
+            _check_by(by, bundles)
+        options = Options(code, values == "codes", by)
+        _decrypt(bundles, key_files, out, passphrase_files, workers, options, quiet, timings)
+
+
+def _decrypt(
+    bundles: tuple[Path, ...],
+    key_files: tuple[Path, ...],
+    out: Path,
+    passphrase_files: tuple[Path, ...],
+    workers: int,
+    options: Options,
+    quiet: bool,
+    timings: bool,
+) -> None:
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
-    options = Options(language.strip().lower() if language else None, values == "codes", by)
     output = ReviewerOutput(out, options)
     counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0}
     started = time.perf_counter()
