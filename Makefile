@@ -9,7 +9,7 @@ ORGANIZER_PORT ?= 8081
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr
 
-.PHONY: install system-packages run test lint clean translations assets wheel
+.PHONY: install system-packages run test lint clean translations assets wheel reviewer-kit
 
 install: system-packages $(STAMP) assets
 
@@ -59,6 +59,11 @@ $(SODIUM_SUMO): package.json package-lock.json
 
 wheel: assets
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+
+# A folder for the reviewer's offline laptop: wheels for Python 3.11 (Debian 12, Tails), an
+# install script that needs only python3, and a one-page README. See deploy/reviewer-kit/.
+reviewer-kit: install
+	bash deploy/reviewer-kit/build.sh dist/reviewer-kit
 
 TRANSLATIONS := portal/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
