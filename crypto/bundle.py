@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .envelope import (
     DAY_PATTERN,
     PART_PATTERN,
@@ -109,7 +111,7 @@ class SubmissionRecord:
         if checksum(body).encode("ascii") != stored:
             raise BundleFormatError("The submission record is damaged (checksum mismatch).")
         try:
-            doc = json.loads(body)
+            doc = orjson.loads(body)  # a fast reader: 100,000 records per decrypt
             record = cls(
                 submission_id=str(doc["id"]),
                 survey_id=str(doc["survey"]),

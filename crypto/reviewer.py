@@ -35,7 +35,7 @@ from .keys import ReviewerKey
 PlaceFile = Callable[[SubmissionRecord, dict[str, Any], str, bytes], Path]
 #: Given a submission and its opened answers document, say why it must not be used, or None.
 CheckDocument = Callable[[SubmissionRecord, dict[str, Any]], str | None]
-BATCH_SIZE = 400
+BATCH_SIZE = 1000
 HEAD_SIZE = 64
 MAX_PARTS = 1000
 

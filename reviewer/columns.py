@@ -18,6 +18,22 @@ from surveys.model import NUMBER_TYPES, SINGLE_CHOICE_TYPES, Question, Survey, l
 FIXED_COLUMNS = ("submission_id", "received", "survey_version")
 #: Joins several choices in one cell; a choice code never contains it.
 JOIN = ";"
+#: What a spreadsheet runs as a formula when a cell starts with it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> str:
+    """A value as spreadsheet text that no spreadsheet runs as a formula.
+
+    Every cell we write — data, headers, codebook, in CSV and XLSX — comes through here, since
+    question names, labels and answers all may come from a hostile bundle.
+    """
+    if value is None:
+        return ""
+    if type(value) in (int, float):
+        return str(value)  # a number is never a formula, and "-3" stays a number
+    text = JOIN.join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class Plan:
         self.columns: list[Column] = []
         for question in survey.answerable_questions if survey else ():
             self.columns += self._columns_of(question)
-        self._steps = [self._step(c) for c in self.columns]
+        self._steps = [self._step(c) for c in self.columns if c.kind != "flag"]
 
     @property
     def header(self) -> list[str]:
@@ -82,17 +98,18 @@ class Plan:
         return [Column(question.name, "many", question, labels=labels), *flags]
 
     def _step(self, column: Column) -> tuple[str, str, Any]:
-        """What :meth:`cells` does for a column, with its lookup table made once."""
-        if column.kind in ("one", "many"):
+        """What :meth:`cells` does for a column, with its lookup table made once. A
+        multi-select's step also makes its 0/1 columns, which then have no step of their own."""
+        if column.kind == "one":
+            return "one", column.name, dict(column.labels) if not self.options.codes else {}
+        if column.kind == "many":
             table = dict(column.labels) if not self.options.codes else {}
-            return column.kind, column.name, table
-        if column.kind == "flag":
-            return "flag", column.question.name if column.question else "", column.choice
+            return "many", column.name, (table, tuple(code for code, _ in column.labels))
         return column.kind, column.name, None
 
     def cells(self, answers: dict[str, Any], files: dict[str, list[str]]) -> list[Any]:
         """The answer cells of one submission (values as they should read, not yet made safe
-        for a spreadsheet: see :func:`reviewer.tables.cell`)."""
+        for a spreadsheet: see :func:`reviewer.columns.cell`)."""
         row: list[Any] = []
         append = row.append
         for kind, name, extra in self._steps:
@@ -100,19 +117,17 @@ class Plan:
             if kind == "one":
                 append(extra.get(value, value) if value is not None else None)
             elif kind == "many":
-                if isinstance(value, list):
-                    append(JOIN.join(str(extra.get(v, v)) for v in value))
+                table, codes = extra
+                if type(value) is list:
+                    append(JOIN.join(str(table.get(v, v)) for v in value))
+                    row.extend([1 if code in value else 0 for code in codes])
                 else:
                     append(value)
-            elif kind == "flag":
-                if isinstance(value, list):
-                    append(1 if extra in value else 0)
-                else:
-                    append(None)
+                    row.extend([None] * len(codes))
             elif kind == "file":
                 listed = files.get(name)
                 append(JOIN.join(listed) if listed else None)
-            else:
+            elif kind != "flag":
                 append(value)
         return row
 

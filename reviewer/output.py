@@ -39,7 +39,6 @@ from .statfiles import write_stat_files
 from .tables import RenderedRows, SurveyTable, render_row, version_folder
 from .testimonies import Attachment, TestimonyPages, render_testimony
 from .threads import link_threads
-from .workbook import write_workbook
 
 #: Where attachments are decrypted before their content says what to call them.
 SCRATCH_FOLDER = ".partial"
@@ -287,10 +286,6 @@ class ReviewerOutput:
             pages.close()
         # Write-backs under the page of the testimony with the same codename.
         link_threads(self.out)
-
-    def write_workbooks(self) -> None:
-        for table in self.tables.values():
-            write_workbook(table.folder, table.folder.parent.name, table.plan)
 
     def write_stat_files(self) -> list[str]:
         """answers.sav and answers.dta of every version with a definition; returns the

@@ -65,6 +65,7 @@ class VersionStats:
         survey = self.plan.survey if self.plan else None
         questions = survey.answerable_questions if survey else []
         self._closed = [q for q in questions if q.choices or q.type in NUMBER_TYPES]
+        self._plan = [(q.name, bool(q.choices), q.type in NUMBER_TYPES) for q in self._closed]
         self._texts = [q.name for q in questions if q.type in TEXT_TYPES]
         self._by = self.plan.options.by if self.plan else None
         self._by_question = survey.by_name.get(self._by or "") if survey else None
@@ -108,27 +109,34 @@ class VersionStats:
         self.count += 1
         self.months[received[:7]] += 1
         groups = self._groups_of(received, answers)
-        self.groups.update(groups)
-        for question in self._closed:
-            if asked is not None and question.name not in asked:
-                value, was_asked = None, False
-            else:
-                value, was_asked = answers.get(question.name), True
-            by_value = self.tallies.setdefault(question.name, {})
-            for key in ("", *groups):
+        if groups:
+            self.groups.update(groups)
+        tallies = self.tallies
+        for name, counts_choices, is_number in self._plan:
+            by_value = tallies.get(name)
+            if by_value is None:
+                by_value = tallies[name] = {"": Tally()}
+            if asked is not None and name not in asked:
+                for key in groups:
+                    if key not in by_value:
+                        by_value[key] = Tally()
+                continue
+            value = answers.get(name)
+            answered = value is not None and value != []
+            for key in ("", *groups) if groups else ("",):
                 tally = by_value.get(key)
                 if tally is None:
                     tally = by_value[key] = Tally()
-                if not was_asked:
-                    continue
                 tally.asked += 1
-                if value is None or value == []:
-                    continue
-                tally.answered += 1
-                if question.choices:
-                    tally.counts.update(value if isinstance(value, list) else (value,))
-            if value is not None and question.type in NUMBER_TYPES:
-                self.numbers.setdefault(question.name, []).append(float(value))
+                if answered:
+                    tally.answered += 1
+                    if counts_choices:
+                        if type(value) is list:
+                            tally.counts.update(value)
+                        else:
+                            tally.counts[str(value)] += 1
+            if is_number and answered:
+                self.numbers.setdefault(name, []).append(float(value))  # type: ignore[arg-type]
         for name in self._texts:
             value = answers.get(name)
             if value is not None:

@@ -6,21 +6,26 @@ numbers 1…n in the order of the form (0/1 for each choice of a multi-select). 
 numbers; dates, months and free text are strings. Variable names are the question names made
 legal for both tools (letters, digits and ``_``, at most 32 characters, unique).
 
-Read from ``answers.json`` (the answers as sealed, in codes), after the run has written it.
+Made from ``answers.csv`` after the run has written it.
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
+import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from glas.messages import _
 
-from .columns import FIXED_COLUMNS, Column, Plan
+from .columns import FIXED_COLUMNS, FORMULA_START, Column, Plan
 
 NAME_LENGTH = 32  # Stata's limit (SPSS allows 64)
+STATA_LABEL_LENGTH = 80
+#: The apostrophe the CSV puts before text a spreadsheet would run as a formula.
+UNDO_GUARD = r"^'(?=[=+\-@\t\r])"
 
 
 def variable_names(names: list[str]) -> dict[str, str]:
@@ -42,20 +47,6 @@ def variable_names(names: list[str]) -> dict[str, str]:
     return mapped
 
 
-def _value(column: Column, answers: dict[str, Any], codes: dict[str, int]) -> Any:
-    question = column.question
-    value = answers.get(question.name if question else column.name)
-    if column.kind == "flag":
-        return float(column.choice in value) if isinstance(value, list) else None
-    if column.kind == "one":
-        return float(codes[value]) if isinstance(value, str) and value in codes else None
-    if column.kind == "number":
-        return float(value) if isinstance(value, int | float) else None
-    if isinstance(value, list):
-        return ";".join(map(str, value))
-    return "" if value is None else str(value)
-
-
 def write_stat_files(folder: Path, plan: Plan) -> list[str]:
     """Write both files; return a problem line instead of raising (a reviewer still gets the
     other outputs when, say, a tool's limit is hit)."""
@@ -67,51 +58,77 @@ def write_stat_files(folder: Path, plan: Plan) -> list[str]:
 
 
 def _write(folder: Path, plan: Plan) -> None:
+    """Both files at once, each in its own process: pyreadstat spends its time per cell, on
+    one core, and each process reads the CSV itself rather than wait for the other."""
+    context = multiprocessing.get_context("fork")
+    jobs = [("write_sav", "answers.sav", 0), ("write_dta", "answers.dta", STATA_LABEL_LENGTH)]
+    processes = [
+        context.Process(target=_one_file, args=(folder, plan, how, name, limit))
+        for how, name, limit in jobs
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    failed = [name for (_how, name, _limit), p in zip(jobs, processes, strict=True) if p.exitcode]
+    if failed:
+        raise RuntimeError(f"{', '.join(failed)} could not be written")
+
+
+def _one_file(folder: Path, plan: Plan, how: str, name: str, label_limit: int) -> None:
+    """In a child process: one file (``how`` is pyreadstat's write_sav or write_dta). A failure
+    is one line on stderr and exit status 1, never a traceback quoting the data."""
+    try:
+        import pyreadstat
+
+        frame, labels, value_labels = frame_of(folder, plan)
+        if label_limit:
+            labels = {k: (v or "")[:label_limit] for k, v in labels.items()}
+        getattr(pyreadstat, how)(
+            frame, str(folder / name), column_labels=labels, variable_value_labels=value_labels
+        )
+    except Exception as e:
+        print(f"{name}: {type(e).__name__}", file=sys.stderr)
+        os._exit(1)
+
+
+def frame_of(
+    folder: Path, plan: Plan
+) -> tuple[Any, dict[str, str | None], dict[str, dict[float, str]]]:
+    """answers.csv read back with pandas' C parser, its columns turned into what statistics
+    tools want (codes behind labels, numbers as numbers), with variable and value labels."""
     import pandas
-    import pyreadstat
 
     columns = [c for c in plan.columns if c.kind != "file"]
     names = variable_names([*FIXED_COLUMNS, *(c.name for c in columns)])
-    codes = {
-        c.name: {code: i + 1 for i, (code, _label) in enumerate(c.labels)}
-        for c in columns
-        if c.kind == "one"
-    }
-    data: dict[str, list[Any]] = {names[n]: [] for n in FIXED_COLUMNS}
-    for column in columns:
-        data[names[column.name]] = []
-    items = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
-    for item in items if isinstance(items, list) else []:
-        answers = item.get("answers") if isinstance(item, dict) else None
-        if not isinstance(answers, dict):
-            continue
-        data[names["submission_id"]].append(str(item.get("id", "")))
-        data[names["received"]].append(str(item.get("received", "")))
-        data[names["survey_version"]].append(str(item.get("survey_version", ""))[:12])
-        for column in columns:
-            data[names[column.name]].append(_value(column, answers, codes.get(column.name, {})))
-    frame = pandas.DataFrame(data)
-    labels: dict[str, str | None] = {names[c.name]: _variable_label(plan, c) for c in columns}
+    table = pandas.read_csv(
+        folder / "answers.csv", dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
+    )
+    frame = pandas.DataFrame({names[n]: table[n] for n in FIXED_COLUMNS})
     value_labels: dict[str, dict[float, str]] = {}
     for column in columns:
+        name = names[column.name]
+        values = table[column.name]
         if column.kind == "one":
-            value_labels[names[column.name]] = {
-                float(i + 1): label for i, (_code, label) in enumerate(column.labels)
-            }
-        elif column.kind == "flag":
-            value_labels[names[column.name]] = {0.0: _("not chosen"), 1.0: _("chosen")}
-    pyreadstat.write_sav(
-        frame,
-        str(folder / "answers.sav"),
-        column_labels=labels,
-        variable_value_labels=value_labels,
-    )
-    pyreadstat.write_dta(
-        frame,
-        str(folder / "answers.dta"),
-        column_labels={k: (v or "")[:80] for k, v in labels.items()},  # Stata's label limit
-        variable_value_labels=value_labels,
-    )
+            frame[name] = values.map(_codes(column, plan)).astype("float64")
+            value_labels[name] = {float(i + 1): lab for i, (_c, lab) in enumerate(column.labels)}
+        elif column.kind in ("flag", "number"):
+            frame[name] = pandas.to_numeric(values, errors="coerce").astype("float64")
+            if column.kind == "flag":
+                value_labels[name] = {0.0: _("not chosen"), 1.0: _("chosen")}
+        else:  # text as typed: the CSV's guard against formulas is not needed here
+            frame[name] = values.str.replace(UNDO_GUARD, "", regex=True)
+    labels: dict[str, str | None] = {names[c.name]: _variable_label(plan, c) for c in columns}
+    return frame, labels, value_labels
+
+
+def _codes(column: Column, plan: Plan) -> dict[str, float]:
+    """What a "one" column's cells read as (labels, or codes with --values codes) → 1…n."""
+    shown = [code if plan.options.codes else label for code, label in column.labels]
+    codes = {text: float(i + 1) for i, text in enumerate(shown)}
+    if len(codes) < len(shown):  # two choices with one label: read the codes instead
+        raise ValueError(f"{column.name}: two choices share a label; use --values codes")
+    return {**codes, **{"'" + t: v for t, v in codes.items() if t.startswith(FORMULA_START)}}
 
 
 def _variable_label(plan: Plan, column: Column) -> str:

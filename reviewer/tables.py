@@ -12,32 +12,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import math
 from pathlib import Path
 from typing import IO, Any
 
-from .columns import FIXED_COLUMNS, JOIN, Plan, plan_for_unknown
+import orjson
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .codebook import write_codebook
+from .columns import FIXED_COLUMNS, FORMULA_START, Plan, cell, plan_for_unknown
+from .sheet import Workbook, row_xml
+
 VERSION_FOLDER_LENGTH = 12
 
 
 def version_folder(out: Path, survey_id: str, version: str) -> Path:
     return out / survey_id / version[:VERSION_FOLDER_LENGTH]
-
-
-def cell(value: Any) -> str:
-    """A value as spreadsheet text that no spreadsheet runs as a formula.
-
-    Every cell we write — data, headers, codebook, in CSV and XLSX — comes through here, since
-    question names, labels and answers all may come from a hostile bundle.
-    """
-    if value is None:
-        return ""
-    if type(value) in (int, float):
-        return str(value)  # a number is never a formula, and "-3" stays a number
-    text = JOIN.join(str(v) for v in value) if isinstance(value, list) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def render_row(
@@ -47,9 +36,10 @@ def render_row(
     version: str,
     document: dict[str, Any],
     files: dict[str, str],
-) -> tuple[list[Any], str]:
-    """Return the CSV row and the JSON text of one submission; ``files`` maps each payload
-    part to the path (relative to the version folder) the table should point at."""
+) -> tuple[list[Any], str, str]:
+    """Return the CSV row, the JSON text and the sheet row of one submission; ``files`` maps
+    each payload
+    part to the path (relative to the version folder) the tables should point at."""
     answers = document.get("answers") or {}
     by_question: dict[str, list[str]] = {}
     listed = []
@@ -57,13 +47,18 @@ def render_row(
         relative = files.get(f"file-{entry.get('part')}", "")
         by_question.setdefault(str(entry.get("question")), []).append(relative)
         listed.append({**entry, "path": relative})
-    row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
-    for value in plan.cells(answers, by_question):
-        row.append(
-            value
-            if (type(value) is str and not value.startswith(FORMULA_START)) or type(value) is int
-            else cell(value)
-        )
+    values: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
+    values += plan.cells(answers, by_question)
+    # Numbers stay numbers (never formulas); all text is defused, in the sheet too, so that
+    # a cell edited or saved again in a spreadsheet does not become a formula either.
+    row = [
+        value
+        if (type(value) is str and not value.startswith(FORMULA_START))
+        or type(value) is int
+        or (type(value) is float and math.isfinite(value))
+        else cell(value)
+        for value in values
+    ]
     item = {
         "id": submission_id,
         "received": received,
@@ -74,7 +69,7 @@ def render_row(
     for key in ("reply_key", "reply_login"):  # a testimony's codename, for `glas reply`
         if key in document:
             item[key] = document[key]
-    return row, json.dumps(item, ensure_ascii=False)
+    return row, orjson.dumps(item).decode(), row_xml(row)
 
 
 def render_unknown_row(
@@ -83,27 +78,29 @@ def render_unknown_row(
     received: str,
     version: str,
     document: dict[str, Any],
-) -> tuple[list[Any], str]:
+) -> tuple[list[Any], str, str]:
     """A submission of a version without a definition: its answers as they are, by name."""
     answers = document.get("answers") or {}
     row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
     row += [cell(answers.get(name)) for name in columns]
     item = {"id": submission_id, "received": received, "survey_version": version}
-    return row, json.dumps({**item, "answers": answers}, ensure_ascii=False)
+    return row, orjson.dumps({**item, "answers": answers}).decode(), row_xml(row)
 
 
 class RenderedRows:
-    """Rows rendered and joined in a worker: two strings travel back instead of many objects."""
+    """Rows rendered and joined in a worker: three strings travel back, not many objects."""
 
     def __init__(self) -> None:
         self._csv = io.StringIO()
         self._writer = csv.writer(self._csv)
         self._json: list[str] = []
+        self._sheet: list[str] = []
         self.count = 0
 
-    def add(self, row: list[Any], json_text: str) -> None:
+    def add(self, row: list[Any], json_text: str, sheet_row: str) -> None:
         self._writer.writerow(row)
         self._json.append(json_text)
+        self._sheet.append(sheet_row)
         self.count += 1
 
     @property
@@ -114,30 +111,48 @@ class RenderedRows:
     def json_text(self) -> str:
         return ",\n".join(self._json)
 
+    @property
+    def sheet_text(self) -> str:
+        return "".join(self._sheet)
+
     def __getstate__(self) -> dict[str, object]:
-        return {"csv_text": self.csv_text, "json_text": self.json_text, "count": self.count}
+        return {
+            "csv_text": self.csv_text,
+            "json_text": self.json_text,
+            "sheet_text": self.sheet_text,
+            "count": self.count,
+        }
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self._csv = io.StringIO(str(state["csv_text"]))
         self._csv.seek(0, io.SEEK_END)
         self._writer = csv.writer(self._csv)
         self._json = [str(state["json_text"])] if state["count"] else []
+        self._sheet = [str(state["sheet_text"])]
         self.count = int(state["count"])  # type: ignore[call-overload]
 
 
 class SurveyTable:
-    """The CSV and JSON files of one survey version, written row by row."""
+    """The CSV, JSON and XLSX files of one survey version, written row by row."""
 
     def __init__(self, folder: Path, plan: Plan) -> None:
         self.folder = folder
         self.plan = plan
         folder.mkdir(parents=True, exist_ok=True)
         self.columns = [c.name for c in plan.columns]
+        header = [cell(c) for c in (*FIXED_COLUMNS, *self.columns)]
         self._csv_file: IO[str] = open(folder / "answers.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._csv_file)
-        self._csv.writerow([cell(c) for c in (*FIXED_COLUMNS, *self.columns)])
+        self._csv.writerow(header)
         self._json: IO[str] = open(folder / "answers.json", "w", encoding="utf-8")  # noqa: SIM115
         self._json.write("[\n")
+        # A known version's sheet streams with the rows; an unknown one's columns grow as rows
+        # come, so its sheet is made from the finished CSV.
+        self._book: Workbook | None = None
+        if plan.survey is not None:
+            self._book = Workbook(folder / "answers.xlsx")
+            self._book.add_sheet(folder.parent.name)
+            self._book.write_rows(row_xml(header))
         self.rows = 0
 
     def add_unknown(
@@ -147,16 +162,20 @@ class SurveyTable:
         self.columns = plan_for_unknown(document.get("answers") or {}, self.columns)
         self.write(*render_unknown_row(self.columns, submission_id, received, version, document))
 
-    def write(self, row: list[Any], json_text: str) -> None:
+    def write(self, row: list[Any], json_text: str, sheet_row: str) -> None:
         """Write a row rendered already (see render_row)."""
         self._csv.writerow(row)
         self._json.write(("" if self.rows == 0 else ",\n") + json_text)
+        if self._book is not None:
+            self._book.write_rows(sheet_row)
         self.rows += 1
 
     def write_block(self, block: RenderedRows) -> None:
         """Write many rows a worker process rendered and joined already."""
         self._csv_file.write(block.csv_text)
         self._json.write(("" if self.rows == 0 else ",\n") + block.json_text)
+        if self._book is not None:
+            self._book.write_rows(block.sheet_text)
         self.rows += block.count
 
     def close(self) -> None:
@@ -165,6 +184,14 @@ class SurveyTable:
         self._json.close()
         if self.plan.survey is None:
             _pad_short_rows(self.folder / "answers.csv", self.columns)
+            self._book = Workbook(self.folder / "answers.xlsx")
+            self._book.add_sheet(self.folder.parent.name)
+            with open(self.folder / "answers.csv", newline="", encoding="utf-8") as f:
+                for row in csv.reader(f):
+                    self._book.write_rows(row_xml(row))
+        assert self._book is not None
+        write_codebook(self._book, self.folder, self.plan)
+        self._book.close()
 
 
 def _pad_short_rows(path: Path, columns: list[str]) -> None:

@@ -30,6 +30,8 @@ def link_threads(out: Path) -> int:
 
     Reads only what this run wrote (answers.json of each version folder); every value shown is
     escaped by the template."""
+    if not (out / FOLLOW_UP_ID).is_dir():
+        return 0  # no write-backs in this run: nothing to read through
     follow_ups: dict[str, list[FollowUp]] = defaultdict(list)
     for table in sorted((out / FOLLOW_UP_ID).glob("*/answers.json")):
         for item in _items(table):

@@ -271,6 +271,8 @@ def _check(question: Question, value: Any) -> None:
         return
     if not isinstance(value, str):
         raise ValueError(Message(N_("This answer is not of the question's kind.")))
+    if kind in SINGLE_CHOICE_TYPES and value in question.choice_names:
+        return  # one of the survey's own choice names: nothing more to check
     if FORBIDDEN_CHARACTERS.search(value):
         raise ValueError(Message(CHARACTERS))
     if kind in SINGLE_CHOICE_TYPES:

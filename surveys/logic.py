@@ -47,12 +47,13 @@ def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str
     Decided in question order, so a rule that reads a skipped question sees no answer (as ODK
     does). The one place the server, the paged form and the reviewer's check decide this.
     """
-    kept, asked = dict(values), set()
-    for question in survey.questions:
-        if all(evaluate(tree, kept) for tree in survey.relevance[question.name]):
-            asked.add(question.name)
+    kept = dict(values)
+    asked = set(survey.always_asked)
+    for question, rules in survey.ruled_questions:
+        if all(evaluate(tree, kept) for tree in rules):
+            asked.add(question)
         else:
-            kept.pop(question.name, None)
+            kept.pop(question, None)
     return asked, kept
 
 

@@ -310,6 +310,16 @@ class Survey:
         return found
 
     @cached_property
+    def ruled_questions(self) -> list[tuple[str, list[Tree]]]:
+        """Questions with skip logic (their own or their groups'), in order, with the rules."""
+        return [(q.name, self.relevance[q.name]) for q in self.questions if self.relevance[q.name]]
+
+    @cached_property
+    def always_asked(self) -> frozenset[str]:
+        """Questions no rule can skip: the reviewer's check decides these once per version."""
+        return frozenset(q.name for q in self.questions if not self.relevance[q.name])
+
+    @cached_property
     def pages(self) -> list[list[Question]]:
         """The questions page by page, as respondents without JavaScript get them.
 

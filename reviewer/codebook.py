@@ -1,0 +1,41 @@
+"""The codebook: what every column of the tables means, in the plan's language, as a sheet
+of ``answers.xlsx`` and as ``codebook.csv``."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from .columns import Plan, cell
+from .sheet import Workbook, row_xml
+
+CODEBOOK_HEADER = ("column", "question", "type", "text", "hint", "choice", "choice label")
+
+
+def codebook_rows(plan: Plan) -> Iterator[list[str]]:
+    """One row per column, then one per choice of a choice question."""
+    yield list(CODEBOOK_HEADER)
+    for column in plan.columns:
+        question = column.question
+        if question is None:
+            continue
+        if column.kind == "flag":
+            choice = next(c for c in question.choices if c.name == column.choice)
+            texts = [column.name, question.name, "0/1", plan.label(question), "", choice.name]
+            yield [cell(t) for t in (*texts, plan.label(choice))]
+            continue
+        hint = plan.label(question, "hint") if question.hint else ""
+        texts5 = (column.name, question.name, question.type, plan.label(question), hint)
+        yield [cell(t) for t in texts5] + ["", ""]
+        if column.kind in ("one", "many"):
+            for code, label in column.labels:
+                yield ["", "", "", "", "", cell(code), cell(label)]
+
+
+def write_codebook(book: Workbook, folder: Path, plan: Plan) -> None:
+    rows = list(codebook_rows(plan))
+    book.add_sheet("codebook")
+    book.write_rows("".join(row_xml(row) for row in rows))
+    with open(folder / "codebook.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
