@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import nacl.exceptions
-import orjson
 from nacl import bindings as sodium
 
 from . import stream
@@ -190,12 +189,17 @@ def open_answers(content_key: bytes, binding: Binding, ciphertext: bytes) -> dic
     """Decrypt, unpad and parse the answers document."""
     padded = stream.decrypt_bytes(content_key, binding.ad(ANSWERS_PART), ciphertext)
     try:
-        # orjson, for speed and strictness: no NaN or Infinity, no invalid UTF-8 or lone
-        # surrogates, nesting at most 1024 deep, integers within 64 bits.
-        document = orjson.loads(unpad(padded))
+        # The json module, not orjson: orjson reads an integer beyond 64 bits as a float, and
+        # a document must say exactly what was sealed.
+        document = json.loads(unpad(padded), parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
         # Authentic (the sender holds the key) but hostile: a browser may seal any bytes.
         raise MalformedDocument("The answers document is not valid JSON.") from e
     if not isinstance(document, dict):
         raise MalformedDocument("The answers document is not a JSON object.")
     return document
+
+
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity; Python's reader would accept them. Refuse them."""
+    raise ValueError(f"{name} is not a JSON number")

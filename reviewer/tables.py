@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 from pathlib import Path
 from typing import IO, Any
@@ -69,7 +70,7 @@ def render_row(
     for key in ("reply_key", "reply_login"):  # a testimony's codename, for `glas reply`
         if key in document:
             item[key] = document[key]
-    return row, orjson.dumps(item).decode(), row_xml(row)
+    return row, json_text(item), row_xml(row)
 
 
 def render_unknown_row(
@@ -84,7 +85,16 @@ def render_unknown_row(
     row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
     row += [cell(answers.get(name)) for name in columns]
     item = {"id": submission_id, "received": received, "survey_version": version}
-    return row, orjson.dumps({**item, "answers": answers}).decode(), row_xml(row)
+    return row, json_text({**item, "answers": answers}), row_xml(row)
+
+
+def json_text(item: dict[str, Any]) -> str:
+    """An answers.json entry: orjson for speed, the json module for what orjson cannot write
+    (an integer beyond 64 bits, which the json module read exactly)."""
+    try:
+        return orjson.dumps(item).decode()
+    except TypeError:
+        return json.dumps(item, ensure_ascii=False)
 
 
 class RenderedRows:

@@ -280,8 +280,15 @@ def test_a_survey_in_three_languages_lands_in_one_table_by_choice_names(
     table = version_folder(out, "health_needs") / "answers.csv"
     with table.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 3
-    assert {r["tested"] for r in rows} == {"yes"} and {r["respect"] for r in rows} == {"3"}
+    assert len(rows) == 3  # one table, labels in the survey's own language
+    assert {r["tested"] for r in rows} == {"Yes"} and {r["respect"] for r in rows} == {"Agree"}
+    codes = published(
+        "decrypt", bundle, "--key", reviewer[0], "--out", tmp_path / "codes",
+        "--passphrase-file", passphrase_file, "--values", "codes",
+    )  # fmt: skip
+    assert codes.exit_code == 0, codes.output
+    with (version_folder(tmp_path / "codes", "health_needs") / "answers.csv").open() as f:
+        assert {r["tested"] for r in csv.DictReader(f)} == {"yes"}
 
 
 def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(

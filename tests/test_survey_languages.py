@@ -87,6 +87,8 @@ def test_answers_in_different_languages_land_in_one_table_by_choice_name(
             out,
             "--passphrase-file",
             passphrase_file,
+            "--values",
+            "codes",
         ).exit_code
         == 0
     )
