@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import nacl.exceptions
+import orjson
 from nacl import bindings as sodium
 
 from . import stream
@@ -31,6 +32,8 @@ VERSION_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 PART_PATTERN = re.compile(r"^file-(0|[1-9][0-9]{0,2})$")
 DAY_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 SEALED_KEY_SIZE: int = stream.KEY_SIZE + sodium.crypto_box_SEALBYTES
+#: A run of digits that may be an integer too wide for 64 bits.
+LONG_DIGITS = re.compile(rb"[0-9]{19}")
 ANSWERS_PART = "answers"
 #: Padded answers documents are a power of two long, and never shorter than this.
 MIN_PADDED_SIZE = 1024
@@ -189,9 +192,14 @@ def open_answers(content_key: bytes, binding: Binding, ciphertext: bytes) -> dic
     """Decrypt, unpad and parse the answers document."""
     padded = stream.decrypt_bytes(content_key, binding.ad(ANSWERS_PART), ciphertext)
     try:
-        # The json module, not orjson: orjson reads an integer beyond 64 bits as a float, and
-        # a document must say exactly what was sealed.
-        document = json.loads(unpad(padded), parse_constant=_no_constant)
+        text = unpad(padded)
+        # orjson is three times faster (a decrypt reads 100,000 documents) and as strict (no
+        # NaN or Infinity), but reads an integer beyond 64 bits as a float: where 19 digits
+        # follow one another, the json module reads the document, exactly as it was sealed.
+        if LONG_DIGITS.search(text):
+            document = json.loads(text, parse_constant=_no_constant)
+        else:
+            document = orjson.loads(text)
     except (ValueError, RecursionError) as e:
         # Authentic (the sender holds the key) but hostile: a browser may seal any bytes.
         raise MalformedDocument("The answers document is not valid JSON.") from e

@@ -10,6 +10,7 @@ them to question texts and choice labels.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,12 @@ class Plan:
         for question in survey.answerable_questions if survey else ():
             self.columns += self._columns_of(question)
         self._steps = [self._step(c) for c in self.columns if c.kind != "flag"]
+        #: The texts most cells hold (choice labels or codes, as the tables show them), which
+        #: the sheet names by index instead of repeating.
+        self.shared_strings = sorted(
+            {cell(text) for c in self.columns for pair in c.labels for text in pair} - {""}
+        )
+        self.shared_index = {text: i for i, text in enumerate(self.shared_strings)}
 
     @property
     def header(self) -> list[str]:
@@ -98,37 +105,48 @@ class Plan:
         return [Column(question.name, "many", question, labels=labels), *flags]
 
     def _step(self, column: Column) -> tuple[str, str, Any]:
-        """What :meth:`cells` does for a column, with its lookup table made once. A
-        multi-select's step also makes its 0/1 columns, which then have no step of their own."""
+        """What :meth:`cells` does for a column, with its lookup table made once (labels made
+        safe for a spreadsheet here, once). A multi-select's step also makes its 0/1 columns,
+        which then have no step of their own."""
+        labels = {
+            code: cell(code if self.options.codes else label) for code, label in column.labels
+        }
         if column.kind == "one":
-            return "one", column.name, dict(column.labels) if not self.options.codes else {}
+            return "one", column.name, labels
         if column.kind == "many":
-            table = dict(column.labels) if not self.options.codes else {}
-            return "many", column.name, (table, tuple(code for code, _ in column.labels))
+            return "many", column.name, (labels, tuple(code for code, _ in column.labels))
         return column.kind, column.name, None
 
     def cells(self, answers: dict[str, Any], files: dict[str, list[str]]) -> list[Any]:
-        """The answer cells of one submission (values as they should read, not yet made safe
-        for a spreadsheet: see :func:`reviewer.columns.cell`)."""
+        """The answer cells of one submission, as they should read: numbers as numbers, all
+        text made safe for a spreadsheet (:func:`cell`)."""
         row: list[Any] = []
         append = row.append
         for kind, name, extra in self._steps:
+            if kind == "file":  # files are listed beside the answers, not in them
+                listed = files.get(name)
+                append(cell(JOIN.join(listed)) if listed else None)
+                continue
             value = answers.get(name)
-            if kind == "one":
-                append(extra.get(value, value) if value is not None else None)
+            if value is None:
+                append(None)
+                if kind == "many":
+                    row.extend([None] * len(extra[1]))
+            elif kind == "one":
+                label = extra.get(value)
+                append(label if label is not None else cell(value))
             elif kind == "many":
                 table, codes = extra
                 if type(value) is list:
-                    append(JOIN.join(str(table.get(v, v)) for v in value))
+                    append(cell(JOIN.join([table.get(v) or str(v) for v in value])))
                     row.extend([1 if code in value else 0 for code in codes])
                 else:
-                    append(value)
+                    append(cell(value))
                     row.extend([None] * len(codes))
-            elif kind == "file":
-                listed = files.get(name)
-                append(JOIN.join(listed) if listed else None)
-            elif kind != "flag":
-                append(value)
+            elif type(value) is int or (type(value) is float and math.isfinite(value)):
+                append(value)  # a number is never a formula
+            else:
+                append(cell(value))
         return row
 
 

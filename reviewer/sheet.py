@@ -35,6 +35,7 @@ CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Default Extension="xml" ContentType="application/xml"/>
 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>
+<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
 {sheets}</Types>"""
 SHEET_TYPE = (
     '<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
@@ -50,6 +51,7 @@ WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 {sheets}<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
+<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
 </Relationships>"""
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
@@ -71,21 +73,35 @@ EMPTY_CELL = "<c/>"
 
 @functools.lru_cache(maxsize=4096)  # choice labels repeat in every row: escape each once
 def text_cell(value: str) -> str:
+    return f'<c t="inlineStr"><is>{_text(value)}</is></c>'
+
+
+def _text(value: str) -> str:
+    """A <t> element: escaped, cleaned of what XML cannot carry, cut to Excel's limit, and
+    marked to keep its spaces only where it has spaces to lose."""
     if len(value) > MAX_CELL_TEXT:
         value = value[: MAX_CELL_TEXT - 1] + "…"
     text = escape(NOT_XML.sub("\ufffd", value))
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    if value != value.strip() or "\n" in value:
+        return f'<t xml:space="preserve">{text}</t>'
+    return f"<t>{text}</t>"
 
 
-def row_xml(cells: Iterable[Any]) -> str:
-    """One row: ints and finite floats as numbers, None and "" as empty cells, anything else
-    as text (the common cases first: this runs for every cell of every submission)."""
+def row_xml(cells: Iterable[Any], shared: dict[str, int] | None = None) -> str:
+    """One row: ints and finite floats as numbers, None and "" as empty cells, text in
+    ``shared`` (the choice labels, which fill most cells) by its index there, other text
+    inline. The common cases come first: this runs for every cell of every submission."""
     parts: list[str] = []
     append = parts.append
+    strings = shared or {}
     for value in cells:
         kind = type(value)
         if kind is str:
-            append(text_cell(value) if value else EMPTY_CELL)
+            index = strings.get(value)
+            if index is not None:
+                append(f'<c t="s"><v>{index}</v></c>')
+            else:
+                append(text_cell(value) if value else EMPTY_CELL)
         elif value is None:
             append(EMPTY_CELL)
         elif kind is int or (kind is float and math.isfinite(value)):
@@ -108,8 +124,10 @@ def sheet_name(name: str, taken: set[str]) -> str:
 class Workbook:
     """Sheets written one after the other, each row by row (only one is open at a time)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shared: list[str] | None = None) -> None:
+        """``shared``: the strings rows may name by index (see :func:`row_xml`)."""
         self.path = path
+        self.shared = list(shared or [])
         self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self._names: list[str] = []
         self._taken: set[str] = set()
@@ -151,4 +169,11 @@ class Workbook:
         )
         self._zip.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.format(sheets=rels))
         self._zip.writestr("xl/styles.xml", STYLES)
+        items = "".join(f"<si>{_text(text)}</si>" for text in self.shared)
+        self._zip.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{len(self.shared)}" uniqueCount="{len(self.shared)}">{items}</sst>',
+        )
         self._zip.close()

@@ -13,14 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
 from .codebook import write_codebook
-from .columns import FIXED_COLUMNS, FORMULA_START, Plan, cell, plan_for_unknown
+from .columns import FIXED_COLUMNS, Plan, cell, plan_for_unknown
 from .sheet import Workbook, row_xml
 
 VERSION_FOLDER_LENGTH = 12
@@ -48,18 +47,9 @@ def render_row(
         relative = files.get(f"file-{entry.get('part')}", "")
         by_question.setdefault(str(entry.get("question")), []).append(relative)
         listed.append({**entry, "path": relative})
-    values: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
-    values += plan.cells(answers, by_question)
-    # Numbers stay numbers (never formulas); all text is defused, in the sheet too, so that
-    # a cell edited or saved again in a spreadsheet does not become a formula either.
-    row = [
-        value
-        if (type(value) is str and not value.startswith(FORMULA_START))
-        or type(value) is int
-        or (type(value) is float and math.isfinite(value))
-        else cell(value)
-        for value in values
-    ]
+    # Id, day and version were checked against their patterns: no spreadsheet runs them.
+    row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
+    row += plan.cells(answers, by_question)
     item = {
         "id": submission_id,
         "received": received,
@@ -70,7 +60,7 @@ def render_row(
     for key in ("reply_key", "reply_login"):  # a testimony's codename, for `glas reply`
         if key in document:
             item[key] = document[key]
-    return row, json_text(item), row_xml(row)
+    return row, json_text(item), row_xml(row, plan.shared_index)
 
 
 def render_unknown_row(
@@ -160,7 +150,7 @@ class SurveyTable:
         # come, so its sheet is made from the finished CSV.
         self._book: Workbook | None = None
         if plan.survey is not None:
-            self._book = Workbook(folder / "answers.xlsx")
+            self._book = Workbook(folder / "answers.xlsx", plan.shared_strings)
             self._book.add_sheet(folder.parent.name)
             self._book.write_rows(row_xml(header))
         self.rows = 0

@@ -95,13 +95,14 @@ def _check_answers(survey: Survey | None, answers: Any) -> None:
         raise DocumentShapeError("The answers are not an object of question names.")
     if len(answers) > MAX_ANSWERS:
         raise DocumentShapeError(f"The document holds more than {MAX_ANSWERS} answers.")
+    known = survey.by_name if survey is not None else {}
     for name, value in answers.items():
-        if not isinstance(name, str) or not ANSWER_KEY.match(name):
+        question = known.get(name)  # a question's own name was checked when it was loaded
+        if question is None and (not isinstance(name, str) or not ANSWER_KEY.match(name)):
             raise DocumentShapeError(f"An answer has an invalid question name {_quote(name)}.")
         if survey is None:
             _check_any_value(name, value)
             continue
-        question = survey.by_name.get(name)
         if question is None or not question.answerable or question.type == "file":
             raise DocumentShapeError(f"{_quote(name)} is not a question of this survey version.")
         _check_value(name, question.type, value)

@@ -71,3 +71,17 @@ def test_any_row_is_well_formed_xml(cells: list[object]) -> None:
     root = ElementTree.fromstring(xml)  # noqa: S314 - our own output, parsed to check it
     (row,) = root
     assert len(row) == len(cells)
+
+
+def test_shared_strings_read_back_as_their_text(tmp_path: Path) -> None:
+    shared = ["Legal advice", "Под 25 & <b>"]
+    book = Workbook(tmp_path / "s.xlsx", shared)
+    book.add_sheet("answers")
+    index = {text: i for i, text in enumerate(shared)}
+    book.write_rows(row_xml(["Под 25 & <b>", "Legal advice", "free text", 1], index))
+    book.close()
+    read = load_workbook(tmp_path / "s.xlsx", read_only=True)
+    assert [list(r) for r in read["answers"].iter_rows(values_only=True)] == [
+        ["Под 25 & <b>", "Legal advice", "free text", 1]
+    ]
+    read.close()
