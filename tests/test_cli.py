@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from crypto.keys import ReviewerKey
 
-from .conftest import EXAMPLES, RunCli
+from .conftest import EXAMPLES, ROOT, RunCli
 
 
 def test_keys_new_writes_a_protected_file_and_prints_line_and_fingerprint(
@@ -85,3 +87,29 @@ def test_commands_never_sweep_an_upload_a_running_server_is_receiving(
     for command in (["reviewers", "list"], ["export", "--out", tmp_path / "b.glas"]):
         assert published(*command).exit_code == 0
     assert (receiving / "file-0").exists()
+
+
+def test_the_command_table_says_what_each_command_says_of_itself() -> None:
+    """glas --help lists commands from a table, without importing them: it cannot drift."""
+    import click
+
+    from glas.cli import ALERTS, COMMANDS, cli
+
+    context = click.Context(cli)
+    for table, group in ((COMMANDS, cli), (ALERTS, cli.get_command(context, "alerts"))):
+        assert isinstance(group, click.Group)
+        for name, lazy in table.items():
+            command = group.get_command(context, name)
+            assert command is not None and command.name == name
+            assert command.get_short_help_str(limit=200) == lazy.help, name
+
+
+def test_glas_help_loads_no_command_module() -> None:
+    code = (
+        "import sys; from glas.cli import cli; cli.main(['--help'], standalone_mode=False); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'portal', 'reviewer', 'crypto', 'surveys', 'onion', 'flask', 'nacl'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
