@@ -8,6 +8,8 @@ import html
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from surveys import load_survey_file
 from surveys.model import Survey
 
 from .conftest import EXAMPLES, RunCli
+from .helpers import decrypt
 from .synthetic import sealed_record, synthetic_answers, write_bundle
 
 COUNT = 200
@@ -45,12 +48,33 @@ def made(
     return write_bundle(tmp_path / "200.glas", survey, records), made
 
 
-def decrypt(run_cli: RunCli, bundle: Path, key: Path, passphrase: Path, out: Path, *more: str):  # type: ignore[no-untyped-def]
-    args = ["decrypt", bundle, "--key", key, "--passphrase-file", passphrase, "--out", out]
-    result = run_cli(*args, *more)
-    assert result.exit_code == 0, result.output
-    (folder,) = (out / "needs-assessment").iterdir()
-    return folder
+@pytest.fixture
+def decrypting(
+    made: tuple[Path, list[tuple[str, dict[str, Any]]]],
+    run_cli: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+) -> Callable[..., Path]:
+    """`glas decrypt` of the 200 into OUT (with more options); returns the version folder."""
+
+    def decrypt_into(out: Path, *more: str) -> Path:
+        result = decrypt(Extra(run_cli, more), out, [made[0]], [reviewer[0]], passphrase_file)
+        assert result.exit_code == 0, result.output
+        (folder,) = (out / "needs-assessment").iterdir()
+        return folder
+
+    return decrypt_into
+
+
+@dataclass
+class Extra:
+    """The CLI runner with options added after the helper's own."""
+
+    run: RunCli
+    more: tuple[str, ...]
+
+    def __call__(self, *args: object) -> Any:
+        return self.run(*args, *self.more)  # type: ignore[arg-type]
 
 
 def question_block(report: str, folder: Path, name: str) -> str:
@@ -68,13 +92,11 @@ def counts_in(block: str) -> dict[str, int]:
 def test_csv_shows_labels_and_a_column_per_choice(
     made: tuple[Path, list[tuple[str, dict[str, Any]]]],
     survey: Survey,
-    run_cli: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
+    decrypting: Callable[..., Path],
     tmp_path: Path,
 ) -> None:
-    bundle, answers = made
-    folder = decrypt(run_cli, bundle, reviewer[0], passphrase_file, tmp_path / "out")
+    _, answers = made
+    folder = decrypting(tmp_path / "out")
     with open(folder / "answers.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == COUNT
@@ -82,16 +104,12 @@ def test_csv_shows_labels_and_a_column_per_choice(
     assert {r["most_important"] for r in rows} <= labels | {""}
     expected = Counter(a["services_wanted"].count("legal") for _, a in answers)
     assert Counter(int(r["services_wanted/legal"]) for r in rows) == expected
-    codes = decrypt(
-        run_cli, bundle, reviewer[0], passphrase_file, tmp_path / "codes", "--values", "codes"
-    )
+    codes = decrypting(tmp_path / "codes", "--values", "codes")
     with open(codes / "answers.csv", newline="", encoding="utf-8") as f:
         assert {r["age_group"] for r in csv.DictReader(f)} <= {
             "under_25", "25_34", "35_44", "45_plus", ""
         }  # fmt: skip
-    macedonian = decrypt(
-        run_cli, bundle, reviewer[0], passphrase_file, tmp_path / "mk", "--language", "mk"
-    )
+    macedonian = decrypting(tmp_path / "mk", "--language", "mk")
     assert "Под 25" in (macedonian / "answers.csv").read_text(encoding="utf-8")
     assert "Одговор" in (tmp_path / "mk" / "report.html").read_text(encoding="utf-8")
 
@@ -99,13 +117,11 @@ def test_csv_shows_labels_and_a_column_per_choice(
 def test_spss_and_stata_files_carry_variable_and_value_labels(
     made: tuple[Path, list[tuple[str, dict[str, Any]]]],
     survey: Survey,
-    run_cli: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
+    decrypting: Callable[..., Path],
     tmp_path: Path,
 ) -> None:
-    bundle, answers = made
-    folder = decrypt(run_cli, bundle, reviewer[0], passphrase_file, tmp_path / "out")
+    _, answers = made
+    folder = decrypting(tmp_path / "out")
     question = survey.by_name["most_important"]
     for reader, name in (
         (pyreadstat.read_sav, "answers.sav"),
@@ -132,14 +148,12 @@ def test_spss_and_stata_files_carry_variable_and_value_labels(
 def test_report_counts_match_counts_made_independently(
     made: tuple[Path, list[tuple[str, dict[str, Any]]]],
     survey: Survey,
-    run_cli: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
+    decrypting: Callable[..., Path],
     tmp_path: Path,
 ) -> None:
-    bundle, answers = made
+    _, answers = made
     out = tmp_path / "out"
-    folder = decrypt(run_cli, bundle, reviewer[0], passphrase_file, out, "--by", "age_group")
+    folder = decrypting(out, "--by", "age_group")
     report = (out / "report.html").read_text(encoding="utf-8")
     for question in survey.closed_questions:
         if not question.choices:
