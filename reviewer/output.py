@@ -116,7 +116,7 @@ def _summarize_one(
     page = None
     if survey.kind == "testimony":
         page = render_testimony(
-            survey, record.version, record.submission_id, record.received, document, listed
+            plan, record.version, record.submission_id, record.received, document, listed
         )
     key = (record.survey_id, record.version)
     if key not in summary.stats:
@@ -264,9 +264,11 @@ class ReviewerOutput:
         self.report.warnings.violations += summary.violations
         for version, submission_id, received, page, excerpt in summary.testimonies:
             if version not in self.testimonies:
+                plan = self.plans[version]
                 survey = self.definitions[version]
                 folder = version_folder(self.out, survey.id, version)
-                self.testimonies[version] = TestimonyPages(folder, survey)
+                title = plan.label(survey, "title")
+                self.testimonies[version] = TestimonyPages(folder, survey, title)
             self.testimonies[version].write(submission_id, received, page, excerpt)
         failures = list(summary.failures)
         for submission_id, reason in failures:

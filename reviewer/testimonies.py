@@ -8,6 +8,7 @@ from typing import Any
 
 from surveys.model import Question, Survey
 
+from .columns import Plan
 from .rendering import render
 
 EXCERPT_LENGTH = 140
@@ -29,30 +30,34 @@ class Entry:
 
 
 def render_testimony(
-    survey: Survey,
+    plan: Plan,
     version: str,
     submission_id: str,
     received: str,
     document: dict[str, Any],
     attachments: list[Attachment],
 ) -> tuple[str, str]:
-    """The page of one testimony and its excerpt for the index (pure: runs in workers too)."""
+    """The page of one testimony, in the plan's language, and its excerpt for the index
+    (pure: runs in workers too)."""
+    survey = plan.survey
+    assert survey is not None
     answers = document.get("answers") or {}
     rows = [
-        (q, _display(q, answers.get(q.name)))
+        (q, plan.label(q), _display(plan, q, answers.get(q.name)))
         for q in survey.answerable_questions
         if q.type != "file"
     ]
     page = render(
         "testimony.html",
         survey=survey,
+        title=plan.label(survey, "title"),
         version=version,
         submission_id=submission_id,
         received=received,
         rows=rows,
         attachments=attachments,
     )
-    first_text = next((str(v) for q, v in rows if q.type == "textarea" and v), "")
+    first_text = next((str(v) for q, _, v in rows if q.type == "textarea" and v), "")
     excerpt = first_text[:EXCERPT_LENGTH] + ("…" if len(first_text) > EXCERPT_LENGTH else "")
     return page, excerpt
 
@@ -60,10 +65,11 @@ def render_testimony(
 class TestimonyPages:
     """Pages of one testimony survey version, in ``<version folder>/testimonies/``."""
 
-    def __init__(self, folder: Path, survey: Survey) -> None:
+    def __init__(self, folder: Path, survey: Survey, title: str) -> None:
         self.folder = folder / "testimonies"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.survey = survey
+        self.title = title
         self.entries: list[Entry] = []
 
     def write(self, submission_id: str, received: str, page: str, excerpt: str) -> None:
@@ -73,15 +79,14 @@ class TestimonyPages:
 
     def close(self) -> None:
         entries = sorted(self.entries, key=lambda e: (e.received, e.submission_id))
-        page = render("testimony_index.html", survey=self.survey, entries=entries)
+        page = render("testimony_index.html", title=self.title, entries=entries)
         (self.folder / "index.html").write_text(page, encoding="utf-8")
 
 
-def _display(question: Question, value: Any) -> str:
+def _display(plan: Plan, question: Question, value: Any) -> str:
     if value is None:
         return ""
+    labels = {c.name: plan.label(c) for c in question.choices}
     if isinstance(value, list):
-        return "; ".join(question.choice_label(str(v)) for v in value)
-    if question.choices:
-        return question.choice_label(str(value))
-    return str(value)
+        return "; ".join(labels.get(str(v), str(v)) for v in value)
+    return labels.get(str(value), str(value))

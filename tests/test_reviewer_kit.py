@@ -120,6 +120,28 @@ def test_each_testimony_gets_a_readable_page_and_an_index(
     assert "What happened?" in text and "He took my passport and hit me." in text
     assert "Police" in text  # choice labels, not names
     assert "scrubbed copy" in text and "../files/scrubbed/" in text
+    assert 'href="../../../report.html#testimony-' in text  # and the report links here
+
+
+def test_testimony_pages_speak_the_language_asked_for(
+    two_bundles: list[Path],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "mk"
+    result = published(
+        "decrypt", *two_bundles, "--key", reviewer[0], "--passphrase-file", passphrase_file,
+        "--out", out, "--language", "mk",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pages = version_folder(out, "testimony") / "testimonies"
+    (page,) = [p for p in pages.glob("*.html") if p.name != "index.html"]
+    text = page.read_text()
+    assert '<html lang="mk">' in text and "Што се случи?" in text and "Сведоштво" in text
+    report = (out / "report.html").read_text()
+    assert f'href="testimony/{pages.parent.name}/testimonies/{page.name}"' in report
 
 
 def test_answers_breaking_their_version_rules_are_warned_about(
