@@ -2,9 +2,14 @@
 
 Organizers often have a needs assessment in XLSForm already. The workbook is turned into the
 same mappings a YAML definition gives and read by :class:`~surveys.loader.DefinitionReader`,
-so both formats obey one set of rules. Anything Glas does not support is reported with its
-sheet, row and column, never dropped; types that would identify a respondent or record when
-they answered (GPS, device ids, start/end times) are refused on purpose.
+so both formats obey one set of rules.
+
+Forms are read as real tools write them (every spelling of translated columns, language names
+or codes) and what Glas does not use is set aside with a warning, by sheet, row and column:
+settings, attribute and media columns, presentation appearances, and — on purpose — the rows
+that would identify a respondent or record where and when they answered (GPS, device ids,
+start/end times; Kobo adds start and end to every new form). Only what cannot keep its meaning
+is refused, by sheet, row and column, saying why; nothing is dropped silently.
 
 Glas reads a few columns of its own beyond XLSForm's (``min``, ``max``, ``min_length``,
 ``max_length``, ``max_files``, ``accept``, ``low_label``, ``high_label``) and two settings
@@ -24,6 +29,7 @@ from .document import Located, LocatedList
 from .errors import Problem, SurveyDefinitionError
 from .loader import DefinitionReader
 from .model import QUESTION_LIMITS, QUESTION_RULES, Survey
+from .xlsform_languages import language_code
 from .xlsform_limits import (
     MAX_CELL_LENGTH,
     MAX_CELLS,
@@ -36,9 +42,14 @@ from .xlsform_vocabulary import (
     CHOICE_COLUMNS,
     FALSE_WORDS,
     IDENTIFYING_TYPES,
+    MEDIA_COLUMNS,
+    MEDIA_TYPES,
     PLAIN_TYPES,
+    PRESENTATION_APPEARANCES,
+    REFUSED_TYPES,
     SETTINGS_COLUMNS,
     SURVEY_COLUMNS,
+    TEXT_LIKE_TYPES,
     TRANSLATABLE,
     TRANSLATED_COLUMN,
     TRUE_WORDS,
@@ -47,29 +58,42 @@ from .xlsform_vocabulary import (
     cell_text,
     column_name,
     is_yes_no,
-    language_code,
     slug,
 )
 
 
 def load_xlsform(path: Path) -> Survey:
+    return load_xlsform_with_warnings(path)[0]
+
+
+def load_xlsform_with_warnings(path: Path) -> tuple[Survey, list[str]]:
     try:
         data = path.read_bytes()
     except OSError as e:
         raise SurveyDefinitionError(str(path), [Problem(0, f"cannot read: {e.strerror}")]) from e
-    return read_xlsform(data, path.name)
+    return read_xlsform_with_warnings(data, path.name)
 
 
 def read_xlsform(data: bytes, source: str = "form.xlsx") -> Survey:
     """Read an XLSForm workbook; raise :class:`SurveyDefinitionError` listing every problem
     (the line numbers are rows of the ``survey`` sheet unless a message names another sheet)."""
-    return _Workbook(data, source).survey()
+    return read_xlsform_with_warnings(data, source)[0]
+
+
+def read_xlsform_with_warnings(data: bytes, source: str = "form.xlsx") -> tuple[Survey, list[str]]:
+    """:func:`read_xlsform`, and what was set aside: one line per warning, by sheet, row and
+    column, for the organizer to read before publishing."""
+    workbook = _Workbook(data, source)
+    survey = workbook.survey()
+    return survey, [f"{source}: {w}" for w in workbook.warnings]
 
 
 class _Workbook:
     def __init__(self, data: bytes, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self._warned: set[tuple[str, str]] = set()
         if len(data) > MAX_WORKBOOK_BYTES:
             self._fail(f"larger than the {MAX_WORKBOOK_BYTES // 1024 // 1024} MiB limit")
         problem = archive_problem(data)
@@ -131,9 +155,19 @@ class _Workbook:
         where = f"{sheet} sheet, row {row}" + (f", column '{column}'" if column else "")
         self.problems.append(Problem(0, f"{where}: {message}"))
 
+    def warn(self, sheet: str, row: int, column: str, message: str, once: str = "") -> None:
+        """Something set aside. With ``once``, only its first place is named (a column used
+        on every row is one warning, not hundreds)."""
+        if once:
+            if (sheet, once) in self._warned:
+                return
+            self._warned.add((sheet, once))
+        where = f"{sheet} sheet, row {row}" + (f", column '{column}'" if column else "")
+        self.warnings.append(f"{where}: {message}")
+
     def survey(self) -> Survey:
         settings = self._settings()
-        language = language_code(settings.get("default_language", "")) or "en"
+        language = self._language(settings)
         choices = self._choices(language)
         form_id = settings.get("form_id") or slug(Path(self.source).stem)
         data = Located(id=form_id, title=settings.get("form_title") or form_id, language=language)
@@ -171,9 +205,38 @@ class _Workbook:
         row_number, row = rows[0]
         for column, value in row.items():
             base = column.split("::")[0]
-            if base not in SETTINGS_COLUMNS and value:
-                self.problem("settings", row_number, column, "this setting is not supported")
+            if base not in SETTINGS_COLUMNS and cell_text(value):
+                self.warn(
+                    "settings",
+                    row_number,
+                    column,
+                    "ignored: a setting for ODK or Kobo, not used by Glas",
+                )
         return {k: str(v).strip() for k, v in row.items() if v is not None}
+
+    def _language(self, settings: dict[str, str]) -> str:
+        """The form's own language: default_language (a name or a code), else the first
+        language of the labels when none is plain, else English."""
+        named = settings.get("default_language", "")
+        if named:
+            code = language_code(named)
+            if not code:
+                self.problem(
+                    "settings", 2, "default_language",
+                    f"'{named}' is no language Glas knows: write it with its code, as "
+                    "'Name (xx)'",
+                )  # fmt: skip
+            return code or "en"
+        header = [name for _number, row in self.rows.get("survey", []) for name in row]
+        if "label" in header:
+            return "en"
+        for name in header:
+            match = TRANSLATED_COLUMN.match(name)
+            if match and match.group("base") == "label":
+                code = language_code(name.split("::", 1)[1])
+                if code:
+                    return code
+        return "en"
 
     def _choices(self, language: str) -> dict[str, LocatedList]:
         lists: dict[str, LocatedList] = {}
@@ -204,8 +267,8 @@ class _Workbook:
                     self.problem("survey", row_number, "type", "a row with text needs a type")
                 continue
             self._unsupported_columns("survey", row_number, row, SURVEY_COLUMNS)
-            if kind in ("begin repeat", "end repeat", "begin_repeat", "end_repeat"):
-                self.problem("survey", row_number, "type", "repeats are not supported by Glas")
+            if kind in ("begin repeat", "end repeat"):
+                self.problem("survey", row_number, "type", "repeats are not supported by Glas yet")
                 continue
             if kind == "end group":
                 if not stack:
@@ -222,6 +285,11 @@ class _Workbook:
                 if stack:
                     _put(question, "group", stack[-1], row_number)
                 questions.append(question)
+                other = self._or_other(row_number, row, kind, question)
+                if other is not None:
+                    if stack:
+                        _put(other, "group", stack[-1], row_number)
+                    questions.append(other)
         if stack:
             self.problem(
                 "survey",
@@ -243,10 +311,11 @@ class _Workbook:
             _put(group, "relevant", cell_text(row.get("relevant")), row_number)
         if stack:
             _put(group, "parent", stack[-1], row_number)
-        appearance = cell_text(row.get("appearance"))
-        if appearance not in ("", "field-list"):
-            self.problem("survey", row_number, "appearance", f"'{appearance}' is not supported")
-        if appearance == "field-list":
+        appearance = cell_text(row.get("appearance")).split()
+        for word in appearance:
+            if word != "field-list":
+                self._set_aside_appearance(row_number, word)
+        if "field-list" in appearance:
             _put(group, "field_list", True, row_number)
         for column in ("required", "constraint", "hint"):
             if cell_text(row.get(column)):
@@ -262,14 +331,23 @@ class _Workbook:
         choices: dict[str, LocatedList],
     ) -> Located | None:
         base, _, list_name = kind.partition(" ")
+        list_name = list_name.removesuffix(" or_other").strip()
         if base in IDENTIFYING_TYPES:
+            name = cell_text(row.get("name"))
+            self.warn(
+                "survey", row_number, "type",
+                f"row '{name}' dropped: '{base}' {IDENTIFYING_TYPES[base]}, which Glas never "
+                "records, to keep respondents anonymous",
+            )  # fmt: skip
+            return None
+        if base in REFUSED_TYPES:
+            self.problem("survey", row_number, "type", f"'{base}': {REFUSED_TYPES[base]}")
+            return None
+        if cell_text(row.get("choice_filter")):
             self.problem(
-                "survey",
-                row_number,
-                "type",
-                f"'{base}' {IDENTIFYING_TYPES[base]}; Glas refuses it on purpose, "
-                "to keep respondents anonymous",
-            )
+                "survey", row_number, "choice_filter",
+                "cascading selects (choice_filter) are not supported by Glas yet",
+            )  # fmt: skip
             return None
         question = Located(name=cell_text(row.get("name")))
         question.line, question.key_lines = row_number, {"name": row_number}
@@ -280,8 +358,10 @@ class _Workbook:
         _put(question, "type", glas_type, row_number)
         if glas_type in ("select_one", "select_multiple"):
             _put(question, "choices", choices[list_name], row_number)
-        if base == "image" and not cell_text(row.get("accept")):
-            _put(question, "accept", ["image/*"], row_number)
+        if base in MEDIA_TYPES and not cell_text(row.get("accept")):
+            _put(question, "accept", list(MEDIA_TYPES[base]), row_number)
+        if base in TEXT_LIKE_TYPES:
+            self.warn("survey", row_number, "type", f"'{base}': {TEXT_LIKE_TYPES[base]}")
         if base == "range":
             self._range(question, row_number, cell_text(row.get("parameters")))
         elif cell_text(row.get("parameters")):
@@ -326,20 +406,62 @@ class _Workbook:
             glas_type = base
         elif base == "range":
             glas_type = "scale"
-        elif base == "image":
+        elif base in MEDIA_TYPES:
             glas_type = "file"
+        elif base in TEXT_LIKE_TYPES:
+            glas_type = "text"
         elif base in PLAIN_TYPES:
             glas_type = base
         else:
             self.problem("survey", row_number, "type", f"'{base}' is not supported by Glas")
             return None
-        if appearance == "multiline" and base == "text":
-            return "textarea"
-        if appearance == "month-year" and base == "date":
-            return "month"  # ODK's month picker: Glas keeps only YYYY-MM
-        if appearance and not (appearance == "likert" and base == "select_one"):
-            self.problem("survey", row_number, "appearance", f"'{appearance}' is not supported")
+        words = appearance.split()
+        meaning = None
+        if "multiline" in words and base == "text":
+            meaning, glas_type = "multiline", "textarea"
+        elif "month-year" in words and base == "date":
+            meaning, glas_type = "month-year", "month"  # ODK's month picker: only YYYY-MM
+        elif "likert" in words and base == "select_one":
+            meaning = "likert"
+        for word in words:
+            if word != meaning:
+                self._set_aside_appearance(row_number, word)
         return glas_type
+
+    def _set_aside_appearance(self, row_number: int, word: str) -> None:
+        why = (
+            "only changes how the question looks in ODK or Kobo"
+            if word in PRESENTATION_APPEARANCES
+            else "not used by Glas"
+        )
+        self.warn(
+            "survey",
+            row_number,
+            "appearance",
+            f"'{word}' ignored: {why}",
+            once=f"appearance {word}",
+        )
+
+    def _or_other(
+        self, row_number: int, row: dict[str, Any], kind: str, question: Located
+    ) -> Located | None:
+        """``select_one list or_other``: an "Other" choice, and a text question asked only when
+        it is chosen, named as pyxform names it (``<name>_other``)."""
+        if not kind.endswith(" or_other") or "choices" not in question:
+            return None
+        name = cell_text(row.get("name"))
+        listed = question["choices"]
+        if not any(c.get("name") == "other" for c in listed):
+            other = Located(name="other", label="Other")
+            other.line, other.key_lines = row_number, {"name": row_number, "label": row_number}
+            extended = LocatedList([*listed, other])
+            extended.line = getattr(listed, "line", row_number)
+            _put(question, "choices", extended, row_number)
+        follow_up = Located(name=f"{name}_other", type="text", label="Specify other.")
+        follow_up.line = row_number
+        follow_up.key_lines = dict.fromkeys(("name", "type", "label"), row_number)
+        _put(follow_up, "relevant", f"selected(${{{name}}}, 'other')", row_number)
+        return follow_up
 
     def _range(self, question: Located, row_number: int, parameters: str) -> None:
         values = dict(p.split("=", 1) for p in parameters.split() if "=" in p)
@@ -359,8 +481,16 @@ class _Workbook:
         for name, value in row.items():
             match = TRANSLATED_COLUMN.match(name)
             if match and match.group("base") == column and cell_text(value):
-                code = language_code(name.split("::", 1)[1])
-                texts[code or name] = cell_text(value)
+                named = name.split("::", 1)[1]
+                code = language_code(named)
+                if not code:
+                    self.problem(
+                        "survey", 1, name,
+                        f"'{named}' is no language Glas knows: write it with its code, as "
+                        "'Name (xx)'",
+                    )  # fmt: skip
+                    continue
+                texts[code] = cell_text(value)
         plain = cell_text(row.get(column))
         if not texts:
             return plain
@@ -379,12 +509,23 @@ class _Workbook:
     def _unsupported_columns(
         self, sheet: str, row_number: int, row: dict[str, Any], known: set[str]
     ) -> None:
+        """Columns Glas does not use are set aside with one warning each (custom attributes,
+        media, ODK's bind/body/instance settings, anything else)."""
         for column, value in row.items():
             match = TRANSLATED_COLUMN.match(column)
-            base = match.group("base") if match else column
+            base = match.group("base") if match else column.split("::")[0]
             translatable = base in TRANSLATABLE or (sheet == "choices" and base == "label")
-            if cell_text(value) and (base not in known or (match and not translatable)):
-                self.problem(sheet, row_number, column, "this column is not supported by Glas")
+            if not cell_text(value) or (base in known and (not match or translatable)):
+                continue
+            if base == "choice_filter":
+                continue  # refused where it is used
+            if base in MEDIA_COLUMNS:
+                why = "media are not shown by Glas"
+            elif base in ("bind", "body", "instance"):
+                why = "an attribute for ODK or Kobo, not used by Glas"
+            else:
+                why = "not used by Glas"
+            self.warn(sheet, row_number, column, f"column ignored: {why}", once=f"column {column}")
 
 
 def _put(mapping: Located, key: str, value: Any, line: int) -> None:

@@ -10,7 +10,8 @@ from .document import LocatedList
 from .model import QUESTION_LIMITS, QUESTION_RULES, QUESTION_TEXTS
 
 YES_NO_LIST = "yes_no"
-#: Types refused because they identify a respondent, their device or when they answered.
+#: Rows set aside (with a warning saying why) because they would identify a respondent, their
+#: device, where they are or when they answered. Kobo adds start and end to every new form.
 IDENTIFYING_TYPES = {
     "geopoint": "records where the respondent is",
     "geotrace": "records where the respondent went",
@@ -29,7 +30,73 @@ IDENTIFYING_TYPES = {
     "background-audio": "records sound around the respondent",
 }
 PLAIN_TYPES = {"text", "integer", "decimal", "date", "note", "file"}
-TYPE_ALIASES = {"begin_group": "begin group", "end_group": "end group", "int": "integer"}
+TYPE_ALIASES = {
+    "begin_group": "begin group",
+    "end_group": "end group",
+    "begin_repeat": "begin repeat",
+    "end_repeat": "end repeat",
+    "int": "integer",
+    "select one": "select_one",
+    "select multiple": "select_multiple",
+    "select_one_from_file": "select_one_from_file",
+}
+#: File questions by what they record, and what a phone should offer for them.
+MEDIA_TYPES = {
+    "image": ("image/*",),
+    "audio": ("audio/*",),
+    "video": ("video/*",),
+}
+#: Read as a plain text answer, with a warning.
+TEXT_LIKE_TYPES = {"barcode": "a barcode is read as a text answer typed by the respondent"}
+#: What cannot keep its meaning in Glas: refused, saying why.
+FROM_FILE = "its choices are in a file Glas does not have (put them in the choices sheet)"
+REFUSED_TYPES = {
+    "select_one_from_file": FROM_FILE,
+    "select_multiple_from_file": FROM_FILE,
+    "select_one_external": "its choices are in an external file Glas does not have",
+    "select_multiple_external": "its choices are in an external file Glas does not have",
+    "csv-external": "it needs an external file Glas does not have",
+    "xml-external": "it needs an external file Glas does not have",
+    "rank": "ranking is not supported by Glas",
+    "hidden": "a hidden value is not supported by Glas",
+}
+#: Appearances that only change how a question looks: set aside, with a warning.
+PRESENTATION_APPEARANCES = {
+    "minimal",
+    "compact",
+    "horizontal",
+    "horizontal-compact",
+    "quick",
+    "quickcompact",
+    "table-list",
+    "label",
+    "list-nolabel",
+    "list",
+    "autocomplete",
+    "search",
+    "columns",
+    "columns-pack",
+    "columns-1",
+    "columns-2",
+    "columns-3",
+    "columns-4",
+    "columns-5",
+    "no-buttons",
+    "no-calendar",
+    "numbers",
+    "thousands-sep",
+    "w1",
+    "w2",
+    "w3",
+    "w4",
+    "w5",
+    "w6",
+    "hidden-answer",
+    "masked",
+    "field-list",
+}
+#: Columns Glas does not use: set aside with one warning per column.
+MEDIA_COLUMNS = {"image", "audio", "video", "big-image", "media"}
 SURVEY_COLUMNS = {
     "type",
     "name",
@@ -42,6 +109,8 @@ SURVEY_COLUMNS = {
     *QUESTION_RULES,
 }
 TRANSLATABLE = set(QUESTION_TEXTS)
+#: Columns that may carry a language after "::" (or the older ":").
+TRANSLATABLE_BASES = {*QUESTION_TEXTS, "label", "image", "audio", "video", "big-image", "media"}
 CHOICE_COLUMNS = {"list_name", "name", "label"}
 SETTINGS_COLUMNS = {
     "form_title",
@@ -61,14 +130,15 @@ FALSE_WORDS = {"", "no", "false", "false()", "0"}
 
 
 def column_name(header: Any) -> str:
+    """A header as the reader keys it: ``Label::English (en)`` becomes ``label::English (en)``,
+    and the older single colon (``label:English``) is read as the double one."""
     name = cell_text(header)
     base, sep, rest = name.partition("::")
+    if not sep and ":" in name:
+        single, _, after = name.partition(":")
+        if single.strip().lower().replace(" ", "_") in TRANSLATABLE_BASES:
+            base, sep, rest = single, "::", after
     return base.strip().lower().replace(" ", "_") + sep + rest.strip()
-
-
-def language_code(text: str) -> str:
-    match = re.search(r"\(([^()]+)\)\s*$", text)
-    return (match.group(1) if match else text).strip()
 
 
 def slug(name: str) -> str:

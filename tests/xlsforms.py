@@ -342,6 +342,68 @@ UNSUPPORTED: dict[str, Sheet] = {
     "choices": [["list_name", "name", "label"], ["places", "a", "A"]],
 }
 
+# A new Kobo form as the form builder saves it: start/end/today and device metadata rows it adds
+# on its own, a GPS question, server settings, bind:: and media columns, presentation
+# appearances, or_other, a voice answer and a barcode; languages named, not coded.
+KOBO_NEW: dict[str, Sheet] = {
+    "survey": [
+        ["type", "name", "label::English (en)", "label::Macedonian (mk)", "hint::English (en)",
+         "required", "relevant", "appearance", "bind::oc:itemgroup", "media::image::English (en)",
+         "$given_name"],
+        ["start", "start", "", "", "", "", "", "", "", "", ""],
+        ["end", "end", "", "", "", "", "", "", "", "", ""],
+        ["today", "today", "", "", "", "", "", "", "", "", ""],
+        ["deviceid", "deviceid", "", "", "", "", "", "", "", "", ""],
+        ["phonenumber", "phonenumber", "", "", "", "", "", "", "", "", ""],
+        ["username", "username", "", "", "", "", "", "", "", "", ""],
+        ["select_one yes_no", "consent", "Do you agree to answer?", "Дали се согласувате?", "",
+         "true", "", "minimal", "g1", "", ""],
+        ["select_multiple services", "services", "Which services do you use?",
+         "Кои услуги ги користите?", "Choose all that apply", "false", "${consent} = 'yes'",
+         "horizontal", "g1", "clinic.png", ""],
+        ["select_one place or_other", "place", "Where do you work?", "Каде работите?", "",
+         "false", "${consent} = 'yes'", "", "", "", ""],
+        ["integer", "visits", "Visits last month", "Посети минатиот месец", "", "false", "", "",
+         "", "", "visit_count"],
+        ["text", "story", "Anything else?", "Нешто друго?", "", "false", "", "multiline", "", "",
+         ""],
+        ["audio", "voice", "Tell us with your voice", "Кажете ни со глас", "", "false", "", "",
+         "", "", ""],
+        ["barcode", "card", "Scan your clinic card", "Скенирајте ја картичката", "", "false", "",
+         "", "", "", ""],
+        ["geopoint", "location", "Where are you?", "Каде сте?", "", "false", "", "", "", "", ""],
+    ],
+    "choices": [
+        ["list_name", "name", "label::English (en)", "label::Macedonian (mk)", "image", "order"],
+        ["yes_no", "yes", "Yes", "Да", "", "1"],
+        ["yes_no", "no", "No", "Не", "", "2"],
+        ["services", "testing", "HIV testing", "Тестирање за ХИВ", "test.png", "1"],
+        ["services", "legal", "Legal advice", "Правен совет", "", "2"],
+        ["place", "street", "Street", "Улица", "", "1"],
+        ["place", "flat", "Flat", "Стан", "", "2"],
+    ],
+    "settings": [
+        ["form_title", "form_id", "version", "default_language", "public_key", "submission_url",
+         "instance_name", "allow_choice_duplicates"],
+        ["Outreach needs", "outreach", "2026110101", "English (en)", "MIIBIjANBgkq",
+         "https://kc.example.org/submission", "concat(${visits}, '-', uuid())", "yes"],
+    ],
+}  # fmt: skip
+
+# An older ODK form: single-colon translated columns, languages by name only, no default.
+ODK_OLD: dict[str, Sheet] = {
+    "survey": [
+        ["type", "name", "label:English", "label:Shqip", "hint:English"],
+        ["text", "nickname", "What should we call you?", "Si t'ju thërrasim?", "Any name"],
+        ["select_one ok", "safe", "Do you feel safe?", "A ndiheni të sigurt?", ""],
+    ],
+    "choices": [
+        ["list_name", "name", "label:English", "label:Shqip"],
+        ["ok", "y", "Mostly", "Kryesisht"],
+        ["ok", "n", "Not really", "Jo shumë"],
+    ],
+}  # fmt: skip
+
 FORMS = {"health_needs": HEALTH, "violence": VIOLENCE, "centre_followup": CENTRE}
 
 

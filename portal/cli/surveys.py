@@ -9,7 +9,7 @@ import click
 from glas.cli import BadInput
 from glas.messages import _
 from surveys import SurveyDefinitionError, load_survey_file
-from surveys.xlsform import load_xlsform
+from surveys.xlsform import load_xlsform_with_warnings
 from surveys.xlsform_writer import write_xlsform
 
 from ..errors import StorageError
@@ -27,13 +27,18 @@ def command() -> None:
 def import_(file: Path, publish: bool) -> None:
     """Import a YAML, JSON or XLSForm (.xlsx) definition; errors name the line or row."""
     try:
-        is_xlsform = file.suffix.lower() in (".xlsx", ".xlsm")
-        survey = load_xlsform(file) if is_xlsform else load_survey_file(file)
+        warnings: list[str] = []
+        if file.suffix.lower() in (".xlsx", ".xlsm"):
+            survey, warnings = load_xlsform_with_warnings(file)
+        else:
+            survey = load_survey_file(file)
     except SurveyDefinitionError as e:
         # Every problem on its own line, compiler style; the last line sums up for scripts.
         for line in e.lines()[:-1]:
             click.echo(line, err=True)
         raise BadInput(e.lines()[-1]) from e
+    for line in warnings:  # set aside, by sheet, row and column: the organizer reads them
+        click.echo(_("warning: %(where)s", where=line), err=True)
     try:
         digest = open_store().import_survey(survey, publish=publish)
     except StorageError as e:

@@ -12,7 +12,7 @@ from flask_babel import gettext
 
 from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError
-from surveys.xlsform import read_xlsform
+from surveys.xlsform import read_xlsform_with_warnings
 from surveys.xlsform_writer import write_xlsform
 
 from .. import current_store
@@ -72,7 +72,9 @@ def import_xlsform() -> ResponseReturnValue:
         return _form_problems(form, url_for(".surveys"))
     upload = form.file.data
     try:
-        survey = read_xlsform(upload.stream.read(), upload.filename or "form.xlsx")
+        survey, warnings = read_xlsform_with_warnings(
+            upload.stream.read(), upload.filename or "form.xlsx"
+        )
     except SurveyDefinitionError as e:
         return render_template("organizer/problems.html", problems=e.lines()), 422
     store = current_store()
@@ -80,6 +82,10 @@ def import_xlsform() -> ResponseReturnValue:
         store.import_survey(survey, publish=False)
     designer.save_draft(store, survey.id, survey.to_dict())
     record("imported an XLSForm", survey.id)
+    if warnings:  # set aside by sheet, row and column: read before publishing
+        return render_template(
+            "organizer/import_warnings.html", warnings=warnings, survey_id=survey.id
+        )
     flash(gettext("Imported. Check the preview, then publish."))
     return redirect(url_for(".edit_survey", survey_id=survey.id))
 

@@ -1,0 +1,115 @@
+"""XLSForms as Kobo and ODK write them: read every spelling, set aside what Glas does not use or
+must not record (each with a warning by sheet, row and column), refuse only what would lose
+meaning."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from surveys import SurveyDefinitionError
+from surveys.xlsform import load_xlsform_with_warnings, read_xlsform_with_warnings
+from surveys.xlsform_languages import language_code
+from surveys.xlsform_writer import write_xlsform
+
+from .conftest import RunCli, csrf_token
+from .xlsforms import KOBO_NEW, ODK_OLD, Sheet, write
+
+DROPPED = ("start", "end", "today", "deviceid", "phonenumber", "username", "location")
+
+
+def test_a_new_kobo_form_imports_with_its_metadata_and_gps_rows_set_aside(tmp_path: Path) -> None:
+    survey, warnings = load_xlsform_with_warnings(write(KOBO_NEW, tmp_path / "kobo.xlsx"))
+    names = [q.name for q in survey.questions]
+    assert not set(DROPPED) & set(names)
+    assert names == [
+        "consent", "services", "place", "place_other", "visits", "story", "voice", "card"
+    ]  # fmt: skip
+    assert survey.language == "en" and "mk" in survey.languages
+    assert survey.by_name["consent"].type == "select_one"  # translated: its own labels kept
+    place = survey.by_name["place"]
+    assert [c.name for c in place.choices] == ["street", "flat", "other"]
+    assert survey.by_name["place_other"].relevant == "selected(${place}, 'other')"
+    assert survey.by_name["voice"].type == "file" and survey.by_name["voice"].accept == ("audio/*",)
+    assert survey.by_name["card"].type == "text"
+    assert survey.by_name["story"].type == "textarea"
+    text = "\n".join(warnings)
+    for row, name in zip(range(2, 8), DROPPED, strict=False):
+        assert f"survey sheet, row {row}, column 'type': row '{name}' dropped" in text
+    assert "row 15, column 'type': row 'location' dropped: 'geopoint' records where" in text
+    # Nothing unknown is dropped silently: each setting, column and appearance is named.
+    for setting in ("public_key", "submission_url", "instance_name", "allow_choice_duplicates"):
+        assert f"settings sheet, row 2, column '{setting}': ignored" in text
+    for column in ("bind::oc:itemgroup", "media::image::English (en)", "$given_name"):
+        assert f"column '{column}': column ignored" in text
+    for column in ("image", "order"):
+        assert f"choices sheet, row 2, column '{column}'" in text or (
+            f"choices sheet, row 4, column '{column}'" in text
+        )
+    assert "'minimal' ignored" in text and "'horizontal' ignored" in text
+    assert "'barcode': a barcode is read as a text answer" in text
+    assert text.count("column 'bind::oc:itemgroup'") == 1  # one warning per column, not per row
+    again, more = read_xlsform_with_warnings(write_xlsform(survey), "exported.xlsx")
+    assert again.canonical() == survey.canonical() and more == []  # the round trip keeps all
+
+
+def test_an_old_odk_form_with_single_colons_and_language_names_imports(tmp_path: Path) -> None:
+    survey, warnings = load_xlsform_with_warnings(write(ODK_OLD, tmp_path / "odk.xlsx"))
+    assert warnings == []
+    assert survey.language == "en" and survey.languages == ["en", "sq"]
+    safe = survey.by_name["safe"]
+    assert [c.label for c in safe.choices] == ["Mostly", "Not really"]
+    assert dict((lang, text) for field, lang, text in safe.translations if field == "label") == {
+        "sq": "A ndiheni të sigurt?"
+    }
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("English (en)", "en"),
+        ("english_(en)", "en"),
+        ("English", "en"),
+        ("Macedonian", "mk"),
+        ("македонски", "mk"),
+        ("Shqip", "sq"),
+        ("Chinese", "zh"),
+        ("Português", "pt"),
+        ("sw", "sw"),
+        ("Klingon", ""),
+        ("Serbian (sr-Latn)", "sr-Latn"),
+        ("Bad (not a code)", ""),
+    ],
+)
+def test_languages_are_read_by_name_code_or_both(written: str, code: str) -> None:
+    assert language_code(written) == code
+
+
+def test_a_language_glas_cannot_name_is_refused_by_its_column(tmp_path: Path) -> None:
+    form: dict[str, Sheet] = {
+        "survey": [["type", "name", "label::English", "label::Klingon"], ["text", "a", "A", "Q"]]
+    }
+    with pytest.raises(SurveyDefinitionError) as caught:
+        load_xlsform_with_warnings(write(form, tmp_path / "k.xlsx"))
+    assert any("column 'label::Klingon': 'Klingon' is no language" in line
+               for line in caught.value.lines())  # fmt: skip
+
+
+def test_import_lists_the_warnings_and_succeeds(
+    run_cli: RunCli, logged_in: FlaskClient, published: RunCli, tmp_path: Path
+) -> None:
+    path = write(KOBO_NEW, tmp_path / "kobo.xlsx")
+    result = run_cli("surveys", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "warning: kobo.xlsx: survey sheet, row 2, column 'type': row 'start' dropped" in (
+        result.output
+    )
+    token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
+    data = {"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "kobo.xlsx")}
+    page = logged_in.post("/surveys/import", data=data, content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "set aside" in text and "geopoint" in text
+    assert "/surveys/outreach" in text  # on to the designer, to check and publish
