@@ -17,7 +17,7 @@ from . import filetypes
 from .expressions import evaluate
 from .logic import apply_skip_logic, form_values, typed_values
 from .messages import N_, Message, N_plural, SurveyText
-from .model import MONTH, SINGLE_CHOICE_TYPES, Question, Survey
+from .model import DATETIME, MONTH, SINGLE_CHOICE_TYPES, TIME, Question, Survey
 
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -27,6 +27,8 @@ NEEDS_ANSWER = N_("This question needs an answer.")
 WHOLE_NUMBER = N_("Please enter a whole number, such as 3.")
 NUMBER = N_("Please enter a number, such as 2.5.")
 DATE = N_("Please enter a date like 2024-05-31.")
+TIME_NEEDED = N_("Please enter a time like 14:30.")
+DATETIME_NEEDED = N_("Please enter a date and a time, like 2024-05-31 14:30.")
 CHARACTERS = N_("The answer contains characters that cannot be stored.")
 NUMBER_AT_LEAST = N_("Please enter a number of at least %(n)s.")
 NUMBER_AT_MOST = N_("Please enter a number of at most %(n)s.")
@@ -252,7 +254,28 @@ def _parse(question: Question, values: list[str]) -> Any:
             raise ValueError(Message(DATE)) from None
     if question.type == "month" and MONTH.fullmatch(value) is None:
         raise ValueError(Message(MONTH_NEEDED))
+    if question.type == "time":
+        return _time(value[:5] if len(value) == 8 and value[5:6] == ":" else value)
+    if question.type == "datetime":
+        return _datetime(value.replace(" ", "T")[:16] if len(value) in (16, 19) else value)
     return value
+
+
+def _time(text: str) -> str:
+    """HH:MM (browsers may add :SS, which is cut: a minute is precise enough)."""
+    if TIME.fullmatch(text) is None:
+        raise ValueError(Message(TIME_NEEDED))
+    return text
+
+
+def _datetime(text: str) -> str:
+    if DATETIME.fullmatch(text) is None:
+        raise ValueError(Message(DATETIME_NEEDED))
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(Message(DATETIME_NEEDED)) from None
+    return text
 
 
 def _check(question: Question, value: Any) -> None:
@@ -289,6 +312,10 @@ def _check(question: Question, value: Any) -> None:
         _check_range(question, Decimal(value.replace(",", ".")))
     elif kind == "date":
         _check_date(question, value)
+    elif kind == "time":
+        _time(value)
+    elif kind == "datetime":
+        _datetime(value)
     elif kind == "month":
         if MONTH.fullmatch(value) is None:
             raise ValueError(Message(MONTH_NEEDED))

@@ -24,7 +24,10 @@ CHOICE_TYPES = frozenset({"select_one", "select_multiple"})
 #: Answered by choosing one option; a scale's options are its points, yes_no's are yes and no.
 SINGLE_CHOICE_TYPES = frozenset({"select_one", "scale", "yes_no"})
 QUESTION_TYPES = (
-    TEXT_TYPES | NUMBER_TYPES | CHOICE_TYPES | {"date", "month", "note", "file", "scale", "yes_no"}
+    TEXT_TYPES
+    | NUMBER_TYPES
+    | CHOICE_TYPES
+    | {"date", "month", "time", "datetime", "note", "file", "scale", "yes_no"}
 )
 #: A Likert scale runs between these unless its definition says otherwise.
 DEFAULT_SCALE = ("1", "5")
@@ -33,6 +36,10 @@ MAX_SCALE_POINTS = 11
 YES_NO = ("yes", "no")
 #: A month answer: YYYY-MM, never a day (a testimony's "when" keeps no finer time than this).
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+#: A time of day as browsers send it (HH:MM, 24 hours), and a day with a time (YYYY-MM-DDTHH:MM):
+#: what the respondent says happened when, never when she answered.
+TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]")
 
 #: Longest answer accepted when a text question sets no ``max_length`` of its own.
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 20_000}

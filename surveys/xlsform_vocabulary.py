@@ -29,7 +29,7 @@ IDENTIFYING_TYPES = {
     "today": "records the day the respondent answered",
     "background-audio": "records sound around the respondent",
 }
-PLAIN_TYPES = {"text", "integer", "decimal", "date", "note", "file"}
+PLAIN_TYPES = {"text", "integer", "decimal", "date", "time", "datetime", "note", "file"}
 TYPE_ALIASES = {
     "begin_group": "begin group",
     "end_group": "end group",

@@ -233,6 +233,10 @@ def client_messages(question: Question) -> dict[str, str]:
         messages["date"] = Message(rules.DATE)
     if question.type == "month":
         messages["month"] = Message(rules.MONTH_NEEDED)
+    if question.type == "time":
+        messages["time"] = Message(rules.TIME_NEEDED)
+    if question.type == "datetime":
+        messages["datetime"] = Message(rules.DATETIME_NEEDED)
     low, high, key = {
         "date": (rules.DATE_AFTER, rules.DATE_BEFORE, "day"),
         "month": (rules.MONTH_AFTER, rules.MONTH_BEFORE, "month"),

@@ -28,6 +28,8 @@
   const DECIMAL = /^[+-]?\d{1,15}(?:[.,]\d{1,10})?$/;
   const DATE = /^\d{4}-\d{2}-\d{2}$/;
   const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+  const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+  const DATETIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d$/;
   const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]/;
   const MAX_FILENAME = 255;
   const SINGLE_CHOICE = new Set(["select_one", "scale", "yes_no"]);
@@ -323,6 +325,17 @@
       if (q.minimum !== null && value < q.minimum) return { error: "minimum" };
       if (q.maximum !== null && value > q.maximum) return { error: "maximum" };
       return { value };
+    }
+    if (q.type === "time") {
+      const text = value.length === 8 && value[5] === ":" ? value.slice(0, 5) : value;
+      return TIME.test(text) ? { value: text } : { error: "time" };
+    }
+    if (q.type === "datetime") {
+      const text = value.length === 16 || value.length === 19 ? value.replace(" ", "T").slice(0, 16) : value;
+      const parts = DATETIME.exec(text);
+      const day = parts && new Date(parts[1] + "T00:00:00Z");
+      if (!parts || isNaN(day) || day.toISOString().slice(0, 10) !== parts[1]) return { error: "datetime" };
+      return { value: text };
     }
     if (q.type === "month") {
       // The two selects (year, then month) share the name; only the month is ever kept.
