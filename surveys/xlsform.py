@@ -356,7 +356,10 @@ class _Workbook:
         if glas_type is None:
             return None
         _put(question, "type", glas_type, row_number)
-        if glas_type in ("select_one", "select_multiple"):
+        if base == "acknowledge":
+            # ODK's tick box that says "OK": one choice, stored as ODK stores it.
+            _put(question, "choices", _one_choice("OK", "OK", row_number), row_number)
+        elif glas_type in ("select_one", "select_multiple"):
             _put(question, "choices", choices[list_name], row_number)
         if base in MEDIA_TYPES and not cell_text(row.get("accept")):
             _put(question, "accept", list(MEDIA_TYPES[base]), row_number)
@@ -406,6 +409,8 @@ class _Workbook:
             glas_type = base
         elif base == "range":
             glas_type = "scale"
+        elif base == "acknowledge":
+            glas_type = "select_one"
         elif base in MEDIA_TYPES:
             glas_type = "file"
         elif base in TEXT_LIKE_TYPES:
@@ -526,6 +531,14 @@ class _Workbook:
             else:
                 why = "not used by Glas"
             self.warn(sheet, row_number, column, f"column ignored: {why}", once=f"column {column}")
+
+
+def _one_choice(name: str, label: str, line: int) -> LocatedList:
+    choice = Located(name=name, label=label)
+    choice.line, choice.key_lines = line, {"name": line, "label": line}
+    listed = LocatedList([choice])
+    listed.line = line
+    return listed
 
 
 def _put(mapping: Located, key: str, value: Any, line: int) -> None:

@@ -113,3 +113,16 @@ def test_import_lists_the_warnings_and_succeeds(
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "set aside" in text and "geopoint" in text
     assert "/surveys/outreach" in text  # on to the designer, to check and publish
+
+
+def test_acknowledge_is_one_ok_to_tick(tmp_path: Path) -> None:
+    form: dict[str, Sheet] = {
+        "survey": [
+            ["type", "name", "label", "required"],
+            ["acknowledge", "read_rules", "I have read how my answers are protected", "yes"],
+        ]
+    }
+    survey, warnings = load_xlsform_with_warnings(write(form, tmp_path / "ack.xlsx"))
+    question = survey.by_name["read_rules"]
+    assert question.type == "select_one" and [c.name for c in question.choices] == ["OK"]
+    assert question.required and warnings == []
