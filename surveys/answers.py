@@ -40,6 +40,7 @@ DATE_BEFORE = N_("Please enter a date on or before %(day)s.")
 ATTACH_FILE = N_("Please attach a file.")
 FILE_KINDS = N_("Please attach only files of these kinds: %(kinds)s.")
 NOT_ALLOWED = N_("This answer is not allowed here.")
+NOT_OFFERED = N_("Please choose one of the options shown for your earlier answers.")
 AT_LEAST_CHARACTERS = N_plural(
     "Please write at least %(num)d character.", "Please write at least %(num)d characters."
 )
@@ -105,6 +106,7 @@ def validate_answers(
         try:
             result.answers[question.name] = _convert(question, values)
             _check_constraint(question, raw)
+            _check_offered(question, result.answers[question.name], raw)
         except ValueError as e:
             result.answers.pop(question.name, None)
             result.errors[question.name] = _message(e)
@@ -115,6 +117,15 @@ def _required_message(question: Question) -> Message | SurveyText:
     if question.required_message:
         return SurveyText(question, "required_message")
     return Message(ATTACH_FILE if question.type == "file" else NEEDS_ANSWER)
+
+
+def _check_offered(question: Question, value: Any, values: Mapping[str, str]) -> None:
+    """A cascading select's answer must be one its choice_filter offers given the answers."""
+    if question.choice_filter_tree is None:
+        return
+    offered = {c.name for c in question.choices_for(values)}
+    if not set(value if isinstance(value, list) else [value]) <= offered:
+        raise ValueError(Message(NOT_OFFERED))
 
 
 def _check_constraint(question: Question, values: Mapping[str, str]) -> None:
@@ -156,6 +167,7 @@ def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list
         try:
             _check(question, value)
             _check_constraint(question, values)
+            _check_offered(question, value, values)
         except ValueError as e:
             problems.append(f"'{name}': {e}")
     problems += [

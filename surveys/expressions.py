@@ -6,6 +6,10 @@ The language is the part of XLSForm's XPath that needs-assessment forms use::
     count-selected(${q}) > 1      string-length(.) <= 20      . > 0 or ${other} != ''
 
 ``${name}`` is another question's answer, ``.`` the answer being checked (constraints only).
+In a ``choice_filter`` (cascading selects), a bare word is a column of the choice being
+filtered, as in XLSForm: ``district = ${district}``; ``name`` is the choice's own name. The
+evaluator reads such a column from the values under ``@`` and its name (:func:`choice_values`),
+where no question name can be.
 A tree is plain nested lists (JSON), so the browser evaluates the very tree the server parsed
 (``portal/static/js/glas-relevance.js``) and both give the same result by the same rules:
 
@@ -32,6 +36,7 @@ MAX_EXPRESSION_LENGTH = 1000
 MAX_DEPTH = 40
 COMPARISONS = ("=", "!=", "<=", ">=", "<", ">")
 FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1}
+KEYWORDS = {"and", "or", "not", "div", "mod", "true", "false"}
 #: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1").
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 #: A tree is a list: [operator, operand...]; operands are trees or strings.
@@ -44,7 +49,7 @@ _TOKEN = re.compile(
     | (?P<number>\d+(?:\.\d+)?)
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<op>!=|<=|>=|=|<|>|\(|\)|,|\+|-|\*)
-    | (?P<word>[A-Za-z][A-Za-z-]*)
+    | (?P<word>[A-Za-z][A-Za-z0-9_-]*)
     | (?P<self>\.)
     )""",
     re.VERBOSE,
@@ -55,11 +60,26 @@ class ExpressionError(SurveyError, ValueError):
     """An expression that cannot be parsed; the message says where and what was expected."""
 
 
-def parse(text: str, *, allow_self: bool = False) -> Tree:
-    """Parse ``text`` into a tree; raise :class:`ExpressionError` with a readable message."""
+def parse(text: str, *, allow_self: bool = False, allow_columns: bool = False) -> Tree:
+    """Parse ``text`` into a tree; raise :class:`ExpressionError` with a readable message.
+    ``allow_columns``: bare words are columns of a choice (a choice_filter)."""
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(f"longer than {MAX_EXPRESSION_LENGTH} characters")
-    return _Parser(text, allow_self).parse()
+    return _Parser(text, allow_self, allow_columns).parse()
+
+
+def columns(tree: Any) -> set[str]:
+    """The choice columns a choice_filter reads."""
+    if not isinstance(tree, list):
+        return set()
+    if tree[0] == "col":
+        return {tree[1]}
+    return set().union(*(columns(item) for item in tree[1:]))
+
+
+def choice_values(name: str, extra: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """A choice's name and columns as a choice_filter reads them (under ``@``)."""
+    return {"@name": name, **{"@" + column: value for column, value in extra}}
 
 
 def references(tree: Any) -> set[str]:
@@ -77,9 +97,10 @@ def evaluate(tree: Tree, values: Values, current: str = "") -> bool:
 
 
 class _Parser:
-    def __init__(self, text: str, allow_self: bool) -> None:
+    def __init__(self, text: str, allow_self: bool, allow_columns: bool = False) -> None:
         self.text = text
         self.allow_self = allow_self
+        self.allow_columns = allow_columns
         self.tokens = self._tokenize(text)
         self.position = 0
         self.depth = 0
@@ -202,6 +223,8 @@ class _Parser:
             return ["num", "1" if value == "true" else "0"]
         if kind == "word" and value in FUNCTIONS:
             return self._call(value)
+        if kind == "word" and self.allow_columns and value not in KEYWORDS:
+            return ["col", value]
         if kind == "word":
             raise ExpressionError(f"unknown word '{value}' (question names are written ${{name}})")
         raise ExpressionError(f"expected a value but found '{value or 'the end'}'")
@@ -227,6 +250,8 @@ def _value(tree: Tree, values: Values, current: str) -> _Value:
     op = tree[0]
     if op == "ref":
         return values.get(tree[1], "")
+    if op == "col":
+        return values.get("@" + tree[1], "")
     if op == "self":
         return current
     if op == "str":

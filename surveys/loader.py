@@ -56,10 +56,13 @@ SURVEY_KEYS = {
 GROUP_KEYS = {"name", "label", "relevant", "parent", "field_list"}
 #: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a region or script.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
-CHOICE_KEYS = {"name", "label"}
+CHOICE_KEYS = {"name", "label", "columns"}
+#: A choice column's name, as a choice_filter reads it (a bare word).
+COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 QUESTION_KEYS = {
     "name",
     "type",
+    "choice_filter",
     "required",
     "choices",
     "accept",
@@ -206,6 +209,8 @@ class DefinitionReader:
         choices = self.choices(data) if kind in CHOICE_TYPES else ()
         if kind not in CHOICE_TYPES and "choices" in data:
             self.problem(data.key_lines["choices"], f"a {kind} question has no choices")
+        if kind not in ("select_one", "select_multiple") and "choice_filter" in data:
+            self.problem(data.key_lines["choice_filter"], f"a {kind} question has no choice_filter")
         minimum, maximum = self.bound(data, "min", kind), self.bound(data, "max", kind)
         if kind == "scale":
             choices = self.scale(data, minimum, maximum)
@@ -236,6 +241,7 @@ class DefinitionReader:
             accept=self.accept(data, kind),
             relevant=self.text(data, "relevant"),
             constraint=self.text(data, "constraint"),
+            choice_filter=self.text(data, "choice_filter"),
             constraint_message=texts["constraint_message"],
             required_message=texts["required_message"],
             group=self.text(data, "group"),
@@ -270,17 +276,33 @@ class DefinitionReader:
                 name = self.text(item, "name", True)
                 label, translations = self.translatable(item, "label", required=True)
                 line = item.line
+                extra = self.choice_columns(item)
             else:
                 name = label = str(item) if isinstance(item, str | int) else ""
                 translations = []
                 line = items.line
+                extra = ()
             if not CHOICE_NAME.match(name):
                 self.problem(line, f"choice name '{name}' uses letters, digits, '.', '-', '_' only")
             elif name in seen:
                 self.problem(line, f"choice name '{name}' repeats")
             seen.add(name)
-            choices.append(Choice(name, label, tuple(translations)))
+            choices.append(Choice(name, label, tuple(translations), extra))
         return tuple(choices)
+
+    def choice_columns(self, item: Located) -> tuple[tuple[str, str], ...]:
+        """A choice's ``columns``: {column: text} that a choice_filter reads."""
+        value = item.get("columns")
+        if value is None:
+            return ()
+        line = item.key_lines.get("columns", item.line)
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and COLUMN_NAME.match(k) and isinstance(v, str | int)
+            for k, v in value.items()
+        ):
+            self.problem(line, "a choice's 'columns' map column names to texts")
+            return ()
+        return tuple(sorted((k, str(v)) for k, v in value.items()))
 
     def translatable(
         self, data: Located, key: str, required: bool = False

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expressions import ExpressionError, evaluate, parse, references
-from .model import Survey
+from .expressions import ExpressionError, columns, evaluate, parse, references
+from .model import Question, Survey
 
 GROUP_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -76,6 +76,8 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
             text = getattr(question, field)
             if text:
                 problems += _check_expression(question.name, field, text, allow_self, names)
+        if question.choice_filter:
+            problems += _check_choice_filter(question, names)
         if question.constraint_message and not question.constraint:
             problems.append(LogicProblem(question.name, "a constraint_message needs a constraint"))
     for group in survey.groups:
@@ -99,6 +101,32 @@ def _check_expression(
         ]
     if field == "relevant" and subject in references(tree):
         return [LogicProblem(subject, f"'relevant' of '{subject}' cannot depend on itself", field)]
+    return []
+
+
+def _check_choice_filter(question: Question, names: set[str]) -> list[LogicProblem]:
+    subject, field = question.name, "choice_filter"
+    try:
+        tree = parse(question.choice_filter, allow_columns=True)
+    except ExpressionError as e:
+        return [LogicProblem(subject, f"'{field}' of '{subject}': {e}", field)]
+    unknown = sorted(references(tree) - names)
+    if unknown:
+        listed = ", ".join(f"${{{name}}}" for name in unknown)
+        return [
+            LogicProblem(subject, f"'{field}' of '{subject}' names no question: {listed}", field)
+        ]
+    if subject in references(tree):
+        return [LogicProblem(subject, f"'{field}' of '{subject}' cannot depend on itself", field)]
+    known = {"name"} | {column for c in question.choices for column, _ in c.columns}
+    missing = sorted(columns(tree) - known)
+    if missing:
+        listed = ", ".join(f"'{name}'" for name in missing)
+        return [
+            LogicProblem(
+                subject, f"'{field}' of '{subject}' reads {listed}, a column no choice has", field
+            )
+        ]
     return []
 
 

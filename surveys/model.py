@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from crypto.envelope import canonical_json
 
-from .expressions import Tree, parse, references
+from .expressions import Tree, choice_values, evaluate, parse, references
 
 TEXT_TYPES = frozenset({"text", "textarea"})
 NUMBER_TYPES = frozenset({"integer", "decimal"})
@@ -88,6 +89,8 @@ class Choice:
     name: str
     label: str
     translations: Translations = ()
+    #: Columns a choice_filter reads (XLSForm's extra columns of the choices sheet).
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,9 @@ class Question:
     constraint: str = ""
     constraint_message: str = ""
     required_message: str = ""
+    #: Cascading selects: only the choices for which this holds are offered (bare words are
+    #: the choice's columns, ``${q}`` answers: XLSForm ``choice_filter``).
+    choice_filter: str = ""
     #: The innermost group (page or section) this question belongs to, if any.
     group: str = ""
     #: A scale's labelled ends ("Strongly disagree" … "Strongly agree").
@@ -122,6 +128,21 @@ class Question:
     @cached_property
     def relevant_tree(self) -> Tree | None:
         return parse(self.relevant) if self.relevant else None
+
+    @cached_property
+    def choice_filter_tree(self) -> Tree | None:
+        return parse(self.choice_filter, allow_columns=True) if self.choice_filter else None
+
+    def choices_for(self, values: Mapping[str, str]) -> tuple[Choice, ...]:
+        """The choices offered given these answers (all of them without a choice_filter)."""
+        tree = self.choice_filter_tree
+        if tree is None:
+            return self.choices
+        return tuple(
+            c
+            for c in self.choices
+            if evaluate(tree, {**values, **choice_values(c.name, c.columns)})
+        )
 
     @cached_property
     def constraint_tree(self) -> Tree | None:
@@ -163,6 +184,7 @@ class Question:
             "accept": list(self.accept) or None,
             "relevant": self.relevant or None,
             "constraint": self.constraint or None,
+            "choice_filter": self.choice_filter or None,
             "constraint_message": self._text("constraint_message", language),
             "required_message": self._text("required_message", language),
             "low_label": self._text("low_label", language),
@@ -172,7 +194,12 @@ class Question:
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.type in CHOICE_TYPES:
             data["choices"] = [
-                {"name": c.name, "label": text_value(c, "label", language)} for c in self.choices
+                {
+                    "name": c.name,
+                    "label": text_value(c, "label", language),
+                    **({"columns": dict(c.columns)} if c.columns else {}),
+                }
+                for c in self.choices
             ]
         return data
 
@@ -345,6 +372,8 @@ class Survey:
                 if question.type == "file":
                     continue
                 reads = set().union(*(references(t) for t in self.relevance[question.name]))
+                if question.choice_filter_tree is not None:  # its choices depend on answers too
+                    reads |= references(question.choice_filter_tree)
                 if current and reads & {q.name for q in current}:
                     pages.append(current)
                     current = []

@@ -18,6 +18,7 @@ Glas reads a few columns of its own beyond XLSForm's (``min``, ``max``, ``min_le
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from pathlib import Path
@@ -27,6 +28,7 @@ from openpyxl import load_workbook
 
 from .document import Located, LocatedList
 from .errors import Problem, SurveyDefinitionError
+from .expressions import ExpressionError, columns, parse
 from .loader import DefinitionReader
 from .model import QUESTION_LIMITS, QUESTION_RULES, Survey
 from .xlsform_languages import language_code
@@ -238,16 +240,31 @@ class _Workbook:
                     return code
         return "en"
 
+    def _filter_columns(self) -> set[str]:
+        """The choices-sheet columns some choice_filter reads: kept with each choice. (A filter
+        that cannot be parsed is reported where the definition is read.)"""
+        found: set[str] = set()
+        for _number, row in self.rows.get("survey", []):
+            text = cell_text(row.get("choice_filter"))
+            if text:
+                with contextlib.suppress(ExpressionError):
+                    found |= columns(parse(text, allow_columns=True))
+        return found - {"name"}
+
     def _choices(self, language: str) -> dict[str, LocatedList]:
         lists: dict[str, LocatedList] = {}
+        kept = self._filter_columns()
         for row_number, row in self.rows.get("choices", []):
-            self._unsupported_columns("choices", row_number, row, CHOICE_COLUMNS)
+            self._unsupported_columns("choices", row_number, row, CHOICE_COLUMNS | kept)
             list_name = cell_text(row.get("list_name"))
             if not list_name:
                 continue
             choice = Located(name=cell_text(row.get("name")))
             choice.line, choice.key_lines = row_number, {"name": row_number}
             _put(choice, "label", self._translatable(row, "label", language), row_number)
+            extra = {k: cell_text(row.get(k)) for k in sorted(kept) if cell_text(row.get(k))}
+            if extra:
+                _put(choice, "columns", extra, row_number)
             found = lists.setdefault(list_name, LocatedList())
             found.line = getattr(found, "line", row_number)
             found.append(choice)
@@ -343,12 +360,6 @@ class _Workbook:
         if base in REFUSED_TYPES:
             self.problem("survey", row_number, "type", f"'{base}': {REFUSED_TYPES[base]}")
             return None
-        if cell_text(row.get("choice_filter")):
-            self.problem(
-                "survey", row_number, "choice_filter",
-                "cascading selects (choice_filter) are not supported by Glas yet",
-            )  # fmt: skip
-            return None
         question = Located(name=cell_text(row.get("name")))
         question.line, question.key_lines = row_number, {"name": row_number}
         appearance = cell_text(row.get("appearance"))
@@ -373,7 +384,7 @@ class _Workbook:
             text = self._translatable(row, column, language)
             if text:
                 _put(question, column, text, row_number)
-        for column in QUESTION_RULES:
+        for column in (*QUESTION_RULES, "choice_filter"):
             if cell_text(row.get(column)):
                 _put(question, column, cell_text(row.get(column)), row_number)
         if cell_text(row.get("required")):

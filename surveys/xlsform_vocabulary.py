@@ -99,6 +99,7 @@ PRESENTATION_APPEARANCES = {
 MEDIA_COLUMNS = {"image", "audio", "video", "big-image", "media"}
 SURVEY_COLUMNS = {
     "type",
+    "choice_filter",
     "name",
     "required",
     "appearance",

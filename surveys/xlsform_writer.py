@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from .model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
 from .xlsform_vocabulary import YES_NO_LIST
 
-RULE_COLUMNS = ["required", "relevant", "constraint", "appearance", "parameters"]
+RULE_COLUMNS = ["required", "relevant", "constraint", "choice_filter", "appearance", "parameters"]
 GLAS_COLUMNS = [*QUESTION_LIMITS, "accept"]
 
 
@@ -45,12 +45,22 @@ def write_xlsform(survey: Survey) -> bytes:
         sheet.append(["end group"])
 
     choices = book.create_sheet("choices")
-    choices.append(["list_name", "name", "label", *[_column("label", c) for c in languages]])
+    # Columns a choice_filter reads (cascading selects), after the labels.
+    extra = sorted({k for q in lists.values() for c in q.choices for k, _ in c.columns})
+    labels = [_column("label", c) for c in languages]
+    choices.append(["list_name", "name", "label", *labels, *extra])
     for list_name, question in lists.items():
         for choice in question.choices:
             translated = dict(((code, text) for _, code, text in choice.translations))
+            columns = dict(choice.columns)
             choices.append(
-                [list_name, choice.name, choice.label, *[translated.get(c, "") for c in languages]]
+                [
+                    list_name,
+                    choice.name,
+                    choice.label,
+                    *[translated.get(c, "") for c in languages],
+                    *[columns.get(k, "") for k in extra],
+                ]
             )
     if not lists:
         choices.append([])
@@ -130,6 +140,7 @@ def _question_row(
         row[_column(field, code)] = _text(question, field, code)
     row["required"] = "yes" if question.required else ""
     row["relevant"] = question.relevant
+    row["choice_filter"] = question.choice_filter
     row["constraint"] = question.constraint
     if question.type != "scale":
         row["min"], row["max"] = question.minimum, question.maximum

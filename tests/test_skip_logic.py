@@ -94,6 +94,20 @@ CASES: list[tuple[str, dict[str, str], str, bool]] = [
     ("${n} > 2", {"n": "abc"}, "", False),
 ]
 
+#: Cascading selects: bare words are the choice's columns (given under "@"), as in XLSForm.
+FILTER_CASES: list[tuple[str, dict[str, str], bool]] = [
+    ("region = ${region}", {"region": "north", "@region": "north"}, True),
+    ("region = ${region}", {"region": "north", "@region": "south"}, False),
+    ("region = ${region}", {"@region": "south"}, False),
+    ("region = ${region} or ${region} = ''", {"@region": "south"}, True),
+    ("name != 'other' and size > ${min}", {"min": "2", "@name": "b", "@size": "5"}, True),
+    ("name != 'other' and size > ${min}", {"min": "2", "@name": "other", "@size": "5"}, False),
+    ("selected(${areas}, zone)", {"areas": "a c", "@zone": "c"}, True),
+    ("selected(${areas}, zone)", {"areas": "a c", "@zone": "b"}, False),
+    ("district_2 = ${d}", {"d": "x", "@district_2": "x"}, True),
+    ("not(hidden = 'yes')", {"@hidden": "no"}, True),
+]
+
 
 @pytest.mark.parametrize(("text", "values", "current", "expected"), CASES)
 def test_expressions_evaluate_by_the_documented_rules(
@@ -138,9 +152,23 @@ def test_arbitrary_unicode_never_crashes_the_parser(text: str) -> None:
         parse(text)
 
 
+@pytest.mark.parametrize(("text", "values", "expected"), FILTER_CASES)
+def test_a_choice_filter_reads_the_choice_columns(
+    text: str, values: dict[str, str], expected: bool
+) -> None:
+    assert evaluate(parse(text, allow_columns=True), values) is expected
+
+
+def test_a_bare_word_is_a_column_only_in_a_choice_filter() -> None:
+    with pytest.raises(ExpressionError, match="unknown word 'region'"):
+        parse("region = ${region}")
+    assert parse("region = ${r} and not(x)", allow_columns=True)[1][2] == ["col", "region"]
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (make install)")
 def test_the_browser_evaluates_every_case_like_the_server() -> None:
     cases = [[parse(t, allow_self=True), v, c] for t, v, c, _ in CASES]
+    cases += [[parse(t, allow_columns=True), v, ""] for t, v, _ in FILTER_CASES]
     script = (
         "const logic = require(process.argv[1]);"
         "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
@@ -154,7 +182,8 @@ def test_the_browser_evaluates_every_case_like_the_server() -> None:
         timeout=60,
         check=True,
     )
-    assert json.loads(result.stdout) == [expected for *_, expected in CASES]
+    expected = [e for *_, e in CASES] + [e for *_, e in FILTER_CASES]
+    assert json.loads(result.stdout) == expected
 
 
 def test_a_definition_with_broken_logic_is_refused_with_the_line() -> None:

@@ -335,7 +335,6 @@ def _form_problems(form: Any, back: str) -> ResponseReturnValue:
 @bp.record_once
 def add_template_globals(state: BlueprintSetupState) -> None:
     """The preview renders questions with the respondents' own macro, which needs these."""
-    from ..respondent.browser import client_messages
-    from ..respondent.pages import new_groups
+    from ..respondent.views import question_globals
 
-    state.app.jinja_env.globals.update(client_messages=client_messages, new_groups=new_groups)
+    state.app.jinja_env.globals.update(question_globals())

@@ -26,6 +26,7 @@ from flask_babel import gettext
 from crypto.bundle import SubmissionRecord
 from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
 from surveys import answers as rules
+from surveys.expressions import choice_values
 from surveys.messages import Message, SurveyText
 from surveys.model import Question, Survey
 
@@ -219,6 +220,8 @@ def client_messages(question: Question) -> dict[str, str]:
     }
     if question.required_message:
         messages["required"] = SurveyText(question, "required_message")
+    if question.choice_filter:
+        messages["offered"] = Message(rules.NOT_OFFERED)
     if question.constraint:
         messages["constraint"] = (
             SurveyText(question, "constraint_message")
@@ -272,6 +275,17 @@ def _rules(survey: Survey, question: Question) -> dict[str, Any]:
         "accept": list(question.accept),
         "relevant": survey.relevance[question.name],
         "constraint": question.constraint_tree,
+        **_choice_filter(question),
+    }
+
+
+def _choice_filter(question: Question) -> dict[str, Any]:
+    """A cascading select's filter and every choice's columns, as the script evaluates them."""
+    if question.choice_filter_tree is None:
+        return {}
+    return {
+        "choice_filter": question.choice_filter_tree,
+        "columns": {c.name: choice_values(c.name, c.columns) for c in question.choices},
     }
 
 

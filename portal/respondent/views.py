@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
@@ -12,8 +14,10 @@ from crypto.bundle import SubmissionRecord
 from crypto.codename import groups_of
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
+from surveys.expressions import choice_values
 from surveys.filetypes import UNKNOWN_TYPE, sniff
 from surveys.logic import apply_skip_logic, form_values, next_page
+from surveys.model import Question
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
@@ -62,12 +66,26 @@ def survey(survey_id: str) -> ResponseReturnValue:
 @bp.record_once
 def add_template_globals(state: BlueprintSetupState) -> None:
     # Globals, not context: the question macro is imported without the page's context.
-    state.app.jinja_env.globals.update(
-        client_messages=client_messages,
-        sodium_url=sodium_url,
-        new_groups=new_groups,
-        month_options=month_options,
-    )
+    state.app.jinja_env.globals.update(sodium_url=sodium_url, **question_globals())
+
+
+def question_globals() -> dict[str, Any]:
+    """What the question macro calls, for the respondents' pages and the organizers' preview."""
+    return {
+        "client_messages": client_messages,
+        "new_groups": new_groups,
+        "month_options": month_options,
+        "offered": offered,
+        "choice_values": choice_values,
+    }
+
+
+def offered(question: Question, values: dict[str, list[str]]) -> set[str]:
+    """The choices a cascading select offers given the answers on earlier pages (all of them
+    for any other question): the others are in the page, hidden, for the script to show."""
+    if question.choice_filter_tree is None:
+        return {c.name for c in question.choices}
+    return {c.name for c in question.choices_for(form_values(values))}
 
 
 def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:

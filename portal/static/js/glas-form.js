@@ -244,6 +244,25 @@
       element.hidden = !asked;
       if (!asked && element.dataset.question) delete values[element.dataset.question];
     }
+    applyChoiceFilters(values);
+  }
+
+  /* Cascading selects: offer only the choices whose choice_filter holds for the answers so far
+   * (the server does the same from the earlier pages without the script). */
+  function applyChoiceFilters(values) {
+    for (const fieldset of form.querySelectorAll("[data-choice-filter]")) {
+      const tree = JSON.parse(fieldset.dataset.choiceFilter);
+      for (const input of fieldset.querySelectorAll("input[data-columns]")) {
+        const offered = glasLogic.evaluate(tree, Object.assign({}, values, JSON.parse(input.dataset.columns)));
+        input.closest("label").hidden = !offered;
+        if (!offered && input.checked) input.checked = false;
+      }
+    }
+  }
+
+  function offeredAll(q, value, raw) {
+    const chosen = Array.isArray(value) ? value : [value];
+    return chosen.every((name) => q.columns[name] && glasLogic.evaluate(q.choice_filter, Object.assign({}, raw, q.columns[name])));
   }
 
   /* The answers and files as surveys/answers.py (validate_answers) reads the same form. */
@@ -271,6 +290,7 @@
         continue;
       }
       const result = convert(q, values);
+      if (!result.error && q.choice_filter && !offeredAll(q, result.value, raw)) result.error = "offered";
       if (result.error) errors[q.name] = result.error;
       else if (q.constraint && !glasLogic.evaluate(q.constraint, raw, raw[q.name] || "")) errors[q.name] = "constraint";
       else answers[q.name] = result.value;

@@ -18,6 +18,8 @@ const glasLogic = (function () {
   function value(tree, values, current) {
     const op = tree[0];
     if (op === "ref") return Object.prototype.hasOwnProperty.call(values, tree[1]) ? values[tree[1]] : "";
+    /* A column of the choice a choice_filter looks at, given under "@" (no question's name). */
+    if (op === "col") return Object.prototype.hasOwnProperty.call(values, "@" + tree[1]) ? values["@" + tree[1]] : "";
     if (op === "self") return current;
     if (op === "str") return tree[1];
     if (op === "num") return Number(tree[1]);
