@@ -98,6 +98,10 @@ def validate_answers(
         if question.type == "file":
             _check_files(question, list((files or {}).get(question.name, ())), result)
             continue
+        if question.type == "calculate":  # computed by apply_skip_logic, never sent
+            if question.name in raw:
+                result.answers[question.name] = raw[question.name]
+            continue
         values = [v for v in form.get(question.name, ()) if v.strip()]
         if not values:
             if question.required:
@@ -164,12 +168,21 @@ def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list
         if name not in asked:
             problems.append(f"'{name}' is answered although its skip logic skips it.")
             continue
+        if question.type == "calculate":
+            if value != values.get(name):
+                problems.append(f"'{name}' is not what its calculation gives.")
+            continue
         try:
             _check(question, value)
             _check_constraint(question, values)
             _check_offered(question, value, values)
         except ValueError as e:
             problems.append(f"'{name}': {e}")
+    problems += [
+        f"'{name}' is missing: its calculation gives a value."
+        for name in survey.calculations
+        if name in asked and values.get(name) and name not in answers
+    ]
     problems += [
         f"'{q.name}': This question needs an answer."
         for q in survey.required_questions

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, DecimalException
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal, DecimalException
 from typing import Any
 
 from .errors import SurveyError
@@ -35,7 +35,30 @@ MAX_EXPRESSION_LENGTH = 1000
 #: Deepest nesting accepted: a tree this deep still evaluates far below the recursion limit.
 MAX_DEPTH = 40
 COMPARISONS = ("=", "!=", "<=", ">=", "<", ">")
-FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1}
+#: Functions by arity (-1: one or more). Beyond skip logic, the ones calculations in real forms
+#: use; ``jr:choice-name``'s second argument ('${q}') is resolved to q's labels by the survey.
+FUNCTIONS = {
+    "selected": 2,
+    "count-selected": 1,
+    "string-length": 1,
+    "if": 3,
+    "concat": -1,
+    "coalesce": 2,
+    "round": -1,
+    "int": 1,
+    "number": 1,
+    "string": 1,
+    "selected-at": 2,
+    "regex": 2,
+    "sum": 1,
+    "once": 1,
+    "jr:choice-name": 2,
+}
+#: Longest regex() pattern: organizers write them, the server runs them on every submission.
+MAX_PATTERN = 200
+#: Significant digits a number keeps when it becomes text: the browser's numbers are binary
+#: doubles, the server's decimals; both round to this many to give the same text.
+SIGNIFICANT = 15
 KEYWORDS = {"and", "or", "not", "div", "mod", "true", "false"}
 #: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1").
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
@@ -49,7 +72,7 @@ _TOKEN = re.compile(
     | (?P<number>\d+(?:\.\d+)?)
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<op>!=|<=|>=|=|<|>|\(|\)|,|\+|-|\*)
-    | (?P<word>[A-Za-z][A-Za-z0-9_-]*)
+    | (?P<word>jr:choice-name|[A-Za-z][A-Za-z0-9_-]*)
     | (?P<self>\.)
     )""",
     re.VERBOSE,
@@ -94,6 +117,11 @@ def references(tree: Any) -> set[str]:
 def evaluate(tree: Tree, values: Values, current: str = "") -> bool:
     """Whether the expression holds for these answers (``current`` is the value of ``.``)."""
     return _truth(_value(tree, values, current))
+
+
+def calculate(tree: Tree, values: Values) -> str:
+    """A calculation's result as text, as it is stored and as other rules read it."""
+    return _text(_value(tree, values, ""))
 
 
 class _Parser:
@@ -236,14 +264,30 @@ class _Parser:
         while self._take("op", ","):
             args.append(self._or())
         self._expect(")")
-        if len(args) != FUNCTIONS[name]:
-            raise ExpressionError(f"{name}() takes {FUNCTIONS[name]} value(s), not {len(args)}")
+        arity = FUNCTIONS[name]
+        if name == "round" and len(args) not in (1, 2):
+            raise ExpressionError(f"round() takes 1 or 2 values, not {len(args)}")
+        if arity > 0 and len(args) != arity:
+            raise ExpressionError(f"{name}() takes {arity} value(s), not {len(args)}")
+        if name == "regex" and (args[1][0] != "str" or len(args[1][1]) > MAX_PATTERN):
+            raise ExpressionError(f"regex() takes a pattern in quotes, at most {MAX_PATTERN} long")
+        if name == "regex":
+            try:
+                re.compile(args[1][1], re.ASCII)
+            except re.error as e:
+                raise ExpressionError(f"regex() pattern: {e}") from None
+        if name == "jr:choice-name" and not (
+            args[1][0] == "str" and re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]{0,63}\}", args[1][1])
+        ):
+            raise ExpressionError("jr:choice-name() names its question as '${name}'")
         return ["call", name, *args]
 
 
 # Evaluation ---------------------------------------------------------------------------------
 
-_Value = str | Decimal | None  # None: a number that is not one (XPath's NaN)
+_Value = str | Decimal | dict[str, str] | None  # None: a number that is not one (XPath's NaN)
+#: Functions whose result is a number (a comparison with them compares numbers).
+NUMERIC_CALLS = {"count-selected", "string-length", "number", "sum", "int", "round"}
 
 
 def _value(tree: Tree, values: Values, current: str) -> _Value:
@@ -252,6 +296,8 @@ def _value(tree: Tree, values: Values, current: str) -> _Value:
         return values.get(tree[1], "")
     if op == "col":
         return values.get("@" + tree[1], "")
+    if op == "map":  # a question's choice labels (jr:choice-name)
+        return tree[1]  # type: ignore[no-any-return]
     if op == "self":
         return current
     if op == "str":
@@ -288,13 +334,15 @@ def _truth(value: _Value) -> bool:
 def _number(value: _Value) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
+    if isinstance(value, dict):
+        return None
     text = value.strip()
     return Decimal(text) if NUMBER.match(text) else None
 
 
 def _numeric(tree: Tree) -> bool:
     return tree[0] in ("num", "math", "cmp", "and", "or", "not") or (
-        tree[0] == "call" and tree[1] != "selected"
+        tree[0] == "call" and tree[1] in NUMERIC_CALLS
     )
 
 
@@ -322,8 +370,13 @@ def _order(op: str, a: Any, b: Any) -> bool:
 
 
 def _text(value: _Value) -> str:
+    if isinstance(value, dict):
+        return ""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        if not value.is_finite():
+            return ""
+        rounded = Decimal(format(value, f".{SIGNIFICANT}g")).normalize()
+        return "0" if rounded == 0 else format(rounded, "f")
     return value or ""
 
 
@@ -350,4 +403,43 @@ def _call(name: str, args: Sequence[_Value]) -> _Value:
         return _boolean(_text(args[1]) in _text(args[0]).split())
     if name == "count-selected":
         return Decimal(len(_text(args[0]).split()))
-    return Decimal(len(_text(args[0])))
+    if name == "string-length":
+        return Decimal(len(_text(args[0])))
+    if name == "if":
+        return args[1] if _truth(args[0]) else args[2]
+    if name == "concat":
+        return "".join(_text(a) for a in args)
+    if name == "coalesce":
+        return args[0] if _text(args[0]) != "" else args[1]
+    if name in ("number", "sum"):
+        return _number(args[0])
+    if name == "string":
+        return _text(args[0])
+    if name == "once":
+        return args[0]
+    if name == "int":
+        number = _number(args[0])
+        return None if number is None else number.to_integral_value(ROUND_DOWN)
+    if name == "round":
+        return _round(args)
+    if name == "selected-at":
+        words, index = _text(args[0]).split(), _number(args[1])
+        if index is None or index != index.to_integral_value() or not 0 <= index < len(words):
+            return ""
+        return words[int(index)]
+    if name == "regex":
+        # ASCII classes (\d, \w, \s) as in the browser's RegExp.
+        return _boolean(re.search(_text(args[1]), _text(args[0]), re.ASCII) is not None)
+    # jr:choice-name, its question resolved by the survey into ["map", {name: label}].
+    labels = args[1]
+    return labels.get(_text(args[0]), "") if isinstance(labels, dict) else ""
+
+
+def _round(args: Sequence[_Value]) -> _Value:
+    """XPath's round: halves go up (2.5 → 3, -2.5 → -2); ODK's optional digits."""
+    number = _number(args[0])
+    digits = _number(args[1]) if len(args) > 1 else Decimal(0)
+    if number is None or digits is None or not number.is_finite():
+        return None
+    scale = Decimal(10) ** int(digits)
+    return (number * scale + Decimal("0.5")).to_integral_value(ROUND_FLOOR) / scale

@@ -63,6 +63,7 @@ QUESTION_KEYS = {
     "name",
     "type",
     "choice_filter",
+    "calculation",
     "required",
     "choices",
     "accept",
@@ -209,6 +210,10 @@ class DefinitionReader:
         choices = self.choices(data) if kind in CHOICE_TYPES else ()
         if kind not in CHOICE_TYPES and "choices" in data:
             self.problem(data.key_lines["choices"], f"a {kind} question has no choices")
+        if kind == "calculate" and not data.get("calculation"):
+            self.problem(line, "a calculate question needs a 'calculation'")
+        if kind != "calculate" and "calculation" in data:
+            self.problem(data.key_lines["calculation"], f"a {kind} question has no calculation")
         if kind not in ("select_one", "select_multiple") and "choice_filter" in data:
             self.problem(data.key_lines["choice_filter"], f"a {kind} question has no choice_filter")
         minimum, maximum = self.bound(data, "min", kind), self.bound(data, "max", kind)
@@ -221,7 +226,8 @@ class DefinitionReader:
         texts: dict[str, str] = {}
         translations: list[tuple[str, str, str]] = []
         for key in QUESTION_TEXTS:
-            texts[key], found = self.translatable(data, key, required=key == "label")
+            required = key == "label" and kind != "calculate"  # computed, never shown
+            texts[key], found = self.translatable(data, key, required=required)
             translations += found
             if texts[key] and key.endswith("_label") and kind != "scale":
                 self.problem(data.key_lines[key], f"'{key}' only applies to a scale question")
@@ -242,6 +248,7 @@ class DefinitionReader:
             relevant=self.text(data, "relevant"),
             constraint=self.text(data, "constraint"),
             choice_filter=self.text(data, "choice_filter"),
+            calculation=self.text(data, "calculation"),
             constraint_message=texts["constraint_message"],
             required_message=texts["required_message"],
             group=self.text(data, "group"),

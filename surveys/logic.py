@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expressions import ExpressionError, columns, evaluate, parse, references
+from .expressions import ExpressionError, calculate, columns, evaluate, parse, references
 from .model import Question, Survey
 
 GROUP_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -48,12 +48,32 @@ def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str
     does). The one place the server, the paged form and the reviewer's check decide this.
     """
     kept = dict(values)
+    if survey.calculations:
+        return _with_calculations(survey, kept)
     asked = set(survey.always_asked)
     for question, rules in survey.ruled_questions:
         if all(evaluate(tree, kept) for tree in rules):
             asked.add(question)
         else:
             kept.pop(question, None)
+    return asked, kept
+
+
+def _with_calculations(survey: Survey, kept: dict[str, str]) -> tuple[set[str], dict[str, str]]:
+    """Every question in order: a calculation asked is computed from the answers before it
+    (whatever a form sent under its name is replaced), one skipped is empty."""
+    asked: set[str] = set()
+    for question in survey.questions:
+        if all(evaluate(tree, kept) for tree in survey.relevance[question.name]):
+            asked.add(question.name)
+            if question.type == "calculate":
+                result = calculate(survey.calculations[question.name], kept)
+                if result:
+                    kept[question.name] = result
+                else:
+                    kept.pop(question.name, None)
+        else:
+            kept.pop(question.name, None)
     return asked, kept
 
 
@@ -78,6 +98,14 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
                 problems += _check_expression(question.name, field, text, allow_self, names)
         if question.choice_filter:
             problems += _check_choice_filter(question, names)
+        if question.calculation:
+            problems += _check_expression(
+                question.name, "calculation", question.calculation, False, names
+            )
+            if question.name in references(parse(question.calculation)):
+                problems.append(
+                    LogicProblem(question.name, f"'{question.name}' cannot calculate from itself")
+                )
         if question.constraint_message and not question.constraint:
             problems.append(LogicProblem(question.name, "a constraint_message needs a constraint"))
     for group in survey.groups:

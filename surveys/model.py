@@ -28,7 +28,7 @@ QUESTION_TYPES = (
     TEXT_TYPES
     | NUMBER_TYPES
     | CHOICE_TYPES
-    | {"date", "month", "time", "datetime", "note", "file", "scale", "yes_no"}
+    | {"date", "month", "time", "datetime", "note", "file", "scale", "yes_no", "calculate"}
 )
 #: A Likert scale runs between these unless its definition says otherwise.
 DEFAULT_SCALE = ("1", "5")
@@ -119,6 +119,8 @@ class Question:
     #: Cascading selects: only the choices for which this holds are offered (bare words are
     #: the choice's columns, ``${q}`` answers: XLSForm ``choice_filter``).
     choice_filter: str = ""
+    #: A calculate question's value, computed from other answers (XLSForm ``calculation``).
+    calculation: str = ""
     #: The innermost group (page or section) this question belongs to, if any.
     group: str = ""
     #: A scale's labelled ends ("Strongly disagree" … "Strongly agree").
@@ -128,6 +130,10 @@ class Question:
     @cached_property
     def relevant_tree(self) -> Tree | None:
         return parse(self.relevant) if self.relevant else None
+
+    @cached_property
+    def calculation_tree(self) -> Tree | None:
+        return parse(self.calculation) if self.calculation else None
 
     @cached_property
     def choice_filter_tree(self) -> Tree | None:
@@ -185,6 +191,7 @@ class Question:
             "relevant": self.relevant or None,
             "constraint": self.constraint or None,
             "choice_filter": self.choice_filter or None,
+            "calculation": self.calculation or None,
             "constraint_message": self._text("constraint_message", language),
             "required_message": self._text("required_message", language),
             "low_label": self._text("low_label", language),
@@ -344,6 +351,26 @@ class Survey:
         return found
 
     @cached_property
+    def calculations(self) -> dict[str, Tree]:
+        """Each calculate question's tree, jr:choice-name's question resolved to its labels."""
+        return {
+            q.name: _resolve_choice_names(q.calculation_tree, self.by_name)
+            for q in self.questions
+            if q.calculation_tree is not None
+        }
+
+    def reads(self, trees: list[Tree]) -> set[str]:
+        """The answers these rules read, through any calculation they read."""
+        found = set().union(*(references(t) for t in trees)) if trees else set()
+        todo = [n for n in found if n in self.calculations]
+        while todo:
+            for name in references(self.calculations[todo.pop()]) - found:
+                found.add(name)
+                if name in self.calculations:
+                    todo.append(name)
+        return found
+
+    @cached_property
     def ruled_questions(self) -> list[tuple[str, list[Tree]]]:
         """Questions with skip logic (their own or their groups'), in order, with the rules."""
         return [(q.name, self.relevance[q.name]) for q in self.questions if self.relevance[q.name]]
@@ -363,7 +390,9 @@ class Survey:
         there, and an answer typed into a question that turns out skipped would be dropped.
         So every rule's inputs are on an earlier page. Files go on the last page (a file
         cannot be carried from page to page without being stored)."""
-        designed = self._designed_pages() if self.paged else [list(self.questions)]
+        shown = [q for q in self.questions if q.type != "calculate"]  # computed, not asked
+        designed = self._designed_pages() if self.paged else [shown]
+        designed = [[q for q in page if q.type != "calculate"] for page in designed]
         files = [q for q in self.questions if q.type == "file"]
         pages: list[list[Question]] = []
         for page in designed:
@@ -371,9 +400,10 @@ class Survey:
             for question in page:
                 if question.type == "file":
                     continue
-                reads = set().union(*(references(t) for t in self.relevance[question.name]))
+                trees = list(self.relevance[question.name])
                 if question.choice_filter_tree is not None:  # its choices depend on answers too
-                    reads |= references(question.choice_filter_tree)
+                    trees.append(question.choice_filter_tree)
+                reads = self.reads(trees)
                 if current and reads & {q.name for q in current}:
                     pages.append(current)
                     current = []
@@ -432,3 +462,20 @@ class Survey:
     def digest(self) -> str:
         """Return the version digest: BLAKE2b-256 of the canonical definition, in hex."""
         return hashlib.blake2b(self.canonical(), digest_size=32).hexdigest()
+
+
+def _resolve_choice_names(tree: Any, questions: Mapping[str, Question]) -> Any:
+    """jr:choice-name(value, '${q}'): its second argument becomes q's labels, so the tree
+    carries what the browser needs to evaluate it, and the labels are the survey's own."""
+    if not isinstance(tree, list):
+        return tree
+    if tree[:2] == ["call", "jr:choice-name"] and tree[3][0] == "str":
+        question = questions.get(tree[3][1][2:-1])
+        labels = {c.name: c.label for c in question.choices} if question else {}
+        return [
+            "call",
+            "jr:choice-name",
+            _resolve_choice_names(tree[2], questions),
+            ["map", labels],
+        ]
+    return [tree[0], *(_resolve_choice_names(item, questions) for item in tree[1:])]

@@ -43,6 +43,7 @@ from .xlsform_limits import (
 from .xlsform_vocabulary import (
     CHOICE_COLUMNS,
     FALSE_WORDS,
+    IDENTIFYING_CALCULATION,
     IDENTIFYING_TYPES,
     MEDIA_COLUMNS,
     MEDIA_TYPES,
@@ -360,6 +361,16 @@ class _Workbook:
         if base in REFUSED_TYPES:
             self.problem("survey", row_number, "type", f"'{base}': {REFUSED_TYPES[base]}")
             return None
+        if base == "calculate" and IDENTIFYING_CALCULATION.search(
+            cell_text(row.get("calculation"))
+        ):
+            name = cell_text(row.get("name"))
+            self.warn(
+                "survey", row_number, "calculation",
+                f"row '{name}' dropped: its calculation records when or on which device the form "
+                "was filled in (now, today, uuid...), which Glas never records",
+            )  # fmt: skip
+            return None
         question = Located(name=cell_text(row.get("name")))
         question.line, question.key_lines = row_number, {"name": row_number}
         appearance = cell_text(row.get("appearance"))
@@ -384,7 +395,7 @@ class _Workbook:
             text = self._translatable(row, column, language)
             if text:
                 _put(question, column, text, row_number)
-        for column in (*QUESTION_RULES, "choice_filter"):
+        for column in (*QUESTION_RULES, "choice_filter", "calculation"):
             if cell_text(row.get(column)):
                 _put(question, column, cell_text(row.get(column)), row_number)
         if cell_text(row.get("required")):

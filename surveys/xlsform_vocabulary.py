@@ -29,7 +29,11 @@ IDENTIFYING_TYPES = {
     "today": "records the day the respondent answered",
     "background-audio": "records sound around the respondent",
 }
-PLAIN_TYPES = {"text", "integer", "decimal", "date", "time", "datetime", "note", "file"}
+PLAIN_TYPES = {
+    "text", "integer", "decimal", "date", "time", "datetime", "note", "file", "calculate"
+}  # fmt: skip
+#: A calculation that records when or on what the form was filled in: set aside like metadata.
+IDENTIFYING_CALCULATION = re.compile(r"\b(now|today|uuid|random|property)\s*\(")
 TYPE_ALIASES = {
     "begin_group": "begin group",
     "end_group": "end group",
@@ -100,6 +104,7 @@ MEDIA_COLUMNS = {"image", "audio", "video", "big-image", "media"}
 SURVEY_COLUMNS = {
     "type",
     "choice_filter",
+    "calculation",
     "name",
     "required",
     "appearance",

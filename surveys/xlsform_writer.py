@@ -15,7 +15,9 @@ from openpyxl import Workbook
 from .model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
 from .xlsform_vocabulary import YES_NO_LIST
 
-RULE_COLUMNS = ["required", "relevant", "constraint", "choice_filter", "appearance", "parameters"]
+RULE_COLUMNS = [
+    "required", "relevant", "constraint", "choice_filter", "calculation", "appearance", "parameters"
+]  # fmt: skip
 GLAS_COLUMNS = [*QUESTION_LIMITS, "accept"]
 
 
@@ -141,6 +143,7 @@ def _question_row(
     row["required"] = "yes" if question.required else ""
     row["relevant"] = question.relevant
     row["choice_filter"] = question.choice_filter
+    row["calculation"] = question.calculation
     row["constraint"] = question.constraint
     if question.type != "scale":
         row["min"], row["max"] = question.minimum, question.maximum

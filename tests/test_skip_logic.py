@@ -343,3 +343,30 @@ def _move(client: FlaskClient, page: str, answers: dict[str, Any], nav: str) -> 
         "glas_nav": nav,
     }
     return client.post("/s/outreach", data=data)
+
+
+FOLLOW_UP_LAST = b"""
+id: outreach
+title: Check-in
+questions:
+  - {name: stopped, type: yes_no, label: "Were you stopped by police this year?", required: true}
+  - {name: times, type: integer, label: "How many times?", relevant: "${stopped} = 'yes'"}
+"""
+
+
+def test_without_javascript_send_waits_until_a_last_follow_up_could_be_asked(
+    published: RunCli, data_dir: Path, tmp_path: Path
+) -> None:
+    """The last page asks only a follow-up: before the answer it waits on, Next, not Send."""
+    definition = tmp_path / "outreach.yaml"
+    definition.write_bytes(FOLLOW_UP_LAST)
+    assert published("surveys", "import", definition, "--publish").exit_code == 0
+    client = create_app(Config.from_env()).test_client()
+    page = client.get("/s/outreach").get_data(as_text=True)
+    assert 'name="glas_nav" value="next"' in page
+    assert 'name="glas_nav" value="send" hidden' in page
+    page = _move(client, page, {"stopped": "yes"}, "next").get_data(as_text=True)
+    assert _shown(page) == {"times"}
+    again = _move(client, page, {"stopped": "no"}, "back").get_data(as_text=True)
+    after_no = _move(client, again, {"stopped": "no"}, "next").get_data(as_text=True)
+    assert 'name="glas_nav" value="next"' not in after_no  # nothing more to ask: Send

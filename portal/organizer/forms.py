@@ -60,7 +60,8 @@ class SettingsForm(Form):
 
 
 class QuestionForm(Form):
-    type = SelectField(_l("Type"), choices=sorted(QUESTION_TYPES))
+    # calculate: imported from XLSForms; the designer has no field for its calculation yet.
+    type = SelectField(_l("Type"), choices=sorted(QUESTION_TYPES - {"calculate"}))
     name = StringField(
         _l("Name (column in the results)"), validators=[DataRequired(), Length(max=64)]
     )

@@ -276,6 +276,7 @@ def _rules(survey: Survey, question: Question) -> dict[str, Any]:
         "relevant": survey.relevance[question.name],
         "constraint": question.constraint_tree,
         **_choice_filter(question),
+        **({"calculation": survey.calculations[question.name]} if question.calculation else {}),
     }
 
 

@@ -53,10 +53,21 @@ def render_survey(
         values=values,
         errors=errors,
         page=page,
-        last=next_page(survey, page, asked) is None,
+        last=next_page(survey, page, _may_be_asked(survey, page, values, asked)) is None,
         has_previous=next_page(survey, page, asked, -1) is not None,
         settled=_settled_skips(survey, page, asked) if survey.multipage else set(),
     )
+
+
+def _may_be_asked(survey: Survey, page: int, values: dict[str, Any], asked: set[str]) -> set[str]:
+    """What a later page may still ask: what is asked now, and whatever reads an answer not
+    given yet on this page or after it. Without it, a page whose only question waits for an
+    answer on this one would be counted out, and Send shown before it was ever asked."""
+    given = set(form_values(values))
+    open_names = {q.name for p in survey.pages[page:] for q in p} - given
+    return asked | {
+        q.name for q in survey.questions if survey.reads(survey.relevance[q.name]) & open_names
+    }
 
 
 def requested_move() -> int:

@@ -17,7 +17,7 @@ from surveys.answers import FileInfo, answers_document, validate_answers
 from surveys.expressions import choice_values
 from surveys.filetypes import UNKNOWN_TYPE, sniff
 from surveys.logic import apply_skip_logic, form_values, next_page
-from surveys.model import Question
+from surveys.model import Question, Survey
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
@@ -77,7 +77,14 @@ def question_globals() -> dict[str, Any]:
         "month_options": month_options,
         "offered": offered,
         "choice_values": choice_values,
+        "calculation_rules": calculation_rules,
     }
+
+
+def calculation_rules(survey: Survey) -> list[list[Any]]:
+    """[name, skip-logic trees, calculation tree] of each calculation, in order: the script
+    computes them as answers change, so questions that depend on them appear and hide."""
+    return [[name, survey.relevance[name], tree] for name, tree in survey.calculations.items()]
 
 
 def offered(question: Question, values: dict[str, list[str]]) -> set[str]:

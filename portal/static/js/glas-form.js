@@ -239,10 +239,19 @@
 
   function applyRelevance() {
     const values = formValues();
-    for (const element of form.querySelectorAll("[data-relevant]")) {
-      const asked = holds(JSON.parse(element.dataset.relevant), values);
-      element.hidden = !asked;
-      if (!asked && element.dataset.question) delete values[element.dataset.question];
+    const calculations = JSON.parse(form.dataset.calculations || "[]");
+    // Twice when there are calculations: questions read them, and they read questions.
+    for (let round = 0; round < (calculations.length ? 2 : 1); round++) {
+      for (const element of form.querySelectorAll("[data-relevant]")) {
+        const asked = holds(JSON.parse(element.dataset.relevant), values);
+        element.hidden = !asked;
+        if (!asked && element.dataset.question) delete values[element.dataset.question];
+      }
+      for (const [name, relevant, tree] of calculations) {
+        const result = holds(relevant, values) ? glasLogic.calculate(tree, values) : "";
+        if (result !== "") values[name] = result;
+        else delete values[name];
+      }
     }
     applyChoiceFilters(values);
   }
@@ -274,6 +283,15 @@
     for (const q of questions) {
       if (!holds(q.relevant, raw)) {
         delete raw[q.name];
+        continue;
+      }
+      if (q.type === "calculate") {
+        // The very walk of surveys/logic.py: computed from the answers before it.
+        const result = glasLogic.calculate(q.calculation, raw);
+        if (result !== "") {
+          raw[q.name] = result;
+          answers[q.name] = result;
+        } else delete raw[q.name];
         continue;
       }
       if (q.type === "file") {

@@ -9,9 +9,16 @@
 const glasLogic = (function () {
   const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
   const NUMERIC = new Set(["num", "math", "cmp", "and", "or", "not"]);
+  const NUMERIC_CALLS = new Set(["count-selected", "string-length", "number", "sum", "int", "round"]);
+  const SIGNIFICANT = 15;
 
   function evaluate(tree, values, current) {
     return truth(value(tree, values, current === undefined ? "" : current));
+  }
+
+  /* A calculation's result as text (surveys/expressions.py calculate). */
+  function calculate(tree, values) {
+    return text(value(tree, values, ""));
   }
 
   /* Values are strings (answers), numbers, or NaN for "a number that is not one". */
@@ -28,10 +35,49 @@ const glasLogic = (function () {
     if (op === "or") return truth(value(tree[1], values, current)) || truth(value(tree[2], values, current)) ? 1 : 0;
     if (op === "cmp") return compare(tree, values, current) ? 1 : 0;
     if (op === "math") return math(tree[1], value(tree[2], values, current), value(tree[3], values, current));
+    if (op === "map") return tree[1];
     const args = tree.slice(2).map((arg) => value(arg, values, current));
-    if (tree[1] === "selected") return text(args[1]).length && words(text(args[0])).includes(text(args[1])) ? 1 : 0;
-    if (tree[1] === "count-selected") return words(text(args[0])).length;
-    return Array.from(text(args[0])).length;
+    const name = tree[1];
+    if (name === "selected") return text(args[1]).length && words(text(args[0])).includes(text(args[1])) ? 1 : 0;
+    if (name === "count-selected") return words(text(args[0])).length;
+    if (name === "string-length") return Array.from(text(args[0])).length;
+    if (name === "if") return truth(args[0]) ? args[1] : args[2];
+    if (name === "concat") return args.map(text).join("");
+    if (name === "coalesce") return text(args[0]) !== "" ? args[0] : args[1];
+    if (name === "number" || name === "sum") return asNumber(args[0]);
+    if (name === "string") return text(args[0]);
+    if (name === "once") return args[0];
+    if (name === "int") {
+      const n = asNumber(args[0]);
+      return Number.isNaN(n) ? NaN : Math.trunc(n);
+    }
+    if (name === "round") {
+      const n = asNumber(args[0]);
+      const digits = args.length > 1 ? asNumber(args[1]) : 0;
+      if (Number.isNaN(n) || Number.isNaN(digits)) return NaN;
+      const scale = Math.pow(10, Math.trunc(digits));
+      return Math.floor(Number((n * scale).toPrecision(SIGNIFICANT)) + 0.5) / scale;
+    }
+    if (name === "selected-at") {
+      const list = words(text(args[0]));
+      const index = asNumber(args[1]);
+      return Number.isInteger(index) && index >= 0 && index < list.length ? list[index] : "";
+    }
+    if (name === "regex") {
+      try {
+        return new RegExp(text(args[1])).test(text(args[0])) ? 1 : 0;
+      } catch (e) {
+        return 0;
+      }
+    }
+    /* jr:choice-name: its question resolved by the survey into ["map", {name: label}]. */
+    const labels = args[1];
+    return labels && typeof labels === "object" && Object.prototype.hasOwnProperty.call(labels, text(args[0])) ? labels[text(args[0])] : "";
+  }
+
+  function asNumber(v) {
+    const n = number(v);
+    return n === null ? NaN : n;
   }
 
   function words(s) {
@@ -44,17 +90,41 @@ const glasLogic = (function () {
 
   function number(v) {
     if (typeof v === "number") return Number.isFinite(v) ? v : null;
+    if (typeof v !== "string") return null;
     const s = v.trim();
     return NUMBER.test(s) ? Number(s) : null;
   }
 
   function numeric(tree) {
-    return NUMERIC.has(tree[0]) || (tree[0] === "call" && tree[1] !== "selected");
+    return NUMERIC.has(tree[0]) || (tree[0] === "call" && NUMERIC_CALLS.has(tree[1]));
   }
 
+  /* A number as text: rounded to 15 significant digits, never with an exponent, as the server
+   * writes its decimals (binary doubles and decimals then agree). */
   function text(v) {
-    if (typeof v === "number") return Number.isNaN(v) ? "" : String(v);
-    return v;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return "";
+      const rounded = Number(v.toPrecision(SIGNIFICANT));
+      if (rounded === 0) return "0";
+      return plain(rounded);
+    }
+    return typeof v === "string" ? v : "";
+  }
+
+  function plain(n) {
+    const s = String(n);
+    if (!/e/i.test(s)) return s;
+    const [mantissa, exponentText] = s.toLowerCase().split("e");
+    const exponent = Number(exponentText);
+    const negative = mantissa.startsWith("-");
+    const digits = mantissa.replace("-", "").replace(".", "");
+    const point = mantissa.replace("-", "").indexOf(".");
+    const whole = (point === -1 ? mantissa.replace("-", "").length : point) + exponent;
+    let out;
+    if (whole <= 0) out = "0." + "0".repeat(-whole) + digits;
+    else if (whole >= digits.length) out = digits + "0".repeat(whole - digits.length);
+    else out = digits.slice(0, whole) + "." + digits.slice(whole);
+    return (negative ? "-" : "") + out;
   }
 
   function compare(tree, values, current) {
@@ -96,7 +166,7 @@ const glasLogic = (function () {
     return op === "div" ? a / b : a % b;
   }
 
-  return { evaluate };
+  return { evaluate, calculate };
 })();
 
 if (typeof module === "object" && module.exports) module.exports = glasLogic;
