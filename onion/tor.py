@@ -8,6 +8,7 @@ directory under Glas's data dir. ``auto`` attaches when it can and launches othe
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
@@ -56,6 +57,46 @@ class TorSettings:
     password: str | None = None
     extra_options: Sequence[str] = field(default_factory=tuple)
     binary: str = "tor"
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """How far tor got in reaching the Tor network (its status/bootstrap-phase)."""
+
+    progress: int
+    summary: str
+    #: tor's own warning when it is stuck ("" when none), e.g. "Network is unreachable".
+    problem: str = ""
+    #: The DisableNetwork option: tor will not even try.
+    network_disabled: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.progress >= 100
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "progress": self.progress,
+            "summary": self.summary,
+            "problem": self.problem,
+            "network_disabled": self.network_disabled,
+        }
+
+
+def parse_bootstrap(phase: str, network_disabled: bool = False) -> Bootstrap:
+    """``NOTICE BOOTSTRAP PROGRESS=5 TAG=conn SUMMARY="Connecting to a relay" …`` as a value."""
+    fields = dict(re.findall(r'([A-Z]+)=("[^"]*"|\S+)', phase))
+    progress = fields.get("PROGRESS", "0")
+    problem = fields.get("WARNING", "").strip('"')
+    reason = fields.get("REASON", "")
+    if problem and reason:
+        problem = f"{problem} ({reason})"
+    return Bootstrap(
+        int(progress) if progress.isdigit() else 0,
+        fields.get("SUMMARY", "").strip('"'),
+        problem,
+        network_disabled,
+    )
 
 
 class Tor:
@@ -122,6 +163,15 @@ class Tor:
             raise ServiceError(f"tor could not remove {service_id}.onion: {e}") from e
         if service_id in self.services:
             self.services.remove(service_id)
+
+    def bootstrap(self) -> Bootstrap:
+        """Where tor is in reaching the network, and whether it may (DisableNetwork)."""
+        try:
+            phase = str(self.controller.get_info("status/bootstrap-phase", ""))
+            disabled = str(self.controller.get_conf("DisableNetwork", "0")) == "1"
+        except stem.ControllerError as e:
+            return Bootstrap(0, "", f"tor does not answer: {_first_line(e)}")
+        return parse_bootstrap(phase, disabled)
 
     def on_descriptor_uploaded(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(service_id)`` each time tor uploads one of our descriptors."""

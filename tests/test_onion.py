@@ -6,11 +6,13 @@ at once) but nothing is published. Publication is proven in test_tornet.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,9 @@ from onion import (
     TorSettings,
     TorStartFailed,
 )
+from onion.tor import Bootstrap, parse_bootstrap
+from portal.cli.publication import BootstrapWatch, StatusFile
+from portal.config import Config
 
 from .conftest import free_port
 from .helpers import GLAS, LiveServer, start, stop
@@ -184,3 +189,61 @@ def test_restart_keeps_the_respondent_address_and_rotate_changes_it(tmp_path: Pa
     ).stdout
     assert first not in rotated
     assert serve_once(env, tmp_path / "3.log") != first
+
+
+def test_bootstrap_phases_are_read_as_tor_writes_them() -> None:
+    stuck = parse_bootstrap(
+        'WARN BOOTSTRAP PROGRESS=5 TAG=conn SUMMARY="Connecting to a relay" '
+        'WARNING="Network is unreachable" REASON=NOROUTE COUNT=3 RECOMMENDATION=warn'
+    )
+    assert (stuck.progress, stuck.summary) == (5, "Connecting to a relay")
+    assert stuck.problem == "Network is unreachable (NOROUTE)" and not stuck.done
+    assert parse_bootstrap('NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY="Done"').done
+    assert parse_bootstrap("garbage").progress == 0
+
+
+class StuckTor:
+    """tor that never gets past 5%: the real one needs a network that does not answer, and a
+    minute of waiting; the watch's decisions are what is tested here."""
+
+    def bootstrap(self) -> Bootstrap:
+        return Bootstrap(5, "Connecting to a relay", "Network is unreachable (NOROUTE)")
+
+
+def test_a_tor_stuck_for_a_minute_is_said_plainly_once(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = [0.0]
+    status = StatusFile(Config.from_env())
+    watch = BootstrapWatch(StuckTor(), status, clock=lambda: now[0])  # type: ignore[arg-type]
+    watch.check()
+    assert "Tor: 5% (Connecting to a relay)" in capsys.readouterr().out
+    now[0] = 61
+    watch.check()
+    watch.check()
+    said = capsys.readouterr().err
+    assert said.count("has not reached the Tor network after 60 s") == 1
+    assert "Network is unreachable" in said and "bridges" in said and "clock" in said
+    assert json.loads(status.path.read_text())["tor"]["progress"] == 5
+
+
+def test_serve_with_the_network_off_says_so_and_onion_status_says_why(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "GLAS_DATA_DIR": str(tmp_path / "data"),
+        "GLAS_TOR_OPTIONS": "DisableNetwork 1",
+    }
+    log = tmp_path / "serve.log"
+    server: LiveServer = start(serve_command(), env, log)
+    try:
+        deadline = time.monotonic() + 60
+        while "DisableNetwork 1" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "tor's network is switched off (DisableNetwork 1)" in log.read_text()
+        status = subprocess.run(
+            [GLAS, "onion", "status"], env=env, capture_output=True, text=True, check=True
+        ).stdout
+        assert "Respondent onion:" in status
+        assert "not published yet: !! tor's network is switched off" in status
+    finally:
+        stop(server)

@@ -15,6 +15,7 @@ from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..errors import StorageError
 from ..staff import invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID
+from .publication import why_not_published
 from .reviewers import open_store
 
 
@@ -28,7 +29,7 @@ def status() -> None:
     """Print both onion addresses and whether their descriptors are published."""
     config = Config.from_env()
     keys = ServiceKeyStore(config.onion_dir)
-    running = _running_status(config)
+    running, tor_state = _running_status(config)
     for name in (RESPONDENT_SERVICE, ORGANIZER_SERVICE):
         key = keys.load(name)
         if key is None:
@@ -39,8 +40,10 @@ def status() -> None:
             state = "glas serve is not running"
         elif name == ORGANIZER_SERVICE and not entry.get("clients"):
             state = "not published: no organizer client keys"
+        elif entry.get("published"):
+            state = "descriptor published"
         else:
-            state = "descriptor published" if entry.get("published") else "not published yet"
+            state = "not published yet: " + why_not_published(tor_state)
         click.echo(f"{name.capitalize()} onion: http://{key.address}/ ({state})")
 
 
@@ -139,10 +142,14 @@ def remove_organizer(name: str) -> None:
     click.echo(_("Revoked the organizer onion key of %(name)s.", name=name.strip()))
 
 
-def _running_status(config: Config) -> dict[str, dict[str, object]]:
+def _running_status(
+    config: Config,
+) -> tuple[dict[str, dict[str, object]], dict[str, object] | None]:
+    """What the running glas serve published, and what it last saw of tor."""
     try:
         data = json.loads((config.onion_dir / "status.json").read_text())
         os.kill(int(data["pid"]), 0)
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return dict(data.get("services") or {})
+        return {}, None
+    tor = data.get("tor")
+    return dict(data.get("services") or {}), tor if isinstance(tor, dict) else None

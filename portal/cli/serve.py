@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -26,6 +25,7 @@ from ..serving import (
     start_app,
 )
 from ..storage import Store
+from .publication import CHECK_SECONDS, BootstrapWatch, StatusFile
 
 DEFAULT_PORT = 8080
 DEFAULT_ORGANIZER_PORT = 8081
@@ -125,6 +125,8 @@ def command(
 
     apps: list[AppProcess] = []
     tor: Tor | None = None
+    status = StatusFile(config)
+    watch: BootstrapWatch | None = None
     try:
         apps.append(start_app(RESPONDENT_SERVICE, RESPONDENT_FACTORY, port))
         apps.append(start_app(ORGANIZER_SERVICE, ORGANIZER_FACTORY, organizer_port))
@@ -147,8 +149,9 @@ def command(
                 extra_options=[*tor_options, *_env_tor_options()],
             )
             pow_settings = PowSettings(pow, pow_queue_rate, pow_queue_burst)
-            tor = _publish(store, settings, pow_settings, port, organizer_port)
-        _supervise(apps, tor, store, organizer_port, stop)
+            tor = _publish(store, settings, pow_settings, port, organizer_port, status)
+            watch = BootstrapWatch(tor, status)
+        _supervise(apps, tor, store, organizer_port, stop, watch)
     except ServeError as e:
         raise Failure(str(e)) from e
     finally:
@@ -156,27 +159,30 @@ def command(
             tor.close()
         for app in reversed(apps):
             app.stop()
-        _write_status(config, None)
+        status.clear()
     click.echo(_("Stopped."))
 
 
 def _publish(
-    store: Store, settings: TorSettings, pow_settings: PowSettings, port: int, organizer_port: int
+    store: Store,
+    settings: TorSettings,
+    pow_settings: PowSettings,
+    port: int,
+    organizer_port: int,
+    status_file: StatusFile,
 ) -> Tor:
     keys = ServiceKeyStore(store.config.onion_dir)
     tor = Tor.connect(settings)
     how = "launched a private tor" if tor.launched else "attached to the running tor"
     click.echo(f"Tor {tor.version}: {how}.")
-    status: dict[str, dict[str, object]] = {}
-    lock = threading.Lock()
+    status = status_file.services
 
     def published(service_id: str) -> None:
-        with lock:
-            for name, entry in status.items():
-                if entry["service_id"] == service_id and not entry["published"]:
-                    entry["published"] = True
-                    click.echo(f"{name.capitalize()} onion descriptor published.")
-            _write_status(store.config, status)
+        for name, entry in status.items():
+            if entry["service_id"] == service_id and not entry["published"]:
+                entry["published"] = True
+                click.echo(f"{name.capitalize()} onion descriptor published.")
+        status_file.write()
 
     tor.on_descriptor_uploaded(published)
     respondent = keys.load_or_create(RESPONDENT_SERVICE)
@@ -207,8 +213,7 @@ def _publish(
             f"Organizer onion: http://{organizer.address}/ (NOT published until an "
             "organizer has a client key: glas organizers add NAME)"
         )
-    with lock:
-        _write_status(store.config, status)
+    status_file.write()
     return tor
 
 
@@ -218,15 +223,21 @@ def _supervise(
     store: Store,
     organizer_port: int,
     stop: threading.Event,
+    watch: BootstrapWatch | None = None,
 ) -> None:
-    """Wait for a signal; notice a dying app; follow changes to the organizer client keys."""
+    """Wait for a signal; notice a dying app; say how tor is doing; follow changes to the
+    organizer client keys."""
     clients = store.active_client_keys()
     ticks = 0
+    if watch is not None:
+        watch.check()
     while not stop.wait(1.0):
         for app in apps:
             if app.process.poll() is not None:
                 raise ServeError(f"The {app.name} app stopped unexpectedly; shutting down.")
         ticks += 1
+        if watch is not None and ticks % CHECK_SECONDS == 0:
+            watch.check()
         if ticks % store.config.tidy_seconds == 0:
             _tidy(store)
         if tor is None or ticks % CLIENT_POLL_SECONDS:
@@ -252,18 +263,6 @@ def _republish_organizer(tor: Tor, store: Store, organizer_port: int, clients: l
     if clients:
         tor.add_service({80: f"127.0.0.1:{organizer_port}"}, key, client_keys=clients)
     click.echo(f"Organizer onion now admits {len(clients)} client key(s).")
-
-
-def _write_status(config: Config, services: dict[str, dict[str, object]] | None) -> None:
-    """Tell ``glas onion status`` what the running server published."""
-    path = config.onion_dir / "status.json"
-    if services is None:
-        path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "services": services}))
-    tmp.replace(path)
 
 
 def _env_tor_options() -> list[str]:
