@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8080
-ORGANIZER_PORT ?= 8081
+# The organizer app listens on the next port unless told otherwise (make run PORT=9000: 9001).
+ORGANIZER_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr
 

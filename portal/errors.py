@@ -36,6 +36,10 @@ class LoginFailed(AccountError):
     """Wrong name, password or code: deliberately one message for all three."""
 
 
+class CodeReused(AccountError):
+    """The passphrase was right and the code too, but that code was already used."""
+
+
 class LoginThrottled(AccountError):
     """Too many failed logins in the last minute, for this account or altogether."""
 

@@ -23,6 +23,8 @@ class Invitation:
     name: str
     address: str
     setup_link: str
+    #: The setup link's path (``/setup/<token>``), for the organizer app's other addresses.
+    setup_path: str = ""
     #: None when only the account is reset (the onion key stays as it was).
     client_key: str | None = None
     auth_line: str | None = None
@@ -38,6 +40,7 @@ def invite(store: Store, name: str) -> Invitation:
         name=name,
         address=f"http://{service.address}/",
         setup_link=_setup_link(service, token),
+        setup_path=f"/setup/{token}",
         client_key=key.private_base32,
         auth_line=key.auth_line(service.service_id),
     )
@@ -48,7 +51,10 @@ def reinvite(store: Store, name: str) -> Invitation:
     token = renew_setup(store, name)
     service = _organizer_service(store)
     return Invitation(
-        name=name, address=f"http://{service.address}/", setup_link=_setup_link(service, token)
+        name=name,
+        address=f"http://{service.address}/",
+        setup_link=_setup_link(service, token),
+        setup_path=f"/setup/{token}",
     )
 
 

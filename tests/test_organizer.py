@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -64,11 +66,23 @@ def test_every_login_failure_says_the_same_and_brute_force_is_throttled(
     assert organizer.log_in(client) == 302
 
 
-def test_a_totp_code_cannot_be_used_twice(organizer: Organizer) -> None:
+def test_a_totp_code_cannot_be_used_twice_and_the_second_time_says_to_wait(
+    organizer: Organizer,
+) -> None:
     organizer.clock.advance(seconds=30)
     code = organizer.clock.code(organizer.secret)
     assert organizer.log_in(organizer.client(), code) == 302
-    assert organizer.log_in(organizer.client(), code) == 401
+    again = organizer.client()
+    token = csrf_token(again.get("/login").get_data(as_text=True))
+    data = {"csrf_token": token, "name": "Ana", "password": PASSWORD, "code": code}
+    response = again.post("/login", data=data)
+    assert response.status_code == 401
+    assert "Wait for the next code on your phone" in response.get_data(as_text=True)
+
+
+def test_a_fresh_login_page_says_how_accounts_are_made(organizer: Organizer) -> None:
+    page = organizer.client().get("/login").get_data(as_text=True)
+    assert "glas organizers add" in page
 
 
 def test_a_post_without_its_csrf_token_is_refused(logged_in: FlaskClient) -> None:
@@ -308,3 +322,21 @@ def test_organizers_choose_whether_respondents_see_reviewer_names(
     assert sender() == "From Ana"
     logged_in.post("/replies/names", data={"csrf_token": token})
     assert sender() == "From the centre"
+
+
+def test_setup_links_are_printed_for_every_address_the_organizer_app_answers_on(
+    run_cli: RunCli, data_dir: Path
+) -> None:
+    alone = run_cli("organizers", "add", "Mila")
+    assert alone.exit_code == 0, alone.output
+    onion = re.search(r"http://[a-z2-7]{56}\.onion(/setup/\S+)", alone.output)
+    assert onion, alone.output
+    assert f"http://127.0.0.1:ORGANIZER_PORT{onion.group(1)}" in alone.output
+    # While glas serve runs it says where the organizer app listens on this machine.
+    status = Config.from_env().onion_dir / "status.json"
+    status.write_text(
+        json.dumps({"pid": os.getpid(), "local": {"organizer": "http://127.0.0.1:9101/"}})
+    )
+    served = run_cli("organizers", "reset", "Mila")
+    path = re.search(r"http://[a-z2-7]{56}\.onion(/setup/\S+)", served.output)
+    assert path and f"On this machine: http://127.0.0.1:9101{path.group(1)}" in served.output

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 import click
 
 from glas.cli import BadInput
@@ -15,7 +12,7 @@ from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..errors import StorageError
 from ..staff import invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID
-from .publication import why_not_published
+from .publication import running_status, why_not_published
 from .reviewers import open_store
 
 
@@ -110,6 +107,7 @@ def add_organizer(name: str) -> None:
     click.echo(
         "  " + _("Account setup (once, for %(n)d days): %(link)s", n=SETUP_VALID.days, link=link)
     )
+    _local_setup_link(invitation.setup_path)
     click.echo(_("The key is not stored on the server and cannot be shown again."), err=True)
 
 
@@ -129,6 +127,7 @@ def reset_organizer(name: str) -> None:
         )
     )
     click.echo(f"  {invitation.setup_link}")
+    _local_setup_link(invitation.setup_path)
 
 
 @organizers.command("remove")
@@ -146,10 +145,26 @@ def _running_status(
     config: Config,
 ) -> tuple[dict[str, dict[str, object]], dict[str, object] | None]:
     """What the running glas serve published, and what it last saw of tor."""
-    try:
-        data = json.loads((config.onion_dir / "status.json").read_text())
-        os.kill(int(data["pid"]), 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}, None
-    tor = data.get("tor")
-    return dict(data.get("services") or {}), tor if isinstance(tor, dict) else None
+    data = running_status(config)
+    tor, services = data.get("tor"), data.get("services")
+    return (
+        dict(services) if isinstance(services, dict) else {},
+        tor if isinstance(tor, dict) else None,
+    )
+
+
+def _local_setup_link(path: str) -> None:
+    """The same link on the organizer app's address on this machine: for setting up the
+    account at the server itself, or through an SSH tunnel, without Tor Browser."""
+    local = running_status(Config.from_env()).get("local")
+    url = local.get(ORGANIZER_SERVICE) if isinstance(local, dict) else None
+    if isinstance(url, str) and url.startswith("http://127.0.0.1:"):
+        click.echo("  " + _("On this machine: %(link)s", link=url.rstrip("/") + path))
+    else:
+        click.echo(
+            "  "
+            + _(
+                "On this machine, while glas serve runs: http://127.0.0.1:ORGANIZER_PORT%(path)s",
+                path=path,
+            )
+        )

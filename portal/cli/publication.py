@@ -32,13 +32,20 @@ class StatusFile:
         self.path = config.onion_dir / "status.json"
         self.services: dict[str, dict[str, object]] = {}
         self.tor: dict[str, object] | None = None
+        #: The apps' addresses on this machine, {"respondent": url, "organizer": url}.
+        self.local: dict[str, str] = {}
         self.lock = threading.Lock()
 
     def write(self) -> None:
         with self.lock:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            data = {"pid": os.getpid(), "services": self.services, "tor": self.tor}
+            data = {
+                "pid": os.getpid(),
+                "services": self.services,
+                "tor": self.tor,
+                "local": self.local,
+            }
             tmp.write_text(json.dumps(data))
             tmp.replace(self.path)
 
@@ -111,6 +118,16 @@ def advice() -> str:
         "installed); and that the date, time and time zone are right: tor refuses to work "
         "with a wrong clock."
     )
+
+
+def running_status(config: Config) -> dict[str, object]:
+    """What a running ``glas serve`` wrote (empty when none runs)."""
+    try:
+        data = json.loads((config.onion_dir / "status.json").read_text())
+        os.kill(int(data["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def why_not_published(tor: dict[str, object] | None) -> str:

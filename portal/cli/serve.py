@@ -132,6 +132,8 @@ def command(
         apps.append(start_app(ORGANIZER_SERVICE, ORGANIZER_FACTORY, organizer_port))
         click.echo(f"Respondent portal (local): {apps[0].url}")
         click.echo(f"Organizer interface (local): {apps[1].url}")
+        status.local = {RESPONDENT_SERVICE: apps[0].url, ORGANIZER_SERVICE: apps[1].url}
+        status.write()
         if local_only:
             click.echo(
                 _(

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from .. import csrf, current_store
-from ..errors import AccountError, LoginFailed, LoginThrottled
+from ..errors import AccountError, CodeReused, LoginFailed, LoginThrottled
 from ..storage.organizers import (
     account_for_setup,
     audit,
@@ -83,6 +83,14 @@ def login() -> ResponseReturnValue:
         except LoginThrottled:
             flash(gettext("Too many attempts. Please wait a minute and try again."), "error")
             status = 429
+        except CodeReused:
+            flash(
+                gettext(
+                    "That code was just used. Wait for the next code on your phone, then log in."
+                ),
+                "error",
+            )
+            status = 401
         except LoginFailed:
             flash(gettext("The name, passphrase or code is not right."), "error")
             status = 401

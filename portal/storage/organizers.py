@@ -19,7 +19,7 @@ import pyotp
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from ..errors import AccountError, LoginFailed, LoginThrottled, StorageError
+from ..errors import AccountError, CodeReused, LoginFailed, LoginThrottled, StorageError
 from .models import AuditRow, LoginAttemptRow, OrganizerRow, OrganizerSessionRow
 from .store import Store, today
 
@@ -41,6 +41,8 @@ PASSWORD_OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
 PASSWORD_MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
 ISSUER = "Glas"
 FAILED = "The name, passphrase or code is not right."
+CODE_REUSED = "That code was just used. Wait for the next code on your phone, then log in."
+REUSED = "reused"
 THROTTLED = "Too many attempts. Please wait a minute and try again."
 
 
@@ -133,7 +135,7 @@ def complete_setup(store: Store, token: str, password: str, code: str) -> Organi
     row = account_for_setup(store, token)
     if row is None:
         raise AccountError("This setup link is not valid any more. Ask for a new one.")
-    if not _accept_code(store, row, code):
+    if _accept_code(store, row, code) is not True:
         raise AccountError("The code is not right. Check the phone's clock and try again.")
     hashed = nacl.pwhash.argon2id.str(
         password.encode("utf-8"), opslimit=PASSWORD_OPSLIMIT, memlimit=PASSWORD_MEMLIMIT
@@ -171,10 +173,15 @@ def log_in(store: Store, name: str, password: str, code: str) -> OrganizerRow:
         row = s.scalar(select(OrganizerRow).where(OrganizerRow.name == name))
     stored = row.password_hash if row is not None and row.password_hash else None
     good = _verify_password(stored or dummy_hash(), password) and stored
-    if row is not None and good and _accept_code(store, row, code):
+    accepted = _accept_code(store, row, code) if row is not None and good else None
+    if row is not None and accepted is True:
         with store.session() as s:
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.id == attempt_id))
         return row
+    if accepted is REUSED:
+        # Only someone with the passphrase learns this: right after setup, the code just
+        # typed there cannot open a session too.
+        raise CodeReused(CODE_REUSED)
     raise LoginFailed(FAILED)
 
 
@@ -255,8 +262,9 @@ def audit_log(store: Store, limit: int = 200) -> list[AuditRow]:
         return list(s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)))
 
 
-def _accept_code(store: Store, row: OrganizerRow, code: str) -> bool:
-    """True once per code: the step it belongs to must be newer than the last one accepted."""
+def _accept_code(store: Store, row: OrganizerRow, code: str) -> bool | str:
+    """True once per code: the step it belongs to must be newer than the last one accepted;
+    :data:`REUSED` for a right code that was already used, False for a wrong one."""
     code = "".join(code.split())
     totp = pyotp.TOTP(row.totp_secret)
     current = totp.timecode(now().replace(tzinfo=datetime.UTC))
@@ -268,7 +276,7 @@ def _accept_code(store: Store, row: OrganizerRow, code: str) -> bool:
                     .where(OrganizerRow.id == row.id, OrganizerRow.totp_last_step < step)
                     .values(totp_last_step=step)
                 )
-                return bool(claimed.rowcount)  # type: ignore[attr-defined]
+                return True if claimed.rowcount else REUSED  # type: ignore[attr-defined]
     return False
 
 
