@@ -174,8 +174,11 @@ def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list
             continue
         try:
             _check(question, value)
-            _check_constraint(question, values)
-            _check_offered(question, value, values)
+            # Guarded here: most questions have neither, and this runs for every answer.
+            if question.constraint_tree is not None:
+                _check_constraint(question, values)
+            if question.choice_filter_tree is not None:
+                _check_offered(question, value, values)
         except ValueError as e:
             problems.append(f"'{name}': {e}")
     problems += [
