@@ -92,33 +92,34 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
     problems = _check_groups(survey)
     names = set(survey.by_name)
     for question in survey.questions:
-        for field, allow_self in (("relevant", False), ("constraint", True)):
+        for field, kind in (("relevant", ""), ("constraint", "self"), ("calculation", "")):
             text = getattr(question, field)
             if text:
-                problems += _check_expression(question.name, field, text, allow_self, names)
+                problems += _check_expression(question.name, field, text, names, kind)
         if question.choice_filter:
-            problems += _check_choice_filter(question, names)
-        if question.calculation:
             problems += _check_expression(
-                question.name, "calculation", question.calculation, False, names
-            )
-            if question.name in references(parse(question.calculation)):
-                problems.append(
-                    LogicProblem(question.name, f"'{question.name}' cannot calculate from itself")
-                )
+                question.name, "choice_filter", question.choice_filter, names, "columns"
+            ) or _check_columns(question)
         if question.constraint_message and not question.constraint:
             problems.append(LogicProblem(question.name, "a constraint_message needs a constraint"))
     for group in survey.groups:
         if group.relevant:
-            problems += _check_expression(group.name, "relevant", group.relevant, False, names)
+            problems += _check_expression(group.name, "relevant", group.relevant, names)
     return problems
 
 
+#: What an expression may read beyond ${answers}: "." (a constraint's answer) or a choice's
+#: columns (a choice_filter).
+SELF, COLUMNS = "self", "columns"
+
+
 def _check_expression(
-    subject: str, field: str, text: str, allow_self: bool, names: set[str]
+    subject: str, field: str, text: str, names: set[str], kind: str = ""
 ) -> list[LogicProblem]:
+    """One rule: it parses, names only questions that exist, and none but the constraint reads
+    its own question (a rule that did would never settle)."""
     try:
-        tree = parse(text, allow_self=allow_self)
+        tree = parse(text, allow_self=kind == SELF, allow_columns=kind == COLUMNS)
     except ExpressionError as e:
         return [LogicProblem(subject, f"'{field}' of '{subject}': {e}", field)]
     unknown = sorted(references(tree) - names)
@@ -127,35 +128,21 @@ def _check_expression(
         return [
             LogicProblem(subject, f"'{field}' of '{subject}' names no question: {listed}", field)
         ]
-    if field == "relevant" and subject in references(tree):
-        return [LogicProblem(subject, f"'relevant' of '{subject}' cannot depend on itself", field)]
-    return []
-
-
-def _check_choice_filter(question: Question, names: set[str]) -> list[LogicProblem]:
-    subject, field = question.name, "choice_filter"
-    try:
-        tree = parse(question.choice_filter, allow_columns=True)
-    except ExpressionError as e:
-        return [LogicProblem(subject, f"'{field}' of '{subject}': {e}", field)]
-    unknown = sorted(references(tree) - names)
-    if unknown:
-        listed = ", ".join(f"${{{name}}}" for name in unknown)
-        return [
-            LogicProblem(subject, f"'{field}' of '{subject}' names no question: {listed}", field)
-        ]
-    if subject in references(tree):
+    if field != "constraint" and subject in references(tree):
         return [LogicProblem(subject, f"'{field}' of '{subject}' cannot depend on itself", field)]
-    known = {"name"} | {column for c in question.choices for column, _ in c.columns}
-    missing = sorted(columns(tree) - known)
-    if missing:
-        listed = ", ".join(f"'{name}'" for name in missing)
-        return [
-            LogicProblem(
-                subject, f"'{field}' of '{subject}' reads {listed}, a column no choice has", field
-            )
-        ]
     return []
+
+
+def _check_columns(question: Question) -> list[LogicProblem]:
+    """A choice_filter reads only columns its choices have (and ``name``)."""
+    assert question.choice_filter_tree is not None
+    known = {"name"} | {column for c in question.choices for column, _ in c.columns}
+    missing = sorted(columns(question.choice_filter_tree) - known)
+    if not missing:
+        return []
+    listed = ", ".join(f"'{name}'" for name in missing)
+    message = f"'choice_filter' of '{question.name}' reads {listed}, a column no choice has"
+    return [LogicProblem(question.name, message, "choice_filter")]
 
 
 def _check_groups(survey: Survey) -> list[LogicProblem]:

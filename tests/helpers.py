@@ -275,3 +275,21 @@ def _pump(source: socket.socket, target: socket.socket, record: bytearray | None
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
             s.close()
+
+
+def publish_yaml(cli: Any, folder: Path, survey_id: str, definition: bytes) -> None:
+    """Import and publish a YAML definition through `glas surveys import`."""
+    path = folder / f"{survey_id}.yaml"
+    path.write_bytes(definition)
+    result = cli("surveys", "import", path, "--publish")
+    assert result.exit_code == 0, result.output
+
+
+def sealed_answers(cli: Any, key: Any, folder: Path, survey_id: str) -> dict[str, Any]:
+    """Export everything, open it with ``key``, and return the one submission's answers."""
+    bundle = folder / "export.glas"
+    assert cli("export", "--out", bundle).exit_code == 0
+    opened, _ = open_bundle(bundle, key, folder / "out")
+    (result,) = [o for o in opened if o.answers["survey"] == survey_id]
+    answers: dict[str, Any] = result.answers["answers"]
+    return answers

@@ -18,7 +18,7 @@ from surveys.xlsform_writer import write_xlsform
 
 from .browsers import chromium, needs_bundle, needs_chromium
 from .conftest import RunCli
-from .helpers import LiveServer, open_bundle
+from .helpers import LiveServer, publish_yaml, sealed_answers
 from .xlsforms import Sheet, write
 
 DEFINITION = b"""
@@ -124,9 +124,7 @@ def test_a_respondent_picks_a_region_then_a_city_in_chromium(
     tmp_path: Path,
     javascript: bool,
 ) -> None:
-    definition = tmp_path / "where.yaml"
-    definition.write_bytes(DEFINITION)
-    assert published("surveys", "import", definition, "--publish").exit_code == 0
+    publish_yaml(published, tmp_path, "where", DEFINITION)
     live = live_server()
     with chromium() as browser:
         page = browser.new_context(java_script_enabled=javascript).new_page()
@@ -150,8 +148,8 @@ def test_a_respondent_picks_a_region_then_a_city_in_chromium(
         page.check("input[name=places][value=street]")
         page.click("button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
-    bundle = tmp_path / "export.glas"
-    assert published("export", "--out", bundle).exit_code == 0
-    opened, _ = open_bundle(bundle, reviewer[1], tmp_path / "out")
-    (result,) = [o for o in opened if o.answers["survey"] == "where"]
-    assert result.answers["answers"] == {"region": "north", "city": "tetovo", "places": ["street"]}
+    assert sealed_answers(published, reviewer[1], tmp_path, "where") == {
+        "region": "north",
+        "city": "tetovo",
+        "places": ["street"],
+    }

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ from surveys import SurveyDefinitionError, load_survey_text
 from surveys.answers import check_document, validate_answers
 from surveys.expressions import ExpressionError, evaluate, parse, references
 
-from .conftest import ROOT, RunCli, csrf_token
+from .conftest import RunCli, csrf_token
 from .helpers import open_bundle
 
 PAGED = b"""
@@ -165,25 +162,7 @@ def test_a_bare_word_is_a_column_only_in_a_choice_filter() -> None:
     assert parse("region = ${r} and not(x)", allow_columns=True)[1][2] == ["col", "region"]
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (make install)")
-def test_the_browser_evaluates_every_case_like_the_server() -> None:
-    cases = [[parse(t, allow_self=True), v, c] for t, v, c, _ in CASES]
-    cases += [[parse(t, allow_columns=True), v, ""] for t, v, _ in FILTER_CASES]
-    script = (
-        "const logic = require(process.argv[1]);"
-        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-        "console.log(JSON.stringify(cases.map(([t, v, c]) => logic.evaluate(t, v, c))));"
-    )
-    result = subprocess.run(
-        ["node", "-e", script, str(ROOT / "portal/static/js/glas-logic.js")],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    expected = [e for *_, e in CASES] + [e for *_, e in FILTER_CASES]
-    assert json.loads(result.stdout) == expected
+# The browser's evaluator is held to these cases in tests/test_calculations.py, with the rest.
 
 
 def test_a_definition_with_broken_logic_is_refused_with_the_line() -> None:

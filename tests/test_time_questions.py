@@ -16,7 +16,7 @@ from surveys.model import Survey
 
 from .browsers import chromium, needs_bundle, needs_chromium
 from .conftest import RunCli
-from .helpers import LiveServer, open_bundle
+from .helpers import LiveServer, publish_yaml, sealed_answers
 from .xlsforms import write
 
 DEFINITION = b"""
@@ -102,9 +102,7 @@ def test_a_respondent_gives_a_time_in_chromium(
     tmp_path: Path,
     javascript: bool,
 ) -> None:
-    definition = tmp_path / "incident.yaml"
-    definition.write_bytes(DEFINITION)
-    assert published("surveys", "import", definition, "--publish").exit_code == 0
+    publish_yaml(published, tmp_path, "incident", DEFINITION)
     live = live_server()
     with chromium() as browser:
         page = browser.new_context(java_script_enabled=javascript).new_page()
@@ -115,8 +113,7 @@ def test_a_respondent_gives_a_time_in_chromium(
         page.fill("#q-usually", "21:05")
         page.click("button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
-    bundle = tmp_path / "export.glas"
-    assert published("export", "--out", bundle).exit_code == 0
-    opened, _ = open_bundle(bundle, reviewer[1], tmp_path / "out")
-    (result,) = [o for o in opened if o.answers["survey"] == "incident"]
-    assert result.answers["answers"] == {"at": "2024-05-31T14:30", "usually": "21:05"}
+    assert sealed_answers(published, reviewer[1], tmp_path, "incident") == {
+        "at": "2024-05-31T14:30",
+        "usually": "21:05",
+    }
