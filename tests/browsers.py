@@ -130,3 +130,14 @@ def _js(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@contextmanager
+def survey_page(url: str, survey_id: str, javascript: bool) -> Iterator[Any]:
+    """Chromium on a survey's form, with its script ready when JavaScript is on."""
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=javascript).new_page()
+        page.goto(url + f"s/{survey_id}")
+        if javascript:
+            page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+        yield page

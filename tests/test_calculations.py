@@ -20,7 +20,7 @@ from surveys.model import Survey
 from surveys.xlsform import read_xlsform_with_warnings
 from surveys.xlsform_writer import write_xlsform
 
-from .browsers import chromium, needs_bundle, needs_chromium
+from .browsers import needs_bundle, needs_chromium, survey_page
 from .conftest import ROOT, RunCli
 from .helpers import LiveServer, publish_yaml, sealed_answers
 from .test_skip_logic import CASES, FILTER_CASES
@@ -203,11 +203,7 @@ def test_both_paths_seal_the_same_calculated_values(
 ) -> None:
     publish_yaml(published, tmp_path, "work", DEFINITION)
     live = live_server()
-    with chromium() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        page.goto(live.url + "s/work")
-        if javascript:
-            page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+    with survey_page(live.url, "work", javascript) as page:
         page.fill("#q-years", "3")
         page.check("input[name=city][value=skopje]")
         if javascript:  # 36 months: the follow-up appears at once

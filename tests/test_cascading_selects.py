@@ -16,7 +16,7 @@ from surveys.model import Survey
 from surveys.xlsform import read_xlsform_with_warnings
 from surveys.xlsform_writer import write_xlsform
 
-from .browsers import chromium, needs_bundle, needs_chromium
+from .browsers import needs_bundle, needs_chromium, survey_page
 from .conftest import RunCli
 from .helpers import LiveServer, publish_yaml, sealed_answers
 from .xlsforms import Sheet, write
@@ -126,11 +126,8 @@ def test_a_respondent_picks_a_region_then_a_city_in_chromium(
 ) -> None:
     publish_yaml(published, tmp_path, "where", DEFINITION)
     live = live_server()
-    with chromium() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        page.goto(live.url + "s/where")
+    with survey_page(live.url, "where", javascript) as page:
         if javascript:
-            page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
             assert page.is_hidden("input[name=city][value=skopje]")  # no region yet
         page.check("input[name=region][value=north]")
         if not javascript:

@@ -14,7 +14,7 @@ from surveys import load_survey_text
 from surveys.answers import answers_document, check_document, validate_answers
 from surveys.model import Survey
 
-from .browsers import chromium, needs_bundle, needs_chromium
+from .browsers import needs_bundle, needs_chromium, survey_page
 from .conftest import RunCli
 from .helpers import LiveServer, publish_yaml, sealed_answers
 from .xlsforms import write
@@ -104,11 +104,7 @@ def test_a_respondent_gives_a_time_in_chromium(
 ) -> None:
     publish_yaml(published, tmp_path, "incident", DEFINITION)
     live = live_server()
-    with chromium() as browser:
-        page = browser.new_context(java_script_enabled=javascript).new_page()
-        page.goto(live.url + "s/incident")
-        if javascript:
-            page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+    with survey_page(live.url, "incident", javascript) as page:
         page.fill("#q-at", "2024-05-31T14:30")
         page.fill("#q-usually", "21:05")
         page.click("button[value=send]")
