@@ -188,8 +188,41 @@ def test_the_audit_log_says_who_did_what(logged_in: FlaskClient) -> None:
         "language": "en",
     }
     logged_in.post("/surveys", data=data)
+    question = {"csrf_token": token, "type": "text", "name": "area", "label": "Area?"}
+    logged_in.post("/surveys/checkin/questions/new", data=question)
+    logged_in.post("/surveys/checkin/questions/0", data={**question, "label": "Which area?"})
+    second = {**question, "name": "age", "type": "integer", "label": "Age?"}
+    logged_in.post("/surveys/checkin/questions/new", data=second)
+    logged_in.post(
+        "/surveys/checkin/questions/1/move", data={"csrf_token": token, "direction": "up"}
+    )
+    logged_in.post("/surveys/checkin/questions/1/delete", data={"csrf_token": token})
     page = logged_in.get("/audit").get_data(as_text=True)
     assert "Ana" in page and "logged in" in page and "created a survey" in page
+    for step in (
+        "added a question</td><td>checkin area",
+        "edited a question</td><td>checkin area",
+        "added a question</td><td>checkin age",
+        "moved a question up</td><td>checkin age",
+        "deleted a question</td><td>checkin area",
+    ):
+        assert step in page, step
+
+
+def test_command_line_actions_are_in_the_audit_log(
+    logged_in: FlaskClient, published: RunCli, reviewer: tuple[Path, ReviewerKey]
+) -> None:
+    assert published("organizers", "add", "Mila").exit_code == 0
+    assert published("retention", "apply").exit_code == 0
+    page = logged_in.get("/audit").get_data(as_text=True)
+    for action in (
+        "added a reviewer key",
+        "imported and published a survey",
+        "invited an organizer",
+        "deleted submissions by retention",
+    ):
+        assert action in page, action
+    assert "command line (" in page
 
 
 def test_the_respondent_app_still_works_next_to_accounts(organizer: Organizer) -> None:

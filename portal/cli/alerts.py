@@ -16,7 +16,7 @@ from glas.messages import _, ngettext
 
 from ..errors import StorageError
 from ..storage.alerts import import_feed, trust_signer
-from .reviewers import open_store
+from .reviewers import open_store, record
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -29,10 +29,12 @@ def trust(pubkey: str, name: str) -> None:
     key = SignerKey.from_text_or_file(pubkey)
     if not name.strip():
         raise BadInput(_("--name cannot be empty."))
+    store = open_store()
     try:
-        trust_signer(open_store(), name.strip(), key)
+        trust_signer(store, name.strip(), key)
     except StorageError as e:
         raise BadInput(str(e)) from e
+    record(store, "trusted a warning-feed signer", f"{name.strip()} {key.readable_fingerprint}")
     click.echo(_("Trusted signer %(name)s: %(fp)s", name=name.strip(), fp=key.readable_fingerprint))
     click.echo(_("Check this fingerprint with the key's holder in person or by phone."), err=True)
 
@@ -41,7 +43,9 @@ def trust(pubkey: str, name: str) -> None:
 @click.argument("signed", type=existing_file)
 def import_(signed: Path) -> None:
     """Publish a signed feed; a changed file or an unknown signer is refused (exit 2)."""
-    shown = import_feed(open_store(), signed.read_bytes(), str(signed))
+    store = open_store()
+    shown = import_feed(store, signed.read_bytes(), str(signed))
+    record(store, "published the warning feed", f"{len(shown.feed.alerts)} warnings")
     click.echo(
         ngettext(
             "Published %(num)d warning signed by %(name)s (%(fp)s).",

@@ -10,7 +10,7 @@ from glas.cli import BadInput
 from glas.messages import _, ngettext
 
 from ..storage.export import export_bundle
-from .reviewers import open_store
+from .reviewers import open_store, record
 
 
 @click.command("export")
@@ -27,7 +27,10 @@ def command(out: Path) -> None:
         raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
     if not out.parent.is_dir():
         raise BadInput(_("The folder %(folder)s does not exist.", folder=out.parent))
-    count = export_bundle(open_store(), out)
+    store = open_store()
+    count = export_bundle(store, out)
+    if count:
+        record(store, "exported a bundle", f"{count} submissions")
     if count == 0:
         click.echo(_("No new submissions to export; no bundle written."))
     else:

@@ -13,7 +13,7 @@ from ..errors import StorageError
 from ..staff import invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID
 from .publication import running_status, why_not_published
-from .reviewers import open_store
+from .reviewers import open_store, record
 
 
 @click.group("onion")
@@ -76,10 +76,12 @@ def list_clients() -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """Stop NAME's key from reaching the organizer onion (a running server follows within 10 s)."""
+    store = open_store()
     try:
-        open_store().revoke_onion_client(name)
+        store.revoke_onion_client(name)
     except StorageError as e:
         raise BadInput(str(e)) from e
+    record(store, "revoked an organizer onion key", name)
     click.echo(_("Revoked the organizer onion key of %(name)s.", name=name))
 
 
@@ -94,10 +96,12 @@ def add_organizer(name: str) -> None:
     """Give NAME an account and a client key for the organizer onion; prints both once."""
     if not name.strip():
         raise BadInput(_("NAME cannot be empty."))
+    store = open_store()
     try:
-        invitation = invite(open_store(), name.strip())
+        invitation = invite(store, name.strip())
     except StorageError as e:
         raise BadInput(str(e)) from e
+    record(store, "invited an organizer", invitation.name)
     click.echo(_("Organizer %(name)s added. Give them, privately, once:", name=invitation.name))
     click.echo("  " + _("Address: %(url)s", url=invitation.address))
     click.echo("  " + _("Key for Tor Browser: %(key)s", key=invitation.client_key))
@@ -115,10 +119,12 @@ def add_organizer(name: str) -> None:
 @click.argument("name")
 def reset_organizer(name: str) -> None:
     """Give NAME a new setup link (new passphrase and phone); their sessions end now."""
+    store = open_store()
     try:
-        invitation = reinvite(open_store(), name.strip())
+        invitation = reinvite(store, name.strip())
     except StorageError as e:
         raise BadInput(str(e)) from e
+    record(store, "gave an organizer a new setup link", invitation.name)
     click.echo(
         _(
             "New setup link for %(name)s (once, for %(n)d days):",
@@ -134,8 +140,10 @@ def reset_organizer(name: str) -> None:
 @click.argument("name")
 def remove_organizer(name: str) -> None:
     """Revoke NAME's organizer onion key and close their account; their sessions end now."""
+    store = open_store()
     try:
-        remove(open_store(), name.strip())
+        remove(store, name.strip())
+        record(store, "removed an organizer", name.strip())
     except StorageError as e:
         raise BadInput(str(e)) from e
     click.echo(_("Revoked the organizer onion key of %(name)s.", name=name.strip()))

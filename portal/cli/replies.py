@@ -16,7 +16,7 @@ from glas.messages import ngettext
 
 from ..errors import StorageError
 from ..storage.replies import import_reply
-from .reviewers import open_store
+from .reviewers import open_store, record
 
 
 @click.group("replies")
@@ -42,6 +42,8 @@ def import_(files: tuple[Path, ...]) -> None:
                 again += 1
         except (StorageError, CryptoError, OSError) as e:
             bad.append(f"{path}: {e}")
+    if filed:
+        record(store, "uploaded replies", str(filed))
     click.echo(ngettext("Imported %(num)d reply.", "Imported %(num)d replies.", filed))
     if again:
         click.echo(

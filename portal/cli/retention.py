@@ -8,7 +8,7 @@ from glas.messages import _, ngettext
 
 from ..storage import today
 from ..storage.retention import apply_retention, retention
-from .reviewers import open_store
+from .reviewers import open_store, record
 
 
 @click.group("retention")
@@ -22,6 +22,7 @@ def apply() -> None:
     store = open_store()
     rule = retention(store)
     deleted = apply_retention(store, today())
+    record(store, "deleted submissions by retention", str(deleted))
     kept = _("kept")
     click.echo(
         ngettext(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 import click
 
 from crypto.keys import PublicKey
@@ -11,6 +13,7 @@ from glas.messages import _
 from ..config import Config
 from ..errors import StorageError
 from ..storage import Store
+from ..storage.organizers import audit
 
 
 @click.group("reviewers")
@@ -31,6 +34,7 @@ def add(pubkey: str, name: str) -> None:
         store.add_reviewer(name.strip(), key)
     except StorageError as e:
         raise BadInput(str(e)) from e
+    record(store, "added a reviewer key", f"{name.strip()} {key.readable_fingerprint}")
     click.echo(_("Added reviewer %(name)s: %(fp)s", name=name.strip(), fp=key.readable_fingerprint))
     click.echo(_("Check this fingerprint with the reviewer in person or by phone."), err=True)
 
@@ -41,6 +45,12 @@ def list_() -> None:
     for row in open_store().reviewers():
         state = "" if row.active else " " + _("(inactive)")
         click.echo(f"{row.name}{state}: {PublicKey(row.public_key).readable_fingerprint}")
+
+
+def record(store: Store, action: str, detail: str = "") -> None:
+    """Add a command-line action to the organizers' audit log, as the account that ran it
+    (the server's operator: the log says who changed what, from a browser or a shell)."""
+    audit(store, f"command line ({getpass.getuser()})", action, detail)
 
 
 def open_store() -> Store:

@@ -13,7 +13,7 @@ from surveys.xlsform import load_xlsform_with_warnings
 from surveys.xlsform_writer import write_xlsform
 
 from ..errors import StorageError
-from .reviewers import open_store
+from .reviewers import open_store, record
 
 
 @click.group("surveys")
@@ -40,9 +40,12 @@ def import_(file: Path, publish: bool) -> None:
     for line in warnings:  # set aside, by sheet, row and column: the organizer reads them
         click.echo(_("warning: %(where)s", where=line), err=True)
     try:
-        digest = open_store().import_survey(survey, publish=publish)
+        store = open_store()
+        digest = store.import_survey(survey, publish=publish)
     except StorageError as e:
         raise BadInput(str(e)) from e
+    action = "imported and published a survey" if publish else "imported a survey"
+    record(store, action, f"{survey.id} version {digest[:12]}")
     if publish:
         click.echo(_("Survey %(id)s version %(v)s published.", id=survey.id, v=digest[:12]))
     else:

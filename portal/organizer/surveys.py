@@ -153,9 +153,11 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
         question = question_from_form(form, old, language)
         if index is None:
             questions.append(question)
+            action = "added a question"
         else:
             questions[index] = question
-        return _save(survey_id, draft, "edited a question", question["name"])
+            action = "edited a question"
+        return _save(survey_id, draft, action, question["name"])
     if request.method == "GET" and index is not None:
         fill_question_form(form, old, language)
     status = 422 if request.method == "POST" else 200
@@ -168,8 +170,13 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
 @bp.post("/surveys/<survey_id>/questions/<int:index>/move")
 def move_question(survey_id: str, index: int) -> ResponseReturnValue:
     draft = _draft_or_404(survey_id)
-    move(draft.get("questions", []), index, -1 if request.form.get("direction") == "up" else 1)
-    return _save(survey_id, draft, "reordered questions")
+    questions = draft.get("questions", [])
+    if not 0 <= index < len(questions):
+        abort(404)
+    up = request.form.get("direction") == "up"
+    name = str(questions[index].get("name"))
+    move(questions, index, -1 if up else 1)
+    return _save(survey_id, draft, "moved a question up" if up else "moved a question down", name)
 
 
 @bp.post("/surveys/<survey_id>/questions/<int:index>/delete")
