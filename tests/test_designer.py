@@ -76,7 +76,9 @@ def test_the_designer_builds_and_publishes_a_survey_with_every_type_and_skip_log
     post(
         logged_in, "/surveys/checkin/questions/new", {"type": "text", "name": "oops", "label": "?"}
     )
-    post(logged_in, "/surveys/checkin/questions/12/delete", {})
+    asked = post(logged_in, "/surveys/checkin/questions/12/delete", {}).get_data(as_text=True)
+    assert "Yes, delete it" in asked  # nothing is deleted before it is confirmed
+    post(logged_in, "/surveys/checkin/questions/12/delete", {"confirmed": "yes"})
     page = logged_in.get("/surveys/checkin").get_data(as_text=True)
     names = re.findall(r'<li data-name="(\w+)">', page)
     assert names[:3] == ["intro", "story", "area"] and "oops" not in names and len(names) == 12
@@ -326,10 +328,10 @@ def test_discarding_a_draft_goes_back_to_the_published_version_or_removes_a_new_
 ) -> None:
     post(logged_in, "/surveys/testimony/questions/new", {"type": "text", "name": "x", "label": "X"})
     assert 'data-name="x"' in logged_in.get("/surveys/testimony").get_data(as_text=True)
-    post(logged_in, "/surveys/testimony/discard", {})
+    post(logged_in, "/surveys/testimony/discard", {"confirmed": "yes"})
     assert 'data-name="x"' not in logged_in.get("/surveys/testimony").get_data(as_text=True)
     post(logged_in, "/surveys", {"id": "tmp", "title": "Tmp", "kind": "survey", "language": "en"})
-    post(logged_in, "/surveys/tmp/discard", {})
+    post(logged_in, "/surveys/tmp/discard", {"confirmed": "yes"})
     assert logged_in.get("/surveys/tmp").status_code == 404
     assert "/surveys/tmp" not in logged_in.get("/surveys").get_data(as_text=True)
 

@@ -196,7 +196,9 @@ def test_the_audit_log_says_who_did_what(logged_in: FlaskClient) -> None:
     logged_in.post(
         "/surveys/checkin/questions/1/move", data={"csrf_token": token, "direction": "up"}
     )
-    logged_in.post("/surveys/checkin/questions/1/delete", data={"csrf_token": token})
+    logged_in.post(
+        "/surveys/checkin/questions/1/delete", data={"csrf_token": token, "confirmed": "yes"}
+    )
     page = logged_in.get("/audit").get_data(as_text=True)
     assert "Ana" in page and "logged in" in page and "created a survey" in page
     for step in (
@@ -304,7 +306,13 @@ def test_staff_are_invited_reset_and_removed_in_the_browser(
     assert "client-key" not in again, "a reset keeps the onion key"
     page = logged_in.post("/staff/Ana/remove", data={"csrf_token": token}, follow_redirects=True)
     assert "cannot remove yourself" in page.get_data(as_text=True)
-    page = logged_in.post("/staff/Bojana/remove", data={"csrf_token": token}, follow_redirects=True)
+    asked = logged_in.post("/staff/Bojana/remove", data={"csrf_token": token})
+    assert "Remove Bojana?" in asked.get_data(as_text=True)  # asked first, removed nothing yet
+    page = logged_in.post(
+        "/staff/Bojana/remove",
+        data={"csrf_token": token, "confirmed": "yes"},
+        follow_redirects=True,
+    )
     assert "removed" in page.get_data(as_text=True)
     assert len(store.active_client_keys()) == 1
     assert fresh.get(second.group(1)).status_code == 404

@@ -65,6 +65,19 @@ def clock() -> float:
     return time.time()
 
 
+def confirm_first(
+    question: str, consequence: str, yes: str, back: str
+) -> ResponseReturnValue | None:
+    """A page that asks before something cannot be undone (it works without JavaScript: the
+    same form is posted again, confirmed); None once it was confirmed."""
+    if request.form.get("confirmed") == "yes":
+        return None
+    page = render_template(
+        "organizer/confirm.html", question=question, consequence=consequence, yes=yes, back=back
+    )
+    return page, 200
+
+
 def record(action: str, detail: str = "") -> None:
     """Add the current organizer's action to the audit log."""
     audit(current_store(), g.organizer, action, detail)

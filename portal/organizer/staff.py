@@ -13,7 +13,7 @@ from ..errors import StorageError
 from ..staff import Invitation, invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID, organizers
 from . import bp
-from .auth import record
+from .auth import confirm_first, record
 from .forms import StaffForm
 
 
@@ -59,6 +59,14 @@ def remove_staff(name: str) -> ResponseReturnValue:
     if name == g.organizer:
         flash(gettext("You cannot remove yourself; ask a colleague."), "error")
         return redirect(url_for(".staff"))
+    asked = confirm_first(
+        gettext("Remove %(name)s?", name=name),
+        gettext("Their onion key stops working and they are logged out everywhere, now."),
+        gettext("Yes, remove them"),
+        url_for(".staff"),
+    )
+    if asked is not None:
+        return asked
     try:
         remove(current_store(), name)
     except StorageError:

@@ -19,7 +19,7 @@ from .. import current_store
 from ..errors import StorageError
 from ..storage import designer
 from . import bp
-from .auth import record
+from .auth import confirm_first, record
 from .drafts import (
     fill_question_form,
     group_from_form,
@@ -185,6 +185,14 @@ def delete_question(survey_id: str, index: int) -> ResponseReturnValue:
     questions = draft.get("questions", [])
     if not 0 <= index < len(questions):
         abort(404)
+    asked = confirm_first(
+        gettext("Delete the question %(name)s?", name=questions[index].get("name")),
+        gettext("It leaves the draft; the published version keeps it until you publish again."),
+        gettext("Yes, delete it"),
+        url_for(".edit_survey", survey_id=survey_id),
+    )
+    if asked is not None:
+        return asked
     removed = questions.pop(index)
     return _save(survey_id, draft, "deleted a question", str(removed.get("name")))
 
@@ -264,6 +272,14 @@ def publish(survey_id: str) -> ResponseReturnValue:
 
 @bp.post("/surveys/<survey_id>/discard")
 def discard(survey_id: str) -> ResponseReturnValue:
+    asked = confirm_first(
+        gettext("Discard every change since the last publication?"),
+        gettext("The draft goes back to the published version. This cannot be undone."),
+        gettext("Yes, discard the changes"),
+        url_for(".edit_survey", survey_id=survey_id),
+    )
+    if asked is not None:
+        return asked
     designer.discard_draft(current_store(), survey_id)
     record("discarded a draft", survey_id)
     return redirect(url_for(".surveys"))
