@@ -346,3 +346,15 @@ def test_the_translation_editor_caps_long_texts_and_ignores_fields_it_did_not_of
     editor = logged_in.get("/surveys/caps/translations/mk").get_data(as_text=True)
     assert "Ж" * 20_000 in editor and "Ж" * 20_001 not in editor
     assert "no such question" not in editor
+
+
+def test_a_new_survey_guides_rather_than_errs_and_publish_says_why_it_waits(
+    logged_in: FlaskClient,
+) -> None:
+    data = {"id": "fresh", "title": "Fresh", "kind": "survey", "language": "en"}
+    post(logged_in, "/surveys", data)
+    page = logged_in.get("/surveys/fresh").get_data(as_text=True)
+    assert "Add the first question" in page
+    assert "non-empty list" not in page and 'role="alert"' not in page
+    assert "Publishing is not possible yet" in page and "The survey has no question yet." in page
+    assert 'disabled aria-describedby="publish-why"' in page

@@ -99,17 +99,27 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         abort(404)
     settings = SettingsForm(data=_settings_data(draft))
     problems: list[str] = []
+    empty = not draft.get("questions")
     try:
         designer.draft_survey(draft)
     except SurveyDefinitionError as e:
         problems = [line.removeprefix("draft: ").removeprefix("draft:") for line in e.lines()]
+    if empty:  # a new survey is not an error: the page guides instead (and says why not yet)
+        problems = [p for p in problems if "'questions'" not in p]
     done = completeness(draft)
+    blockers = list(problems)
+    if empty:
+        blockers.insert(0, gettext("The survey has no question yet."))
+    if not any(r.active for r in store.reviewers()):
+        blockers.append(gettext("No reviewer key is registered: nobody could read the answers."))
     return render_template(
         "organizer/survey.html",
         row=row,
         draft=draft,
         settings=settings,
         problems=problems,
+        empty=empty,
+        blockers=blockers,
         group_form=GroupForm(),
         reviewers=store.reviewers(),
         chosen=designer.chosen_reviewers(store, survey_id),
