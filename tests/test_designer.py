@@ -358,3 +358,20 @@ def test_a_new_survey_guides_rather_than_errs_and_publish_says_why_it_waits(
     assert "non-empty list" not in page and 'role="alert"' not in page
     assert "Publishing is not possible yet" in page and "The survey has no question yet." in page
     assert 'disabled aria-describedby="publish-why"' in page
+
+
+def test_the_preview_speaks_every_language_and_puts_each_rule_above_its_question(
+    logged_in: FlaskClient, tmp_path: Path
+) -> None:
+    path = write(FORMS["health_needs"], tmp_path / "health.xlsx")
+    token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
+    data = {"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "health.xlsx")}
+    logged_in.post("/surveys/import", data=data, content_type="multipart/form-data")
+    english = logged_in.get("/surveys/health_needs/preview").get_data(as_text=True)
+    macedonian = logged_in.get("/surveys/health_needs/preview?lang=mk").get_data(as_text=True)
+    assert "This survey is anonymous." in english and "Оваа анкета е анонимна." in macedonian
+    assert 'href="?lang=sq"' in english
+    rule = english.index('class="hint rule"')  # "services" is asked only if tested = yes
+    assert (
+        english.index('data-question="tested"') < rule < english.index('data-question="services"')
+    )

@@ -17,6 +17,7 @@ from surveys.xlsform_writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
+from ..i18n import current_language
 from ..storage import designer
 from . import bp
 from .auth import confirm_first, record
@@ -248,7 +249,12 @@ def preview(survey_id: str) -> ResponseReturnValue:
         survey = designer.draft_survey(draft)
     except SurveyDefinitionError as e:
         return render_template("organizer/problems.html", problems=e.lines()), 422
-    return render_template("organizer/preview.html", survey=survey)
+    return render_template(
+        "organizer/preview.html",
+        survey=survey,
+        languages=LANGUAGES,
+        current=current_language().code,
+    )
 
 
 @bp.post("/surveys/<survey_id>/publish")
