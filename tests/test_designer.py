@@ -375,3 +375,15 @@ def test_the_preview_speaks_every_language_and_puts_each_rule_above_its_question
     assert (
         english.index('data-question="tested"') < rule < english.index('data-question="services"')
     )
+
+
+def test_question_types_have_human_names_most_used_first_with_what_they_are_for(
+    logged_in: FlaskClient,
+) -> None:
+    data = {"id": "kinds", "title": "Kinds", "kind": "survey", "language": "en"}
+    post(logged_in, "/surveys", data)
+    page = logged_in.get("/surveys/kinds/questions/new?lang=mk").get_data(as_text=True)
+    options = re.findall(r'<option[^>]*value="([a-z_]+)"', page)
+    assert options[:4] == ["text", "textarea", "select_one", "select_multiple"]
+    assert "calculate" not in options
+    assert "Краток текст" in page and 'class="kinds"' in page  # named, and described

@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from surveys.loader import LANGUAGE_CODE, SURVEY_ID
@@ -59,9 +60,41 @@ class SettingsForm(Form):
     replies = BooleanField(_l("Give respondents a codename for replies"))
 
 
+#: The question types as people call them, most used first, each with what it is for and an
+#: example. (calculate comes from XLSForms; the designer has no field for a calculation yet.)
+QUESTION_KINDS = [
+    ("text", _l("Short text"), _l("One line, such as a neighbourhood or a nickname.")),
+    ("textarea", _l("Long text"), _l("Several lines, for a story: What happened?")),
+    ("select_one", _l("One choice"), _l("One answer from a list: Which service matters most?")),
+    (
+        "select_multiple",
+        _l("Several choices"),
+        _l("All answers that apply: Which services would you use?"),
+    ),
+    ("yes_no", _l("Yes or no"), _l("Did you see a doctor this year?")),
+    ("integer", _l("Whole number"), _l("How many times a month? 3")),
+    ("decimal", _l("Number with decimals"), _l("How much did the bus cost? 2.5")),
+    ("scale", _l("Scale"), _l("From 1 (not at all) to 5 (completely): How safe do you feel?")),
+    ("month", _l("Month"), _l("A month and a year, never a day: When did you start? 2024-03")),
+    ("date", _l("Date"), _l("A day: When did it happen? 2024-05-31")),
+    ("time", _l("Time"), _l("A time of day: At what time? 14:30")),
+    ("datetime", _l("Date and time"), _l("A day and a time: 2024-05-31 14:30")),
+    (
+        "file",
+        _l("Photo, document or recording"),
+        _l(
+            "A picture, a document or a voice recording; the reviewers get it without its metadata."
+        ),
+    ),
+    ("note", _l("Text to read"), _l("A heading or an explanation; nothing to answer.")),
+]
+assert {kind for kind, _name, _what in QUESTION_KINDS} == QUESTION_TYPES - {"calculate"}
+
+
 class QuestionForm(Form):
-    # calculate: imported from XLSForms; the designer has no field for its calculation yet.
-    type = SelectField(_l("Type"), choices=sorted(QUESTION_TYPES - {"calculate"}))
+    type = SelectField(
+        _l("Type"), choices=[SelectChoice(kind, name) for kind, name, _what in QUESTION_KINDS]
+    )
     name = StringField(
         _l("Name (column in the results)"), validators=[DataRequired(), Length(max=64)]
     )

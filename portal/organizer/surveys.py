@@ -29,7 +29,14 @@ from .drafts import (
     text_of,
     with_text,
 )
-from .forms import GroupForm, NewSurveyForm, QuestionForm, SettingsForm, UploadForm
+from .forms import (
+    QUESTION_KINDS,
+    GroupForm,
+    NewSurveyForm,
+    QuestionForm,
+    SettingsForm,
+    UploadForm,
+)
 from .languages import completeness, incomplete_languages
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -173,7 +180,12 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
         fill_question_form(form, old, language)
     status = 422 if request.method == "POST" else 200
     page = render_template(
-        "organizer/question.html", form=form, survey_id=survey_id, index=index, draft=draft
+        "organizer/question.html",
+        form=form,
+        survey_id=survey_id,
+        index=index,
+        draft=draft,
+        question_kinds=QUESTION_KINDS,
     )
     return page, status
 
