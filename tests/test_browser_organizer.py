@@ -15,6 +15,7 @@ import pyotp
 import pytest
 
 from crypto.keys import ReviewerKey
+from portal.organizer.rules import conditions
 
 from .browsers import chromium, needs_chromium
 from .conftest import PASSWORD, RunCli
@@ -114,8 +115,17 @@ def _fill_question(page: Any, question: dict[str, Any]) -> None:
     page.fill("textarea[name=label]", question["label"])
     if question.get("required"):
         page.check("input[name=required]")
-    for field in ("minimum", "maximum", "low_label", "high_label", "accept", "relevant"):
+    for field in ("minimum", "maximum", "low_label", "high_label", "accept"):
         if field in question:
             page.fill(f"input[name={field}]", question[field])
+    if "relevant" in question:  # through the rule builder's rows, as an organizer would
+        found = conditions(question["relevant"])
+        assert found is not None
+        rows, join = found
+        for number, condition in enumerate(rows, start=1):
+            page.select_option(f"select[name=rule_question_{number}]", condition.question)
+            page.select_option(f"select[name=rule_operator_{number}]", condition.operator)
+            page.fill(f"input[name=rule_value_{number}]", condition.value)
+        page.select_option("select[name=rule_join]", join)
     if "choices" in question:
         page.fill("textarea[name=choices]", question["choices"])

@@ -12,6 +12,7 @@ from typing import Any
 from surveys.model import QUESTION_TEXTS
 
 from .forms import GroupForm, QuestionForm
+from .rules import OPERATORS, ROWS, Condition, conditions, expression
 
 CHOICE_LINE = re.compile(r"^\s*(?P<name>[^=]+?)\s*=\s*(?P<label>.+?)\s*$")
 PLAIN_FIELDS = ("relevant", "constraint", "group", "accept")
@@ -64,12 +65,26 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any], language: s
     form.max_files.data = question.get("max_files")
     form.accept.data = ", ".join(question.get("accept", []))
     form.relevant.data = question.get("relevant", "")
+    found = conditions(form.relevant.data or "")
+    if found is not None:  # a rule of the builder's shape opens in the builder
+        rows, join = found
+        form.rule_join.data = join
+        for number, condition in enumerate(rows, start=1):
+            getattr(form, f"rule_question_{number}").data = condition.question
+            getattr(form, f"rule_operator_{number}").data = condition.operator
+            getattr(form, f"rule_value_{number}").data = condition.value
     form.constraint.data = question.get("constraint", "")
     form.group.data = question.get("group", "")
 
 
-def question_from_form(form: QuestionForm, old: dict[str, Any], language: str) -> dict[str, Any]:
-    """The question as the form describes it; fields the form leaves empty are left out."""
+def question_from_form(
+    form: QuestionForm,
+    old: dict[str, Any],
+    language: str,
+    questions: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The question as the form describes it; fields the form leaves empty are left out. The
+    builder's rows, when any is filled, write the skip rule (choice labels become names)."""
     kind = form.type.data or "text"
     question: dict[str, Any] = {"name": (form.name.data or "").strip(), "type": kind}
     for field in QUESTION_TEXTS:
@@ -96,7 +111,26 @@ def question_from_form(form: QuestionForm, old: dict[str, Any], language: str) -
         value = (getattr(form, key).data or "").strip()
         if value:
             question[key] = value
+    built = _built_rule(form, questions or [], language)
+    if built:
+        question["relevant"] = built
     return question
+
+
+def _built_rule(form: QuestionForm, questions: list[dict[str, Any]], language: str) -> str:
+    by_name = {str(q.get("name")): q for q in questions}
+    rows = []
+    for number in range(1, ROWS + 1):
+        name = (getattr(form, f"rule_question_{number}").data or "").strip()
+        operator = getattr(form, f"rule_operator_{number}").data or "is"
+        value = (getattr(form, f"rule_value_{number}").data or "").strip()
+        if not name or operator not in OPERATORS:
+            continue
+        for choice in by_name.get(name, {}).get("choices", []):  # a label typed: its name
+            if value.casefold() == text_of(choice.get("label"), language).casefold():
+                value = str(choice["name"])
+        rows.append(Condition(name, operator, value))
+    return expression(rows, form.rule_join.data or "and") if rows else ""
 
 
 def group_from_form(form: GroupForm) -> dict[str, Any]:

@@ -91,6 +91,16 @@ QUESTION_KINDS = [
 assert {kind for kind, _name, _what in QUESTION_KINDS} == QUESTION_TYPES - {"calculate"}
 
 
+#: The rule builder's conditions, as people say them.
+RULE_OPERATORS = [
+    ("is", _l("is")),
+    ("is_not", _l("is not")),
+    ("includes", _l("includes (several choices)")),
+    ("more", _l("is more than")),
+    ("less", _l("is less than")),
+]
+
+
 class QuestionForm(Form):
     type = SelectField(
         _l("Type"), choices=[SelectChoice(kind, name) for kind, name, _what in QUESTION_KINDS]
@@ -114,6 +124,25 @@ class QuestionForm(Form):
         _l("File kinds, e.g. image/*, application/pdf"), validators=[Length(max=500)]
     )
     relevant = StringField(_l("Ask only if (skip logic)"), validators=[Length(max=1000)])
+    # The rule builder: rows of [question] [operator] [answer], joined by and / or.
+    rule_join = SelectField(
+        _l("Join the conditions with"),
+        default="and",
+        validate_choice=False,
+        choices=[
+            SelectChoice("and", _l("and (all must hold)")),
+            SelectChoice("or", _l("or (any one is enough)")),
+        ],
+    )
+    rule_question_1 = SelectField(_l("Question"), choices=[], validate_choice=False)
+    rule_operator_1 = SelectField(_l("Condition"), choices=[], validate_choice=False)
+    rule_value_1 = StringField(_l("Answer"), validators=[Length(max=200)])
+    rule_question_2 = SelectField(_l("Question"), choices=[], validate_choice=False)
+    rule_operator_2 = SelectField(_l("Condition"), choices=[], validate_choice=False)
+    rule_value_2 = StringField(_l("Answer"), validators=[Length(max=200)])
+    rule_question_3 = SelectField(_l("Question"), choices=[], validate_choice=False)
+    rule_operator_3 = SelectField(_l("Condition"), choices=[], validate_choice=False)
+    rule_value_3 = StringField(_l("Answer"), validators=[Length(max=200)])
     constraint = StringField(_l("Answer must satisfy"), validators=[Length(max=1000)])
     required_message = StringField(
         _l("Message when it is not answered"), validators=[Length(max=500)]

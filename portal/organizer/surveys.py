@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from wtforms.fields.choices import SelectChoice
 
 from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError
@@ -31,6 +32,7 @@ from .drafts import (
 )
 from .forms import (
     QUESTION_KINDS,
+    RULE_OPERATORS,
     GroupForm,
     NewSurveyForm,
     QuestionForm,
@@ -38,6 +40,7 @@ from .forms import (
     UploadForm,
 )
 from .languages import completeness, incomplete_languages
+from .rules import ROWS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -167,8 +170,20 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
     old = questions[index] if index is not None else {}
     form = QuestionForm()
     form.group.choices = ["", *(g["name"] for g in draft.get("groups", []))]
+    others = [q for i, q in enumerate(questions) if i != index and q.get("type") != "note"]
+    for number in range(1, ROWS + 1):
+        getattr(form, f"rule_question_{number}").choices = [
+            SelectChoice("", "—"),
+            *(
+                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
+                for q in others
+            ),
+        ]
+        getattr(form, f"rule_operator_{number}").choices = [
+            SelectChoice(key, label) for key, label in RULE_OPERATORS
+        ]
     if request.method == "POST" and form.validate():
-        question = question_from_form(form, old, language)
+        question = question_from_form(form, old, language, questions)
         if index is None:
             questions.append(question)
             action = "added a question"

@@ -1,0 +1,82 @@
+"""The designer's rule builder: rows of [question] [condition] [answer] become the expression
+the engine evaluates; a hand-written rule of that shape opens in the rows, any other stays text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from portal.organizer.rules import Condition, conditions, expression
+
+from .test_designer import post
+
+
+@pytest.mark.parametrize(
+    ("rows", "join", "written"),
+    [
+        ([Condition("safe", "is", "no")], "and", "${safe} = 'no'"),
+        ([Condition("work", "is_not", "street")], "and", "${work} != 'street'"),
+        ([Condition("needs", "includes", "legal")], "and", "selected(${needs}, 'legal')"),
+        ([Condition("age", "more", "17")], "and", "${age} > 17"),
+        (
+            [Condition("age", "less", "25"), Condition("safe", "is", "no")],
+            "or",
+            "${age} < 25 or ${safe} = 'no'",
+        ),
+        ([Condition("name", "is", "O'Neil")], "and", '${name} = "O\'Neil"'),
+    ],
+)
+def test_rows_write_the_expression_and_read_back_from_it(
+    rows: list[Condition], join: str, written: str
+) -> None:
+    assert expression(rows, join) == written
+    assert conditions(written) == (rows, join)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "count-selected(${needs}) > 1",
+        "${a} = 'x' and ${b} = 'y' or ${c} = 'z'",
+        "not(${a} = 'x')",
+        "${a} = ${b}",
+        "${a} = 'x' and ${b} = 'y' and ${c} = 'z' and ${d} = 'w'",
+    ],
+)
+def test_other_rules_stay_as_text(text: str) -> None:
+    assert conditions(text) is None
+
+
+def test_an_organizer_builds_a_rule_without_writing_it(logged_in: FlaskClient) -> None:
+    survey = {"id": "rules", "title": "Rules", "kind": "survey", "language": "en"}
+    post(logged_in, "/surveys", survey)
+    safe = {"type": "yes_no", "name": "safe", "label": "Do you feel safe?"}
+    assert post(logged_in, "/surveys/rules/questions/new", safe).status_code == 302
+    needs = {
+        "type": "select_multiple",
+        "name": "needs",
+        "label": "Needs",
+        "choices": "legal = Legal help\nhealth = Health care",
+    }
+    assert post(logged_in, "/surveys/rules/questions/new", needs).status_code == 302
+    why = {
+        "type": "text",
+        "name": "why",
+        "label": "Why?",
+        "rule_question_1": "safe",
+        "rule_operator_1": "is",
+        "rule_value_1": "no",
+        "rule_question_2": "needs",
+        "rule_operator_2": "includes",
+        "rule_value_2": "Legal help",  # typed as shown: the builder writes its name
+        "rule_join": "or",
+    }
+    assert post(logged_in, "/surveys/rules/questions/new", why).status_code == 302
+    page = logged_in.get("/surveys/rules").get_data(as_text=True)
+    assert "${safe} = &#39;no&#39; or selected(${needs}, &#39;legal&#39;)" in page
+    # Opening it again shows the rows, filled.
+    form = logged_in.get("/surveys/rules/questions/2").get_data(as_text=True)
+    assert re.search(r'<option selected value="needs">|<option value="needs" selected>', form)
+    assert 'value="legal"' in form and "<details open" not in form
