@@ -293,3 +293,23 @@ def sealed_answers(cli: Any, key: Any, folder: Path, survey_id: str) -> dict[str
     (result,) = [o for o in opened if o.answers["survey"] == survey_id]
     answers: dict[str, Any] = result.answers["answers"]
     return answers
+
+
+def browser_log_in(page: Any, organizer_url: str, setup_path: str, name: str = "Ana") -> None:
+    """Set up an organizer account through its setup link, then log in, in a browser page."""
+    import pyotp
+
+    from .conftest import PASSWORD
+
+    page.goto(organizer_url + setup_path.lstrip("/"))
+    totp = pyotp.TOTP(page.locator("#secret").inner_text())
+    page.fill("#password", PASSWORD)
+    page.fill("#again", PASSWORD)
+    page.fill("#code", totp.now())
+    page.click("button[type=submit]")
+    page.wait_for_url("**/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.fill("#code", totp.at(time.time() + 30))  # the next code: each works once
+    page.click("main button[type=submit]")
+    page.wait_for_url(organizer_url)

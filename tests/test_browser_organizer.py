@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 
 from crypto.keys import ReviewerKey
 from portal.organizer.rules import conditions
 
 from .browsers import chromium, needs_chromium
-from .conftest import PASSWORD, RunCli
-from .helpers import organizer_url_of, version_folder
+from .conftest import RunCli
+from .helpers import browser_log_in, organizer_url_of, version_folder
 from .test_designer import QUESTIONS
 
 pytestmark = [pytest.mark.slow, needs_chromium]
@@ -40,19 +38,7 @@ def test_an_organizer_builds_a_survey_in_the_browser_and_a_no_javascript_answer_
 
     with chromium() as browser:
         page = browser.new_context(accept_downloads=True).new_page()
-        page.goto(organizer_url + setup_path.group(0).lstrip("/"))
-        assert page.locator("img.qr").get_attribute("src", timeout=5000).startswith("data:")
-        totp = pyotp.TOTP(page.locator("#secret").inner_text())
-        page.fill("#password", PASSWORD)
-        page.fill("#again", PASSWORD)
-        page.fill("#code", totp.now())
-        page.click("button[type=submit]")
-        page.wait_for_url("**/login")
-        page.fill("#name", "Ana")
-        page.fill("#password", PASSWORD)
-        page.fill("#code", totp.at(time.time() + 30))  # the next code: each works once
-        page.click("main button[type=submit]")
-        page.wait_for_url(organizer_url)
+        browser_log_in(page, organizer_url, setup_path.group(0))
 
         page.goto(organizer_url + "surveys")
         page.fill("input[name=id]", "checkin")

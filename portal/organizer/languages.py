@@ -130,7 +130,7 @@ def translations(survey_id: str, language: str) -> ResponseReturnValue:
     return render_template(
         "organizer/translations.html",
         row=row,
-        language=LANGUAGES[language],
+        target=LANGUAGES[language],
         source=LANGUAGES.get(draft.get("language", "en")),
         source_code=draft.get("language", "en"),
         slots=slots(draft, language),

@@ -18,7 +18,6 @@ from surveys.xlsform_writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
-from ..i18n import current_language
 from ..storage import designer
 from . import bp
 from .auth import confirm_first, record
@@ -134,9 +133,9 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         group_form=GroupForm(),
         reviewers=store.reviewers(),
         chosen=designer.chosen_reviewers(store, survey_id),
-        language=draft.get("language", "en"),
+        draft_language=draft.get("language", "en"),
         completeness=done,
-        languages=LANGUAGES,
+        all_languages=LANGUAGES,
         incomplete=[LANGUAGES[code].name for code, (n, total) in done.items() if n < total],
     )
 
@@ -276,12 +275,7 @@ def preview(survey_id: str) -> ResponseReturnValue:
         survey = designer.draft_survey(draft)
     except SurveyDefinitionError as e:
         return render_template("organizer/problems.html", problems=e.lines()), 422
-    return render_template(
-        "organizer/preview.html",
-        survey=survey,
-        languages=LANGUAGES,
-        current=current_language().code,
-    )
+    return render_template("organizer/preview.html", survey=survey)
 
 
 @bp.post("/surveys/<survey_id>/publish")

@@ -1,0 +1,109 @@
+"""axe-core's WCAG 2.2 A and AA rules on the pages people use, in every language, in Chromium.
+
+axe-core is pinned in package-lock.json (npm ci, as the browser's libsodium); it is injected
+into each page by the test (``bypass_csp``: the pages' own policy forbids any script of ours
+they do not serve, which is the point of it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crypto.keys import ReviewerKey
+from glas.languages import LANGUAGES
+
+from .browsers import chromium, needs_chromium
+from .conftest import ROOT, RunCli
+from .helpers import browser_log_in, organizer_url_of
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+RESPONDENT_PAGES = ["", "s/needs-assessment", "s/testimony", "replies", "protection", "alerts"]
+ORGANIZER_PAGES = [
+    "",
+    "surveys",
+    "surveys/needs-assessment",
+    "surveys/needs-assessment/questions/new",
+    "surveys/needs-assessment/questions/0",
+    "surveys/needs-assessment/preview",
+    "surveys/needs-assessment/translations/mk",
+    "reviewers",
+    "submissions",
+    "staff",
+    "audit",
+    "replies",
+    "alerts",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    needs_chromium,
+    pytest.mark.skipif(not AXE.is_file(), reason="needs axe-core (make install: npm ci)"),
+]
+
+
+def violations(page: Any) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        TAGS,
+    )
+    return list(found)
+
+
+def check(page: Any, base: str, paths: list[str], found: dict[str, list[str]]) -> None:
+    """Every path in every language (axe needs script; the pages' markup is the same)."""
+    for code in LANGUAGES:
+        for path in paths:
+            page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={code}")
+            problems = violations(page)
+            if problems:
+                found[f"{code} {base}{path}"] = problems
+
+
+def test_every_respondent_and_organizer_page_passes_axe_in_every_language(
+    live_server: Any, published: RunCli
+) -> None:
+    live = live_server()
+    added = published("organizers", "add", "Ana")
+    setup = re.search(r"/setup/\S+", added.output)
+    assert setup, added.output
+    found: dict[str, list[str]] = {}
+    with chromium() as browser:
+        page = browser.new_context(bypass_csp=True).new_page()
+        check(page, live.url, RESPONDENT_PAGES, found)
+        organizer = organizer_url_of(live)
+        browser_log_in(page, organizer, setup.group(0))
+        check(page, organizer, ORGANIZER_PAGES, found)
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_the_reviewers_pages_pass_axe_in_every_language(
+    two_bundles: list[Path],
+    run_cli: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    found: dict[str, list[str]] = {}
+    with chromium() as browser:
+        page = browser.new_context(bypass_csp=True).new_page()
+        for code in LANGUAGES:
+            out = tmp_path / code
+            result = run_cli(
+                "decrypt", *two_bundles, "--key", reviewer[0], "--passphrase-file",
+                passphrase_file, "--out", out, "--language", code,
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+            pages = [out / "report.html", *(out / "testimony").glob("*/testimonies/*.html")]
+            for path in pages:
+                page.goto(path.as_uri())
+                problems = violations(page)
+                if problems:
+                    found[f"{code} {path.relative_to(out)}"] = problems
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
