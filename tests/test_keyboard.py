@@ -1,0 +1,130 @@
+"""Keyboard only, without JavaScript, in Chromium: an organizer builds a survey with a skip rule
+and a number limit through the builder, previews it in Macedonian, publishes it; deleting a
+question asks first; the audit log names each step; respondents get the rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crypto.keys import ReviewerKey
+
+from .browsers import chromium, needs_chromium
+from .conftest import RunCli
+from .helpers import browser_log_in, organizer_url_of
+
+pytestmark = [pytest.mark.slow, needs_chromium]
+MOST_TABS = 150
+
+
+def tab_to(page: Any, selector: str) -> None:
+    """Press Tab until ``selector`` has the focus (as a keyboard user moves through a page)."""
+    target = page.locator(selector).first.element_handle()
+    for _ in range(MOST_TABS):
+        page.keyboard.press("Tab")
+        if page.evaluate("(el) => document.activeElement === el", target):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def type_into(page: Any, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def choose(page: Any, selector: str, label: str) -> None:
+    """A <select> by keyboard: focused, then the option's first letters typed."""
+    tab_to(page, selector)
+    page.keyboard.type(label)
+    chosen = page.locator(selector).evaluate("(el) => el.selectedOptions[0].textContent")
+    assert chosen.strip().startswith(label), (selector, chosen)
+
+
+def press(page: Any, selector: str, key: str = "Enter") -> None:
+    tab_to(page, selector)
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def test_a_survey_is_built_and_published_with_the_keyboard_alone(
+    live_server: Any, published: RunCli, reviewer: tuple[Path, ReviewerKey]
+) -> None:
+    live = live_server()
+    organizer = organizer_url_of(live)
+    added = published("organizers", "add", "Ana")
+    setup = re.search(r"/setup/\S+", added.output)
+    assert setup
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=False).new_page()
+        browser_log_in(page, organizer, setup.group(0))  # setting up an account: not this test
+        page.goto(organizer + "surveys")
+        type_into(page, "input[name=id]", "kb")
+        type_into(page, "input[name=title]", "Keyboard check-in")
+        press(page, "form button[type=submit]:text('Create')")
+        press(page, "a:text('Add the first question')")
+        choose(page, "select[name=type]", "Yes or no")
+        type_into(page, "input[name=name]", "safe")
+        type_into(page, "textarea[name=label]", "Do you feel safe?")
+        press(page, "button:text('Save question')")
+        press(page, "a:text('Add a question')")
+        choose(page, "select[name=type]", "Whole number")
+        type_into(page, "input[name=name]", "times")
+        type_into(page, "textarea[name=label]", "How many times were you stopped?")
+        type_into(page, "input[name=minimum]", "0")
+        type_into(page, "input[name=maximum]", "31")
+        choose(page, "select[name=rule_question_1]", "safe")
+        # The condition stays at its first choice, "is".
+        type_into(page, "input[name=rule_value_1]", "no")
+        press(page, "button:text('Save question')")
+        press(page, "a:text('Add a question')")
+        type_into(page, "input[name=name]", "oops")
+        type_into(page, "textarea[name=label]", "A question added by mistake")
+        press(page, "button:text('Save question')")
+        # Deleting asks first, on its own page.
+        press(page, "li[data-name=oops] button:text('Delete')")
+        assert "Delete the question oops?" in page.content()
+        press(page, "button:text('Yes, delete it')")
+        assert 'data-name="oops"' not in page.content()
+        assert "${safe} = 'no'" in page.content()
+        # Preview in Macedonian.
+        press(page, "a:text('Preview')")
+        press(page, "a[href='?lang=mk']")
+        assert '<html lang="mk"' in page.content()
+        page.goto(organizer + "surveys/kb?lang=en")
+        tab_to(page, "input[name=incomplete_ok]")
+        page.keyboard.press("Space")
+        press(page, "#publish ~ form button:text('Publish')")
+        assert "Published. Respondents now answer version" in page.content()
+        page.goto(organizer + "audit")
+        audit = page.content()
+    for step in (
+        "created a survey",
+        "added a question</td><td>kb safe",
+        "added a question</td><td>kb times",
+        "deleted a question</td><td>kb oops",
+        "published a survey",
+    ):
+        assert step in audit, step
+    # Respondents, without JavaScript: "yes" skips the follow-up; "no" asks it, within limits.
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(live.url + "s/kb")
+        page.check("input[name=safe][value=no]")
+        page.click("button[value=next]")
+        page.fill("#q-times", "40")
+        page.click("button[value=send]")
+        assert "at most 31" in page.content()
+        page.fill("#q-times", "3")
+        page.click("button[value=send]")
+        page.wait_for_url("**/thanks")
+        # With JavaScript, by keyboard: the follow-up appears as soon as "no" is chosen.
+        page = browser.new_context().new_page()
+        page.goto(live.url + "s/kb")
+        page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+        assert page.is_hidden("#q-times")
+        tab_to(page, "input[name=safe][value=yes]")
+        page.keyboard.press("ArrowDown")  # radio buttons move with the arrows: now "no"
+        assert page.is_checked("input[name=safe][value=no]") and page.is_visible("#q-times")
