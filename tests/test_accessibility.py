@@ -22,7 +22,17 @@ from .helpers import browser_log_in, organizer_url_of
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
-RESPONDENT_PAGES = ["", "s/needs-assessment", "s/testimony", "replies", "protection", "alerts"]
+RESPONDENT_PAGES = [
+    "",
+    "s/needs-assessment",
+    "s/testimony",
+    "s/testimony/thanks",
+    "replies",
+    "protection",
+    "alerts",
+    "alerts/print",
+    "nowhere",  # the "not found" page
+]
 ORGANIZER_PAGES = [
     "",
     "surveys",
@@ -78,6 +88,7 @@ def test_every_respondent_and_organizer_page_passes_axe_in_every_language(
         page = browser.new_context(bypass_csp=True).new_page()
         check(page, live.url, RESPONDENT_PAGES, found)
         organizer = organizer_url_of(live)
+        check(page, organizer, ["login", setup.group(0).lstrip("/")], found)
         browser_log_in(page, organizer, setup.group(0))
         check(page, organizer, ORGANIZER_PAGES, found)
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
