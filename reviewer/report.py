@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ class VersionStats:
         received: str,
         answers: dict[str, Any],
         asked: set[str] | None = None,
-        attachments: list[Any] = (),  # type: ignore[assignment]
+        attachments: Sequence[Any] = (),
     ) -> None:
         """Count one submission; ``asked`` is None when its skip logic is unknown."""
         self.count += 1

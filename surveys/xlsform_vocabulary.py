@@ -42,7 +42,6 @@ TYPE_ALIASES = {
     "int": "integer",
     "select one": "select_one",
     "select multiple": "select_multiple",
-    "select_one_from_file": "select_one_from_file",
 }
 #: File questions by what they record, and what a phone should offer for them.
 MEDIA_TYPES = {
