@@ -128,3 +128,40 @@ def test_a_survey_is_built_and_published_with_the_keyboard_alone(
         tab_to(page, "input[name=safe][value=yes]")
         page.keyboard.press("ArrowDown")  # radio buttons move with the arrows: now "no"
         assert page.is_checked("input[name=safe][value=no]") and page.is_visible("#q-times")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_a_testimony_is_given_with_the_keyboard_alone(
+    live_server: Any, published: RunCli, javascript: bool
+) -> None:
+    live = live_server()
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=javascript).new_page()
+        page.goto(live.url + "s/testimony")
+        if javascript:
+            page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
+        type_into(page, "#q-what_happened", "He took my documents at the station.")
+        choose(page, "#q-month", "2025")
+        tab_to(page, "select[name=month]:not(#q-month)")
+        page.keyboard.press("ArrowDown")  # the first month
+        tab_to(page, "input[name=who][value=police]")
+        page.keyboard.press("Space")
+        tab_to(page, "button[value=send]")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/thanks", timeout=120_000)
+        page.wait_for_selector(".codename .group")
+        tab_to(page, "#written")
+        page.keyboard.press("Space")
+        tab_to(page, ".codename button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".codename-kept", state="visible")
+
+
+def test_the_designer_sets_a_shortest_answer(logged_in: Any) -> None:
+    from .test_designer import post
+
+    post(logged_in, "/surveys", {"id": "len", "title": "Len", "kind": "survey", "language": "en"})
+    story = {"type": "textarea", "name": "story", "label": "Tell us", "min_length": "10"}
+    assert post(logged_in, "/surveys/len/questions/new", story).status_code == 302
+    page = logged_in.get("/surveys/len/questions/0").get_data(as_text=True)
+    assert re.search(r'name="min_length"[^>]*value="10"|value="10"[^>]*name="min_length"', page)

@@ -61,6 +61,7 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any], language: s
     form.choices.data = choices_text(question, language)
     form.minimum.data = str(question.get("min", ""))
     form.maximum.data = str(question.get("max", ""))
+    form.min_length.data = question.get("min_length")
     form.max_length.data = question.get("max_length")
     form.max_files.data = question.get("max_files")
     form.accept.data = ", ".join(question.get("accept", []))
@@ -101,7 +102,7 @@ def question_from_form(
         value = (getattr(form, field).data or "").strip()
         if value:
             question[key] = _number(value)
-    for key in ("max_length", "max_files"):
+    for key in ("min_length", "max_length", "max_files"):
         if getattr(form, key).data is not None:
             question[key] = getattr(form, key).data
     accept = [a.strip() for a in (form.accept.data or "").split(",") if a.strip()]

@@ -118,6 +118,9 @@ class QuestionForm(Form):
     maximum = StringField(_l("Maximum (numbers, dates, scale end)"), validators=[Length(max=40)])
     low_label = StringField(_l("Scale: label of the lowest point"), validators=[Length(max=200)])
     high_label = StringField(_l("Scale: label of the highest point"), validators=[Length(max=200)])
+    min_length = IntegerField(
+        _l("Shortest answer (characters)"), validators=[Optional(), NumberRange(0, 100000)]
+    )
     max_length = IntegerField(_l("Longest answer (characters)"), validators=[Optional()])
     max_files = IntegerField(_l("Most files"), validators=[Optional(), NumberRange(0, 100)])
     accept = StringField(
