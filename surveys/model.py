@@ -371,6 +371,12 @@ class Survey:
         return found
 
     @cached_property
+    def rule_reads(self) -> dict[str, set[str]]:
+        """Per question, the answers its skip logic reads (through calculations): decided once
+        per version, since every page a respondent turns asks it."""
+        return {q.name: self.reads(self.relevance[q.name]) for q in self.questions}
+
+    @cached_property
     def ruled_questions(self) -> list[tuple[str, list[Tree]]]:
         """Questions with skip logic (their own or their groups'), in order, with the rules."""
         return [(q.name, self.relevance[q.name]) for q in self.questions if self.relevance[q.name]]

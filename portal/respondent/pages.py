@@ -65,9 +65,7 @@ def _may_be_asked(survey: Survey, page: int, values: dict[str, Any], asked: set[
     answer on this one would be counted out, and Send shown before it was ever asked."""
     given = set(form_values(values))
     open_names = {q.name for p in survey.pages[page:] for q in p} - given
-    return asked | {
-        q.name for q in survey.questions if survey.reads(survey.relevance[q.name]) & open_names
-    }
+    return asked | {q.name for q in survey.questions if survey.rule_reads[q.name] & open_names}
 
 
 def requested_move() -> int:
