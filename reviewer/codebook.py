@@ -7,17 +7,35 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from .columns import Plan, cell
+from glas.messages import _
+
+from .columns import Column, Plan, cell, repeat_file
 from .sheet import Workbook, row_xml
 
-CODEBOOK_HEADER = ("column", "question", "type", "text", "hint", "choice", "choice label")
+CODEBOOK_HEADER = (
+    "table", "column", "question", "type", "text", "hint", "choice", "choice label"
+)  # fmt: skip
 
 
 def codebook_rows(plan: Plan) -> Iterator[list[str]]:
-    """One row per column, then one per choice of a choice question."""
+    """One row per column (the main table's, then each repeat's), then one per choice of a
+    choice question."""
     yield list(CODEBOOK_HEADER)
-    for column in plan.columns:
+    tables = [("answers.csv", plan.columns)]
+    tables += [(repeat_file(name), columns) for name, columns in plan.repeats.items()]
+    for table, columns in tables:
+        for row in _rows_of(plan, columns):
+            yield [cell(table), *row]
+
+
+def _rows_of(plan: Plan, columns: list[Column]) -> Iterator[list[str]]:
+    for column in columns:
         question = column.question
+        if column.repeat is not None:
+            text = plan.label(column.repeat) if column.repeat.label else ""
+            detail = _("instances; their answers: %(file)s", file=repeat_file(column.name))
+            yield [cell(t) for t in (column.name, column.name, "repeat", text, detail, "", "")]
+            continue
         if question is None:
             continue
         if column.kind == "flag":

@@ -14,13 +14,28 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from surveys.model import NUMBER_TYPES, SINGLE_CHOICE_TYPES, Question, Survey, localized
+from surveys.model import (
+    MAX_REPEATS,
+    NUMBER_TYPES,
+    SINGLE_CHOICE_TYPES,
+    Group,
+    Question,
+    Survey,
+    localized,
+)
 
 FIXED_COLUMNS = ("submission_id", "received", "survey_version")
+#: A repeat's table, Kobo's way: one row per instance, linked to its submission and numbered.
+REPEAT_COLUMNS = ("submission_id", "index")
 #: Joins several choices in one cell; a choice code never contains it.
 JOIN = ";"
 #: What a spreadsheet runs as a formula when a cell starts with it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def repeat_file(name: str) -> str:
+    """A repeat's table beside answers.csv (its name is letters, digits and "_" only)."""
+    return f"answers_{name}.csv"
 
 
 def cell(value: Any) -> str:
@@ -50,13 +65,15 @@ class Options:
 
 @dataclass(frozen=True)
 class Column:
-    """One answer column: ``kind`` is "text", "number", "one", "many", "flag" or "file"."""
+    """One answer column: ``kind`` is "text", "number", "one", "many", "flag", "file" or
+    "count" (a repeat's number of instances; its answers are in the repeat's own table)."""
 
     name: str
     kind: str
     question: Question | None
     choice: str = ""  # the choice of a "flag" column
     labels: tuple[tuple[str, str], ...] = ()  # (code, label) of "one" and "many"
+    repeat: Group | None = None  # the repeat a "count" column counts
 
 
 class Plan:
@@ -71,13 +88,28 @@ class Plan:
             else (survey.language if survey is not None else "")
         )
         self.columns: list[Column] = []
-        for question in survey.answerable_questions if survey else ():
-            self.columns += self._columns_of(question)
-        self._steps = [self._step(c) for c in self.columns if c.kind != "flag"]
+        #: Each repeat's columns (its table's, after REPEAT_COLUMNS).
+        self.repeats: dict[str, list[Column]] = {}
+        for block in survey.blocks if survey else ():
+            if isinstance(block, Question):
+                if block.answerable:
+                    self.columns += self._columns_of(block)
+                continue
+            assert survey is not None
+            self.columns.append(Column(block.name, "count", None, repeat=block))
+            self.repeats[block.name] = [
+                column
+                for question in survey.repeats[block.name]
+                if question.answerable
+                for column in self._columns_of(question)
+            ]
+        self._steps = self._steps_of(self.columns)
+        self._repeat_steps = {name: self._steps_of(c) for name, c in self.repeats.items()}
+        every = [*self.columns, *(c for columns in self.repeats.values() for c in columns)]
         #: The texts most cells hold (choice labels or codes, as the tables show them), which
         #: the sheet names by index instead of repeating.
         self.shared_strings = sorted(
-            {cell(text) for c in self.columns for pair in c.labels for text in pair} - {""}
+            {cell(text) for c in every for pair in c.labels for text in pair} - {""}
         )
         self.shared_index = {text: i for i, text in enumerate(self.shared_strings)}
 
@@ -104,6 +136,23 @@ class Plan:
         ]
         return [Column(question.name, "many", question, labels=labels), *flags]
 
+    def _steps_of(self, columns: list[Column]) -> list[tuple[str, str, Any]]:
+        return [self._step(c) for c in columns if c.kind != "flag"]
+
+    def repeat_rows(self, submission_id: str, answers: dict[str, Any]) -> dict[str, list[Any]]:
+        """Each repeat's rows of one submission: id, instance number, the instance's cells."""
+        found: dict[str, list[Any]] = {}
+        for name, steps in self._repeat_steps.items():
+            instances = answers.get(name)
+            if not isinstance(instances, list):
+                continue
+            found[name] = [
+                [submission_id, index, *self._cells(steps, instance, {})]
+                for index, instance in enumerate(instances[:MAX_REPEATS], 1)
+                if isinstance(instance, dict)
+            ]
+        return found
+
     def _step(self, column: Column) -> tuple[str, str, Any]:
         """What :meth:`cells` does for a column, with its lookup table made once (labels made
         safe for a spreadsheet here, once). A multi-select's step also makes its 0/1 columns,
@@ -120,14 +169,23 @@ class Plan:
     def cells(self, answers: dict[str, Any], files: dict[str, list[str]]) -> list[Any]:
         """The answer cells of one submission, as they should read: numbers as numbers, all
         text made safe for a spreadsheet (:func:`cell`)."""
+        return self._cells(self._steps, answers, files)
+
+    @staticmethod
+    def _cells(
+        steps: list[tuple[str, str, Any]], answers: dict[str, Any], files: dict[str, list[str]]
+    ) -> list[Any]:
         row: list[Any] = []
         append = row.append
-        for kind, name, extra in self._steps:
+        for kind, name, extra in steps:
             if kind == "file":  # files are listed beside the answers, not in them
                 listed = files.get(name)
                 append(cell(JOIN.join(listed)) if listed else None)
                 continue
             value = answers.get(name)
+            if kind == "count":
+                append(len(value) if type(value) is list else None)
+                continue
             if value is None:
                 append(None)
                 if kind == "many":

@@ -128,7 +128,7 @@ def _summarize_one(
     )
     if problems:
         summary.violations.append((record.submission_id, problems))
-    summary.rows.setdefault(record.version, RenderedRows()).add(*row)
+    summary.rows.setdefault(record.version, RenderedRows()).add(*row, shared=plan.shared_index)
     if page is not None:
         summary.testimonies.append((record.version, record.submission_id, record.received, *page))
 

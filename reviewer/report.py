@@ -64,7 +64,13 @@ class VersionStats:
     def __post_init__(self) -> None:
         # Decide once per version what each question contributes, not once per submission.
         survey = self.plan.survey if self.plan else None
-        questions = survey.answerable_questions if survey else []
+        # A repeat's answers are in its own table, not counted here (one submission may have
+        # many instances).
+        questions = (
+            [q for q in survey.answerable_questions if q.name not in survey.repeat_of]
+            if survey
+            else []
+        )
         self._closed = [q for q in questions if q.choices or q.type in NUMBER_TYPES]
         self._plan = [(q.name, bool(q.choices), q.type in NUMBER_TYPES) for q in self._closed]
         self._texts = [q.name for q in questions if q.type in TEXT_TYPES]

@@ -112,7 +112,7 @@ def frame_of(
         if column.kind == "one":
             frame[name] = values.map(_codes(column, plan)).astype("float64")
             value_labels[name] = {float(i + 1): lab for i, (_c, lab) in enumerate(column.labels)}
-        elif column.kind in ("flag", "number"):
+        elif column.kind in ("flag", "number", "count"):
             frame[name] = pandas.to_numeric(values, errors="coerce").astype("float64")
             if column.kind == "flag":
                 value_labels[name] = {0.0: _("not chosen"), 1.0: _("chosen")}

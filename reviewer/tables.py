@@ -19,7 +19,7 @@ from typing import IO, Any
 import orjson
 
 from .codebook import write_codebook
-from .columns import FIXED_COLUMNS, Plan, cell, plan_for_unknown
+from .columns import FIXED_COLUMNS, REPEAT_COLUMNS, Plan, cell, plan_for_unknown, repeat_file
 from .sheet import Workbook, row_xml
 
 VERSION_FOLDER_LENGTH = 12
@@ -29,6 +29,10 @@ def version_folder(out: Path, survey_id: str, version: str) -> Path:
     return out / survey_id / version[:VERSION_FOLDER_LENGTH]
 
 
+#: A repeat's rows of one submission, by repeat.
+RepeatRows = dict[str, list[list[Any]]]
+
+
 def render_row(
     plan: Plan,
     submission_id: str,
@@ -36,10 +40,10 @@ def render_row(
     version: str,
     document: dict[str, Any],
     files: dict[str, str],
-) -> tuple[list[Any], str, str]:
-    """Return the CSV row, the JSON text and the sheet row of one submission; ``files`` maps
-    each payload
-    part to the path (relative to the version folder) the tables should point at."""
+) -> tuple[list[Any], str, str, RepeatRows]:
+    """Return the CSV row, the JSON text, the sheet row and the repeats' rows of one
+    submission; ``files`` maps each payload part to the path (relative to the version folder)
+    the tables should point at."""
     answers = document.get("answers") or {}
     by_question: dict[str, list[str]] = {}
     listed = []
@@ -60,7 +64,8 @@ def render_row(
     for key in ("reply_key", "reply_login"):  # a testimony's codename, for `glas reply`
         if key in document:
             item[key] = document[key]
-    return row, json_text(item), row_xml(row, plan.shared_index)
+    repeats = plan.repeat_rows(submission_id, answers) if plan.repeats else {}
+    return row, json_text(item), row_xml(row, plan.shared_index), repeats
 
 
 def render_unknown_row(
@@ -96,12 +101,29 @@ class RenderedRows:
         self._json: list[str] = []
         self._sheet: list[str] = []
         self.count = 0
+        #: Each repeat's CSV text and sheet rows.
+        self.repeats: dict[str, tuple[io.StringIO, list[str]]] = {}
 
-    def add(self, row: list[Any], json_text: str, sheet_row: str) -> None:
+    def add(
+        self,
+        row: list[Any],
+        json_text: str,
+        sheet_row: str,
+        repeats: RepeatRows | None = None,
+        shared: dict[str, int] | None = None,
+    ) -> None:
         self._writer.writerow(row)
         self._json.append(json_text)
         self._sheet.append(sheet_row)
         self.count += 1
+        for name, rows in (repeats or {}).items():
+            text, sheet = self.repeats.setdefault(name, (io.StringIO(), []))
+            csv.writer(text).writerows(rows)
+            sheet.extend(row_xml(r, shared) for r in rows)
+
+    def repeat_texts(self) -> dict[str, tuple[str, str]]:
+        """Each repeat's CSV text and joined sheet rows."""
+        return {name: (t.getvalue(), "".join(s)) for name, (t, s) in self.repeats.items()}
 
     @property
     def csv_text(self) -> str:
@@ -121,6 +143,7 @@ class RenderedRows:
             "json_text": self.json_text,
             "sheet_text": self.sheet_text,
             "count": self.count,
+            "repeats": self.repeat_texts(),
         }
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -130,6 +153,12 @@ class RenderedRows:
         self._json = [str(state["json_text"])] if state["count"] else []
         self._sheet = [str(state["sheet_text"])]
         self.count = int(state["count"])  # type: ignore[call-overload]
+        repeats: dict[str, tuple[str, str]] = state["repeats"]  # type: ignore[assignment]
+        self.repeats = {}
+        for name, (text, sheet) in repeats.items():
+            buffer = io.StringIO(text)
+            buffer.seek(0, io.SEEK_END)
+            self.repeats[name] = (buffer, [sheet])
 
 
 class SurveyTable:
@@ -154,6 +183,19 @@ class SurveyTable:
             self._book.add_sheet(folder.parent.name)
             self._book.write_rows(row_xml(header))
         self.rows = 0
+        # Each repeat's table: a CSV now, and its sheet's rows set aside until the main sheet
+        # is done (sheets are written one after the other).
+        self._repeats: dict[str, tuple[IO[str], IO[str]]] = {}
+        for name, columns in plan.repeats.items():
+            heading = [cell(c) for c in (*REPEAT_COLUMNS, *(c.name for c in columns))]
+            table: IO[str] = open(folder / repeat_file(name), "w", newline="", encoding="utf-8")  # noqa: SIM115
+            csv.writer(table).writerow(heading)
+            rows: IO[str] = open(self._rows_path(name), "w+", encoding="utf-8")  # noqa: SIM115
+            rows.write(row_xml(heading))
+            self._repeats[name] = (table, rows)
+
+    def _rows_path(self, name: str) -> Path:
+        return self.folder / f".{repeat_file(name)}.sheet-rows"
 
     def add_unknown(
         self, submission_id: str, received: str, version: str, document: dict[str, Any]
@@ -177,6 +219,10 @@ class SurveyTable:
         if self._book is not None:
             self._book.write_rows(block.sheet_text)
         self.rows += block.count
+        for name, (text, sheet) in block.repeat_texts().items():
+            if name in self._repeats:
+                self._repeats[name][0].write(text)
+                self._repeats[name][1].write(sheet)
 
     def close(self) -> None:
         self._csv_file.close()
@@ -190,6 +236,14 @@ class SurveyTable:
                 for row in csv.reader(f):
                     self._book.write_rows(row_xml(row))
         assert self._book is not None
+        for name, (table, rows) in self._repeats.items():
+            table.close()
+            rows.seek(0)
+            self._book.add_sheet(name)
+            while chunk := rows.read(1 << 20):
+                self._book.write_rows(chunk)
+            rows.close()
+            self._rows_path(name).unlink()
         write_codebook(self._book, self.folder, self.plan)
         self._book.close()
 

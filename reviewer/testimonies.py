@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from surveys.model import Question, Survey
+from surveys.model import MAX_REPEATS, Question, Survey
 
 from .columns import Plan
 from .rendering import render
@@ -42,11 +42,26 @@ def render_testimony(
     survey = plan.survey
     assert survey is not None
     answers = document.get("answers") or {}
-    rows = [
-        (q, plan.label(q), _display(plan, q, answers.get(q.name)))
-        for q in survey.answerable_questions
-        if q.type != "file"
-    ]
+    rows: list[tuple[Question | None, str, str]] = []
+    for block in survey.blocks:
+        if isinstance(block, Question):
+            if block.answerable and block.type != "file":
+                rows.append(
+                    (block, plan.label(block), _display(plan, block, answers.get(block.name)))
+                )
+            continue
+        # A repeat: a heading per instance ("Incident 2"), then its answers.
+        instances = answers.get(block.name)
+        title = plan.label(block) if block.label else block.name
+        for index, instance in enumerate(instances if isinstance(instances, list) else [], 1):
+            if index > MAX_REPEATS or not isinstance(instance, dict):
+                break
+            rows.append((None, f"{title} {index}", ""))
+            rows += [
+                (q, plan.label(q), _display(plan, q, instance.get(q.name)))
+                for q in survey.repeats[block.name]
+                if q.answerable
+            ]
     page = render(
         "testimony.html",
         survey=survey,
@@ -57,7 +72,7 @@ def render_testimony(
         rows=rows,
         attachments=attachments,
     )
-    first_text = next((str(v) for q, _, v in rows if q.type == "textarea" and v), "")
+    first_text = next((v for q, _, v in rows if q and q.type == "textarea" and v), "")
     excerpt = first_text[:EXCERPT_LENGTH] + ("…" if len(first_text) > EXCERPT_LENGTH else "")
     return page, excerpt
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from . import filetypes
 from .expressions import evaluate
-from .logic import apply_skip_logic, form_values, typed_values
+from .logic import apply_skip_logic, form_values, instance_context, typed_values
 from .messages import N_, Message, N_plural, SurveyText
-from .model import DATETIME, MONTH, SINGLE_CHOICE_TYPES, TIME, Question, Survey
+from .model import DATETIME, MAX_REPEATS, MONTH, SINGLE_CHOICE_TYPES, TIME, Question, Survey
 
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -95,26 +95,54 @@ def validate_answers(
     for question in survey.answerable_questions:
         if question.name not in asked or (only is not None and question.name not in only):
             continue
+        if question.name in survey.repeat_of:
+            continue  # below, instance by instance
         if question.type == "file":
             _check_files(question, list((files or {}).get(question.name, ())), result)
             continue
-        if question.type == "calculate":  # computed by apply_skip_logic, never sent
-            if question.name in raw:
-                result.answers[question.name] = raw[question.name]
+        _validate_one(question, question.name, form, raw, result, result.answers)
+    for repeat, questions in survey.repeats.items():
+        if repeat not in asked or (only is not None and questions[0].name not in only):
             continue
-        values = [v for v in form.get(question.name, ()) if v.strip()]
-        if not values:
-            if question.required:
-                result.errors[question.name] = _required_message(question)
-            continue
-        try:
-            result.answers[question.name] = _convert(question, values)
-            _check_constraint(question, raw)
-            _check_offered(question, result.answers[question.name], raw)
-        except ValueError as e:
-            result.answers.pop(question.name, None)
-            result.errors[question.name] = _message(e)
+        instances: list[dict[str, Any]] = []
+        for index in range(1, int(raw[repeat]) + 1):
+            context = instance_context(survey, repeat, index, raw)
+            instance: dict[str, Any] = {}
+            for question in questions:
+                key = f"{question.name}#{index}"
+                if question.answerable and key in asked:
+                    _validate_one(question, key, form, context, result, instance)
+            instances.append(instance)
+        result.answers[repeat] = instances
     return result
+
+
+def _validate_one(
+    question: Question,
+    key: str,
+    form: Mapping[str, Sequence[str]],
+    raw: Mapping[str, str],
+    result: Validated,
+    answers: dict[str, Any],
+) -> None:
+    """One question's answer (``key`` names its field: ``name#n`` in a repeat's instance n),
+    its rules read in ``raw``; the answer goes into ``answers``, a problem into the errors."""
+    if question.type == "calculate":  # computed by apply_skip_logic, never sent
+        if key in raw:
+            answers[question.name] = raw[key]
+        return
+    values = [v for v in form.get(key, ()) if v.strip()]
+    if not values:
+        if question.required:
+            result.errors[key] = _required_message(question)
+        return
+    try:
+        answers[question.name] = _convert(question, values)
+        _check_constraint(question, raw)
+        _check_offered(question, answers[question.name], raw)
+    except ValueError as e:
+        answers.pop(question.name, None)
+        result.errors[key] = _message(e)
 
 
 def _required_message(question: Question) -> Message | SurveyText:
@@ -161,40 +189,93 @@ def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list
     values.update(_listed_file_names(document.get("files")))
     asked, values = apply_skip_logic(survey, values)
     for name, value in answers.items():
+        if name in survey.repeats:
+            problems += _check_instances(survey, name, value, values, asked)
+            continue
         question = survey.by_name.get(name)
-        if question is None or not question.answerable or question.type == "file":
+        if (
+            question is None
+            or not question.answerable
+            or question.type == "file"
+            or name in survey.repeat_of
+        ):
             problems.append(f"'{name}' is not a question of this survey version.")
             continue
         if name not in asked:
             problems.append(f"'{name}' is answered although its skip logic skips it.")
             continue
-        if question.type == "calculate":
-            if value != values.get(name):
-                problems.append(f"'{name}' is not what its calculation gives.")
-            continue
-        try:
-            _check(question, value)
-            # Guarded here: most questions have neither, and this runs for every answer.
-            if question.constraint_tree is not None:
-                _check_constraint(question, values)
-            if question.choice_filter_tree is not None:
-                _check_offered(question, value, values)
-        except ValueError as e:
-            problems.append(f"'{name}': {e}")
+        problems += _check_answer(question, name, value, values)
+    inner = survey.repeat_of  # checked per instance
     problems += [
         f"'{name}' is missing: its calculation gives a value."
         for name in survey.calculations
-        if name in asked and values.get(name) and name not in answers
+        if name in asked and values.get(name) and name not in answers and name not in inner
     ]
     problems += [
         f"'{q.name}': This question needs an answer."
         for q in survey.required_questions
-        if q.type != "file" and q.name not in answers and q.name in asked
+        if q.type != "file" and q.name not in answers and q.name in asked and q.name not in inner
     ]
     files = document.get("files") or []
     if files or survey.has_files:
         problems += _check_listed_files(survey, files, asked)
     return problems, asked
+
+
+def _check_answer(question: Question, key: str, value: Any, values: Mapping[str, str]) -> list[str]:
+    """One decrypted answer against its question's rules, read in ``values``."""
+    if question.type == "calculate":
+        return [] if value == values.get(key) else [f"'{key}' is not what its calculation gives."]
+    try:
+        _check(question, value)
+        # Guarded here: most questions have neither, and this runs for every answer.
+        if question.constraint_tree is not None:
+            _check_constraint(question, values)
+        if question.choice_filter_tree is not None:
+            _check_offered(question, value, values)
+    except ValueError as e:
+        return [f"'{key}': {e}"]
+    return []
+
+
+def _check_instances(
+    survey: Survey, repeat: str, instances: Any, values: dict[str, str], asked: set[str]
+) -> list[str]:
+    """A repeat's answers: a list of at most MAX_REPEATS mappings (as many as its
+    repeat_count gives), each instance's answers checked in the instance's context."""
+    if not isinstance(instances, list) or not all(isinstance(i, dict) for i in instances):
+        return [f"'{repeat}' is not a list of instances."]
+    if len(instances) > MAX_REPEATS:
+        return [f"'{repeat}' has {len(instances)} instances, more than {MAX_REPEATS}."]
+    if repeat not in asked:
+        return [f"'{repeat}' is answered although its skip logic skips it."]
+    problems = []
+    expected = int(values.get(repeat) or 0)
+    if len(instances) != expected:
+        problems.append(
+            f"'{repeat}' has {len(instances)} instances where its repeat_count gives {expected}."
+        )
+    questions = {q.name: q for q in survey.repeats[repeat]}
+    for index, instance in enumerate(instances, 1):
+        context = instance_context(survey, repeat, index, values)
+        for name, value in instance.items():
+            key = f"{name}#{index}"
+            question = questions.get(name)
+            if question is None or not question.answerable:
+                problems.append(f"'{key}' is not a question of repeat '{repeat}'.")
+            elif key not in asked:
+                problems.append(f"'{key}' is answered although its skip logic skips it.")
+            else:
+                problems += _check_answer(question, key, value, context)
+        for question in questions.values():
+            key = f"{question.name}#{index}"
+            if key not in asked or question.name in instance:
+                continue
+            if question.type == "calculate" and context.get(question.name):
+                problems.append(f"'{key}' is missing: its calculation gives a value.")
+            elif question.required:
+                problems.append(f"'{key}': This question needs an answer.")
+    return problems
 
 
 def _listed_file_names(files: Any) -> dict[str, str]:

@@ -53,6 +53,9 @@ FUNCTIONS = {
     "sum": 1,
     "once": 1,
     "jr:choice-name": 2,
+    "count": 1,
+    "position": 1,
+    "indexed-repeat": 3,
 }
 #: Longest regex() pattern: organizers write them, the server runs them on every submission.
 MAX_PATTERN = 200
@@ -73,6 +76,7 @@ _TOKEN = re.compile(
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<op>!=|<=|>=|=|<|>|\(|\)|,|\+|-|\*)
     | (?P<word>jr:choice-name|[A-Za-z][A-Za-z0-9_-]*)
+    | (?P<parent>\.\.)
     | (?P<self>\.)
     )""",
     re.VERBOSE,
@@ -109,8 +113,10 @@ def references(tree: Any) -> set[str]:
     """The question names a tree reads (to check they exist)."""
     if not isinstance(tree, list):
         return set()
-    if tree[0] == "ref":
+    if tree[0] in ("ref", "refs"):
         return {tree[1]}
+    if tree[0] == "idx":
+        return {tree[1]} | references(tree[2])
     return set().union(*(references(item) for item in tree[1:]))
 
 
@@ -237,6 +243,8 @@ class _Parser:
             return ["num", value]
         if kind == "string":
             return ["str", value]
+        if kind == "parent":
+            raise ExpressionError("'..' only works in position(..)")
         if kind == "self":
             if not self.allow_self:
                 raise ExpressionError("'.' (this answer) only works in a constraint")
@@ -260,6 +268,11 @@ class _Parser:
     def _call(self, name: str) -> Tree:
         self._nested()
         self._expect("(")
+        if name == "position":
+            if not self._take("parent"):
+                raise ExpressionError("position() takes '..': position(..), inside a repeat")
+            self._expect(")")
+            return ["pos"]
         args = [self._or()]
         while self._take("op", ","):
             args.append(self._or())
@@ -280,14 +293,26 @@ class _Parser:
             args[1][0] == "str" and re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]{0,63}\}", args[1][1])
         ):
             raise ExpressionError("jr:choice-name() names its question as '${name}'")
+        if name in ("count", "sum") and args[0][0] == "ref":
+            return ["call", name, ["refs", args[0][1]]]  # every instance's answer (a repeat)
+        if name == "count":
+            raise ExpressionError("count() counts a repeat's answers: count(${name})")
+        if name == "indexed-repeat":
+            if args[0][0] != "ref" or args[1][0] != "ref":
+                raise ExpressionError("indexed-repeat() takes ${question}, ${repeat}, a number")
+            return ["idx", args[0][1], args[2]]
         return ["call", name, *args]
 
 
 # Evaluation ---------------------------------------------------------------------------------
 
-_Value = str | Decimal | dict[str, str] | None  # None: a number that is not one (XPath's NaN)
+# None: a number that is not one (XPath's NaN); a list: a repeat's answers, one per instance.
+_Value = str | Decimal | dict[str, str] | list[str] | None
 #: Functions whose result is a number (a comparison with them compares numbers).
-NUMERIC_CALLS = {"count-selected", "string-length", "number", "sum", "int", "round"}
+NUMERIC_CALLS = {"count-selected", "string-length", "number", "sum", "int", "round", "count"}
+#: Values of a repeat's question in every instance are kept under "*" and its name, each
+#: preceded by this (a character no answer may hold); the instance being evaluated under "#".
+NODE = "\x1f"
 
 
 def _value(tree: Tree, values: Values, current: str) -> _Value:
@@ -300,6 +325,15 @@ def _value(tree: Tree, values: Values, current: str) -> _Value:
         return tree[1]  # type: ignore[no-any-return]
     if op == "self":
         return current
+    if op == "refs":
+        return nodes(values, tree[1])
+    if op == "pos":
+        return _number(values.get("#", "")) or Decimal(0)
+    if op == "idx":
+        index = _number(_value(tree[2], values, current))
+        if index is None or not index.is_finite() or index != index.to_integral_value():
+            return ""
+        return values.get(f"{tree[1]}#{int(index)}", "")
     if op == "str":
         return str(tree[1])
     if op == "num":
@@ -321,6 +355,19 @@ def _value(tree: Tree, values: Values, current: str) -> _Value:
     return _call(tree[1], [_value(arg, values, current) for arg in tree[2:]])
 
 
+def number_of(text: str) -> Decimal | None:
+    """Text as the rules read a number (None when it is not one)."""
+    return _number(text)
+
+
+def nodes(values: Values, name: str) -> list[str]:
+    """A question's answers in every instance of its repeat (one answer outside a repeat)."""
+    joined = values.get("*" + name)
+    if joined is None:
+        return [values.get(name, "")]
+    return joined.split(NODE)[1:]
+
+
 def _boolean(flag: bool) -> Decimal:
     return Decimal(1 if flag else 0)
 
@@ -334,6 +381,8 @@ def _truth(value: _Value) -> bool:
 def _number(value: _Value) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
+    if isinstance(value, list):  # XPath: a node-set as a number is its first node's
+        return _number(value[0] if value else "")
     if isinstance(value, dict):
         return None
     text = value.strip()
@@ -370,6 +419,8 @@ def _order(op: str, a: Any, b: Any) -> bool:
 
 
 def _text(value: _Value) -> str:
+    if isinstance(value, list):
+        return value[0] if value else ""
     if isinstance(value, dict):
         return ""
     if isinstance(value, Decimal):
@@ -411,6 +462,10 @@ def _call(name: str, args: Sequence[_Value]) -> _Value:
         return "".join(_text(a) for a in args)
     if name == "coalesce":
         return args[0] if _text(args[0]) != "" else args[1]
+    if name == "count":
+        return Decimal(len(args[0])) if isinstance(args[0], list) else Decimal(0)
+    if name == "sum" and isinstance(args[0], list):
+        return _sum(args[0])
     if name in ("number", "sum"):
         return _number(args[0])
     if name == "string":
@@ -433,6 +488,20 @@ def _call(name: str, args: Sequence[_Value]) -> _Value:
     # jr:choice-name, its question resolved by the survey into ["map", {name: label}].
     labels = args[1]
     return labels.get(_text(args[0]), "") if isinstance(labels, dict) else ""
+
+
+def _sum(items: list[str]) -> _Value:
+    """The sum of a repeat's answers; instances left unanswered add nothing (a value that is
+    not a number makes the sum not one)."""
+    total = Decimal(0)
+    for item in items:
+        if item.strip() == "":
+            continue
+        number = _number(item)
+        if number is None:
+            return None
+        total += number
+    return total
 
 
 def _round(args: Sequence[_Value]) -> _Value:

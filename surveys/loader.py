@@ -53,7 +53,7 @@ SURVEY_KEYS = {
     "groups",
     "questions",
 }
-GROUP_KEYS = {"name", "label", "relevant", "parent", "field_list"}
+GROUP_KEYS = {"name", "label", "relevant", "parent", "field_list", "repeat", "repeat_count"}
 #: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a region or script.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
 CHOICE_KEYS = {"name", "label", "columns"}
@@ -183,6 +183,8 @@ class DefinitionReader:
                     parent=self.text(item, "parent"),
                     field_list=self.flag(item, "field_list"),
                     translations=tuple(label_tr),
+                    repeat=self.flag(item, "repeat"),
+                    repeat_count=self.text(item, "repeat_count"),
                 )
             )
         return tuple(groups)

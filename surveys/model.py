@@ -46,6 +46,9 @@ DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]
 DEFAULT_MAX_LENGTH = {"text": 500, "textarea": 20_000}
 #: Attachments per file question when it sets no ``max_files``.
 DEFAULT_MAX_FILES = 5
+#: Most instances one repeat may have (a respondent's "add another", or its repeat_count):
+#: every instance is validated and sealed, so a form cannot ask the server for a million.
+MAX_REPEATS = 50
 #: A testimony is read one submission at a time; a survey is read as a table.
 SURVEY_KINDS = ("survey", "testimony")
 
@@ -226,10 +229,18 @@ class Group:
     #: XLSForm's ``field-list``: when the survey is paged, the whole group is one page.
     field_list: bool = False
     translations: Translations = ()
+    #: A repeat (XLSForm ``begin repeat``): its questions are asked once per instance, as many
+    #: as the respondent adds, or as ``repeat_count`` (a number or an expression) says.
+    repeat: bool = False
+    repeat_count: str = ""
 
     @cached_property
     def relevant_tree(self) -> Tree | None:
         return parse(self.relevant) if self.relevant else None
+
+    @cached_property
+    def repeat_count_tree(self) -> Tree | None:
+        return parse(self.repeat_count) if self.repeat_count else None
 
     def to_dict(self, language: str) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name}
@@ -238,6 +249,8 @@ class Group:
             "relevant": self.relevant or None,
             "parent": self.parent or None,
             "field_list": self.field_list or None,
+            "repeat": self.repeat or None,
+            "repeat_count": self.repeat_count or None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         return data
@@ -319,9 +332,10 @@ class Survey:
         if not question.group:
             return []
         group = self.group_by_name[question.group]
-        return [group, *self._parents(group)]
+        return [group, *self.parents(group)]
 
-    def _parents(self, group: Group) -> list[Group]:
+    def parents(self, group: Group) -> list[Group]:
+        """The groups around ``group``, innermost first."""
         found, name = [], group.parent
         while name:
             parent = self.group_by_name[name]
@@ -330,11 +344,66 @@ class Survey:
         return found
 
     @cached_property
+    def repeat_of(self) -> dict[str, str]:
+        """The repeat each question is asked in (questions outside any repeat are absent)."""
+        found = {}
+        for question in self.questions:
+            for group in self.enclosing_groups(question):
+                if group.repeat:
+                    found[question.name] = group.name
+                    break
+        return found
+
+    @cached_property
+    def repeats(self) -> dict[str, list[Question]]:
+        """Each repeat's questions, in order."""
+        found: dict[str, list[Question]] = {}
+        for question in self.questions:
+            if question.name in self.repeat_of:
+                found.setdefault(self.repeat_of[question.name], []).append(question)
+        return found
+
+    @cached_property
+    def blocks(self) -> list[Question | Group]:
+        """The questions in order, each repeat's questions standing as their repeat group:
+        what the skip logic walks (a repeat's instances are walked one after another)."""
+        found: list[Question | Group] = []
+        for question in self.questions:
+            repeat = self.repeat_of.get(question.name)
+            if repeat is None:
+                found.append(question)
+            elif not found or found[-1] != self.group_by_name[repeat]:
+                found.append(self.group_by_name[repeat])
+        return found
+
+    @cached_property
+    def browser_walk(self) -> list[list[Any]]:
+        """The skip logic walk as the page's script runs it (glasLogic.walk), block by block:
+        ["q", name, rules, calculation or None] and, for a repeat,
+        ["r", name, its own rules, repeat_count or None, [its questions as above]]."""
+
+        def question(q: Question) -> list[Any]:
+            return ["q", q.name, self.relevance[q.name], self.calculations.get(q.name)]
+
+        return [
+            question(block)
+            if isinstance(block, Question)
+            else [
+                "r",
+                block.name,
+                self.group_relevance[block.name],
+                block.repeat_count_tree,
+                [question(q) for q in self.repeats[block.name]],
+            ]
+            for block in self.blocks
+        ]
+
+    @cached_property
     def group_relevance(self) -> dict[str, list[Tree]]:
         """Per group, the rules of the group and its enclosing groups (outermost first)."""
         found: dict[str, list[Tree]] = {}
         for group in self.groups:
-            chain = reversed([group, *self._parents(group)])
+            chain = reversed([group, *self.parents(group)])
             found[group.name] = [g.relevant_tree for g in chain if g.relevant_tree is not None]
         return found
 
@@ -406,6 +475,16 @@ class Survey:
             for question in page:
                 if question.type == "file":
                     continue
+                repeat = self.repeat_of.get(question.name)
+                if repeat is not None:  # a repeat is a page of its own, all its instances
+                    if current and self.repeat_of.get(current[0].name) != repeat:
+                        pages.append(current)
+                        current = []
+                    current.append(question)
+                    continue
+                if current and current[0].name in self.repeat_of:
+                    pages.append(current)
+                    current = []
                 trees = list(self.relevance[question.name])
                 if question.choice_filter_tree is not None:  # its choices depend on answers too
                     trees.append(question.choice_filter_tree)
@@ -430,14 +509,18 @@ class Survey:
 
     def _designed_pages(self) -> list[list[Question]]:
         pages: list[list[Question]] = []
-        current_group = None
+        current_block = None
         for question in self.questions:
             top = self.enclosing_groups(question)[-1] if question.group else None
-            if top is not None and top.field_list and top.name == current_group and pages:
+            # A top-level field-list group is one page; so is a repeat, wherever it is.
+            block = self.repeat_of.get(question.name)
+            if block is None and top is not None and top.field_list:
+                block = top.name
+            if block is not None and block == current_block and pages:
                 pages[-1].append(question)
             else:
                 pages.append([question])
-            current_group = top.name if top is not None and top.field_list else None
+            current_block = block
         return pages
 
     @cached_property

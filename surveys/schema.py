@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
-from .model import MONTH, Survey
+from .model import MAX_REPEATS, MONTH, Survey
 
 DOCUMENT_KEYS = frozenset(
     {"format", "survey", "version", "answers", "files", "reply_key", "reply_login"}
@@ -102,10 +102,38 @@ def _check_answers(survey: Survey | None, answers: Any) -> None:
             raise DocumentShapeError(f"An answer has an invalid question name {_quote(name)}.")
         if survey is None:
             _check_any_value(name, value)
-            continue
-        if question is None or not question.answerable or question.type == "file":
+        elif name in survey.repeats:
+            _check_instances(survey, name, value)
+        elif (
+            question is None
+            or not question.answerable
+            or question.type == "file"
+            or name in survey.repeat_of
+        ):
             raise DocumentShapeError(f"{_quote(name)} is not a question of this survey version.")
-        _check_value(name, question.type, value)
+        else:
+            _check_value(name, question.type, value)
+
+
+def _check_instances(survey: Survey, name: str, value: Any) -> None:
+    """A repeat: a list of at most MAX_REPEATS objects of its own questions' answers."""
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_REPEATS
+        or not all(isinstance(i, dict) for i in value)
+    ):
+        raise DocumentShapeError(
+            f"{_quote(name)} holds no list of at most {MAX_REPEATS} instances."
+        )
+    inner = {q.name: q for q in survey.repeats[name] if q.answerable}
+    for instance in value:
+        for key, answer in instance.items():
+            question = inner.get(key)
+            if question is None:
+                raise DocumentShapeError(
+                    f"{_quote(key)} is not a question of repeat {_quote(name)}."
+                )
+            _check_value(key, question.type, answer)
 
 
 def _check_value(name: str, kind: str, value: Any) -> None:
@@ -140,6 +168,19 @@ def _check_any_value(name: str, value: Any) -> None:
         and len(value) <= MAX_CHOICES
         and all(isinstance(v, str) and _clean(v, MAX_TEXT) for v in value)
     ):
+        return
+    if (  # a repeat's instances
+        isinstance(value, list)
+        and len(value) <= MAX_REPEATS
+        and all(isinstance(i, dict) for i in value)
+    ):
+        for instance in value:
+            for key, answer in instance.items():
+                if not isinstance(key, str) or not ANSWER_KEY.match(key):
+                    raise DocumentShapeError(f"{_quote(name)} holds an invalid question name.")
+                if isinstance(answer, list | dict):
+                    raise DocumentShapeError(f"{_quote(name)} holds a repeat within a repeat.")
+                _check_any_value(key, answer)
         return
     raise DocumentShapeError(f"{_quote(name)} holds a value of no answer's kind.")
 

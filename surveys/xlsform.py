@@ -42,6 +42,7 @@ from .xlsform_limits import (
 )
 from .xlsform_vocabulary import (
     CHOICE_COLUMNS,
+    CONTROL_ALIASES,
     FALSE_WORDS,
     IDENTIFYING_CALCULATION,
     IDENTIFYING_TYPES,
@@ -52,6 +53,7 @@ from .xlsform_vocabulary import (
     REFUSED_TYPES,
     SETTINGS_COLUMNS,
     SURVEY_COLUMNS,
+    SURVEY_HEADER_ALIASES,
     TEXT_LIKE_TYPES,
     TRANSLATABLE,
     TRANSLATED_COLUMN,
@@ -129,7 +131,8 @@ class _Workbook:
             return []
         if len(header) > MAX_COLUMNS and header[MAX_COLUMNS] is not None:
             self._fail(f"{name} sheet: more than {MAX_COLUMNS} columns")
-        names = [column_name(h) for h in header[:MAX_COLUMNS]]
+        aliases = SURVEY_HEADER_ALIASES if name == "survey" else None
+        names = [column_name(h, aliases) for h in header[:MAX_COLUMNS]]
         found = []
         for number, values in enumerate(rows, start=2):
             if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] is not None:
@@ -276,49 +279,49 @@ class _Workbook:
     ) -> tuple[LocatedList, LocatedList]:
         questions, groups = LocatedList(), LocatedList()
         questions.line = groups.line = 1
-        stack: list[str] = []
+        stack: list[tuple[str, str]] = []  # (name, "begin group" or "begin repeat")
         for row_number, row in self.rows["survey"]:
             kind = " ".join(cell_text(row.get("type")).split())
             kind = TYPE_ALIASES.get(kind, kind)
+            kind = CONTROL_ALIASES.get(kind, kind)
             if not kind:
                 if any(cell_text(v) for v in row.values()):
                     self.problem("survey", row_number, "type", "a row with text needs a type")
                 continue
             self._unsupported_columns("survey", row_number, row, SURVEY_COLUMNS)
-            if kind in ("begin repeat", "end repeat"):
-                self.problem("survey", row_number, "type", "repeats are not supported by Glas yet")
-                continue
-            if kind == "end group":
-                if not stack:
-                    self.problem("survey", row_number, "type", "'end group' without 'begin group'")
+            if kind in ("end group", "end repeat"):
+                opened = "begin repeat" if kind == "end repeat" else "begin group"
+                if not stack or stack[-1][1] != opened:
+                    self.problem("survey", row_number, "type", f"'{kind}' without '{opened}'")
                 else:
                     stack.pop()
                 continue
-            if kind == "begin group":
-                groups.append(self._group(row_number, row, language, stack))
-                stack.append(cell_text(row.get("name")))
+            if kind in ("begin group", "begin repeat"):
+                parent = stack[-1][0] if stack else ""
+                groups.append(self._group(row_number, row, language, parent, kind))
+                stack.append((cell_text(row.get("name")), kind))
                 continue
             question = self._question(row_number, row, kind, language, choices)
             if question is not None:
                 if stack:
-                    _put(question, "group", stack[-1], row_number)
+                    _put(question, "group", stack[-1][0], row_number)
                 questions.append(question)
                 other = self._or_other(row_number, row, kind, question)
                 if other is not None:
                     if stack:
-                        _put(other, "group", stack[-1], row_number)
+                        _put(other, "group", stack[-1][0], row_number)
                     questions.append(other)
         if stack:
             self.problem(
                 "survey",
                 len(self.rows["survey"]) + 1,
                 "type",
-                f"group '{stack[-1]}' has no 'end group'",
+                f"group '{stack[-1][0]}' has no '{stack[-1][1].replace('begin', 'end')}'",
             )
         return questions, groups
 
     def _group(
-        self, row_number: int, row: dict[str, Any], language: str, stack: list[str]
+        self, row_number: int, row: dict[str, Any], language: str, parent: str, kind: str
     ) -> Located:
         group = Located(name=cell_text(row.get("name")))
         group.line, group.key_lines = row_number, {"name": row_number}
@@ -327,8 +330,14 @@ class _Workbook:
             _put(group, "label", label, row_number)
         if cell_text(row.get("relevant")):
             _put(group, "relevant", cell_text(row.get("relevant")), row_number)
-        if stack:
-            _put(group, "parent", stack[-1], row_number)
+        if parent:
+            _put(group, "parent", parent, row_number)
+        if kind == "begin repeat":
+            _put(group, "repeat", True, row_number)
+            if cell_text(row.get("repeat_count")):
+                _put(group, "repeat_count", cell_text(row.get("repeat_count")), row_number)
+        elif cell_text(row.get("repeat_count")):
+            self.problem("survey", row_number, "repeat_count", "only applies to a repeat")
         appearance = cell_text(row.get("appearance")).split()
         for word in appearance:
             if word != "field-list":
@@ -412,6 +421,8 @@ class _Workbook:
         if cell_text(row.get("accept")):
             accept = [a.strip() for a in cell_text(row.get("accept")).split(",") if a.strip()]
             _put(question, "accept", accept, row_number)
+        if cell_text(row.get("repeat_count")):
+            self.warn("survey", row_number, "repeat_count", "ignored: it applies to a repeat")
         return question
 
     def _type(

@@ -43,6 +43,12 @@ TYPE_ALIASES = {
     "select one": "select_one",
     "select multiple": "select_multiple",
 }
+#: pyxform's other words for a repeat ("looped group" and "lgroup", from older forms).
+CONTROL_ALIASES = {
+    f"{edge} {word}": f"{edge} repeat"
+    for edge in ("begin", "end")
+    for word in ("lgroup", "looped group", "looped_group")
+}
 #: File questions by what they record, and what a phone should offer for them.
 MEDIA_TYPES = {
     "image": ("image/*",),
@@ -104,6 +110,7 @@ SURVEY_COLUMNS = {
     "type",
     "choice_filter",
     "calculation",
+    "repeat_count",
     "name",
     "required",
     "appearance",
@@ -134,16 +141,42 @@ TRUE_WORDS = {"yes", "true", "true()", "1"}
 FALSE_WORDS = {"", "no", "false", "false()", "0"}
 
 
-def column_name(header: Any) -> str:
+#: Survey sheet headers pyxform reads under other names (its aliases, and the XForm names
+#: some tools write): read as the column they stand for.
+SURVEY_HEADER_ALIASES = {
+    "relevance": "relevant",
+    "bind::relevant": "relevant",
+    "bind::required": "required",
+    "bind::constraint": "constraint",
+    "bind::calculate": "calculation",
+    "caption": "label",
+    "jr:constraintmsg": "constraint_message",
+    "bind::jr:constraintmsg": "constraint_message",
+    "jr:requiredmsg": "required_message",
+    "bind::jr:requiredmsg": "required_message",
+    "control::appearance": "appearance",
+    "count": "repeat_count",
+    "jr:count": "repeat_count",
+    "control::jr:count": "repeat_count",
+}
+
+
+def column_name(header: Any, aliases: dict[str, str] | None = None) -> str:
     """A header as the reader keys it: ``Label::English (en)`` becomes ``label::English (en)``,
-    and the older single colon (``label:English``) is read as the double one."""
+    and the older single colon (``label:English``) is read as the double one. ``aliases``
+    (the survey sheet's) name a column by the name Glas reads it under."""
     name = cell_text(header)
+    aliases = aliases or {}
+    whole = name.strip().lower().replace(" ", "_")
+    if whole in aliases:
+        return aliases[whole]
     base, sep, rest = name.partition("::")
     if not sep and ":" in name:
         single, _, after = name.partition(":")
         if single.strip().lower().replace(" ", "_") in TRANSLATABLE_BASES:
             base, sep, rest = single, "::", after
-    return base.strip().lower().replace(" ", "_") + sep + rest.strip()
+    base = base.strip().lower().replace(" ", "_")
+    return aliases.get(base, base) + sep + rest.strip()
 
 
 def slug(name: str) -> str:

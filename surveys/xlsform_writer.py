@@ -16,7 +16,8 @@ from .model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
 from .xlsform_vocabulary import YES_NO_LIST
 
 RULE_COLUMNS = [
-    "required", "relevant", "constraint", "choice_filter", "calculation", "appearance", "parameters"
+    "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count",
+    "appearance", "parameters",
 ]  # fmt: skip
 GLAS_COLUMNS = [*QUESTION_LIMITS, "accept"]
 
@@ -37,14 +38,13 @@ def write_xlsform(survey: Survey) -> bytes:
     for question in survey.questions:
         path = [g.name for g in reversed(survey.enclosing_groups(question))]
         while open_groups and open_groups != path[: len(open_groups)]:
-            open_groups.pop()
-            sheet.append(["end group"])
+            sheet.append([_end(survey.group_by_name[open_groups.pop()])])
         for name in path[len(open_groups) :]:
             sheet.append(_group_row(survey.group_by_name[name], header, languages))
             open_groups.append(name)
         sheet.append(_question_row(question, header, text_columns, lists))
-    for _ in open_groups:
-        sheet.append(["end group"])
+    for name in reversed(open_groups):
+        sheet.append([_end(survey.group_by_name[name])])
 
     choices = book.create_sheet("choices")
     # Columns a choice_filter reads (cascading selects), after the labels.
@@ -103,8 +103,14 @@ def _text(item: Any, field: str, code: str | None) -> str:
     return next((t for f, c, t in item.translations if f == field and c == code), "")
 
 
+def _end(group: Group) -> str:
+    return "end repeat" if group.repeat else "end group"
+
+
 def _group_row(group: Group, header: list[str], languages: list[str]) -> list[Any]:
-    row: dict[str, Any] = {"type": "begin group", "name": group.name, "label": group.label}
+    kind = "begin repeat" if group.repeat else "begin group"
+    row: dict[str, Any] = {"type": kind, "name": group.name, "label": group.label}
+    row["repeat_count"] = group.repeat_count
     for code in languages:
         row[_column("label", code)] = _text(group, "label", code)
     row["relevant"] = group.relevant

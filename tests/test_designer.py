@@ -227,9 +227,9 @@ def test_an_unsupported_xlsform_is_refused_by_row_and_column(
         load_xlsform(path)
     lines = caught.value.lines()
     assert not any("'start'" in line or "geopoint" in line for line in lines)  # set aside
-    assert any("row 7, column 'type': repeats are not supported" in line for line in lines)
+    assert any("row 8: repeat 'toys' is inside repeat 'kids'" in line for line in lines)
     result = published("surveys", "import", path)
-    assert result.exit_code == 2 and "repeats are not supported" in result.output
+    assert result.exit_code == 2 and "inside repeat 'kids'" in result.output
     assert "Traceback" not in result.output
     token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
     data = {"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "old-form.xlsx")}

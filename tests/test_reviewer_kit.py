@@ -73,7 +73,7 @@ def test_workbook_holds_every_answer_as_labels_numbers_and_a_codebook(
     assert sorted(row[legal] for row in answers[1:]) == [0, 0, 1]
     codebook = [list(r) for r in book["codebook"].iter_rows(values_only=True)]
     book.close()
-    assert [None, None, None, None, None, "legal", "Legal advice"] in codebook
+    assert ["answers.csv", None, None, None, None, None, "legal", "Legal advice"] in codebook
     assert (folder / "codebook.csv").read_text().count("Legal advice") == 2
 
 

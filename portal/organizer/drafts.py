@@ -140,6 +140,11 @@ def group_from_form(form: GroupForm) -> dict[str, Any]:
     group: dict[str, Any] = {key: text for key, text in texts.items() if text or key == "name"}
     if form.field_list.data:
         group["field_list"] = True
+    count = (form.repeat_count.data or "").strip()
+    if form.repeat.data or count:
+        group["repeat"] = True
+    if count:
+        group["repeat_count"] = count
     return group
 
 

@@ -159,6 +159,10 @@ class GroupForm(Form):
     label = StringField(_l("Heading"), validators=[Length(max=300)])
     relevant = StringField(_l("Ask only if (skip logic)"), validators=[Length(max=1000)])
     field_list = BooleanField(_l("All on one page"))
+    repeat = BooleanField(_l("Repeat: asked once per item, as many as the respondent adds"))
+    repeat_count = StringField(
+        _l("Or a fixed number of times (a number or ${question})"), validators=[Length(max=1000)]
+    )
 
 
 class UploadForm(Form):

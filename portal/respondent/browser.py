@@ -102,6 +102,8 @@ def client_definition(survey_id: str, version: str) -> ResponseReturnValue:
         "version": version,
         "recipients": [key.to_line() for key in store.recipients(survey_id)],
         "questions": [_rules(published.survey, q) for q in published.survey.answerable_questions],
+        # The skip logic walk, as the page runs it (the page carries the same).
+        "walk": published.survey.browser_walk,
     }
     response = jsonify(body)
     # Reviewer keys can change without a new version: revalidate, but cheaply (ETag).
@@ -277,6 +279,9 @@ def _rules(survey: Survey, question: Question) -> dict[str, Any]:
         "constraint": question.constraint_tree,
         **_choice_filter(question),
         **({"calculation": survey.calculations[question.name]} if question.calculation else {}),
+        **(
+            {"repeat": survey.repeat_of[question.name]} if question.name in survey.repeat_of else {}
+        ),
     }
 
 

@@ -17,14 +17,16 @@ from flask import render_template, request
 from flask_babel import get_locale
 
 from surveys.expressions import Tree, references
-from surveys.logic import apply_skip_logic, form_values, next_page
-from surveys.model import Group, Question, Survey
+from surveys.logic import apply_skip_logic, form_values, instance_count, next_page
+from surveys.model import MAX_REPEATS, Group, Question, Survey
 
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey
 
 PAGE_FIELD = "glas_page"
 NAV_FIELD = "glas_nav"
+#: The repeat questions a page without JavaScript showed (see :func:`newly_asked`).
+SHOWN_FIELD = "glas_shown"
 MOVES = {"next": 1, "back": -1}
 
 
@@ -44,15 +46,25 @@ def render_survey(
     It may load the crypto bundle, so it gets the CSP that allows it."""
     allow_browser_crypto()
     survey = published.survey
-    asked, _ = apply_skip_logic(survey, form_values(values))
+    given = form_values(values)
+    asked, kept = apply_skip_logic(survey, given)
     if page < 0 or page >= len(survey.pages):
         page = next_page(survey, -1, asked) or 0
+    # Instances shown: as many as the form had (or the repeat_count says), even of a repeat
+    # skipped for now (the script may show it when an answer changes).
+    counts = {
+        name: instance_count(survey.group_by_name[name], {**kept, name: given.get(name, "1")})
+        for name in survey.repeats
+    }
     return render_template(
         "respondent/survey.html",
         published=published,
         values=values,
         errors=errors,
         page=page,
+        asked=asked,
+        counts=counts,
+        shown=" ".join(sorted(key for key in asked if "#" in key)),
         last=next_page(survey, page, _may_be_asked(survey, page, values, asked)) is None,
         has_previous=next_page(survey, page, asked, -1) is not None,
         settled=_settled_skips(survey, page, asked) if survey.multipage else set(),
@@ -66,6 +78,57 @@ def _may_be_asked(survey: Survey, page: int, values: dict[str, Any], asked: set[
     given = set(form_values(values))
     open_names = {q.name for p in survey.pages[page:] for q in p} - given
     return asked | {q.name for q in survey.questions if survey.rule_reads[q.name] & open_names}
+
+
+def change_instances(survey: Survey, values: dict[str, list[str]], nav: str) -> bool:
+    """Add or remove an instance of a repeat, as "add:NAME" or "remove:NAME:N" asks, in the
+    posted values: removing moves the later instances' answers up. False when ``nav`` asks
+    neither (or names no repeat that can change)."""
+    action, _, rest = nav.partition(":")
+    name, _, index_text = rest.partition(":")
+    group = survey.group_by_name.get(name)
+    if action not in ("add", "remove") or group is None or not group.repeat or group.repeat_count:
+        return False
+    count = instance_count(group, {name: form_values(values).get(name, "1")})
+    if action == "add":
+        values[name] = [str(min(count + 1, MAX_REPEATS))]
+        return True
+    if not index_text.isdigit() or not 1 <= int(index_text) <= count:
+        return False
+    inner = [q.name for q in survey.repeats[name]]
+    for index in range(int(index_text), count):
+        for question in inner:
+            later = values.pop(f"{question}#{index + 1}", None)
+            if later is None:
+                values.pop(f"{question}#{index}", None)
+            else:
+                values[f"{question}#{index}"] = later
+    for question in inner:
+        values.pop(f"{question}#{count}", None)
+    values[name] = [str(count - 1)]
+    return True
+
+
+def newly_asked(survey: Survey, values: dict[str, list[str]]) -> list[str]:
+    """Questions of the shown repeat's instances that the answers now ask, the page did not
+    show, and that have no answer yet (in page order)."""
+    shown = set(" ".join(values.get(SHOWN_FIELD, [])).split())
+    page = survey.pages[current_page(survey)]
+    repeat = survey.repeat_of.get(page[0].name) if page else None
+    if repeat is None:
+        return []
+    given = form_values(values)
+    asked, kept = apply_skip_logic(survey, given)
+    count = int(kept.get(repeat, "0"))
+    return [
+        f"{q.name}#{index}"
+        for index in range(1, count + 1)
+        for q in page
+        if f"{q.name}#{index}" in asked
+        and f"{q.name}#{index}" not in shown
+        and not given.get(f"{q.name}#{index}")
+        and q.type not in ("note", "calculate")
+    ]
 
 
 def requested_move() -> int:

@@ -14,10 +14,11 @@ from crypto.bundle import SubmissionRecord
 from crypto.codename import groups_of
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
 from surveys.answers import FileInfo, answers_document, validate_answers
-from surveys.expressions import choice_values
+from surveys.expressions import choice_values, references
 from surveys.filetypes import UNKNOWN_TYPE, sniff
 from surveys.logic import apply_skip_logic, form_values, next_page
-from surveys.model import Question, Survey
+from surveys.messages import N_, Message
+from surveys.model import MAX_REPEATS, Question
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
@@ -32,9 +33,13 @@ from .codenames import (
     reply_fields,
 )
 from .pages import (
+    NAV_FIELD,
+    SHOWN_FIELD,
+    change_instances,
     current_page,
     month_options,
     new_groups,
+    newly_asked,
     page_of,
     render_survey,
     requested_move,
@@ -44,6 +49,7 @@ MAX_FILENAME = 255
 #: A field people never see (hidden by CSS, skipped by keyboard and screen readers). Form-filling
 #: bots do fill it: they get the thank-you page, and nothing is stored.
 HONEYPOT = "website"
+LOOK_AGAIN = N_("Your answers above brought up this question. Please answer it if it applies.")
 
 
 @bp.get("/")
@@ -77,22 +83,28 @@ def question_globals() -> dict[str, Any]:
         "month_options": month_options,
         "offered": offered,
         "choice_values": choice_values,
-        "calculation_rules": calculation_rules,
+        "max_repeats": MAX_REPEATS,
     }
 
 
-def calculation_rules(survey: Survey) -> list[list[Any]]:
-    """[name, skip-logic trees, calculation tree] of each calculation, in order: the script
-    computes them as answers change, so questions that depend on them appear and hide."""
-    return [[name, survey.relevance[name], tree] for name, tree in survey.calculations.items()]
-
-
-def offered(question: Question, values: dict[str, list[str]]) -> set[str]:
+def offered(question: Question, values: dict[str, list[str]], key: str = "") -> set[str]:
     """The choices a cascading select offers given the answers on earlier pages (all of them
-    for any other question): the others are in the page, hidden, for the script to show."""
-    if question.choice_filter_tree is None:
+    for any other question): the others are in the page, hidden, for the script to show.
+    In a repeat's instance (``key`` is "name#n") its filter reads that instance's answers; one
+    it reads that is not given yet offers every choice (the page cannot wait for it: the
+    answer is checked when the page is sent)."""
+    tree = question.choice_filter_tree
+    if tree is None:
         return {c.name for c in question.choices}
-    return {c.name for c in question.choices_for(form_values(values))}
+    given = form_values(values)
+    _, _, index = key.partition("#")
+    if index:
+        suffix = "#" + index
+        if any(r not in given and r + suffix not in given for r in references(tree)):
+            return {c.name for c in question.choices}
+        given.update({k.removesuffix(suffix): v for k, v in given.items() if k.endswith(suffix)})
+        given["#"] = index
+    return {c.name for c in question.choices_for(given)}
 
 
 def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:
@@ -102,6 +114,9 @@ def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:
     values = request.form.to_dict(flat=False)
     page = current_page(survey)
     if move > 0:
+        brought_up = _brought_up(published)
+        if brought_up is not None:
+            return brought_up
         names = {q.name for q in survey.pages[page]}
         validated = validate_answers(survey, values, None, only=names)
         if not validated.ok:
@@ -109,6 +124,19 @@ def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:
     asked, _ = apply_skip_logic(survey, form_values(values))
     target = next_page(survey, page, asked, move)
     return render_survey(published, values, {}, page if target is None else target)
+
+
+def _brought_up(published: PublishedSurvey) -> ResponseReturnValue | None:
+    """Without JavaScript, an answer in a repeat's instance can bring up a question of the same
+    instance the page did not show: the page comes back with it shown and marked, once."""
+    values = request.form.to_dict(flat=False)
+    if SHOWN_FIELD not in values:
+        return None
+    found = newly_asked(published.survey, values)
+    if not found:
+        return None
+    errors = {key: Message(LOOK_AGAIN) for key in found}
+    return render_survey(published, values, errors, current_page(published.survey)), 422
 
 
 @bp.post("/s/<survey_id>")
@@ -133,9 +161,18 @@ def submit(survey_id: str) -> ResponseReturnValue:
         csrf.protect()
         if request.form.get(HONEYPOT):
             return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+        nav = request.form.get(NAV_FIELD, "")
+        if nav.startswith(("add:", "remove:")):
+            values = request.form.to_dict(flat=False)
+            if not change_instances(published.survey, values, nav):
+                abort(400)
+            return render_survey(published, values, {}, current_page(published.survey))
         move = requested_move()
         if published.survey.multipage and move:
             return _turn_page(published, move)
+        brought_up = _brought_up(published)
+        if brought_up is not None:
+            return brought_up
         if ENVELOPE_FIELD in request.form:
             refused = store_sealed_in_browser(published, request.form[ENVELOPE_FIELD])
             if refused is not None:

@@ -34,8 +34,14 @@
   const MAX_FILENAME = 255;
   const SINGLE_CHOICE = new Set(["select_one", "scale", "yes_no"]);
 
+  const walkBlocks = JSON.parse(form.dataset.walk || "[]");
+  /* Each repeat's question names (calculations too), for an instance's context. */
+  const repeatNames = {};
+  for (const block of walkBlocks) if (block[0] === "r") repeatNames[block[1]] = block[4].map((q) => q[1]);
+
   showAllPages();
   if (typeof glasLogic === "object") {
+    form.addEventListener("click", onRepeatButton);
     form.addEventListener("input", applyRelevance);
     form.addEventListener("change", applyRelevance);
     applyRelevance();
@@ -82,7 +88,7 @@
     clearMessages();
     try {
       const client = await request("GET", form.dataset.client);
-      const collected = collect(client.questions);
+      const collected = collect(client);
       if (Object.keys(collected.errors).length) {
         showErrors(collected.errors);
         return;
@@ -217,7 +223,8 @@
     if (send) send.hidden = false;
   }
 
-  /* Every answer on the page as the expressions see it (surveys/logic.py form_values). */
+  /* Every answer on the page as the expressions see it (surveys/logic.py form_values), and
+   * each repeat's number of instances under its name (as its hidden field posts it). */
   function formValues() {
     const values = {};
     for (const element of form.querySelectorAll("input[name], textarea[name], select[name]")) {
@@ -230,6 +237,9 @@
         values[element.name] = values[element.name] ? values[element.name] + " " + trimmed : trimmed;
       }
     }
+    for (const section of form.querySelectorAll("[data-repeat]")) {
+      values[section.dataset.repeat] = String(instances(section).length);
+    }
     return values;
   }
 
@@ -237,23 +247,21 @@
     return trees.every((tree) => glasLogic.evaluate(tree, values));
   }
 
+  /* Show what the skip logic asks, hide the rest: the walk of surveys/logic.py, in the page. */
   function applyRelevance() {
-    const values = formValues();
-    const calculations = JSON.parse(form.dataset.calculations || "[]");
-    // Twice when there are calculations: questions read them, and they read questions.
-    for (let round = 0; round < (calculations.length ? 2 : 1); round++) {
-      for (const element of form.querySelectorAll("[data-relevant]")) {
-        const asked = holds(JSON.parse(element.dataset.relevant), values);
-        element.hidden = !asked;
-        if (!asked && element.dataset.question) delete values[element.dataset.question];
-      }
-      for (const [name, relevant, tree] of calculations) {
-        const result = holds(relevant, values) ? glasLogic.calculate(tree, values) : "";
-        if (result !== "") values[name] = result;
-        else delete values[name];
-      }
+    let { asked, kept } = glasLogic.walk(walkBlocks, formValues());
+    // A repeat_count that changed: as many instances as it now says, then the walk again.
+    if (fitFixedRepeats(kept)) ({ asked, kept } = glasLogic.walk(walkBlocks, formValues()));
+    for (const element of form.querySelectorAll("[data-question]")) {
+      element.hidden = !asked.has(element.dataset.question);
     }
-    applyChoiceFilters(values);
+    for (const section of form.querySelectorAll("[data-repeat]")) section.hidden = !asked.has(section.dataset.repeat);
+    for (const heading of form.querySelectorAll("h2.group[data-relevant]")) {
+      heading.hidden = !holds(JSON.parse(heading.dataset.relevant), kept);
+    }
+    const shown = form.querySelector("input[name=glas_shown]");
+    if (shown) shown.value = Array.from(asked).filter((key) => key.includes("#")).sort().join(" ");
+    applyChoiceFilters(kept);
   }
 
   /* Cascading selects: offer only the choices whose choice_filter holds for the answers so far
@@ -261,12 +269,105 @@
   function applyChoiceFilters(values) {
     for (const fieldset of form.querySelectorAll("[data-choice-filter]")) {
       const tree = JSON.parse(fieldset.dataset.choiceFilter);
+      const context = contextOf(fieldset, values);
       for (const input of fieldset.querySelectorAll("input[data-columns]")) {
-        const offered = glasLogic.evaluate(tree, Object.assign({}, values, JSON.parse(input.dataset.columns)));
+        const offered = glasLogic.evaluate(tree, Object.assign({}, context, JSON.parse(input.dataset.columns)));
         input.closest("label").hidden = !offered;
         if (!offered && input.checked) input.checked = false;
       }
     }
+  }
+
+  /* What a question's rules read where it stands: in a repeat's instance, that instance. */
+  function contextOf(element, values) {
+    const instance = element.closest("[data-instance]");
+    if (!instance) return values;
+    const name = instance.closest("[data-repeat]").dataset.repeat;
+    return glasLogic.instanceContext(repeatNames[name] || [], Number(instance.dataset.instance), values);
+  }
+
+  function instances(section) {
+    return Array.from(section.querySelectorAll(":scope > [data-instance]"));
+  }
+
+  /* "Add another" and "Remove" in the page (without the script they post and come back). */
+  function onRepeatButton(event) {
+    const button = event.target.closest("button[name=glas_nav]");
+    if (!button) return;
+    const [action, name, index] = button.value.split(":");
+    if (action !== "add" && action !== "remove") return;
+    event.preventDefault();
+    const section = form.querySelector("[data-repeat='" + name + "']");
+    if (!section) return;
+    if (action === "add") {
+      const added = addInstance(section);
+      applyRelevance();
+      const first = added && added.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+    } else {
+      removeInstance(section, Number(index));
+      applyRelevance();
+      const add = section.querySelector(":scope > .add button");
+      if (add) add.focus();
+    }
+  }
+
+  function addInstance(section) {
+    const template = section.querySelector(":scope > template");
+    const number = instances(section).length + 1;
+    if (!template || number > glasLogic.MAX_REPEATS) return null;
+    // The server rendered the empty instance with "__N__" for its number (escaped as usual).
+    template.insertAdjacentHTML("beforebegin", template.innerHTML.split("__N__").join(String(number)));
+    countChanged(section);
+    return instances(section)[number - 1];
+  }
+
+  /* Remove instance ``index``: the later instances' answers move up, the last one goes. */
+  function removeInstance(section, index) {
+    const list = instances(section);
+    if (!(index >= 1 && index <= list.length)) return;
+    for (let i = index - 1; i < list.length - 1; i++) copyAnswers(list[i + 1], list[i]);
+    list[list.length - 1].remove();
+    countChanged(section);
+  }
+
+  function copyAnswers(from, to) {
+    const sources = from.querySelectorAll("input, select, textarea");
+    const targets = to.querySelectorAll("input, select, textarea");
+    targets.forEach((target, i) => {
+      const source = sources[i];
+      if (!source) return;
+      if (target.type === "radio" || target.type === "checkbox") target.checked = source.checked;
+      else if (target.type !== "file") target.value = source.value;
+    });
+  }
+
+  function countChanged(section) {
+    const count = instances(section).length;
+    section.querySelector(":scope > input[type=hidden]").value = String(count);
+    const add = section.querySelector(":scope > .add button");
+    if (add) add.disabled = count >= glasLogic.MAX_REPEATS;
+  }
+
+  /* Repeats with a repeat_count get as many instances as it gives (empty ones are added with
+   * the page's template for them; without one, the count is fixed by the server's page). */
+  function fitFixedRepeats(kept) {
+    let changed = false;
+    for (const section of form.querySelectorAll("[data-repeat][data-fixed]")) {
+      const wanted = Number(kept[section.dataset.repeat] || 0);
+      let list = instances(section);
+      while (list.length > wanted) {
+        list[list.length - 1].remove();
+        list = instances(section);
+        changed = true;
+      }
+      while (list.length < wanted && addInstance(section)) {
+        list = instances(section);
+        changed = true;
+      }
+      if (changed) countChanged(section);
+    }
+    return changed;
   }
 
   function offeredAll(q, value, raw) {
@@ -275,25 +376,18 @@
   }
 
   /* The answers and files as surveys/answers.py (validate_answers) reads the same form. */
-  function collect(questions) {
+  function collect(client) {
     const answers = {};
     const errors = {};
     const files = [];
-    const raw = formValues();
-    for (const q of questions) {
-      if (!holds(q.relevant, raw)) {
-        delete raw[q.name];
+    const { asked, kept: raw } = glasLogic.walk(client.walk, formValues());
+    const repeats = [];
+    for (const q of client.questions) {
+      if (q.repeat) {
+        if (!repeats.includes(q.repeat)) repeats.push(q.repeat);
         continue;
       }
-      if (q.type === "calculate") {
-        // The very walk of surveys/logic.py: computed from the answers before it.
-        const result = glasLogic.calculate(q.calculation, raw);
-        if (result !== "") {
-          raw[q.name] = result;
-          answers[q.name] = result;
-        } else delete raw[q.name];
-        continue;
-      }
+      if (!asked.has(q.name)) continue;
       if (q.type === "file") {
         const input = form.querySelector("input[type=file][name='" + q.name + "']");
         const chosen = input ? Array.from(input.files) : [];
@@ -302,18 +396,43 @@
         else for (const file of chosen) files.push(fileEntry(q, file, files.length));
         continue;
       }
-      const values = rawValues(q.name).filter((v) => v.replace(EDGE_SPACE, "") !== "");
-      if (!values.length) {
-        if (q.required) errors[q.name] = "required";
-        continue;
+      check(q, q.name, raw, answers, errors);
+    }
+    for (const name of repeats) {
+      if (!asked.has(name)) continue;
+      const inner = client.questions.filter((q) => q.repeat === name);
+      const names = repeatNames[name] || [];
+      const list = [];
+      for (let index = 1; index <= Number(raw[name]); index++) {
+        const context = glasLogic.instanceContext(names, index, raw);
+        const instance = {};
+        for (const q of inner) {
+          if (asked.has(q.name + "#" + index)) check(q, q.name + "#" + index, context, instance, errors);
+        }
+        list.push(instance);
       }
-      const result = convert(q, values);
-      if (!result.error && q.choice_filter && !offeredAll(q, result.value, raw)) result.error = "offered";
-      if (result.error) errors[q.name] = result.error;
-      else if (q.constraint && !glasLogic.evaluate(q.constraint, raw, raw[q.name] || "")) errors[q.name] = "constraint";
-      else answers[q.name] = result.value;
+      answers[name] = list;
     }
     return { answers, errors, files };
+  }
+
+  /* One question's answer (its field is ``key``: "name#n" in a repeat's instance n), its rules
+   * read in ``raw`` (surveys/answers.py _validate_one). */
+  function check(q, key, raw, answers, errors) {
+    if (q.type === "calculate") {
+      if (Object.prototype.hasOwnProperty.call(raw, key)) answers[q.name] = raw[key];
+      return;
+    }
+    const values = rawValues(key).filter((v) => v.replace(EDGE_SPACE, "") !== "");
+    if (!values.length) {
+      if (q.required) errors[key] = "required";
+      return;
+    }
+    const result = convert(q, values);
+    if (!result.error && q.choice_filter && !offeredAll(q, result.value, raw)) result.error = "offered";
+    if (result.error) errors[key] = result.error;
+    else if (q.constraint && !glasLogic.evaluate(q.constraint, raw, raw[q.name] || "")) errors[key] = "constraint";
+    else answers[q.name] = result.value;
   }
 
   function rawValues(name) {

@@ -9,7 +9,12 @@
 const glasLogic = (function () {
   const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
   const NUMERIC = new Set(["num", "math", "cmp", "and", "or", "not"]);
-  const NUMERIC_CALLS = new Set(["count-selected", "string-length", "number", "sum", "int", "round"]);
+  const NUMERIC_CALLS = new Set(["count-selected", "string-length", "number", "sum", "int", "round", "count"]);
+  /* A repeat's answers in every instance are under "*" + name, each after NODE; the instance
+   * being evaluated under "#" (surveys/expressions.py nodes). */
+  const NODE = "\x1f";
+  /* surveys/model.py MAX_REPEATS: the most instances a repeat has. */
+  const MAX_REPEATS = 50;
   const SIGNIFICANT = 15;
 
   function evaluate(tree, values, current) {
@@ -28,6 +33,13 @@ const glasLogic = (function () {
     /* A column of the choice a choice_filter looks at, given under "@" (no question's name). */
     if (op === "col") return Object.prototype.hasOwnProperty.call(values, "@" + tree[1]) ? values["@" + tree[1]] : "";
     if (op === "self") return current;
+    if (op === "refs") return nodes(values, tree[1]);
+    if (op === "pos") return number(own(values, "#") ? values["#"] : "") || 0;
+    if (op === "idx") {
+      const index = number(value(tree[2], values, current));
+      const key = tree[1] + "#" + index;
+      return Number.isInteger(index) && own(values, key) ? values[key] : "";
+    }
     if (op === "str") return tree[1];
     if (op === "num") return Number(tree[1]);
     if (op === "not") return truth(value(tree[1], values, current)) ? 0 : 1;
@@ -44,6 +56,8 @@ const glasLogic = (function () {
     if (name === "if") return truth(args[0]) ? args[1] : args[2];
     if (name === "concat") return args.map(text).join("");
     if (name === "coalesce") return text(args[0]) !== "" ? args[0] : args[1];
+    if (name === "count") return Array.isArray(args[0]) ? args[0].length : 0;
+    if (name === "sum" && Array.isArray(args[0])) return sum(args[0]);
     if (name === "number" || name === "sum") return asNumber(args[0]);
     if (name === "string") return text(args[0]);
     if (name === "once") return args[0];
@@ -75,6 +89,101 @@ const glasLogic = (function () {
     return labels && typeof labels === "object" && Object.prototype.hasOwnProperty.call(labels, text(args[0])) ? labels[text(args[0])] : "";
   }
 
+  /* The skip logic walk of surveys/logic.py (apply_skip_logic) over the blocks the page carries
+   * (Survey.browser_walk): which questions are asked ("name", or "name#n" in a repeat's
+   * instance n) and the values without the skipped ones, calculations computed. */
+  function walk(blocks, input) {
+    const kept = Object.assign({}, input);
+    const asked = new Set();
+    for (const block of blocks) {
+      if (block[0] === "q") decide(block, block[1], kept, kept, asked);
+      else walkRepeat(block, kept, asked);
+    }
+    return { asked, kept };
+  }
+
+  function decide(block, key, context, kept, asked) {
+    const [, name, trees, calculation] = block;
+    if (trees.every((tree) => evaluate(tree, context))) {
+      asked.add(key);
+      if (!calculation) return;
+      const result = calculate(calculation, context);
+      if (result !== "") {
+        context[name] = result;
+        kept[key] = result;
+        return;
+      }
+    }
+    delete context[name];
+    delete kept[key];
+  }
+
+  /* How many instances a repeat has (surveys/logic.py instance_count). */
+  function instanceCount(block, values) {
+    const text = block[3] ? calculate(block[3], values) : own(values, block[1]) ? values[block[1]] : "1";
+    const trimmed = typeof text === "string" ? text.trim() : "";
+    if (!NUMBER.test(trimmed)) return 0;
+    return Math.trunc(Math.max(0, Math.min(Number(trimmed), MAX_REPEATS)));
+  }
+
+  function walkRepeat(block, kept, asked) {
+    const [, name, trees, , questions] = block;
+    const names = questions.map((q) => q[1]);
+    const relevant = trees.every((tree) => evaluate(tree, kept));
+    const count = relevant ? instanceCount(block, kept) : 0;
+    for (const n of names) for (let i = count + 1; i <= MAX_REPEATS; i++) delete kept[n + "#" + i];
+    kept[name] = String(count);
+    if (relevant) {
+      asked.add(name);
+      for (const n of names) asked.add(n);
+    }
+    for (let index = 1; index <= count; index++) {
+      const context = instanceContext(names, index, kept);
+      for (const q of questions) decide(q, q[1] + "#" + index, context, kept, asked);
+    }
+    let all = "";
+    for (let i = 1; i <= count; i++) all += NODE + i;
+    kept["*" + name] = all;
+    for (const n of names) {
+      const answers = [];
+      for (let i = 1; i <= count; i++) answers.push(own(kept, n + "#" + i) ? kept[n + "#" + i] : "");
+      kept["*" + n] = answers.map((a) => NODE + a).join("");
+      if (answers.length && answers[0] !== "") kept[n] = answers[0];
+      else delete kept[n];
+    }
+  }
+
+  /* What a rule of a repeat's question reads in instance ``index`` (surveys/logic.py
+   * instance_context): its answers under their plain names, its number under "#". */
+  function instanceContext(names, index, values) {
+    const context = Object.assign({}, values, { "#": String(index) });
+    for (const n of names) {
+      if (own(values, n + "#" + index)) context[n] = values[n + "#" + index];
+      else delete context[n];
+    }
+    return context;
+  }
+
+  function own(values, key) {
+    return Object.prototype.hasOwnProperty.call(values, key);
+  }
+
+  function nodes(values, name) {
+    if (!own(values, "*" + name)) return [own(values, name) ? values[name] : ""];
+    return values["*" + name].split(NODE).slice(1);
+  }
+
+  function sum(items) {
+    let total = 0;
+    for (const item of items) {
+      if (item.trim() === "") continue;
+      const n = number(item);
+      if (n === null) return NaN;
+      total += n;
+    }
+    return total;
+  }
+
   function asNumber(v) {
     const n = number(v);
     return n === null ? NaN : n;
@@ -85,10 +194,12 @@ const glasLogic = (function () {
   }
 
   function truth(v) {
+    if (Array.isArray(v)) return v.length > 0;
     return typeof v === "number" ? v !== 0 && !Number.isNaN(v) : v !== "";
   }
 
   function number(v) {
+    if (Array.isArray(v)) return number(v.length ? v[0] : "");
     if (typeof v === "number") return Number.isFinite(v) ? v : null;
     if (typeof v !== "string") return null;
     const s = v.trim();
@@ -108,6 +219,7 @@ const glasLogic = (function () {
       if (rounded === 0) return "0";
       return plain(rounded);
     }
+    if (Array.isArray(v)) return v.length ? v[0] : "";
     return typeof v === "string" ? v : "";
   }
 
@@ -166,7 +278,7 @@ const glasLogic = (function () {
     return op === "div" ? a / b : a % b;
   }
 
-  return { evaluate, calculate };
+  return { evaluate, calculate, walk, instanceContext, MAX_REPEATS };
 })();
 
 if (typeof module === "object" && module.exports) module.exports = glasLogic;
