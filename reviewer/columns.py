@@ -25,8 +25,10 @@ from surveys.model import (
 )
 
 FIXED_COLUMNS = ("submission_id", "received", "survey_version")
-#: A repeat's table, Kobo's way: one row per instance, linked to its submission and numbered.
+#: A repeat's table, Kobo's way: one row per instance, linked to its submission and numbered;
+#: a repeat inside a repeat also names the instance it is in ("parent_index").
 REPEAT_COLUMNS = ("submission_id", "index")
+NESTED_REPEAT_COLUMNS = ("submission_id", "parent_index", "index")
 #: Joins several choices in one cell; a choice code never contains it.
 JOIN = ";"
 #: What a spreadsheet runs as a formula when a cell starts with it.
@@ -87,24 +89,13 @@ class Plan:
             if survey is not None and options.language in survey.languages
             else (survey.language if survey is not None else "")
         )
-        self.columns: list[Column] = []
-        #: Each repeat's columns (its table's, after REPEAT_COLUMNS).
+        #: Each repeat's columns (its table's, after its fixed ones), outer repeats first.
         self.repeats: dict[str, list[Column]] = {}
-        for block in survey.blocks if survey else ():
-            if isinstance(block, Question):
-                if block.answerable:
-                    self.columns += self._columns_of(block)
-                continue
-            assert survey is not None
-            self.columns.append(Column(block.name, "count", None, repeat=block))
-            self.repeats[block.name] = [
-                column
-                for question in survey.repeats[block.name]
-                if question.answerable
-                for column in self._columns_of(question)
-            ]
+        self.columns = self._level(survey, "") if survey else []
         self._steps = self._steps_of(self.columns)
         self._repeat_steps = {name: self._steps_of(c) for name, c in self.repeats.items()}
+        #: The repeats inside another one (their tables name the instance they are in).
+        self.nested = {n for n in self.repeats if survey and survey.repeat_chain[n]}
         every = [*self.columns, *(c for columns in self.repeats.values() for c in columns)]
         #: The texts most cells hold (choice labels or codes, as the tables show them), which
         #: the sheet names by index instead of repeating.
@@ -136,22 +127,58 @@ class Plan:
         ]
         return [Column(question.name, "many", question, labels=labels), *flags]
 
+    def _level(self, survey: Survey, level: str) -> list[Column]:
+        """The columns of one level's table (the main one, or a repeat's): its questions', and
+        a count for each repeat inside it, whose own table comes after."""
+        columns: list[Column] = []
+        inner = []
+        for block in survey.blocks_in[level]:
+            if isinstance(block, Question):
+                if block.answerable:
+                    columns += self._columns_of(block)
+            else:
+                columns.append(Column(block.name, "count", None, repeat=block))
+                inner.append(block.name)
+        for name in inner:
+            self.repeats[name] = []  # its place, outer repeats first
+            self.repeats[name] = self._level(survey, name)
+        return columns
+
     def _steps_of(self, columns: list[Column]) -> list[tuple[str, str, Any]]:
         return [self._step(c) for c in columns if c.kind != "flag"]
 
-    def repeat_rows(self, submission_id: str, answers: dict[str, Any]) -> dict[str, list[Any]]:
-        """Each repeat's rows of one submission: id, instance number, the instance's cells."""
-        found: dict[str, list[Any]] = {}
+    def repeat_rows(
+        self, submission_id: str, answers: dict[str, Any], files: dict[str, list[str]]
+    ) -> dict[str, list[list[Any]]]:
+        """Each repeat's rows of one submission: the submission's id, the number of the
+        instance it is in (a repeat inside a repeat: "2", or "2.1" deeper), its own number,
+        then its cells. ``files`` lists the attachments by key ("photo#2")."""
+        found: dict[str, list[list[Any]]] = {}
+        self._rows_in(submission_id, answers, (), files, found)
+        return found
+
+    def _rows_in(
+        self,
+        submission_id: str,
+        answers: dict[str, Any],
+        path: tuple[int, ...],
+        files: dict[str, list[str]],
+        found: dict[str, list[list[Any]]],
+    ) -> None:
         for name, steps in self._repeat_steps.items():
             instances = answers.get(name)
             if not isinstance(instances, list):
                 continue
-            found[name] = [
-                [submission_id, index, *self._cells(steps, instance, {})]
-                for index, instance in enumerate(instances[:MAX_REPEATS], 1)
-                if isinstance(instance, dict)
-            ]
-        return found
+            rows = found.setdefault(name, [])
+            for index, instance in enumerate(instances[:MAX_REPEATS], 1):
+                if not isinstance(instance, dict):
+                    continue
+                at = (*path, index)
+                suffix = "".join(f"#{i}" for i in at)
+                own = {k.removesuffix(suffix): v for k, v in files.items() if k.endswith(suffix)}
+                parent = [".".join(map(str, path))] if path else []
+                rows.append([submission_id, *parent, index, *self._cells(steps, instance, own)])
+                self._rows_in(submission_id, instance, at, files, found)
 
     def _step(self, column: Column) -> tuple[str, str, Any]:
         """What :meth:`cells` does for a column, with its lookup table made once (labels made

@@ -19,7 +19,15 @@ from typing import IO, Any
 import orjson
 
 from .codebook import write_codebook
-from .columns import FIXED_COLUMNS, REPEAT_COLUMNS, Plan, cell, plan_for_unknown, repeat_file
+from .columns import (
+    FIXED_COLUMNS,
+    NESTED_REPEAT_COLUMNS,
+    REPEAT_COLUMNS,
+    Plan,
+    cell,
+    plan_for_unknown,
+    repeat_file,
+)
 from .sheet import Workbook, row_xml
 
 VERSION_FOLDER_LENGTH = 12
@@ -64,7 +72,7 @@ def render_row(
     for key in ("reply_key", "reply_login"):  # a testimony's codename, for `glas reply`
         if key in document:
             item[key] = document[key]
-    repeats = plan.repeat_rows(submission_id, answers) if plan.repeats else {}
+    repeats = plan.repeat_rows(submission_id, answers, by_question) if plan.repeats else {}
     return row, json_text(item), row_xml(row, plan.shared_index), repeats
 
 
@@ -187,7 +195,8 @@ class SurveyTable:
         # is done (sheets are written one after the other).
         self._repeats: dict[str, tuple[IO[str], IO[str]]] = {}
         for name, columns in plan.repeats.items():
-            heading = [cell(c) for c in (*REPEAT_COLUMNS, *(c.name for c in columns))]
+            fixed = NESTED_REPEAT_COLUMNS if name in plan.nested else REPEAT_COLUMNS
+            heading = [cell(c) for c in (*fixed, *(c.name for c in columns))]
             table: IO[str] = open(folder / repeat_file(name), "w", newline="", encoding="utf-8")  # noqa: SIM115
             csv.writer(table).writerow(heading)
             rows: IO[str] = open(self._rows_path(name), "w+", encoding="utf-8")  # noqa: SIM115

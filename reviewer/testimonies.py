@@ -43,25 +43,7 @@ def render_testimony(
     assert survey is not None
     answers = document.get("answers") or {}
     rows: list[tuple[Question | None, str, str]] = []
-    for block in survey.blocks:
-        if isinstance(block, Question):
-            if block.answerable and block.type != "file":
-                rows.append(
-                    (block, plan.label(block), _display(plan, block, answers.get(block.name)))
-                )
-            continue
-        # A repeat: a heading per instance ("Incident 2"), then its answers.
-        instances = answers.get(block.name)
-        title = plan.label(block) if block.label else block.name
-        for index, instance in enumerate(instances if isinstance(instances, list) else [], 1):
-            if index > MAX_REPEATS or not isinstance(instance, dict):
-                break
-            rows.append((None, f"{title} {index}", ""))
-            rows += [
-                (q, plan.label(q), _display(plan, q, instance.get(q.name)))
-                for q in survey.repeats[block.name]
-                if q.answerable
-            ]
+    _rows(plan, survey, "", answers, "", rows)
     page = render(
         "testimony.html",
         survey=survey,
@@ -96,6 +78,33 @@ class TestimonyPages:
         entries = sorted(self.entries, key=lambda e: (e.received, e.submission_id))
         page = render("testimony_index.html", title=self.title, entries=entries)
         (self.folder / "index.html").write_text(page, encoding="utf-8")
+
+
+def _rows(
+    plan: Plan,
+    survey: Survey,
+    level: str,
+    answers: dict[str, Any],
+    heading: str,
+    rows: list[tuple[Question | None, str, str]],
+) -> None:
+    """Question beside answer, level by level; each repeat's instance under its own heading
+    ("Incident 2", "Person 2 / Child 1")."""
+    for block in survey.blocks_in[level]:
+        if isinstance(block, Question):
+            if block.answerable and block.type != "file":
+                rows.append(
+                    (block, plan.label(block), _display(plan, block, answers.get(block.name)))
+                )
+            continue
+        instances = answers.get(block.name)
+        title = plan.label(block) if block.label else block.name
+        for index, instance in enumerate(instances if isinstance(instances, list) else [], 1):
+            if index > MAX_REPEATS or not isinstance(instance, dict):
+                break
+            here = f"{heading} / {title} {index}" if heading else f"{title} {index}"
+            rows.append((None, here, ""))
+            _rows(plan, survey, block.name, instance, here, rows)
 
 
 def _display(plan: Plan, question: Question, value: Any) -> str:

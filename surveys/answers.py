@@ -15,9 +15,19 @@ from typing import Any
 
 from . import filetypes
 from .expressions import evaluate
-from .logic import apply_skip_logic, form_values, instance_context, typed_values
+from .logic import apply_skip_logic, form_values, typed_values
 from .messages import N_, Message, N_plural, SurveyText
-from .model import DATETIME, MAX_REPEATS, MONTH, SINGLE_CHOICE_TYPES, TIME, Question, Survey
+from .model import (
+    DATETIME,
+    MAX_REPEATS,
+    MONTH,
+    SINGLE_CHOICE_TYPES,
+    TIME,
+    Group,
+    Question,
+    Survey,
+)
+from .repeats import Path, Walk, key_of, split_key, walk
 
 ANSWERS_FORMAT = "glas-answers-1"
 INTEGER = re.compile(r"^[+-]?\d{1,18}$")
@@ -91,30 +101,54 @@ def validate_answers(
     result = Validated()
     raw = form_values(form)
     raw.update({name: " ".join(f.name for f in infos) for name, infos in (files or {}).items()})
-    asked, raw = apply_skip_logic(survey, raw)
-    for question in survey.answerable_questions:
-        if question.name not in asked or (only is not None and question.name not in only):
-            continue
-        if question.name in survey.repeat_of:
-            continue  # below, instance by instance
-        if question.type == "file":
-            _check_files(question, list((files or {}).get(question.name, ())), result)
-            continue
-        _validate_one(question, question.name, form, raw, result, result.answers)
-    for repeat, questions in survey.repeats.items():
-        if repeat not in asked or (only is not None and questions[0].name not in only):
-            continue
-        instances: list[dict[str, Any]] = []
-        for index in range(1, int(raw[repeat]) + 1):
-            context = instance_context(survey, repeat, index, raw)
-            instance: dict[str, Any] = {}
-            for question in questions:
-                key = f"{question.name}#{index}"
-                if question.answerable and key in asked:
-                    _validate_one(question, key, form, context, result, instance)
-            instances.append(instance)
-        result.answers[repeat] = instances
+    found = _walk(survey, raw)
+    _validate_level(survey, "", (), form, files or {}, found, only, result, result.answers)
     return result
+
+
+def _walk(survey: Survey, values: Mapping[str, str]) -> Walk:
+    if survey.repeats:
+        return walk(survey, values)
+    asked, kept = apply_skip_logic(survey, values)
+    return Walk(asked, kept)
+
+
+def _validate_level(
+    survey: Survey,
+    level: str,
+    path: Path,
+    form: Mapping[str, Sequence[str]],
+    files: Mapping[str, Sequence[FileInfo]],
+    found: Walk,
+    only: set[str] | None,
+    result: Validated,
+    answers: dict[str, Any],
+) -> None:
+    """The answers of one level: the survey's own (``level`` "") or one instance of a repeat
+    (at ``path``), each repeat inside as a list of its instances' answers."""
+    context = found.context(path)
+    for block in survey.blocks_in[level]:
+        key = key_of(block.name, path)
+        if key not in found.asked:
+            continue
+        if isinstance(block, Group):
+            if only is not None and not survey.inside[block.name] & only:
+                continue
+            instances: list[dict[str, Any]] = []
+            for index in range(1, int(found.kept[key]) + 1):
+                instance: dict[str, Any] = {}
+                at = (*path, index)
+                _validate_level(survey, block.name, at, form, files, found, only, result, instance)
+                instances.append(instance)
+            answers[block.name] = instances
+        elif block.answerable and (only is None or block.name in only):
+            if block.type == "calculate":  # computed by the walk, never sent
+                if key in found.kept:
+                    answers[block.name] = found.kept[key]
+            elif block.type == "file":
+                _check_files(block, key, list(files.get(key, ())), result)
+            else:
+                _validate_one(block, key, form, context, result, answers)
 
 
 def _validate_one(
@@ -127,10 +161,6 @@ def _validate_one(
 ) -> None:
     """One question's answer (``key`` names its field: ``name#n`` in a repeat's instance n),
     its rules read in ``raw``; the answer goes into ``answers``, a problem into the errors."""
-    if question.type == "calculate":  # computed by apply_skip_logic, never sent
-        if key in raw:
-            answers[question.name] = raw[key]
-        return
     values = [v for v in form.get(key, ()) if v.strip()]
     if not values:
         if question.required:
@@ -184,48 +214,52 @@ def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list
     answers = document.get("answers")
     if not isinstance(answers, dict):
         return ["The answers document holds no answers."], set()
-    problems = []
     values = typed_values(answers)
     values.update(_listed_file_names(document.get("files")))
-    asked, values = apply_skip_logic(survey, values)
-    for name, value in answers.items():
-        if name in survey.repeats:
-            problems += _check_instances(survey, name, value, values, asked)
-            continue
-        question = survey.by_name.get(name)
-        if (
-            question is None
-            or not question.answerable
-            or question.type == "file"
-            or name in survey.repeat_of
-        ):
-            problems.append(f"'{name}' is not a question of this survey version.")
-            continue
-        if name not in asked:
-            problems.append(f"'{name}' is answered although its skip logic skips it.")
-            continue
-        problems += _check_answer(question, name, value, values)
-    inner = survey.repeat_of  # checked per instance
-    problems += [
-        f"'{name}' is missing: its calculation gives a value."
-        for name in survey.calculations
-        if name in asked and values.get(name) and name not in answers and name not in inner
-    ]
-    problems += [
-        f"'{q.name}': This question needs an answer."
-        for q in survey.required_questions
-        if q.type != "file" and q.name not in answers and q.name in asked and q.name not in inner
-    ]
+    found = _walk(survey, values)
+    problems = _check_level(survey, "", (), answers, found)
     files = document.get("files") or []
     if files or survey.has_files:
-        problems += _check_listed_files(survey, files, asked)
-    return problems, asked
+        problems += _check_listed_files(survey, files, found.asked)
+    return problems, found.asked
+
+
+def _check_level(
+    survey: Survey, level: str, path: Path, answers: dict[str, Any], found: Walk
+) -> list[str]:
+    """One level's decrypted answers (the survey's own, or an instance's) against the rules."""
+    problems = []
+    context = found.context(path)
+    blocks = survey.level_blocks[level]
+    for name, value in answers.items():
+        block = blocks.get(name)
+        key = key_of(name, path)
+        if isinstance(block, Group):
+            problems += _check_instances(survey, block, value, path, found)
+        elif block is None or not block.answerable or block.type == "file":
+            where = f"repeat '{level}'" if level else "this survey version"
+            problems.append(f"'{key}' is not a question of {where}.")
+        elif key not in found.asked:
+            problems.append(f"'{key}' is answered although its skip logic skips it.")
+        elif block.type == "calculate":
+            if value != found.kept.get(key):
+                problems.append(f"'{key}' is not what its calculation gives.")
+        else:
+            problems += _check_answer(block, key, value, context)
+    for question in survey.checked_when_missing[level]:
+        key = key_of(question.name, path)
+        if key not in found.asked or question.name in answers:
+            continue
+        if question.type == "calculate":
+            if context.get(question.name):
+                problems.append(f"'{key}' is missing: its calculation gives a value.")
+        else:
+            problems.append(f"'{key}': This question needs an answer.")
+    return problems
 
 
 def _check_answer(question: Question, key: str, value: Any, values: Mapping[str, str]) -> list[str]:
     """One decrypted answer against its question's rules, read in ``values``."""
-    if question.type == "calculate":
-        return [] if value == values.get(key) else [f"'{key}' is not what its calculation gives."]
     try:
         _check(question, value)
         # Guarded here: most questions have neither, and this runs for every answer.
@@ -239,42 +273,25 @@ def _check_answer(question: Question, key: str, value: Any, values: Mapping[str,
 
 
 def _check_instances(
-    survey: Survey, repeat: str, instances: Any, values: dict[str, str], asked: set[str]
+    survey: Survey, group: Group, instances: Any, path: Path, found: Walk
 ) -> list[str]:
     """A repeat's answers: a list of at most MAX_REPEATS mappings (as many as its
-    repeat_count gives), each instance's answers checked in the instance's context."""
+    repeat_count gives), each instance checked in its own context."""
+    key = key_of(group.name, path)
     if not isinstance(instances, list) or not all(isinstance(i, dict) for i in instances):
-        return [f"'{repeat}' is not a list of instances."]
+        return [f"'{key}' is not a list of instances."]
     if len(instances) > MAX_REPEATS:
-        return [f"'{repeat}' has {len(instances)} instances, more than {MAX_REPEATS}."]
-    if repeat not in asked:
-        return [f"'{repeat}' is answered although its skip logic skips it."]
+        return [f"'{key}' has {len(instances)} instances, more than {MAX_REPEATS}."]
+    if key not in found.asked:
+        return [f"'{key}' is answered although its skip logic skips it."]
     problems = []
-    expected = int(values.get(repeat) or 0)
+    expected = int(found.kept.get(key) or 0)
     if len(instances) != expected:
         problems.append(
-            f"'{repeat}' has {len(instances)} instances where its repeat_count gives {expected}."
+            f"'{key}' has {len(instances)} instances where its repeat_count gives {expected}."
         )
-    questions = {q.name: q for q in survey.repeats[repeat]}
     for index, instance in enumerate(instances, 1):
-        context = instance_context(survey, repeat, index, values)
-        for name, value in instance.items():
-            key = f"{name}#{index}"
-            question = questions.get(name)
-            if question is None or not question.answerable:
-                problems.append(f"'{key}' is not a question of repeat '{repeat}'.")
-            elif key not in asked:
-                problems.append(f"'{key}' is answered although its skip logic skips it.")
-            else:
-                problems += _check_answer(question, key, value, context)
-        for question in questions.values():
-            key = f"{question.name}#{index}"
-            if key not in asked or question.name in instance:
-                continue
-            if question.type == "calculate" and context.get(question.name):
-                problems.append(f"'{key}' is missing: its calculation gives a value.")
-            elif question.required:
-                problems.append(f"'{key}': This question needs an answer.")
+        problems += _check_level(survey, group.name, (*path, index), instance, found)
     return problems
 
 
@@ -297,9 +314,12 @@ def _check_listed_files(survey: Survey, files: list[Any], asked: set[str]) -> li
             return ["An attachment entry is malformed."]
         infos.setdefault(str(entry.get("question")), []).append(info)
     result = Validated()
-    for question in survey.questions:
-        if question.type == "file" and question.name in asked:
-            _check_files(question, infos.pop(question.name, []), result)
+    for key in sorted(asked):
+        split = split_key(key)
+        question = survey.by_name.get(split[0]) if split else None
+        depth = len(survey.repeat_chain.get(question.name, [])) if question else -1
+        if question is not None and question.type == "file" and split and len(split[1]) == depth:
+            _check_files(question, key, infos.pop(key, []), result)
     problems = [f"'{name}': {message}" for name, message in result.errors.items()]
     return problems + [f"'{name}' is not a file question of this survey version." for name in infos]
 
@@ -454,19 +474,20 @@ def _check_date(question: Question, text: str) -> None:
         raise ValueError(Message(DATE_BEFORE, {"day": question.maximum}))
 
 
-def _check_files(question: Question, infos: list[FileInfo], result: Validated) -> None:
+def _check_files(question: Question, key: str, infos: list[FileInfo], result: Validated) -> None:
+    """A file question's attachments (``key``: its field, "name#n" in instance n)."""
     if not infos:
         if question.required:
-            result.errors[question.name] = Message(ATTACH_FILE)
+            result.errors[key] = Message(ATTACH_FILE)
         return
     if len(infos) > question.effective_max_files:
-        result.errors[question.name] = Message.counted(AT_MOST_FILES, question.effective_max_files)
+        result.errors[key] = Message.counted(AT_MOST_FILES, question.effective_max_files)
         return
     if question.accept and not all(_accepted(question.accept, f) for f in infos):
         allowed = ", ".join(question.accept)
-        result.errors[question.name] = Message(FILE_KINDS, {"kinds": allowed})
+        result.errors[key] = Message(FILE_KINDS, {"kinds": allowed})
         return
-    result.files[question.name] = infos
+    result.files[key] = infos
 
 
 def _accepted(patterns: tuple[str, ...], info: FileInfo) -> bool:

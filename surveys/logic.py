@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from .expressions import (
-    NODE,
-    ExpressionError,
-    calculate,
-    columns,
-    evaluate,
-    number_of,
-    parse,
-    references,
-)
-from .model import MAX_REPEATS, Group, Question, Survey
+from .expressions import ExpressionError, calculate, columns, evaluate, parse, references
+from .model import Question, Survey
+from .repeats import flatten, walk
 
 GROUP_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -44,24 +35,9 @@ def form_values(form: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 def typed_values(answers: Mapping[str, Any]) -> dict[str, str]:
-    """Decrypted (typed) answers as the expressions see them. A repeat's instances (a list of
-    mappings) become ``name#1``, ``name#2``… and the repeat's name holds their number, as the
-    form's fields do."""
-    found: dict[str, str] = {}
-    for name, value in answers.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            found[name] = str(len(value))
-            for index, instance in enumerate(value[:MAX_REPEATS], 1):
-                found.update({f"{k}#{index}": _typed(v) for k, v in instance.items()})
-        elif isinstance(value, list) and not value:
-            found[name] = "0"  # an empty repeat, or a select_multiple with nothing chosen
-        else:
-            found[name] = _typed(value)
-    return found
-
-
-def _typed(value: Any) -> str:
-    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    """Decrypted (typed) answers as the expressions see them; a repeat's instances by key, as
+    the form's fields name them (:func:`surveys.repeats.flatten`)."""
+    return flatten(answers)
 
 
 def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str], dict[str, str]]:
@@ -70,9 +46,10 @@ def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str
     Decided in question order, so a rule that reads a skipped question sees no answer (as ODK
     does). The one place the server, the paged form and the reviewer's check decide this.
     """
-    kept = dict(values)
     if survey.repeats:
-        return _walk(survey, kept)
+        found = walk(survey, values)
+        return found.asked, found.kept
+    kept = dict(values)
     if survey.calculations:
         return _with_calculations(survey, kept)
     asked = set(survey.always_asked)
@@ -102,100 +79,12 @@ def _with_calculations(survey: Survey, kept: dict[str, str]) -> tuple[set[str], 
     return asked, kept
 
 
-def _walk(survey: Survey, kept: dict[str, str]) -> tuple[set[str], dict[str, str]]:
-    """The walk of a survey with repeats: each instance's questions in turn, read in the
-    instance's own context (its answers under the plain names, its number under ``#``).
-    Asked instance questions are named ``name#n``; a repeat that is asked also puts its own
-    name and its questions' plain names in the set (the page that holds it is shown)."""
-    asked: set[str] = set()
-    for block in survey.blocks:
-        if isinstance(block, Question):
-            _decide(survey, block, block.name, kept, kept, asked)
-        else:
-            _walk_repeat(survey, block, survey.repeats[block.name], kept, asked)
-    return asked, kept
-
-
-def _decide(
-    survey: Survey,
-    question: Question,
-    key: str,
-    context: dict[str, str],
-    kept: dict[str, str],
-    asked: set[str],
-) -> None:
-    if all(evaluate(tree, context) for tree in survey.relevance[question.name]):
-        asked.add(key)
-        if question.type != "calculate":
-            return
-        result = calculate(survey.calculations[question.name], context)
-        if result:
-            context[question.name] = kept[key] = result
-            return
-    context.pop(question.name, None)
-    kept.pop(key, None)
-
-
-def instance_count(group: Group, values: Mapping[str, str]) -> int:
-    """How many instances a repeat has: its repeat_count, else as many as the form says (one
-    to begin with), never more than MAX_REPEATS."""
-    if group.repeat_count_tree is not None:
-        text = calculate(group.repeat_count_tree, values)
-    else:
-        text = values.get(group.name, "1")
-    number = number_of(text)
-    if number is None or not number.is_finite():
-        return 0
-    return int(max(Decimal(0), min(number, Decimal(MAX_REPEATS))))
-
-
-def _walk_repeat(
-    survey: Survey, group: Group, questions: list[Question], kept: dict[str, str], asked: set[str]
-) -> None:
-    relevant = all(evaluate(tree, kept) for tree in survey.group_relevance[group.name])
-    count = instance_count(group, kept) if relevant else 0
-    for question in questions:
-        for index in range(count + 1, MAX_REPEATS + 1):
-            kept.pop(f"{question.name}#{index}", None)
-    kept[group.name] = str(count)
-    if relevant:
-        asked.add(group.name)
-        asked.update(q.name for q in questions)
-    for index in range(1, count + 1):
-        context = instance_context(survey, group.name, index, kept)
-        for question in questions:
-            _decide(survey, question, f"{question.name}#{index}", context, kept, asked)
-    # Rules after the repeat read every instance (count, sum) or the first one (XPath).
-    kept["*" + group.name] = "".join(NODE + str(i) for i in range(1, count + 1))
-    for question in questions:
-        answers = [kept.get(f"{question.name}#{i}", "") for i in range(1, count + 1)]
-        kept["*" + question.name] = "".join(NODE + answer for answer in answers)
-        if answers and answers[0]:
-            kept[question.name] = answers[0]
-        else:
-            kept.pop(question.name, None)
-
-
-def instance_context(
-    survey: Survey, repeat: str, index: int, values: Mapping[str, str]
-) -> dict[str, str]:
-    """What a rule of a repeat's question reads in one instance: every value, the instance's
-    own answers under their plain names, its number under ``#``."""
-    context = {**values, "#": str(index)}
-    for question in survey.repeats[repeat]:
-        own = values.get(f"{question.name}#{index}")
-        if own is None:
-            context.pop(question.name, None)
-        else:
-            context[question.name] = own
-    return context
-
-
 def next_page(survey: Survey, page: int, asked: set[str], step: int = 1) -> int | None:
     """The nearest page after (or, with step -1, before) ``page`` that asks anything."""
     index = page + step
     while 0 <= index < len(survey.pages):
-        if any(q.name in asked for q in survey.pages[index]):
+        shown = survey.pages[index]
+        if any(q.name in asked or survey.top_repeat.get(q.name) in asked for q in shown):
             return index
         index += step
     return None
@@ -228,42 +117,21 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
 
 
 def _check_repeats(survey: Survey) -> list[LogicProblem]:
-    """Repeats Glas can ask on both paths: one level deep, no files inside (a file cannot wait
-    on a page for the instances to be added)."""
+    """A repeat_count belongs to a repeat and must be known before the repeat is asked."""
     problems = []
     for group in survey.groups:
         if group.repeat_count and not group.repeat:
             problems.append(
                 LogicProblem(group.name, "'repeat_count' only applies to a repeat", "repeat_count")
             )
-        outer = [g.name for g in survey.parents(group) if g.repeat]
-        if group.repeat and outer:
-            problems.append(
-                LogicProblem(
-                    group.name,
-                    f"repeat '{group.name}' is inside repeat '{outer[0]}': Glas asks repeats one"
-                    " level deep (make the inner one a question per instance, or a second repeat"
-                    " after it)",
-                )
-            )
-        inner = {q.name for q in survey.repeats.get(group.name, [])} | {group.name}
-        if group.repeat_count_tree is not None and survey.reads([group.repeat_count_tree]) & inner:
+        inside = survey.inside.get(group.name, frozenset()) | {group.name}
+        if group.repeat_count_tree is not None and survey.reads([group.repeat_count_tree]) & inside:
             problems.append(
                 LogicProblem(
                     group.name,
                     f"'repeat_count' of '{group.name}' reads the repeat's own questions: it must"
                     " be known before the repeat is asked",
                     "repeat_count",
-                )
-            )
-    for question in survey.questions:
-        if question.type == "file" and question.name in survey.repeat_of:
-            problems.append(
-                LogicProblem(
-                    question.name,
-                    f"file question '{question.name}' is inside repeat"
-                    f" '{survey.repeat_of[question.name]}': Glas asks for files after the"
-                    " repeats (put it after the repeat)",
                 )
             )
     return problems

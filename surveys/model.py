@@ -344,59 +344,109 @@ class Survey:
         return found
 
     @cached_property
-    def repeat_of(self) -> dict[str, str]:
-        """The repeat each question is asked in (questions outside any repeat are absent)."""
-        found = {}
-        for question in self.questions:
-            for group in self.enclosing_groups(question):
-                if group.repeat:
-                    found[question.name] = group.name
-                    break
+    def repeat_chain(self) -> dict[str, list[str]]:
+        """Per question and per repeat, the repeats around it, outermost first."""
+        found = {
+            q.name: [g.name for g in reversed(self.enclosing_groups(q)) if g.repeat]
+            for q in self.questions
+        }
+        for group in self.groups:
+            if group.repeat:
+                found[group.name] = [g.name for g in reversed(self.parents(group)) if g.repeat]
         return found
 
     @cached_property
+    def repeat_of(self) -> dict[str, str]:
+        """The innermost repeat each question is asked in (questions outside any are absent)."""
+        return {name: chain[-1] for name, chain in self.repeat_chain.items() if chain}
+
+    @cached_property
+    def top_repeat(self) -> dict[str, str]:
+        """The outermost repeat around each question or repeat: what a page holds whole."""
+        return {name: chain[0] for name, chain in self.repeat_chain.items() if chain}
+
+    @cached_property
     def repeats(self) -> dict[str, list[Question]]:
-        """Each repeat's questions, in order."""
-        found: dict[str, list[Question]] = {}
+        """Each repeat's own questions (not those of repeats inside it), in order."""
+        found: dict[str, list[Question]] = {g.name: [] for g in self.groups if g.repeat}
         for question in self.questions:
             if question.name in self.repeat_of:
-                found.setdefault(self.repeat_of[question.name], []).append(question)
+                found[self.repeat_of[question.name]].append(question)
+        return found
+
+    @cached_property
+    def blocks_in(self) -> dict[str, list[Question | Group]]:
+        """What the skip logic walks, level by level: the blocks of the survey itself (under
+        "") and of each repeat — questions, and the repeats directly inside as one block each
+        (a repeat's instances are walked one after another)."""
+        found: dict[str, list[Question | Group]] = {"": []}
+        for question in self.questions:
+            chain = self.repeat_chain[question.name]
+            levels = ["", *chain]
+            for depth, level in enumerate(levels):
+                blocks = found.setdefault(level, [])
+                if depth + 1 < len(levels):
+                    group = self.group_by_name[levels[depth + 1]]
+                    if not (blocks and blocks[-1] is group):
+                        blocks.append(group)
+                else:
+                    blocks.append(question)
         return found
 
     @cached_property
     def blocks(self) -> list[Question | Group]:
-        """The questions in order, each repeat's questions standing as their repeat group:
-        what the skip logic walks (a repeat's instances are walked one after another)."""
-        found: list[Question | Group] = []
-        for question in self.questions:
-            repeat = self.repeat_of.get(question.name)
-            if repeat is None:
-                found.append(question)
-            elif not found or found[-1] != self.group_by_name[repeat]:
-                found.append(self.group_by_name[repeat])
-        return found
+        """The survey's own blocks (see :attr:`blocks_in`)."""
+        return self.blocks_in[""]
+
+    @cached_property
+    def level_blocks(self) -> dict[str, dict[str, Question | Group]]:
+        """Per level ("" or a repeat), its blocks by name (what an answers object may hold)."""
+        return {level: {b.name: b for b in blocks} for level, blocks in self.blocks_in.items()}
+
+    @cached_property
+    def checked_when_missing(self) -> dict[str, list[Question]]:
+        """Per level ("" or a repeat), the questions whose absence the reviewer's check
+        looks at: calculations (a value was due) and required questions other than files."""
+        return {
+            level: [
+                b
+                for b in blocks
+                if isinstance(b, Question)
+                and (b.type == "calculate" or (b.required and b.type != "file"))
+            ]
+            for level, blocks in self.blocks_in.items()
+        }
+
+    @cached_property
+    def inside(self) -> dict[str, frozenset[str]]:
+        """Per repeat, the names of every question and repeat inside it, at any depth."""
+        found: dict[str, set[str]] = {g.name: set() for g in self.groups if g.repeat}
+        for name, chain in self.repeat_chain.items():
+            for outer in chain:
+                found[outer].add(name)
+        return {name: frozenset(names) for name, names in found.items()}
 
     @cached_property
     def browser_walk(self) -> list[list[Any]]:
         """The skip logic walk as the page's script runs it (glasLogic.walk), block by block:
         ["q", name, rules, calculation or None] and, for a repeat,
-        ["r", name, its own rules, repeat_count or None, [its questions as above]]."""
+        ["r", name, its own rules, repeat_count or None, [the blocks inside it]]."""
 
-        def question(q: Question) -> list[Any]:
-            return ["q", q.name, self.relevance[q.name], self.calculations.get(q.name)]
-
-        return [
-            question(block)
-            if isinstance(block, Question)
-            else [
-                "r",
-                block.name,
-                self.group_relevance[block.name],
-                block.repeat_count_tree,
-                [question(q) for q in self.repeats[block.name]],
+        def walk(blocks: list[Question | Group]) -> list[list[Any]]:
+            return [
+                ["q", b.name, self.relevance[b.name], self.calculations.get(b.name)]
+                if isinstance(b, Question)
+                else [
+                    "r",
+                    b.name,
+                    self.group_relevance[b.name],
+                    b.repeat_count_tree,
+                    walk(self.blocks_in[b.name]),
+                ]
+                for b in blocks
             ]
-            for block in self.blocks
-        ]
+
+        return walk(self.blocks)
 
     @cached_property
     def group_relevance(self) -> dict[str, list[Tree]]:
@@ -468,21 +518,28 @@ class Survey:
         shown = [q for q in self.questions if q.type != "calculate"]  # computed, not asked
         designed = self._designed_pages() if self.paged else [shown]
         designed = [[q for q in page if q.type != "calculate"] for page in designed]
-        files = [q for q in self.questions if q.type == "file"]
+        # A repeat that asks for files is on the last page too, whole, with the other files.
+        file_repeats = {
+            self.top_repeat[q.name]
+            for q in self.questions
+            if q.type == "file" and q.name in self.top_repeat
+        }
+        files = [q for q in self.questions if q.type == "file" and q.name not in self.top_repeat]
+        last = [q for q in shown if self.top_repeat.get(q.name, "") in file_repeats]
         pages: list[list[Question]] = []
         for page in designed:
             current: list[Question] = []
             for question in page:
-                if question.type == "file":
+                repeat = self.top_repeat.get(question.name)
+                if repeat in file_repeats or (question.type == "file" and repeat is None):
                     continue
-                repeat = self.repeat_of.get(question.name)
                 if repeat is not None:  # a repeat is a page of its own, all its instances
-                    if current and self.repeat_of.get(current[0].name) != repeat:
+                    if current and self.top_repeat.get(current[0].name) != repeat:
                         pages.append(current)
                         current = []
                     current.append(question)
                     continue
-                if current and current[0].name in self.repeat_of:
+                if current and current[0].name in self.top_repeat:
                     pages.append(current)
                     current = []
                 trees = list(self.relevance[question.name])
@@ -495,12 +552,26 @@ class Survey:
                 current.append(question)
             if current:
                 pages.append(current)
-        if files:
-            if pages and not (reads_any(files, pages[-1], self.relevance)):
+        if last or files:
+            if pages and not last and not reads_any(files, pages[-1], self.relevance):
                 pages[-1].extend(files)
             else:
-                pages.append(files)
+                pages.append(last + files)
         return pages or [[]]
+
+    @cached_property
+    def page_blocks(self) -> list[list[Question | Group]]:
+        """Each page as it is drawn: questions, and each top-level repeat once, whole."""
+        found: list[list[Question | Group]] = []
+        for page in self.pages:
+            blocks: list[Question | Group] = []
+            for question in page:
+                top = self.top_repeat.get(question.name)
+                item: Question | Group = self.group_by_name[top] if top else question
+                if not (top and blocks and blocks[-1] is item):
+                    blocks.append(item)
+            found.append(blocks)
+        return found
 
     @property
     def multipage(self) -> bool:
@@ -513,7 +584,7 @@ class Survey:
         for question in self.questions:
             top = self.enclosing_groups(question)[-1] if question.group else None
             # A top-level field-list group is one page; so is a repeat, wherever it is.
-            block = self.repeat_of.get(question.name)
+            block = self.top_repeat.get(question.name)
             if block is None and top is not None and top.field_list:
                 block = top.name
             if block is not None and block == current_block and pages:

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
-from .model import MAX_REPEATS, MONTH, Survey
+from .model import MAX_REPEATS, MONTH, Group, Survey
 
 DOCUMENT_KEYS = frozenset(
     {"format", "survey", "version", "answers", "files", "reply_key", "reply_login"}
@@ -29,6 +29,8 @@ REPLY_LOGIN = re.compile(r"[0-9a-f]{64}")
 FILE_KEYS = frozenset({"question", "part", "name", "type", "size"})
 #: What an unknown survey version may use as an answer key: it becomes a column header.
 ANSWER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+#: An attachment's question: its name, and in a repeat the instance's numbers ("photo#2").
+FILE_QUESTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}(?:#[1-9][0-9]{0,2}){0,8}$")
 MAX_ANSWERS = 2_000
 MAX_TEXT = 100_000
 MAX_CHOICES = 1_000
@@ -102,7 +104,7 @@ def _check_answers(survey: Survey | None, answers: Any) -> None:
             raise DocumentShapeError(f"An answer has an invalid question name {_quote(name)}.")
         if survey is None:
             _check_any_value(name, value)
-        elif name in survey.repeats:
+        elif name in survey.repeats and name in survey.level_blocks[""]:
             _check_instances(survey, name, value)
         elif (
             question is None
@@ -125,15 +127,18 @@ def _check_instances(survey: Survey, name: str, value: Any) -> None:
         raise DocumentShapeError(
             f"{_quote(name)} holds no list of at most {MAX_REPEATS} instances."
         )
-    inner = {q.name: q for q in survey.repeats[name] if q.answerable}
+    blocks = survey.level_blocks[name]
     for instance in value:
         for key, answer in instance.items():
-            question = inner.get(key)
-            if question is None:
+            block = blocks.get(key)
+            if isinstance(block, Group):  # a repeat inside this one
+                _check_instances(survey, key, answer)
+            elif block is None or not block.answerable or block.type == "file":
                 raise DocumentShapeError(
                     f"{_quote(key)} is not a question of repeat {_quote(name)}."
                 )
-            _check_value(key, question.type, answer)
+            else:
+                _check_value(key, block.type, answer)
 
 
 def _check_value(name: str, kind: str, value: Any) -> None:
@@ -189,16 +194,19 @@ def _check_files(survey: Survey | None, files: Any) -> None:
     if not isinstance(files, list) or len(files) > MAX_FILES:
         raise DocumentShapeError("The attachments are not a list of at most 100 entries.")
     file_questions = (
-        {q.name for q in survey.questions if q.type == "file"} if survey is not None else None
+        {q.name: q for q in survey.questions if q.type == "file"} if survey is not None else None
     )
     parts: set[int] = set()
     for entry in files:
         if not isinstance(entry, dict) or set(entry) != FILE_KEYS:
             raise DocumentShapeError("An attachment entry is malformed.")
         question, part = entry["question"], entry["part"]
-        if not isinstance(question, str) or not ANSWER_KEY.match(question):
+        if not isinstance(question, str) or not FILE_QUESTION.match(question):
             raise DocumentShapeError("An attachment names an invalid question.")
-        if file_questions is not None and question not in file_questions:
+        name, *numbers = question.split("#")
+        if file_questions is not None and (
+            name not in file_questions or len(numbers) != len(survey.repeat_chain[name])  # type: ignore[union-attr]
+        ):
             raise DocumentShapeError(f"{_quote(question)} is not a file question of this version.")
         if type(part) is not int or not 0 <= part <= MAX_PART or part in parts:
             raise DocumentShapeError("An attachment has an invalid or repeated part number.")

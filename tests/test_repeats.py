@@ -23,15 +23,15 @@ from openpyxl import load_workbook
 
 from crypto.keys import ReviewerKey
 from surveys import SurveyDefinitionError
-from surveys.answers import check_document, validate_answers
-from surveys.logic import apply_skip_logic
+from surveys.answers import FileInfo, answers_document, check_document, validate_answers
 from surveys.model import MAX_REPEATS, Survey
+from surveys.repeats import walk
 from surveys.schema import document_problem
 from surveys.xlsform import read_xlsform_with_warnings
 from surveys.xlsform_writer import write_xlsform
 
 from .browsers import needs_bundle, needs_chromium, survey_page
-from .conftest import ROOT, RunCli, csrf_token
+from .conftest import ROOT, RunCli, csrf_token, gps_photo
 from .helpers import LiveServer, decrypt, sealed_answers, version_folder
 from .xlsforms import Sheet, write
 
@@ -155,13 +155,8 @@ def test_an_odk_repeat_count_and_pyxforms_other_names_import(
     [
         (
             [["begin repeat", "kids", "Kids"], ["begin repeat", "toys", "Toys"],
-             ["text", "toy", "Toy"], ["end repeat", "", ""], ["end repeat", "", ""]],
-            "row 3: repeat 'toys' is inside repeat 'kids'",
-        ),
-        (
-            [["begin repeat", "kids", "Kids"], ["image", "photo", "Photo"],
-             ["end repeat", "", ""]],
-            "row 3: file question 'photo' is inside repeat 'kids'",
+             ["text", "toy", "Toy"], ["end group", "", ""], ["end repeat", "", ""]],
+            "row 5, column 'type': 'end group' without 'begin group'",
         ),
         ([["begin repeat", "kids", "Kids"], ["text", "a", "A"], ["end group", "", ""]],
          "row 4, column 'type': 'end group' without 'begin group'"),
@@ -174,7 +169,7 @@ def test_an_odk_repeat_count_and_pyxforms_other_names_import(
         ),
     ],
 )  # fmt: skip
-def test_repeats_glas_cannot_ask_are_refused_by_row(
+def test_repeats_written_wrong_are_refused_by_row(
     tmp_path: Path, rows: list[list[str]], message: str
 ) -> None:
     header = ["type", "name", "label", "repeat_count"][: len(rows[0])]
@@ -270,7 +265,9 @@ def test_the_reviewer_flags_repeats_the_form_would_never_send(household: Survey)
         assert any(problem in p for p in problems), (change, problems)
 
 
-def _walk_cases(incidents: Survey, household: Survey) -> list[tuple[Survey, dict[str, str]]]:
+def _walk_cases(
+    incidents: Survey, household: Survey, family: Survey
+) -> list[tuple[Survey, dict[str, str]]]:
     """Surveys and form values: Python's walk and the browser's must agree on all."""
     return [
         (incidents, {"incident": "2", "kind#1": "other", "kind#2": "police", "kind_other#2": "x"}),
@@ -284,22 +281,27 @@ def _walk_cases(incidents: Survey, household: Survey) -> list[tuple[Survey, dict
         (household, {"members": "-1"}),
         (household, {"members": "70", "age#50": "1", "age#51": "2"}),
         (household, {"members": "2.9", "age#1": "1.5", "age#2": "2.25"}),
+        (family, {"person": "2", "need#1": "3", "what#1#2": "x", "need#2": "0", "what#2#1": "y"}),
+        (family, {"person": "1", "need#1": "60", "what#1#51": "z", "what#1#x": "w"}),
+        (family, {"need#1": "2", "relation#1": "child", "document#1": "a.jpg"}),
     ]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js (make install)")
-def test_the_browser_walks_repeats_as_the_server_does(incidents: Survey, household: Survey) -> None:
-    cases = _walk_cases(incidents, household)
+def test_the_browser_walks_repeats_as_the_server_does(
+    incidents: Survey, household: Survey, family: Survey
+) -> None:
+    cases = _walk_cases(incidents, household, family)
     expected = []
     for survey, values in cases:
-        asked, kept = apply_skip_logic(survey, values)
-        expected.append([sorted(asked), kept])
+        found = walk(survey, values)
+        expected.append([sorted(found.asked), found.kept, found.contexts])
     script = (
         "const logic = require(process.argv[1]);"
         "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
         "console.log(JSON.stringify(cases.map(([blocks, values]) => {"
-        "  const { asked, kept } = logic.walk(blocks, values);"
-        "  return [Array.from(asked).sort(), kept]; })));"
+        "  const { asked, kept, contexts } = logic.walk(blocks, values);"
+        "  return [Array.from(asked).sort(), kept, contexts]; })));"
     )
     result = subprocess.run(
         ["node", "-e", script, str(ROOT / "portal/static/js/glas-logic.js")],
@@ -340,12 +342,18 @@ def test_without_javascript_add_another_and_remove_come_back_with_the_answers(
     assert "First</textarea>" in text
     removed = _post(
         client,
-        {"glas_page": "0", "glas_nav": "remove:incident:1", "incident": "2",
+        {"glas_page": "0", "glas_nav": "remove:incident#1", "incident": "2",
          "kind#1": "police", "story#1": "First", "kind#2": "client", "story#2": "Second"},
     ).get_data(as_text=True)  # fmt: skip
     assert 'name="incident" value="1"' in removed and "Second</textarea>" in removed
     assert "First</textarea>" not in removed and 'name="kind#2"' not in removed
-    for nav in ("remove:incident:5", "remove:incident:x", "add:nothing", "remove:help:1"):
+    for nav in (
+        "remove:incident#5",
+        "remove:incident#x",
+        "add:nothing",
+        "remove:help#1",
+        "remove:incident",
+    ):
         assert _post(client, {"glas_nav": nav, "incident": "1"}).status_code == 400
 
 
@@ -407,7 +415,7 @@ def test_a_testimony_of_two_incidents_reaches_the_reviewers_tables(
         page.fill("[id='q-story#2']", "He would not pay.")
         page.click("button[value='add:incident']")
         page.wait_for_selector("input[name='kind#3']")
-        page.click("button[value='remove:incident:3']")
+        page.click("button[value='remove:incident#3']")
         page.wait_for_selector("input[name='kind#3']", state="detached")
         if not javascript:
             page.click("button[value=next]")
@@ -544,3 +552,150 @@ def test_a_repeat_count_read_from_an_answer_gives_that_many_instances_in_chromiu
         "total_age": "43",
         "second_age": "9",
     }
+
+
+# People living with the respondent, each with their needs (a repeat inside a repeat) and a
+# photo of a document (a file question inside a repeat: the repeat is asked on the last page).
+FAMILY: dict[str, Sheet] = {
+    "survey": [
+        ["type", "name", "label", "required", "calculation"],
+        ["begin repeat", "person", "Person", "", ""],
+        ["select_one relation", "relation", "Who is this person to you?", "yes", ""],
+        ["begin repeat", "need", "Need", "", ""],
+        ["text", "what", "What does this person need?", "yes", ""],
+        ["end repeat", "", "", "", ""],
+        ["image", "document", "A photo of a document (if you wish)", "", ""],
+        ["end repeat", "", "", "", ""],
+        ["calculate", "people", "", "", "count(${person})"],
+        ["text", "comment", "Anything else?", "", ""],
+    ],
+    "choices": [
+        ["list_name", "name", "label"],
+        ["relation", "partner", "Partner"],
+        ["relation", "child", "Child"],
+        ["relation", "parent", "Parent"],
+    ],
+    "settings": [["form_title", "form_id"], ["Family", "family"]],
+}  # fmt: skip
+
+
+@pytest.fixture
+def family(tmp_path: Path) -> Survey:
+    return form(tmp_path / "family.xlsx", FAMILY)[0]
+
+
+def test_a_repeat_inside_a_repeat_is_checked_and_sealed_as_nested_lists(family: Survey) -> None:
+    assert family.pages[-1][0].name == "relation"  # the repeat with a file question is last
+    sent = {
+        "person": ["2"], "relation#1": ["partner"], "need#1": ["2"], "what#1#1": ["Housing"],
+        "what#1#2": ["A lawyer"], "relation#2": ["child"], "need#2": ["1"],
+        "what#2#1": ["School"], "what#2#2": ["dropped: instance 2 of 1"], "comment": ["-"],
+    }  # fmt: skip
+    files = {"document#2": [FileInfo("id.jpg", "image/jpeg", 10, 0)]}
+    validated = validate_answers(family, sent, files)
+    assert validated.ok, validated.errors
+    assert validated.answers == {
+        "person": [
+            {"relation": "partner", "need": [{"what": "Housing"}, {"what": "A lawyer"}]},
+            {"relation": "child", "need": [{"what": "School"}]},
+        ],
+        "people": "2",
+        "comment": "-",
+    }
+    assert list(validated.files) == ["document#2"]
+    document = answers_document("family", "v", validated)
+    assert document["files"][0]["question"] == "document#2"
+    assert document_problem(family, "family", "v", document) is None
+    assert check_document(family, document) == []
+    missing = validate_answers(family, {**sent, "what#2#1": [""]}, files)
+    assert set(missing.errors) == {"what#2#1"}
+    bad = {**document, "files": [{**document["files"][0], "question": "document#2#1"}]}
+    assert "not a file question" in str(document_problem(family, "family", "v", bad))
+    nested = {"person": [{"relation": "child", "need": [{"what": "x", "need": []}]}]}
+    assert "not a question of repeat 'need'" in str(
+        document_problem(family, "family", "v", {"answers": nested})
+    )
+
+
+def test_without_javascript_removing_a_person_moves_the_later_ones_and_their_needs_up(
+    client: FlaskClient, published: RunCli, tmp_path: Path
+) -> None:
+    _publish(published, tmp_path, FAMILY, "family")
+    page = client.get("/s/family").get_data(as_text=True)
+    assert 'name="what#1#1"' in page and 'value="add:need#1"' in page
+    assert "__N2__" in page  # the template of a need inside the template of a person
+    sent = {"csrf_token": csrf_token(page), "person": "2", "relation#1": "partner", "need#1": "1",
+            "what#1#1": "Housing", "relation#2": "child", "need#2": "2", "what#2#1": "School",
+            "what#2#2": "Shoes"}  # fmt: skip
+    added = client.post("/s/family", data={**sent, "glas_nav": "add:need#1"})
+    assert 'name="what#1#2"' in added.get_data(as_text=True)
+    removed = client.post("/s/family", data={**sent, "glas_nav": "remove:person#1"})
+    text = removed.get_data(as_text=True)
+    assert 'name="person" value="1"' in text and 'name="need#1" value="2"' in text
+    assert re.search(r'name="what#1#2" value="Shoes"', text) and "Housing" not in text
+    assert 'name="relation#2"' not in text
+    for nav in ("add:need", "add:need#1#1", "remove:need#1", "remove:need#9#1", "add:people"):
+        assert client.post("/s/family", data={**sent, "glas_nav": nav}).status_code == 400
+
+
+@needs_chromium
+@needs_bundle
+@pytest.mark.slow
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_people_their_needs_and_a_photo_each_reach_the_reviewers_tables(
+    live_server: Callable[..., LiveServer],
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+    javascript: bool,
+) -> None:
+    _publish(published, tmp_path, FAMILY, "family")
+    photo = tmp_path / "id.jpg"
+    photo.write_bytes(gps_photo())
+    live = live_server()
+
+    def click(value: str, appears: str) -> None:
+        page.click(f"button[value='{value}']")
+        page.wait_for_selector(appears, state="attached")
+
+    with survey_page(live.url, "family", javascript) as page:
+        if not javascript:
+            page.fill("#q-comment", "Thanks")
+            click("next", "input[name='relation#1']")
+        page.check("input[name='relation#1'][value=partner]")
+        page.fill("[id='q-what#1#1']", "Housing")
+        click("add:person", "input[name='relation#2']")
+        page.check("input[name='relation#2'][value=child]")
+        page.fill("[id='q-what#2#1']", "School")
+        click("add:need#2", "[id='q-what#2#2']")
+        page.fill("[id='q-what#2#2']", "Shoes")
+        page.click("button[value='remove:person#1']")
+        page.wait_for_selector("input[name='relation#2']", state="detached")
+        assert page.input_value("[id='q-what#1#2']") == "Shoes"
+        assert page.is_checked("input[name='relation#1'][value=child]")
+        if javascript:
+            page.fill("#q-comment", "Thanks")
+        page.set_input_files("[id='q-document#1']", str(photo))
+        page.click("button[value=send]")
+        page.wait_for_url("**/thanks", timeout=120_000)
+    assert sealed_answers(published, reviewer[1], tmp_path, "family") == {
+        "person": [{"relation": "child", "need": [{"what": "School"}, {"what": "Shoes"}]}],
+        "people": "1",
+        "comment": "Thanks",
+    }
+    out = tmp_path / "decrypted"
+    result = decrypt(published, out, [tmp_path / "export.glas"], [reviewer[0]], passphrase_file)
+    assert result.exit_code == 0, result.output
+    folder = version_folder(out, "family")
+    people = list(csv.DictReader(io.StringIO((folder / "answers_person.csv").read_text())))
+    assert [(p["index"], p["relation"], p["need"]) for p in people] == [("1", "Child", "2")]
+    assert people[0]["document"].startswith("files/") and people[0]["document"].endswith(".jpg")
+    needs = list(csv.DictReader(io.StringIO((folder / "answers_need.csv").read_text())))
+    assert [(n["parent_index"], n["index"], n["what"]) for n in needs] == [
+        ("1", "1", "School"),
+        ("1", "2", "Shoes"),
+    ]
+    book = load_workbook(folder / "answers.xlsx", read_only=True)
+    assert {"person", "need", "codebook"} <= set(book.sheetnames)
+    book.close()

@@ -336,11 +336,7 @@ UNSUPPORTED: dict[str, Sheet] = {
         ["text", "name_first", "Your name", "", ""],
         ["calculate", "score", "", "", "1 + 1"],
         ["select_one places", "place", "Place", "district = 'x'", ""],
-        ["begin repeat", "kids", "Children", "", ""],
-        ["begin repeat", "toys", "Toys", "", ""],
-        ["text", "toy", "Toy", "", ""],
-        ["end repeat", "", "", "", ""],
-        ["end repeat", "", "", "", ""],
+        ["select_one_from_file streets.csv", "street", "Street", "", ""],
     ],
     "choices": [["list_name", "name", "label"], ["places", "a", "A"]],
 }

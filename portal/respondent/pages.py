@@ -17,16 +17,16 @@ from flask import render_template, request
 from flask_babel import get_locale
 
 from surveys.expressions import Tree, references
-from surveys.logic import apply_skip_logic, form_values, instance_count, next_page
-from surveys.model import MAX_REPEATS, Group, Question, Survey
+from surveys.logic import apply_skip_logic, form_values, next_page
+from surveys.model import Group, Question, Survey
+from surveys.repeats import Walk, walk
 
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey
+from .instances import instance_counts
 
 PAGE_FIELD = "glas_page"
 NAV_FIELD = "glas_nav"
-#: The repeat questions a page without JavaScript showed (see :func:`newly_asked`).
-SHOWN_FIELD = "glas_shown"
 MOVES = {"next": 1, "back": -1}
 
 
@@ -47,15 +47,11 @@ def render_survey(
     allow_browser_crypto()
     survey = published.survey
     given = form_values(values)
-    asked, kept = apply_skip_logic(survey, given)
+    found = walk(survey, given) if survey.repeats else Walk(*apply_skip_logic(survey, given))
+    asked = found.asked
     if page < 0 or page >= len(survey.pages):
         page = next_page(survey, -1, asked) or 0
-    # Instances shown: as many as the form had (or the repeat_count says), even of a repeat
-    # skipped for now (the script may show it when an answer changes).
-    counts = {
-        name: instance_count(survey.group_by_name[name], {**kept, name: given.get(name, "1")})
-        for name in survey.repeats
-    }
+    counts = instance_counts(survey, found, given) if survey.repeats else {}
     return render_template(
         "respondent/survey.html",
         published=published,
@@ -80,57 +76,6 @@ def _may_be_asked(survey: Survey, page: int, values: dict[str, Any], asked: set[
     return asked | {q.name for q in survey.questions if survey.rule_reads[q.name] & open_names}
 
 
-def change_instances(survey: Survey, values: dict[str, list[str]], nav: str) -> bool:
-    """Add or remove an instance of a repeat, as "add:NAME" or "remove:NAME:N" asks, in the
-    posted values: removing moves the later instances' answers up. False when ``nav`` asks
-    neither (or names no repeat that can change)."""
-    action, _, rest = nav.partition(":")
-    name, _, index_text = rest.partition(":")
-    group = survey.group_by_name.get(name)
-    if action not in ("add", "remove") or group is None or not group.repeat or group.repeat_count:
-        return False
-    count = instance_count(group, {name: form_values(values).get(name, "1")})
-    if action == "add":
-        values[name] = [str(min(count + 1, MAX_REPEATS))]
-        return True
-    if not index_text.isdigit() or not 1 <= int(index_text) <= count:
-        return False
-    inner = [q.name for q in survey.repeats[name]]
-    for index in range(int(index_text), count):
-        for question in inner:
-            later = values.pop(f"{question}#{index + 1}", None)
-            if later is None:
-                values.pop(f"{question}#{index}", None)
-            else:
-                values[f"{question}#{index}"] = later
-    for question in inner:
-        values.pop(f"{question}#{count}", None)
-    values[name] = [str(count - 1)]
-    return True
-
-
-def newly_asked(survey: Survey, values: dict[str, list[str]]) -> list[str]:
-    """Questions of the shown repeat's instances that the answers now ask, the page did not
-    show, and that have no answer yet (in page order)."""
-    shown = set(" ".join(values.get(SHOWN_FIELD, [])).split())
-    page = survey.pages[current_page(survey)]
-    repeat = survey.repeat_of.get(page[0].name) if page else None
-    if repeat is None:
-        return []
-    given = form_values(values)
-    asked, kept = apply_skip_logic(survey, given)
-    count = int(kept.get(repeat, "0"))
-    return [
-        f"{q.name}#{index}"
-        for index in range(1, count + 1)
-        for q in page
-        if f"{q.name}#{index}" in asked
-        and f"{q.name}#{index}" not in shown
-        and not given.get(f"{q.name}#{index}")
-        and q.type not in ("note", "calculate")
-    ]
-
-
 def requested_move() -> int:
     """+1 or -1 when the respondent pressed Next or Back, 0 for Send."""
     return MOVES.get(request.form.get(NAV_FIELD, ""), 0)
@@ -144,7 +89,9 @@ def current_page(survey: Survey) -> int:
     return page if 0 <= page < len(survey.pages) else 0
 
 
-def page_of(survey: Survey, name: str) -> int:
+def page_of(survey: Survey, key: str) -> int:
+    """The page that asks a question (``key``: its name, or "name#n" in a repeat)."""
+    name = key.split("#")[0]
     return next((i for i, page in enumerate(survey.pages) if any(q.name == name for q in page)), 0)
 
 

@@ -18,7 +18,8 @@ from surveys.expressions import choice_values, references
 from surveys.filetypes import UNKNOWN_TYPE, sniff
 from surveys.logic import apply_skip_logic, form_values, next_page
 from surveys.messages import N_, Message
-from surveys.model import MAX_REPEATS, Question
+from surveys.model import MAX_REPEATS, Question, Survey
+from surveys.repeats import key_of, split_key, walk
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
@@ -32,14 +33,12 @@ from .codenames import (
     remember_codename,
     reply_fields,
 )
+from .instances import SHOWN_FIELD, change_instances, newly_asked
 from .pages import (
     NAV_FIELD,
-    SHOWN_FIELD,
-    change_instances,
     current_page,
     month_options,
     new_groups,
-    newly_asked,
     page_of,
     render_survey,
     requested_move,
@@ -84,6 +83,7 @@ def question_globals() -> dict[str, Any]:
         "offered": offered,
         "choice_values": choice_values,
         "max_repeats": MAX_REPEATS,
+        "key_of": key_of,
     }
 
 
@@ -132,11 +132,13 @@ def _brought_up(published: PublishedSurvey) -> ResponseReturnValue | None:
     values = request.form.to_dict(flat=False)
     if SHOWN_FIELD not in values:
         return None
-    found = newly_asked(published.survey, values)
+    survey = published.survey
+    given = form_values(values)
+    found = newly_asked(survey, current_page(survey), values, walk(survey, given))
     if not found:
         return None
     errors = {key: Message(LOOK_AGAIN) for key in found}
-    return render_survey(published, values, errors, current_page(published.survey)), 422
+    return render_survey(published, values, errors, current_page(survey)), 422
 
 
 @bp.post("/s/<survey_id>")
@@ -270,17 +272,26 @@ def _attachments(
     """Match sealed parts to file questions; drop empty inputs and files for no question."""
     if any(not part.complete for part in upload.parts):
         abort(400)  # the form was cut off mid-file
-    file_questions = {q.name for q in published.survey.questions if q.type == "file"}
+    survey = published.survey
     kept: list[EncryptingFile] = []
     infos: dict[str, list[FileInfo]] = {}
     for name, storage in request.files.items(multi=True):
         part = storage.stream
         assert isinstance(part, EncryptingFile)
-        if name not in file_questions or (not storage.filename and part.plaintext_size == 0):
+        if not _file_field(survey, name) or (not storage.filename and part.plaintext_size == 0):
             continue
         kept.append(part)
         infos.setdefault(name, []).append(_file_info(storage, part))
     return kept, infos
+
+
+def _file_field(survey: Survey, field: str) -> bool:
+    """Whether a form field is a file question's (in a repeat: "name#n" of an instance)."""
+    split = split_key(field)
+    question = survey.by_name.get(split[0]) if split else None
+    if split is None or question is None or question.type != "file":
+        return False
+    return len(split[1]) == len(survey.repeat_chain[question.name])
 
 
 def _file_info(storage: FileStorage, part: EncryptingFile) -> FileInfo:

@@ -35,9 +35,7 @@
   const SINGLE_CHOICE = new Set(["select_one", "scale", "yes_no"]);
 
   const walkBlocks = JSON.parse(form.dataset.walk || "[]");
-  /* Each repeat's question names (calculations too), for an instance's context. */
-  const repeatNames = {};
-  for (const block of walkBlocks) if (block[0] === "r") repeatNames[block[1]] = block[4].map((q) => q[1]);
+  let lastWalk = null;
 
   showAllPages();
   if (typeof glasLogic === "object") {
@@ -247,11 +245,12 @@
     return trees.every((tree) => glasLogic.evaluate(tree, values));
   }
 
-  /* Show what the skip logic asks, hide the rest: the walk of surveys/logic.py, in the page. */
+  /* Show what the skip logic asks, hide the rest: the walk of surveys/repeats.py, in the page. */
   function applyRelevance() {
-    let { asked, kept } = glasLogic.walk(walkBlocks, formValues());
+    lastWalk = glasLogic.walk(walkBlocks, formValues());
     // A repeat_count that changed: as many instances as it now says, then the walk again.
-    if (fitFixedRepeats(kept)) ({ asked, kept } = glasLogic.walk(walkBlocks, formValues()));
+    if (fitFixedRepeats(lastWalk.kept)) lastWalk = glasLogic.walk(walkBlocks, formValues());
+    const { asked, kept } = lastWalk;
     for (const element of form.querySelectorAll("[data-question]")) {
       element.hidden = !asked.has(element.dataset.question);
     }
@@ -261,15 +260,15 @@
     }
     const shown = form.querySelector("input[name=glas_shown]");
     if (shown) shown.value = Array.from(asked).filter((key) => key.includes("#")).sort().join(" ");
-    applyChoiceFilters(kept);
+    applyChoiceFilters(lastWalk);
   }
 
   /* Cascading selects: offer only the choices whose choice_filter holds for the answers so far
    * (the server does the same from the earlier pages without the script). */
-  function applyChoiceFilters(values) {
+  function applyChoiceFilters(found) {
     for (const fieldset of form.querySelectorAll("[data-choice-filter]")) {
       const tree = JSON.parse(fieldset.dataset.choiceFilter);
-      const context = contextOf(fieldset, values);
+      const context = contextOf(fieldset, found);
       for (const input of fieldset.querySelectorAll("input[data-columns]")) {
         const offered = glasLogic.evaluate(tree, Object.assign({}, context, JSON.parse(input.dataset.columns)));
         input.closest("label").hidden = !offered;
@@ -278,12 +277,11 @@
     }
   }
 
-  /* What a question's rules read where it stands: in a repeat's instance, that instance. */
-  function contextOf(element, values) {
+  /* What a question's rules read where it stands: in a repeat's instance, that instance's. */
+  function contextOf(element, found) {
     const instance = element.closest("[data-instance]");
-    if (!instance) return values;
-    const name = instance.closest("[data-repeat]").dataset.repeat;
-    return glasLogic.instanceContext(repeatNames[name] || [], Number(instance.dataset.instance), values);
+    if (!instance) return found.kept;
+    return found.contexts[instance.dataset.instance] || found.kept;
   }
 
   function instances(section) {
@@ -294,18 +292,21 @@
   function onRepeatButton(event) {
     const button = event.target.closest("button[name=glas_nav]");
     if (!button) return;
-    const [action, name, index] = button.value.split(":");
+    const colon = button.value.indexOf(":");
+    const action = button.value.slice(0, colon);
+    const key = button.value.slice(colon + 1);
     if (action !== "add" && action !== "remove") return;
     event.preventDefault();
-    const section = form.querySelector("[data-repeat='" + name + "']");
-    if (!section) return;
     if (action === "add") {
-      const added = addInstance(section);
+      const section = form.querySelector("[data-repeat='" + key + "']");
+      const added = section && addInstance(section);
       applyRelevance();
       const first = added && added.querySelector("input:not([type=hidden]), select, textarea");
       if (first) first.focus();
     } else {
-      removeInstance(section, Number(index));
+      const instance = button.closest("[data-instance]");
+      const section = instance.parentElement;
+      removeInstance(section, instance);
       applyRelevance();
       const add = section.querySelector(":scope > .add button");
       if (add) add.focus();
@@ -316,30 +317,54 @@
     const template = section.querySelector(":scope > template");
     const number = instances(section).length + 1;
     if (!template || number > glasLogic.MAX_REPEATS) return null;
-    // The server rendered the empty instance with "__N__" for its number (escaped as usual).
-    template.insertAdjacentHTML("beforebegin", template.innerHTML.split("__N__").join(String(number)));
+    // The server drew the empty instance with "__N<depth>__" for its number (escaped as usual).
+    const placeholder = "__N" + section.dataset.depth + "__";
+    template.insertAdjacentHTML("beforebegin", template.innerHTML.split(placeholder).join(String(number)));
     countChanged(section);
     return instances(section)[number - 1];
   }
 
-  /* Remove instance ``index``: the later instances' answers move up, the last one goes. */
-  function removeInstance(section, index) {
+  /* Remove an instance: the later ones move up a number, their answers (and files) with them. */
+  function removeInstance(section, instance) {
     const list = instances(section);
-    if (!(index >= 1 && index <= list.length)) return;
-    for (let i = index - 1; i < list.length - 1; i++) copyAnswers(list[i + 1], list[i]);
-    list[list.length - 1].remove();
+    const position = list.indexOf(instance);
+    if (position < 0) return;
+    const depth = Number(section.dataset.depth);
+    instance.remove();
+    for (let i = position + 1; i < list.length; i++) renumber(list[i], depth, i);
     countChanged(section);
   }
 
-  function copyAnswers(from, to) {
-    const sources = from.querySelectorAll("input, select, textarea");
-    const targets = to.querySelectorAll("input, select, textarea");
-    targets.forEach((target, i) => {
-      const source = sources[i];
-      if (!source) return;
-      if (target.type === "radio" || target.type === "checkbox") target.checked = source.checked;
-      else if (target.type !== "file") target.value = source.value;
-    });
+  /* An instance's keys (names, ids, labels' targets, buttons) and its legend take ``number``
+   * as the number at ``depth``: "kind#3" becomes "kind#2", "toy#3#1" "toy#2#1". */
+  function renumber(instance, depth, number) {
+    const rename = (text) =>
+      text
+        .split(" ")
+        .map((token) => {
+          const at = token.indexOf("#");
+          if (at < 0) return token;
+          const numbers = token.slice(at + 1).split("#");
+          if (numbers.length < depth) return token;
+          numbers[depth - 1] = String(number);
+          return token.slice(0, at + 1) + numbers.join("#");
+        })
+        .join(" ");
+    const elements = [instance, ...instance.querySelectorAll("*")];
+    for (const element of elements) {
+      for (const attribute of ["name", "id", "for", "aria-describedby", "data-question", "data-instance", "data-repeat"]) {
+        if (element.hasAttribute(attribute)) element.setAttribute(attribute, rename(element.getAttribute(attribute)));
+      }
+      if (element.tagName === "BUTTON" && /^(add|remove):/.test(element.value)) element.value = rename(element.value);
+    }
+    // Templates of repeats inside it: only their keys, in the attributes that hold keys.
+    const keyed = /\b(name|id|for|aria-describedby|data-question|data-instance|data-repeat|value)="((?:add|remove):[^"]*|[^":]*)"/g;
+    for (const template of instance.querySelectorAll("template")) {
+      template.innerHTML = template.innerHTML.replace(keyed, (all, attribute, value) => attribute + '="' + rename(value) + '"');
+    }
+    for (const label of instance.querySelectorAll(":scope > legend .number, :scope > .remove .number")) {
+      label.textContent = String(number);
+    }
   }
 
   function countChanged(section) {
@@ -350,22 +375,24 @@
   }
 
   /* Repeats with a repeat_count get as many instances as it gives (empty ones are added with
-   * the page's template for them; without one, the count is fixed by the server's page). */
+   * the page's template for them). */
   function fitFixedRepeats(kept) {
     let changed = false;
     for (const section of form.querySelectorAll("[data-repeat][data-fixed]")) {
       const wanted = Number(kept[section.dataset.repeat] || 0);
       let list = instances(section);
+      let here = false;
       while (list.length > wanted) {
         list[list.length - 1].remove();
         list = instances(section);
-        changed = true;
+        here = true;
       }
       while (list.length < wanted && addInstance(section)) {
         list = instances(section);
-        changed = true;
+        here = true;
       }
-      if (changed) countChanged(section);
+      if (here) countChanged(section);
+      changed = changed || here;
     }
     return changed;
   }
@@ -377,52 +404,51 @@
 
   /* The answers and files as surveys/answers.py (validate_answers) reads the same form. */
   function collect(client) {
-    const answers = {};
-    const errors = {};
-    const files = [];
-    const { asked, kept: raw } = glasLogic.walk(client.walk, formValues());
-    const repeats = [];
-    for (const q of client.questions) {
-      if (q.repeat) {
-        if (!repeats.includes(q.repeat)) repeats.push(q.repeat);
+    const found = glasLogic.walk(client.walk, formValues());
+    const rules = {};
+    for (const q of client.questions) rules[q.name] = q;
+    const collected = { answers: {}, errors: {}, files: [] };
+    collectLevel(client.walk, [], found, rules, collected, collected.answers);
+    return collected;
+  }
+
+  /* One level: the survey's own answers, or one instance's (surveys/answers.py _validate_level). */
+  function collectLevel(blocks, path, found, rules, collected, answers) {
+    const context = path.length ? found.contexts[glasLogic.keyOf("", path)] : found.kept;
+    for (const block of blocks) {
+      const key = glasLogic.keyOf(block[1], path);
+      if (!found.asked.has(key)) continue;
+      if (block[0] === "r") {
+        const list = [];
+        for (let index = 1; index <= Number(found.kept[key]); index++) {
+          const instance = {};
+          collectLevel(block[4], path.concat([index]), found, rules, collected, instance);
+          list.push(instance);
+        }
+        answers[block[1]] = list;
         continue;
       }
-      if (!asked.has(q.name)) continue;
+      const q = rules[block[1]];
+      if (!q) continue; // a note
+      if (q.type === "calculate") {
+        if (Object.prototype.hasOwnProperty.call(found.kept, key)) answers[q.name] = found.kept[key];
+        continue;
+      }
       if (q.type === "file") {
-        const input = form.querySelector("input[type=file][name='" + q.name + "']");
+        const input = form.querySelector("input[type=file][name='" + key + "']");
         const chosen = input ? Array.from(input.files) : [];
         const problem = checkFiles(q, chosen);
-        if (problem) errors[q.name] = problem;
-        else for (const file of chosen) files.push(fileEntry(q, file, files.length));
+        if (problem) collected.errors[key] = problem;
+        else for (const file of chosen) collected.files.push(fileEntry(key, file, collected.files.length));
         continue;
       }
-      check(q, q.name, raw, answers, errors);
+      check(q, key, context, answers, collected.errors);
     }
-    for (const name of repeats) {
-      if (!asked.has(name)) continue;
-      const inner = client.questions.filter((q) => q.repeat === name);
-      const names = repeatNames[name] || [];
-      const list = [];
-      for (let index = 1; index <= Number(raw[name]); index++) {
-        const context = glasLogic.instanceContext(names, index, raw);
-        const instance = {};
-        for (const q of inner) {
-          if (asked.has(q.name + "#" + index)) check(q, q.name + "#" + index, context, instance, errors);
-        }
-        list.push(instance);
-      }
-      answers[name] = list;
-    }
-    return { answers, errors, files };
   }
 
   /* One question's answer (its field is ``key``: "name#n" in a repeat's instance n), its rules
    * read in ``raw`` (surveys/answers.py _validate_one). */
   function check(q, key, raw, answers, errors) {
-    if (q.type === "calculate") {
-      if (Object.prototype.hasOwnProperty.call(raw, key)) answers[q.name] = raw[key];
-      return;
-    }
     const values = rawValues(key).filter((v) => v.replace(EDGE_SPACE, "") !== "");
     if (!values.length) {
       if (q.required) errors[key] = "required";
@@ -531,8 +557,8 @@
     return Array.from(file.name || "attachment").slice(0, MAX_FILENAME).join("");
   }
 
-  function fileEntry(q, file, part) {
-    return { question: q.name, part, name: fileName(file), type: file.type || "application/octet-stream", file };
+  function fileEntry(key, file, part) {
+    return { question: key, part, name: fileName(file), type: file.type || "application/octet-stream", file };
   }
 
   function showErrors(errors) {

@@ -89,17 +89,25 @@ const glasLogic = (function () {
     return labels && typeof labels === "object" && Object.prototype.hasOwnProperty.call(labels, text(args[0])) ? labels[text(args[0])] : "";
   }
 
-  /* The skip logic walk of surveys/logic.py (apply_skip_logic) over the blocks the page carries
-   * (Survey.browser_walk): which questions are asked ("name", or "name#n" in a repeat's
-   * instance n) and the values without the skipped ones, calculations computed. */
+  /* The skip logic walk of surveys/repeats.py over the blocks the page carries
+   * (Survey.browser_walk): the keys asked ("name", "name#n" in a repeat's instance n,
+   * "name#n#m" deeper), the values without the skipped ones, calculations computed, and each
+   * instance's context (what its rules read) by its key suffix ("#2", "#2#1"). */
   function walk(blocks, input) {
-    const kept = Object.assign({}, input);
-    const asked = new Set();
+    const found = { asked: new Set(), kept: Object.assign({}, input), contexts: {} };
+    walkBlocks(blocks, found.kept, [], found);
+    return found;
+  }
+
+  function keyOf(name, path) {
+    return name + path.map((i) => "#" + i).join("");
+  }
+
+  function walkBlocks(blocks, context, path, found) {
     for (const block of blocks) {
-      if (block[0] === "q") decide(block, block[1], kept, kept, asked);
-      else walkRepeat(block, kept, asked);
+      if (block[0] === "q") decide(block, keyOf(block[1], path), context, found.kept, found.asked);
+      else walkRepeat(block, context, path, found);
     }
-    return { asked, kept };
   }
 
   function decide(block, key, context, kept, asked) {
@@ -118,7 +126,7 @@ const glasLogic = (function () {
     delete kept[key];
   }
 
-  /* How many instances a repeat has (surveys/logic.py instance_count). */
+  /* How many instances a repeat has (surveys/repeats.py instance_count). */
   function instanceCount(block, values) {
     const text = block[3] ? calculate(block[3], values) : own(values, block[1]) ? values[block[1]] : "1";
     const trimmed = typeof text === "string" ? text.trim() : "";
@@ -126,39 +134,66 @@ const glasLogic = (function () {
     return Math.trunc(Math.max(0, Math.min(Number(trimmed), MAX_REPEATS)));
   }
 
-  function walkRepeat(block, kept, asked) {
-    const [, name, trees, , questions] = block;
-    const names = questions.map((q) => q[1]);
-    const relevant = trees.every((tree) => evaluate(tree, kept));
-    const count = relevant ? instanceCount(block, kept) : 0;
-    for (const n of names) for (let i = count + 1; i <= MAX_REPEATS; i++) delete kept[n + "#" + i];
-    kept[name] = String(count);
-    if (relevant) {
-      asked.add(name);
-      for (const n of names) asked.add(n);
-    }
+  function walkRepeat(block, context, path, found) {
+    const [, name, trees, , inner] = block;
+    const countKey = keyOf(name, path);
+    const relevant = trees.every((tree) => evaluate(tree, context));
+    const sent = Object.assign({}, context);
+    sent[name] = own(found.kept, countKey) ? found.kept[countKey] : "1";
+    const count = relevant ? instanceCount(block, sent) : 0;
+    dropBeyond(block, path, count, found.kept);
+    found.kept[countKey] = context[name] = String(count);
+    if (relevant) found.asked.add(countKey);
     for (let index = 1; index <= count; index++) {
-      const context = instanceContext(names, index, kept);
-      for (const q of questions) decide(q, q[1] + "#" + index, context, kept, asked);
+      const at = path.concat([index]);
+      const instance = instanceContext(inner.map((b) => b[1]), at, found.kept, context);
+      found.contexts[keyOf("", at)] = instance;
+      walkBlocks(inner, instance, at, found);
     }
     let all = "";
     for (let i = 1; i <= count; i++) all += NODE + i;
-    kept["*" + name] = all;
-    for (const n of names) {
+    context["*" + name] = all;
+    for (const b of inner) {
+      if (b[0] !== "q") continue;
       const answers = [];
-      for (let i = 1; i <= count; i++) answers.push(own(kept, n + "#" + i) ? kept[n + "#" + i] : "");
-      kept["*" + n] = answers.map((a) => NODE + a).join("");
-      if (answers.length && answers[0] !== "") kept[n] = answers[0];
-      else delete kept[n];
+      for (let i = 1; i <= count; i++) {
+        const key = keyOf(b[1], path.concat([i]));
+        answers.push(own(found.kept, key) ? found.kept[key] : "");
+      }
+      context["*" + b[1]] = answers.map((a) => NODE + a).join("");
+      if (answers.length && answers[0] !== "") context[b[1]] = answers[0];
+      else delete context[b[1]];
     }
   }
 
-  /* What a rule of a repeat's question reads in instance ``index`` (surveys/logic.py
-   * instance_context): its answers under their plain names, its number under "#". */
-  function instanceContext(names, index, values) {
-    const context = Object.assign({}, values, { "#": String(index) });
+  /* Every name inside a repeat block, at any depth. */
+  function inside(block, names) {
+    for (const b of block[4]) {
+      names.add(b[1]);
+      if (b[0] === "r") inside(b, names);
+    }
+    return names;
+  }
+
+  function dropBeyond(block, path, count, kept) {
+    const names = inside(block, new Set());
+    const depth = path.length;
+    for (const key of Object.keys(kept)) {
+      const parts = key.split("#");
+      if (parts.length <= depth + 1 || !names.has(parts[0])) continue;
+      const numbers = parts.slice(1);
+      if (!numbers.every((n) => /^\d{1,3}$/.test(n))) continue;
+      if (path.every((p, i) => Number(numbers[i]) === p) && Number(numbers[depth]) > count) delete kept[key];
+    }
+  }
+
+  /* What a rule in the instance at ``path`` reads (surveys/repeats.py instance_context): the
+   * enclosing context, the instance's own answers under their plain names, its number under "#". */
+  function instanceContext(names, path, kept, outer) {
+    const context = Object.assign({}, outer, { "#": String(path[path.length - 1]) });
     for (const n of names) {
-      if (own(values, n + "#" + index)) context[n] = values[n + "#" + index];
+      const key = keyOf(n, path);
+      if (own(kept, key)) context[n] = kept[key];
       else delete context[n];
     }
     return context;
@@ -278,7 +313,7 @@ const glasLogic = (function () {
     return op === "div" ? a / b : a % b;
   }
 
-  return { evaluate, calculate, walk, instanceContext, MAX_REPEATS };
+  return { evaluate, calculate, walk, keyOf, MAX_REPEATS };
 })();
 
 if (typeof module === "object" && module.exports) module.exports = glasLogic;
