@@ -36,7 +36,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def repeat_file(name: str) -> str:
-    """A repeat's table beside answers.csv (its name is letters, digits and "_" only)."""
+    """A repeat's table beside answers.csv (its name is letters, digits, "_", "." and "-" only)."""
     return f"answers_{name}.csv"
 
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal, DecimalException
 from typing import Any
 
+from . import xpath_functions
 from .errors import SurveyError
 
 #: Longest expression accepted (XLSForm cells are rarely longer than a line).
@@ -56,6 +57,7 @@ FUNCTIONS = {
     "count": 1,
     "position": 1,
     "indexed-repeat": 3,
+    **dict.fromkeys(xpath_functions.ARITY, -1),
 }
 #: Longest regex() pattern: organizers write them, the server runs them on every submission.
 MAX_PATTERN = 200
@@ -65,13 +67,15 @@ SIGNIFICANT = 15
 KEYWORDS = {"and", "or", "not", "div", "mod", "true", "false"}
 #: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1").
 NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+#: A question's (or group's) name, as XLSForm allows it.
+NAME = r"[A-Za-z_][A-Za-z0-9_.-]{0,119}"
 #: A tree is a list: [operator, operand...]; operands are trees or strings.
 Tree = list[Any]
 Values = Mapping[str, str]
 
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<ref>\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]{0,63})\})
+      (?P<ref>\$\{(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,119})\})
     | (?P<number>\d+(?:\.\d+)?)
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<op>!=|<=|>=|=|<|>|\(|\)|,|\+|-|\*)
@@ -273,10 +277,14 @@ class _Parser:
                 raise ExpressionError("position() takes '..': position(..), inside a repeat")
             self._expect(")")
             return ["pos"]
-        args = [self._or()]
-        while self._take("op", ","):
+        args = [] if self._peek() == ("op", ")") else [self._or()]
+        while args and self._take("op", ","):
             args.append(self._or())
         self._expect(")")
+        if name in xpath_functions.ARITY:
+            return self._more(name, args)
+        if not args:
+            raise ExpressionError(f"{name}() takes a value")
         arity = FUNCTIONS[name]
         if name == "round" and len(args) not in (1, 2):
             raise ExpressionError(f"round() takes 1 or 2 values, not {len(args)}")
@@ -290,7 +298,7 @@ class _Parser:
             except re.error as e:
                 raise ExpressionError(f"regex() pattern: {e}") from None
         if name == "jr:choice-name" and not (
-            args[1][0] == "str" and re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]{0,63}\}", args[1][1])
+            args[1][0] == "str" and re.fullmatch(r"\$\{" + NAME + r"\}", args[1][1])
         ):
             raise ExpressionError("jr:choice-name() names its question as '${name}'")
         if name in ("count", "sum") and args[0][0] == "ref":
@@ -303,13 +311,33 @@ class _Parser:
             return ["idx", args[0][1], args[2]]
         return ["call", name, *args]
 
+    def _more(self, name: str, args: list[Tree]) -> Tree:
+        """A function of :mod:`surveys.xpath_functions`: its number of values checked, a
+        repeat's answer read in every instance where it takes them all."""
+        fewest, most = xpath_functions.ARITY[name]
+        if len(args) < fewest or (most is not None and len(args) > most):
+            wanted = (
+                f"{fewest}"
+                if fewest == most
+                else f"{fewest} or more"
+                if most is None
+                else f"{fewest} to {most}"
+            )
+            raise ExpressionError(f"{name}() takes {wanted} value(s), not {len(args)}")
+        if name in xpath_functions.NODE_SETS:
+            args = [["refs", a[1]] if a[0] == "ref" else a for a in args]
+        return ["call", name, *args]
+
 
 # Evaluation ---------------------------------------------------------------------------------
 
 # None: a number that is not one (XPath's NaN); a list: a repeat's answers, one per instance.
 _Value = str | Decimal | dict[str, str] | list[str] | None
 #: Functions whose result is a number (a comparison with them compares numbers).
-NUMERIC_CALLS = {"count-selected", "string-length", "number", "sum", "int", "round", "count"}
+NUMERIC_CALLS = {
+    "count-selected", "string-length", "number", "sum", "int", "round", "count",
+    *xpath_functions.NUMERIC,
+}  # fmt: skip
 #: Values of a repeat's question in every instance are kept under "*" and its name, each
 #: preceded by this (a character no answer may hold); the instance being evaluated under "#".
 NODE = "\x1f"
@@ -386,7 +414,9 @@ def _number(value: _Value) -> Decimal | None:
     if isinstance(value, dict):
         return None
     text = value.strip()
-    return Decimal(text) if NUMBER.match(text) else None
+    if NUMBER.match(text):
+        return Decimal(text)
+    return xpath_functions.date_days(text) if text[:1].isdigit() else None
 
 
 def _numeric(tree: Tree) -> bool:
@@ -450,6 +480,9 @@ def _math(op: str, left: _Value, right: _Value) -> _Value:
 
 
 def _call(name: str, args: Sequence[_Value]) -> _Value:
+    if name in xpath_functions.ARITY:
+        found: _Value = xpath_functions.call(name, args, _text, _number, _boolean, _truth)
+        return found
     if name == "selected":
         return _boolean(_text(args[1]) in _text(args[0]).split())
     if name == "count-selected":

@@ -39,7 +39,7 @@ from .model import (
 )
 
 SURVEY_ID = SURVEY_ID_PATTERN
-QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,119}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
 CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 SURVEY_KEYS = {
@@ -201,8 +201,8 @@ class DefinitionReader:
         if name and not QUESTION_NAME.match(name):
             self.problem(
                 line,
-                f"question name '{name}' must start with a letter and use letters, "
-                "digits and '_' only",
+                f"question name '{name}' must start with a letter or '_' and use letters, "
+                "digits, '_', '.' and '-' only (at most 120)",
             )
         if name in RESERVED_NAMES:
             self.problem(line, f"question name '{name}' is reserved; please choose another")

@@ -16,7 +16,9 @@ from .expressions import ExpressionError, calculate, columns, evaluate, parse, r
 from .model import Question, Survey
 from .repeats import flatten, walk
 
-GROUP_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+GROUP_NAME_CHARACTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,8 @@ def _check_groups(survey: Survey) -> list[LogicProblem]:
         if not group.name or not set(group.name) <= GROUP_NAME_CHARACTERS:
             problems.append(
                 LogicProblem(
-                    group.name, f"group name '{group.name}' uses letters, digits and '_' only"
+                    group.name,
+                    f"group name '{group.name}' uses letters, digits, '_', '.' and '-' only",
                 )
             )
         if group.name in seen or group.name in survey.by_name:

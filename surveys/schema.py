@@ -28,9 +28,9 @@ REPLY_KEY = re.compile(r"[A-Za-z0-9+/]{43}=")
 REPLY_LOGIN = re.compile(r"[0-9a-f]{64}")
 FILE_KEYS = frozenset({"question", "part", "name", "type", "size"})
 #: What an unknown survey version may use as an answer key: it becomes a column header.
-ANSWER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+ANSWER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,119}$")
 #: An attachment's question: its name, and in a repeat the instance's numbers ("photo#2").
-FILE_QUESTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}(?:#[1-9][0-9]{0,2}){0,8}$")
+FILE_QUESTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,119}(?:#[1-9][0-9]{0,2}){0,8}$")
 MAX_ANSWERS = 2_000
 MAX_TEXT = 100_000
 MAX_CHOICES = 1_000

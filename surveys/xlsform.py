@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from .document import Located, LocatedList
 from .errors import Problem, SurveyDefinitionError
 from .expressions import ExpressionError, columns, parse
 from .loader import DefinitionReader
-from .model import QUESTION_LIMITS, QUESTION_RULES, Survey
+from .model import MAX_SCALE_POINTS, QUESTION_LIMITS, QUESTION_RULES, Survey
 from .xlsform_languages import language_code
 from .xlsform_limits import (
     MAX_CELL_LENGTH,
@@ -183,10 +184,11 @@ class _Workbook:
                 _put(data, key, settings[key], 1)
         if settings.get("replies"):
             _put(data, "replies", self._flag("settings", 2, "replies", settings["replies"]), 1)
-        style = settings.get("style", "")
-        if style not in ("", "pages"):
-            self.problem("settings", 2, "style", f"'{style}' is not supported (only 'pages')")
-        if style == "pages":
+        words = settings.get("style", "").split()
+        for word in words:
+            if word != "pages":  # Enketo's themes: how the form looks, not what it asks
+                self.warn("settings", 2, "style", f"'{word}' set aside: a presentation style")
+        if "pages" in words:
             _put(data, "pages", True, 1)
         questions, groups = self._questions(language, choices)
         _put(data, "questions", questions, 1)
@@ -344,9 +346,9 @@ class _Workbook:
                 self._set_aside_appearance(row_number, word)
         if "field-list" in appearance:
             _put(group, "field_list", True, row_number)
-        for column in ("required", "constraint", "hint"):
+        for column in ("required", "constraint", "hint", "constraint_message", "required_message"):
             if cell_text(row.get(column)):
-                self.problem("survey", row_number, column, "does not apply to a group")
+                self.warn("survey", row_number, column, "set aside: it does not apply to a group")
         return group
 
     def _question(
@@ -399,7 +401,11 @@ class _Workbook:
         if base == "range":
             self._range(question, row_number, cell_text(row.get("parameters")))
         elif cell_text(row.get("parameters")):
-            self.problem("survey", row_number, "parameters", f"not supported for {base}")
+            self.warn(
+                "survey", row_number, "parameters",
+                f"set aside: '{cell_text(row.get('parameters'))}' (Glas does not use the "
+                f"parameters of {base})",
+            )  # fmt: skip
         for column in TRANSLATABLE:
             text = self._translatable(row, column, language)
             if text:
@@ -502,17 +508,32 @@ class _Workbook:
         return follow_up
 
     def _range(self, question: Located, row_number: int, parameters: str) -> None:
+        """A range of whole steps of one and at most MAX_SCALE_POINTS points is a scale; any
+        other is read as a number question between its ends, with a warning."""
         values = dict(p.split("=", 1) for p in parameters.split() if "=" in p)
-        if values.get("step", "1") != "1" or set(values) - {"start", "end", "step"}:
-            self.problem(
-                "survey",
-                row_number,
-                "parameters",
-                "a range is read as a scale: only start, end and step=1",
-            )
-        for key, column in (("start", "min"), ("end", "max")):
-            if key in values:
-                _put(question, column, cell_number(values[key]), row_number)
+        numbers = {
+            k: _decimal(values.get(k, d)) for k, d in (("start", "1"), ("end", "10"), ("step", "1"))
+        }
+        start, end, step = numbers["start"], numbers["end"], numbers["step"]
+        if start is None or end is None or step is None or step <= 0 or end < start:
+            self.problem("survey", row_number, "parameters", f"'{parameters}' is no range")
+            return
+        for key in sorted(set(values) - {"start", "end", "step"}):
+            self.warn("survey", row_number, "parameters", f"set aside: '{key}' of a range")
+        whole = all(n == n.to_integral_value() for n in (start, end, step))
+        if whole and step == 1 and 2 <= end - start + 1 <= MAX_SCALE_POINTS:
+            _put(question, "min", cell_number(str(start)), row_number)
+            _put(question, "max", cell_number(str(end)), row_number)
+            return
+        kind = "integer" if whole else "decimal"
+        _put(question, "type", kind, row_number)
+        _put(question, "min", cell_number(str(start)), row_number)
+        _put(question, "max", cell_number(str(end)), row_number)
+        self.warn(
+            "survey", row_number, "type",
+            f"a range from {start} to {end} in steps of {step} is read as a number question "
+            f"({kind}, {start} to {end})",
+        )  # fmt: skip
 
     def _translatable(self, row: dict[str, Any], column: str, language: str) -> Any:
         texts = {}
@@ -572,6 +593,14 @@ def _one_choice(name: str, label: str, line: int) -> LocatedList:
     listed = LocatedList([choice])
     listed.line = line
     return listed
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def _put(mapping: Located, key: str, value: Any, line: int) -> None:

@@ -32,9 +32,11 @@ IDENTIFYING_TYPES = {
 PLAIN_TYPES = {
     "text", "integer", "decimal", "date", "time", "datetime", "note", "file", "calculate"
 }  # fmt: skip
-#: A calculation that records when or on what the form was filled in: set aside like metadata.
-IDENTIFYING_CALCULATION = re.compile(r"\b(now|today|uuid|random|property)\s*\(")
+#: A calculation that records when (finer than the day, which Glas keeps anyway) or on what the
+#: form was filled in: set aside like metadata. today() may stay (an age from a birth date).
+IDENTIFYING_CALCULATION = re.compile(r"\b(now|uuid|random|property)\s*\(")
 TYPE_ALIASES = {
+    "trigger": "acknowledge",
     "begin_group": "begin group",
     "end_group": "end group",
     "begin_repeat": "begin repeat",

@@ -126,3 +126,56 @@ def test_acknowledge_is_one_ok_to_tick(tmp_path: Path) -> None:
     question = survey.by_name["read_rules"]
     assert question.type == "select_one" and [c.name for c in question.choices] == ["OK"]
     assert question.required and warnings == []
+
+
+# Things pyxform accepts that a form from the field may carry: Enketo themes, parameters Glas
+# has no use for, ranges that are not five-point scales, hints on groups, the old "trigger",
+# names with dots and dashes, pyxform's other column names, and the XPath of dates and text.
+FIELD_FORM: dict[str, Sheet] = {
+    "survey": [
+        ["type", "name", "label", "hint", "relevance", "jr:constraintMsg", "constraint",
+         "parameters", "calculation"],
+        ["begin group", "a.1", "About you", "A few questions", "", "", "", "", ""],
+        ["date", "born-on", "When were you born?", "", "", "Not in the future",
+         ". <= today()", "", ""],
+        ["calculate", "age", "", "", "", "", "", "", "int((today() - ${born-on}) div 365.25)"],
+        ["text", "city", "Where do you live?", "", "${age} >= 18", "", "", "", ""],
+        ["select_one yn", "works", "Do you work?", "", "", "", "", "randomize=true", ""],
+        ["range", "hours", "Hours a week", "", "", "", "", "start=0 end=80 step=1", ""],
+        ["range", "worry", "How worried?", "", "", "", "", "start=0 end=1 step=0.25", ""],
+        ["range", "trust", "Trust", "", "", "", "", "start=1 end=5", ""],
+        ["end group", "", "", "", "", "", "", "", ""],
+        ["image", "card", "A photo of your card", "", "contains(${city}, 'Sk')", "", "",
+         "max-pixels=1024", ""],
+        ["trigger", "ok", "I understand", "", "", "", "", "", ""],
+        ["calculate", "when", "", "", "", "", "", "", "format-date(${born-on}, '%b %Y')"],
+    ],
+    "choices": [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+    "settings": [["form_title", "form_id", "style"], ["Field form", "field", "pages theme-grid"]],
+}  # fmt: skip
+
+
+def test_what_pyxform_accepts_from_the_field_imports_with_warnings(tmp_path: Path) -> None:
+    survey, warnings = load_xlsform_with_warnings(write(FIELD_FORM, tmp_path / "field.xlsx"))
+    assert survey.paged
+    by = survey.by_name
+    assert by["born-on"].constraint == ". <= today()"
+    assert by["born-on"].constraint_message == "Not in the future"
+    assert by["city"].relevant == "${age} >= 18"
+    assert (by["hours"].type, by["hours"].minimum, by["hours"].maximum) == ("integer", "0", "80")
+    assert (by["worry"].type, by["worry"].minimum, by["worry"].maximum) == ("decimal", "0", "1")
+    assert by["trust"].type == "scale" and by["ok"].choices[0].name == "OK"
+    assert by["card"].type == "file" and survey.group_by_name["a.1"].label == "About you"
+    text = "\n".join(warnings)
+    for expected in (
+        "settings sheet, row 2, column 'style': 'theme-grid' set aside",
+        "row 2, column 'hint': set aside: it does not apply to a group",
+        "row 6, column 'parameters': set aside: 'randomize=true'",
+        "row 7, column 'type': a range from 0 to 80 in steps of 1 is read as a number",
+        "row 8, column 'type': a range from 0 to 1 in steps of 0.25",
+        "row 11, column 'parameters': set aside: 'max-pixels=1024'",
+    ):
+        assert expected in text, text
+    assert len(warnings) == 6
+    again, _ = read_xlsform_with_warnings(write_xlsform(survey), "exported.xlsx")
+    assert again.canonical() == survey.canonical()

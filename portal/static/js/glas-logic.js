@@ -9,7 +9,19 @@
 const glasLogic = (function () {
   const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
   const NUMERIC = new Set(["num", "math", "cmp", "and", "or", "not"]);
-  const NUMERIC_CALLS = new Set(["count-selected", "string-length", "number", "sum", "int", "round", "count"]);
+  const NUMERIC_CALLS = new Set([
+    "count-selected", "string-length", "number", "sum", "int", "round", "count",
+    "floor", "ceiling", "abs", "pow", "max", "min", "count-non-empty", "decimal-date-time",
+  ]);
+  /* surveys/xpath_functions.py: the rest of the XPath functions real forms use. */
+  const MORE = new Set([
+    "today", "now", "contains", "starts-with", "ends-with", "substr", "substring-before",
+    "substring-after", "normalize-space", "floor", "ceiling", "abs", "pow", "max", "min", "boolean",
+    "boolean-from-string", "count-non-empty", "join", "date", "decimal-date-time", "format-date",
+  ]);
+  const MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+  const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)/;
   /* A repeat's answers in every instance are under "*" + name, each after NODE; the instance
    * being evaluated under "#" (surveys/expressions.py nodes). */
   const NODE = "\x1f";
@@ -50,6 +62,7 @@ const glasLogic = (function () {
     if (op === "map") return tree[1];
     const args = tree.slice(2).map((arg) => value(arg, values, current));
     const name = tree[1];
+    if (MORE.has(name)) return more(name, args);
     if (name === "selected") return text(args[1]).length && words(text(args[0])).includes(text(args[1])) ? 1 : 0;
     if (name === "count-selected") return words(text(args[0])).length;
     if (name === "string-length") return Array.from(text(args[0])).length;
@@ -199,6 +212,106 @@ const glasLogic = (function () {
     return context;
   }
 
+  /* A date (or a date with a time) as ODK counts it: days since 1970-01-01. */
+  function dateDays(s) {
+    const m = ISO_DATE.exec(s) || ISO_DATETIME.exec(s);
+    if (!m) return null;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const day = new Date(0);
+    day.setUTCFullYear(y, mo - 1, d);
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null;
+    let days = Math.round(day.getTime() / 86400000);
+    if (m[4] !== undefined) days += (Number(m[4]) * 60 + Number(m[5])) / 1440;
+    return days;
+  }
+
+  function pad(n, width) {
+    return String(n).padStart(width, "0");
+  }
+
+  function localDay(now) {
+    return pad(now.getFullYear(), 4) + "-" + pad(now.getMonth() + 1, 2) + "-" + pad(now.getDate(), 2);
+  }
+
+  function nodesOf(args) {
+    const found = [];
+    for (const arg of args) {
+      if (Array.isArray(arg)) found.push(...arg);
+      else found.push(typeof arg === "string" ? arg : String(arg));
+    }
+    return found;
+  }
+
+  function asDate(v) {
+    if (typeof v === "string" && ISO_DATE.test(v.trim())) return dateDays(v.trim()) !== null ? v.trim() : "";
+    const days = number(v);
+    if (days === null || days < -719162 || days > 2932896) return "";
+    const day = new Date(Math.floor(days) * 86400000);
+    return pad(day.getUTCFullYear(), 4) + "-" + pad(day.getUTCMonth() + 1, 2) + "-" + pad(day.getUTCDate(), 2);
+  }
+
+  /* surveys/xpath_functions.py call(). */
+  function more(name, args) {
+    if (name === "today") return localDay(new Date());
+    if (name === "now") {
+      const now = new Date();
+      return localDay(now) + "T" + pad(now.getHours(), 2) + ":" + pad(now.getMinutes(), 2);
+    }
+    if (name === "contains" || name === "starts-with" || name === "ends-with") {
+      const whole = text(args[0]);
+      const part = text(args[1]);
+      const found = name === "contains" ? whole.includes(part) : name === "starts-with" ? whole.startsWith(part) : whole.endsWith(part);
+      return found ? 1 : 0;
+    }
+    if (name === "substr") {
+      const chars = Array.from(text(args[0]));
+      const bounds = args.slice(1).map(number);
+      if (bounds.some((b) => b === null)) return "";
+      const start = Math.max(0, Math.trunc(bounds[0]));
+      const end = bounds.length > 1 ? Math.trunc(bounds[1]) : chars.length;
+      return chars.slice(start, Math.max(start, end)).join("");
+    }
+    if (name === "substring-before" || name === "substring-after") {
+      const whole = text(args[0]);
+      const part = text(args[1]);
+      const at = whole.indexOf(part);
+      if (at < 0) return "";
+      return name === "substring-before" ? whole.slice(0, at) : whole.slice(at + part.length);
+    }
+    if (name === "normalize-space") return text(args[0]).split(/\s+/).filter((w) => w !== "").join(" ");
+    if (name === "floor" || name === "ceiling" || name === "abs") {
+      const n = number(args[0]);
+      if (n === null) return NaN;
+      return name === "abs" ? Math.abs(n) : name === "floor" ? Math.floor(n) : Math.ceil(n);
+    }
+    if (name === "pow") {
+      const base = number(args[0]);
+      const power = number(args[1]);
+      if (base === null || power === null || Math.abs(power) > 1000) return NaN;
+      return Math.pow(base, power);
+    }
+    if (name === "max" || name === "min") {
+      const numbers = nodesOf(args).filter((v) => v.trim() !== "").map(number);
+      if (!numbers.length || numbers.some((n) => n === null)) return NaN;
+      return name === "max" ? Math.max(...numbers) : Math.min(...numbers);
+    }
+    if (name === "boolean") return truth(args[0]) ? 1 : 0;
+    if (name === "boolean-from-string") return ["true", "1"].includes(text(args[0]).trim()) ? 1 : 0;
+    if (name === "count-non-empty") return nodesOf(args).filter((v) => v !== "").length;
+    if (name === "join") return nodesOf(args.slice(1)).join(text(args[0]));
+    if (name === "decimal-date-time") {
+      if (typeof args[0] === "number") return args[0];
+      const days = dateDays(text(args[0]));
+      return days === null ? NaN : days;
+    }
+    const day = asDate(args[0]);
+    if (name === "date") return day;
+    if (!day) return "";
+    const [y, m, d] = [Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))];
+    const parts = { Y: pad(y, 4), y: pad(y % 100, 2), m: pad(m, 2), n: String(m), d: pad(d, 2), e: String(d), b: MONTH_NAMES[m - 1] };
+    return text(args[1]).replace(/%([YymndeEb])/g, (all, k) => (Object.prototype.hasOwnProperty.call(parts, k) ? parts[k] : all));
+  }
+
   function own(values, key) {
     return Object.prototype.hasOwnProperty.call(values, key);
   }
@@ -238,7 +351,8 @@ const glasLogic = (function () {
     if (typeof v === "number") return Number.isFinite(v) ? v : null;
     if (typeof v !== "string") return null;
     const s = v.trim();
-    return NUMBER.test(s) ? Number(s) : null;
+    if (NUMBER.test(s)) return Number(s);
+    return /^\d/.test(s) ? dateDays(s) : null;
   }
 
   function numeric(tree) {
