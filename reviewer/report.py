@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from surveys.model import NUMBER_TYPES, TEXT_TYPES, Question
+from surveys.model import MAX_REPEATS, NUMBER_TYPES, TEXT_TYPES, Question
+from surveys.repeats import key_of
 
 from .columns import Plan
 from .rendering import render
@@ -60,20 +61,32 @@ class VersionStats:
     texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: (submission id, file name, path relative to the version folder)
     files: list[tuple[str, str, str]] = field(default_factory=list)
+    #: per repeat, its instances in all submissions (what its questions are counted over)
+    instances: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         # Decide once per version what each question contributes, not once per submission.
         survey = self.plan.survey if self.plan else None
-        # A repeat's answers are in its own table, not counted here (one submission may have
-        # many instances).
-        questions = (
-            [q for q in survey.answerable_questions if q.name not in survey.repeat_of]
-            if survey
-            else []
-        )
+        questions = survey.answerable_questions if survey else []
         self._closed = [q for q in questions if q.choices or q.type in NUMBER_TYPES]
-        self._plan = [(q.name, bool(q.choices), q.type in NUMBER_TYPES) for q in self._closed]
-        self._texts = [q.name for q in questions if q.type in TEXT_TYPES]
+        # A repeat's question is counted per instance (every incident of every testimony).
+        repeat_of = survey.repeat_of if survey else {}
+        self._plan = [
+            (q.name, bool(q.choices), q.type in NUMBER_TYPES)
+            for q in self._closed
+            if q.name not in repeat_of
+        ]
+        self._repeat_plan = [
+            (q.name, bool(q.choices), q.type in NUMBER_TYPES, repeat_of[q.name])
+            for q in self._closed
+            if q.name in repeat_of
+        ]
+        self._chains = (
+            {name: [*survey.repeat_chain[name], name] for name in survey.repeats} if survey else {}
+        )
+        self._texts = [
+            q.name for q in questions if q.type in TEXT_TYPES and q.name not in repeat_of
+        ]
         self._by = self.plan.options.by if self.plan else None
         self._by_question = survey.by_name.get(self._by or "") if survey else None
 
@@ -91,6 +104,34 @@ class VersionStats:
         for name, items in other.texts.items():
             self.texts.setdefault(name, []).extend(items)
         self.files += other.files
+        self.instances.update(other.instances)
+
+    def _add_instances(
+        self, answers: dict[str, Any], asked: set[str] | None, groups: list[str]
+    ) -> None:
+        """Count the questions of repeats over their instances (the breakdown is the
+        submission's)."""
+        found = {
+            repeat: list(_instances(answers, chain, ())) for repeat, chain in self._chains.items()
+        }
+        for repeat, instances in found.items():
+            self.instances[repeat] += len(instances)
+        for name, counts_choices, is_number, repeat in self._repeat_plan:
+            by_value = self.tallies.setdefault(name, {"": Tally()})
+            for path, instance in found[repeat]:
+                if asked is not None and key_of(name, path) not in asked:
+                    continue
+                value = instance.get(name)
+                answered = value is not None and value != []
+                for key in ("", *groups):
+                    tally = by_value.setdefault(key, Tally())
+                    tally.asked += 1
+                    if answered:
+                        tally.answered += 1
+                        if counts_choices:
+                            tally.counts.update(value if type(value) is list else [str(value)])
+                if is_number and answered:
+                    self.numbers.setdefault(name, []).append(float(value))  # type: ignore[arg-type]
 
     def _groups_of(self, received: str, answers: dict[str, Any]) -> list[str]:
         if not self._by:
@@ -144,6 +185,8 @@ class VersionStats:
                             tally.counts[str(value)] += 1
             if is_number and answered:
                 self.numbers.setdefault(name, []).append(float(value))  # type: ignore[arg-type]
+        if self._repeat_plan:
+            self._add_instances(answers, asked, groups)
         for name in self._texts:
             value = answers.get(name)
             if value is not None:
@@ -193,6 +236,22 @@ class QuestionTable:
     by_answered: list[int] = field(default_factory=list)
     summary: dict[str, float] = field(default_factory=dict)  # numbers: n, mean, median, …
     bins: list[tuple[str, int]] = field(default_factory=list)
+    #: a repeat's question: the repeat's label and its instances in all (it is counted per one)
+    per: tuple[str, int] | None = None
+
+
+def _instances(
+    answers: dict[str, Any], chain: list[str], path: tuple[int, ...]
+) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
+    """Every instance of the last repeat of ``chain`` (its outer repeats first), with its path."""
+    found = answers.get(chain[0])
+    for index, instance in enumerate(found if isinstance(found, list) else [], 1):
+        if index > MAX_REPEATS or not isinstance(instance, dict):
+            break
+        if len(chain) == 1:
+            yield (*path, index), instance
+        else:
+            yield from _instances(instance, chain[1:], (*path, index))
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -277,10 +336,15 @@ def _table(stats: VersionStats, question: Question) -> QuestionTable:
     ]
     no_answer = overall.asked - overall.answered
     rows.append(Row("", no_answer, percent(no_answer, overall.asked), None, "no-answer"))
-    rows.append(Row("", stats.count - overall.asked, None, None, "not-asked"))
+    repeat = plan.survey.repeat_of.get(question.name) if plan.survey else None
+    whole = stats.instances[repeat] if repeat else stats.count
+    rows.append(Row("", whole - overall.asked, None, None, "not-asked"))
     table = QuestionTable(
         question, rows, overall.asked, overall.answered, max((r.count for r in rows), default=0)
     )
+    if repeat and plan.survey:
+        group = plan.survey.group_by_name[repeat]
+        table.per = (plan.label(group) if group.label else repeat, whole)
     if question.type in NUMBER_TYPES:
         _numbers(table, stats.numbers.get(question.name, []))
     elif _by_label(stats):

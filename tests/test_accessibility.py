@@ -19,6 +19,8 @@ from glas.languages import LANGUAGES
 from .browsers import chromium, needs_chromium
 from .conftest import ROOT, RunCli
 from .helpers import browser_log_in, organizer_url_of
+from .test_repeats import FAMILY
+from .xlsforms import write
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -77,8 +79,11 @@ def check(page: Any, base: str, paths: list[str], found: dict[str, list[str]]) -
 
 
 def test_every_respondent_and_organizer_page_passes_axe_in_every_language(
-    live_server: Any, published: RunCli
+    live_server: Any, published: RunCli, tmp_path: Path
 ) -> None:
+    # A form with repeats, one inside another, and a file question in one.
+    family = write(FAMILY, tmp_path / "family.xlsx")
+    assert published("surveys", "import", family, "--publish").exit_code == 0
     live = live_server()
     added = published("organizers", "add", "Ana")
     setup = re.search(r"/setup/\S+", added.output)
@@ -86,7 +91,7 @@ def test_every_respondent_and_organizer_page_passes_axe_in_every_language(
     found: dict[str, list[str]] = {}
     with chromium() as browser:
         page = browser.new_context(bypass_csp=True).new_page()
-        check(page, live.url, RESPONDENT_PAGES, found)
+        check(page, live.url, [*RESPONDENT_PAGES, "s/family"], found)
         organizer = organizer_url_of(live)
         check(page, organizer, ["login", setup.group(0).lstrip("/")], found)
         browser_log_in(page, organizer, setup.group(0))

@@ -23,7 +23,13 @@ from openpyxl import load_workbook
 
 from crypto.keys import ReviewerKey
 from surveys import SurveyDefinitionError
-from surveys.answers import FileInfo, answers_document, check_document, validate_answers
+from surveys.answers import (
+    FileInfo,
+    answers_document,
+    check_document,
+    check_document_asked,
+    validate_answers,
+)
 from surveys.model import MAX_REPEATS, Survey
 from surveys.repeats import walk
 from surveys.schema import document_problem
@@ -699,3 +705,62 @@ def test_people_their_needs_and_a_photo_each_reach_the_reviewers_tables(
     book = load_workbook(folder / "answers.xlsx", read_only=True)
     assert {"person", "need", "codebook"} <= set(book.sheetnames)
     book.close()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    counts=st.dictionaries(
+        st.sampled_from(["person", "need#1", "need#2", "need#3", "need#x", "need#1#1"]),
+        st.one_of(st.integers(-2, 60).map(str), st.sampled_from(["", "1e9", "2.5", "abc"])),
+        max_size=5,
+    ),
+    cells=st.dictionaries(
+        st.tuples(
+            st.sampled_from(["relation", "what", "document", "need", "people", "x"]),
+            st.lists(st.integers(0, 55), min_size=0, max_size=3).map(tuple),
+        ),
+        st.one_of(
+            st.sampled_from(["partner", "child", "parent", "a.jpg", ""]), st.text(max_size=8)
+        ),
+        max_size=20,
+    ),
+)
+def test_whatever_nested_form_is_posted_the_reviewer_accepts_what_the_server_accepts(
+    family: Survey, counts: dict[str, str], cells: dict[tuple[str, tuple[int, ...]], str]
+) -> None:
+    sent: dict[str, list[str]] = {k: [v] for k, v in counts.items()}
+    sent.update({name + "".join(f"#{i}" for i in path): [v] for (name, path), v in cells.items()})
+    validated = validate_answers(family, sent)
+    assert len(validated.answers.get("person", [])) <= MAX_REPEATS
+    if validated.ok:
+        document = answers_document("family", "v", validated)
+        assert document_problem(family, "family", "v", document) is None
+        assert check_document(family, document) == []
+
+
+def test_the_report_counts_a_repeats_questions_per_instance(incidents: Survey) -> None:
+    from reviewer.columns import Options, Plan
+    from reviewer.report import VersionStats, _table
+
+    plan = Plan(incidents, Options())
+    stats = VersionStats("incidents", "v", plan)
+    for answers in (
+        {"incident": [{"kind": "police"}, {"kind": "client"}, {"kind": "police"}]},
+        {"incident": [{"kind": "other", "kind_other": "x"}, {}]},
+        {"incident": []},
+    ):
+        sent = {"incident": [str(len(answers["incident"]))]}
+        for index, instance in enumerate(answers["incident"], 1):
+            sent.update({f"{k}#{index}": [v] for k, v in instance.items()})
+        validated = validate_answers(incidents, sent)
+        _, asked = check_document_asked(incidents, {"answers": validated.answers})
+        stats.add("id", "2026-11-01", validated.answers, asked)
+    table = _table(stats, incidents.by_name["kind"])
+    counts = {row.label or row.kind: row.count for row in table.rows}
+    assert counts == {
+        "Police violence": 2, "Violence by a client": 1, "Something else": 1,
+        "no-answer": 1, "not-asked": 0,
+    }  # fmt: skip
+    assert table.per == ("Incident", 5)

@@ -182,7 +182,8 @@ def _check_by(by: str, bundles: tuple[Path, ...]) -> None:
         with BundleReader(bundle) as reader:
             for survey in trusted_definitions(reader.surveys).values():
                 question = survey.by_name.get(by)
-                if question is not None and question.choices:
+                # A repeat's question has an answer per instance, not one per submission.
+                if question is not None and question.choices and by not in survey.repeat_of:
                     return
     raise BadInput(
         _(
