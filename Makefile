@@ -8,7 +8,7 @@ PORT ?= 8080
 # The organizer app listens on the next port unless told otherwise (make run PORT=9000: 9001).
 ORGANIZER_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
-DEB_PACKAGES := python3-venv tor chromium firefox-esr
+DEB_PACKAGES := python3-venv tor chromium firefox-esr postgresql
 
 .PHONY: install system-packages run test lint clean translations assets wheel reviewer-kit
 
@@ -92,8 +92,11 @@ run: install
 		exec $(BIN)/glas serve --local-only --port $(PORT) --organizer-port $(ORGANIZER_PORT); \
 	fi
 
+# The suite runs twice: on SQLite (the single-machine default) and on PostgreSQL (a throwaway
+# cluster the tests start as an unprivileged user, on a Unix socket only: tests/postgres.py).
 test: install
 	$(BIN)/pytest
+	GLAS_TEST_DATABASE=postgresql $(BIN)/pytest
 
 lint: install
 	@# Fails on known vulnerabilities in the browser's libsodium. npm's audit service, like

@@ -90,7 +90,7 @@ def _make_app(
 
     app = app_class(__name__)
     app.config.from_mapping(
-        SECRET_KEY=config.secret_key(),
+        SECRET_KEY=store.secret_key(),
         MAX_CONTENT_LENGTH=config.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=MAX_FORM_MEMORY_BYTES,
         MAX_FORM_PARTS=MAX_FORM_PARTS,

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -27,6 +28,9 @@ from portal import create_app, create_organizer_app
 from portal.config import Config
 from portal.organizer import auth
 from portal.storage import organizers
+from portal.storage.store import Store
+
+from . import postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -58,11 +62,33 @@ def other_reviewer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Revi
     return _make_key(tmp_path_factory, "boris")
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    """One throwaway PostgreSQL cluster for the session (tests/postgres.py)."""
+    with postgres.running() as cluster:
+        yield cluster
+
+
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The database of this test: None for SQLite in the data dir (the default), else a fresh
+    PostgreSQL database (GLAS_TEST_DATABASE=postgresql)."""
+    if postgres.MODE != "postgresql":
+        yield None
+        return
+    cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+    with cluster.database() as url:
+        yield url
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Path:
     path = tmp_path / "data"
     monkeypatch.setenv("GLAS_DATA_DIR", str(path))
-    monkeypatch.delenv("GLAS_DATABASE_URL", raising=False)
+    if database_url is None:
+        monkeypatch.delenv("GLAS_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("GLAS_DATABASE_URL", database_url)
     return path
 
 
@@ -91,6 +117,23 @@ def published(run_cli: RunCli, reviewer: tuple[Path, ReviewerKey]) -> RunCli:
 @pytest.fixture
 def app(data_dir: Path, published: RunCli) -> Flask:
     return create_app(Config.from_env())
+
+
+@pytest.fixture(autouse=True)
+def _stores_are_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every store a test opened (apps, commands, the test itself) is closed after it, as a
+    server closes its own at exit: no connection is left for the garbage collector."""
+    made: list[Store] = []
+    opened = Store.__init__
+
+    def init(self: Store, *args: Any, **kwargs: Any) -> None:
+        opened(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Store, "__init__", init)
+    yield
+    for store in made:
+        store.close()
 
 
 @pytest.fixture

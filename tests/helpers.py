@@ -313,3 +313,27 @@ def browser_log_in(page: Any, organizer_url: str, setup_path: str, name: str = "
     page.fill("#code", totp.at(time.time() + 30))  # the next code: each works once
     page.click("main button[type=submit]")
     page.wait_for_url(organizer_url)
+
+
+def query(statement: str) -> list[tuple[Any, ...]]:
+    """Rows of a read-only statement on the test's database, SQLite or PostgreSQL, through the
+    store's own engine (no test opens the database file behind its back)."""
+    from sqlalchemy import text
+
+    from portal.config import Config
+    from portal.storage.store import Store
+
+    with Store(Config.from_env(), pooled=False) as store, store.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(statement))]
+
+
+def table_columns() -> dict[str, set[str]]:
+    """Every table of the test's database and its columns."""
+    from sqlalchemy import inspect
+
+    from portal.config import Config
+    from portal.storage.store import Store
+
+    with Store(Config.from_env(), pooled=False) as store:
+        found = inspect(store.engine)
+        return {t: {c["name"] for c in found.get_columns(t)} for t in found.get_table_names()}

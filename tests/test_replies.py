@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,9 @@ from .helpers import (
     confirm_codename,
     decrypt,
     files_containing,
+    query,
     submit_testimony,
+    table_columns,
 )
 
 REPLY = "Canary-Rp7 We can help: come on Tuesday, ask for Mila. Правна помош е бесплатна."
@@ -113,9 +114,7 @@ def test_a_testimony_gets_a_codename_it_keeps_until_written_down_and_a_reply_rea
     confirm_codename(client)
 
     # Nothing at submission names a codename: no reply box until the first reply arrives.
-    database = sqlite3.connect(data_dir / "glas.sqlite3")
-    assert database.execute("SELECT count(*) FROM reply_boxes").fetchone() == (0,)
-    database.close()
+    assert query("SELECT count(*) FROM reply_boxes") == [(0,)]
 
     answer_testimony(published, reviewer[0], passphrase_file, tmp_path, "Canary-Ts1", REPLY)
     page = read_replies(client, codename)
@@ -137,15 +136,13 @@ def test_a_testimony_gets_a_codename_it_keeps_until_written_down_and_a_reply_rea
     # What the server keeps: no reply text, no codename; no table ties a login id to a testimony.
     for secret in (REPLY, codename, codename.replace(" ", ""), "Canary-Rp7"):
         assert files_containing(secret.encode(), data_dir) == []
-    database = sqlite3.connect(data_dir / "glas.sqlite3")
-    columns = {row[1] for row in database.execute("PRAGMA table_info(reply_boxes)")}
-    assert columns == {"login_id", "public_key"}
+    tables = table_columns()
+    assert tables["reply_boxes"] == {"login_id", "public_key"}
     login_id = derive(codename).login_id
-    for (table_name,) in database.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+    for table_name in tables:
         if table_name not in ("reply_boxes", "replies"):
-            dump = str(database.execute(f"SELECT * FROM {table_name}").fetchall())  # noqa: S608
+            dump = str(query(f"SELECT * FROM {table_name}"))  # noqa: S608
             assert login_id not in dump, table_name
-    database.close()
 
     # The respondent deletes the reply once read.
     (reply_id,) = re.findall(r'name="reply" value="([0-9a-f]{32})"', page)
@@ -320,9 +317,7 @@ def test_writing_back_with_a_mistyped_codename_stores_nothing(
         "/replies/write", data={"csrf_token": token, "codename": wrong, "message": "hello"}
     )
     assert response.status_code == 422 and "typo in group 5" in response.get_data(as_text=True)
-    database = sqlite3.connect(data_dir / "glas.sqlite3")
-    assert database.execute("SELECT count(*) FROM submissions").fetchone() == (0,)
-    database.close()
+    assert query("SELECT count(*) FROM submissions") == [(0,)]
 
 
 def test_the_same_reply_imported_at_once_from_eight_places_is_filed_once(
@@ -334,6 +329,4 @@ def test_the_same_reply_imported_at_once_from_eight_places_is_filed_once(
     with ThreadPoolExecutor(max_workers=8) as pool:
         filed = list(pool.map(lambda _: import_reply(store, reply), range(8)))
     assert filed.count(True) == 1
-    database = sqlite3.connect(data_dir / "glas.sqlite3")
-    assert database.execute("SELECT count(*) FROM replies").fetchone() == (1,)
-    database.close()
+    assert query("SELECT count(*) FROM replies") == [(1,)]

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from . import postgres
 from .conftest import RunCli, csrf_token
 from .helpers import (
     JPEG_MAGIC,
@@ -34,7 +35,13 @@ from .helpers import (
     stop,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        postgres.MODE == "postgresql",
+        reason="the drills of the SQLite file; PostgreSQL's heap and files: test_postgres.py",
+    ),
+]
 DOCUMENTED_COLUMNS = {
     "submissions": {
         "id",

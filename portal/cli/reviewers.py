@@ -58,6 +58,6 @@ def open_store() -> Store:
 
     Never sweeps: a `glas serve` may be receiving uploads into the same data dir right now.
     """
-    store = Store(Config.from_env())
+    store = Store(Config.from_env(), pooled=False)
     store.initialise()
     return store

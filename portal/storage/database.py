@@ -11,12 +11,14 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets a rollback journal, full fsync on commit, zeroed deletes
+def make_engine(url: str, pooled: bool = True) -> Engine:
+    """Create the engine (``pooled=False``: every connection closed when its work is done, for
+    commands); SQLite gets a rollback journal, full fsync on commit, zeroed deletes
     and enforced foreign keys.
 
     Not WAL: a write-ahead log keeps every committed page, in commit order, until a checkpoint,
@@ -42,6 +44,8 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if not pooled:  # a command: a few statements, then the process ends; nothing left open
+        return create_engine(url, poolclass=NullPool)
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -6,6 +6,7 @@ only means those submissions go out again next time (the reviewer kit drops dupl
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from crypto.bundle import BundleWriter
@@ -22,10 +23,12 @@ def export_bundle(store: Store, out: Path) -> int:
     writer = BundleWriter(out, today().isoformat(), surveys)
     exported: list[str] = []
     try:
-        for record in store.pending_export():
-            parts = {p: store.blobs.part_path(record.submission_id, p) for p in record.parts}
-            writer.add(record, parts)
-            exported.append(record.submission_id)
+        # Closed even when a payload fails: its open cursor must not wait for the collector.
+        with closing(store.pending_export()) as pending:
+            for record in pending:
+                parts = {p: store.blobs.part_path(record.submission_id, p) for p in record.parts}
+                writer.add(record, parts)
+                exported.append(record.submission_id)
         writer.commit()
     except BaseException:
         writer.abort()

@@ -61,13 +61,18 @@ def apply_retention(store: Store, day: datetime.date) -> int:
     while True:
         with store.session() as s:
             due = list(s.scalars(select(SubmissionRow.id).where(or_(*conditions)).limit(BATCH)))
-            if not due:
-                return deleted
-            # Payloads first: a crash in between leaves a row whose files are gone, which the
-            # next run deletes; the other order would leave files no row points to.
-            for submission_id in due:
-                store.blobs.delete(submission_id)
-            s.execute(delete(SubmissionRow).where(SubmissionRow.id.in_(due)))
+            if due:
+                # Payloads first: a crash in between leaves a row whose files are gone, which
+                # the next run deletes; the other order would leave files no row points to.
+                for submission_id in due:
+                    store.blobs.delete(submission_id)
+                s.execute(delete(SubmissionRow).where(SubmissionRow.id.in_(due)))
+        if not due:
+            if deleted:
+                # Deleted rows leave their bytes in the pages until rewritten: now, not at the
+                # next tidy (PostgreSQL keeps them until VACUUM; this rewrites them).
+                store.tidy()
+            return deleted
         deleted += len(due)
 
 

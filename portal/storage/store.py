@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from collections.abc import Iterator
+import secrets
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,7 @@ from .grouping import CommitGroup
 from .models import (
     OnionClientRow,
     ReviewerRow,
+    SettingRow,
     SubmissionRow,
     SurveyReviewerRow,
     SurveyRow,
@@ -41,6 +44,12 @@ def today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
 
 
+#: The settings row of the Flask secret (PostgreSQL).
+SECRET_KEY_SETTING = "flask_secret_key"  # noqa: S105 (the row's name, not a secret)
+#: Tables whose rows respondents cause, rewritten in key order by :meth:`Store.tidy`.
+ORDERED_TABLES = ("submissions", "reply_boxes", "replies")
+
+
 @dataclass(frozen=True)
 class PublishedSurvey:
     survey: Survey
@@ -48,9 +57,10 @@ class PublishedSurvey:
 
 
 class Store:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, pooled: bool = True) -> None:
+        """``pooled=False`` for a command: it keeps no connection open between statements."""
         self.config = config
-        self.engine = make_engine(config.database_url)
+        self.engine = make_engine(config.database_url, pooled)
         self._sessions = session_factory(self.engine)
         self._commits = CommitGroup(self._sessions)
         self.blobs = BlobStore(config.blob_dir)
@@ -59,6 +69,16 @@ class Store:
         )
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
+
+    def close(self) -> None:
+        """Close every pooled connection (a server at exit; a test at its end)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def initialise(self) -> None:
         """Create the data dir and migrate the schema (safe while a server is running)."""
@@ -81,14 +101,40 @@ class Store:
         self.engine.dispose()
 
     def tidy(self) -> None:
-        """Rewrite the SQLite file in key order (VACUUM): afterwards no page or cell position
-        says which rows came last. `glas serve` runs it every GLAS_TIDY_MINUTES; PostgreSQL
-        keeps no such order in a file anyone copies and is left alone."""
-        if self.engine.dialect.name != "sqlite":
-            return
-        with self.engine.connect() as connection:
-            connection.exec_driver_sql("VACUUM")
+        """Rewrite what respondents left in key order, so that no position says which rows
+        came last: the SQLite file (VACUUM), or on PostgreSQL the tables of submissions and
+        replies (CLUSTER on their random keys: the heap, where ``ctid`` gives the order of
+        arrival, and its TOAST are written anew, without the rows retention deleted). `glas
+        serve` runs it every GLAS_TIDY_MINUTES, and retention right after deleting."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("VACUUM")
+        elif self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                # A long export holds its tables; rather than queue every submission behind
+                # the rewrite, give up after a few seconds (the next tidy tries again).
+                connection.exec_driver_sql("SET lock_timeout = '5s'")
+                for table in ORDERED_TABLES:
+                    connection.exec_driver_sql(f"CLUSTER {table} USING {table}_pkey")
         self.engine.dispose()
+
+    def secret_key(self) -> bytes:
+        """The Flask secret (CSRF tokens, the pending codename's cookie): a file in the data
+        dir on SQLite, as ever; on PostgreSQL a row every app server reads, so a form made by
+        one node is accepted by another."""
+        if self.engine.dialect.name != "postgresql":
+            return self.config.secret_key()
+        fresh = base64.b64encode(secrets.token_bytes(32)).decode()
+        with self.session() as s:
+            s.execute(
+                pg_insert(SettingRow)
+                .values(key=SECRET_KEY_SETTING, value=fresh)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            value = s.scalar(select(SettingRow.value).where(SettingRow.key == SECRET_KEY_SETTING))
+        return base64.b64decode(value or fresh)
 
     def check_schema(self) -> None:
         """Refuse to serve from a database that is not migrated to this version of Glas."""
@@ -262,7 +308,7 @@ class Store:
         )
         self._commits.add(row)
 
-    def pending_export(self) -> Iterator[SubmissionRecord]:
+    def pending_export(self) -> Generator[SubmissionRecord, None, None]:
         """Every submission not yet exported, oldest day first, read in batches."""
         query = (
             select(SubmissionRow)
@@ -271,8 +317,12 @@ class Store:
             .execution_options(yield_per=500)
         )
         with self.session() as s:
-            for row in s.scalars(query):
-                yield _record(row)
+            rows = s.scalars(query)
+            try:
+                for row in rows:
+                    yield _record(row)
+            finally:
+                rows.close()  # its server-side cursor (PostgreSQL), also when abandoned
 
     def pending_versions(self) -> set[str]:
         with self.session() as s:
