@@ -28,10 +28,10 @@ import io
 import json
 import os
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -203,6 +203,14 @@ class PartStream:
     source: Readable
 
 
+class Sized(Protocol):
+    """A payload to read that is not a file: its size, and ``read``."""
+
+    size: int
+
+    def read(self, size: int = -1) -> bytes: ...
+
+
 class BundleWriter:
     """Write a bundle to ``path`` atomically: nothing appears there until :meth:`commit`."""
 
@@ -216,18 +224,26 @@ class BundleWriter:
         manifest = {"format": BUNDLE_FORMAT, "created": created, "surveys": surveys}
         self._add_bytes(MANIFEST_NAME, canonical_json(manifest))
 
-    def add(self, record: SubmissionRecord, part_files: dict[str, Path]) -> None:
-        """Append one submission and its attachment payloads (read from ``part_files``)."""
+    def add(self, record: SubmissionRecord, part_files: Mapping[str, Path | Sized]) -> None:
+        """Append one submission and its attachment payloads, each read from its file or from
+        a reader that knows its ``size`` (a server's database)."""
         self._add_bytes(f"{SUBMISSIONS_DIR}/{record.submission_id}.json", record.to_json())
         for part in record.parts:
-            path = part_files[part]
-            with open(path, "rb") as source:
-                info = _member(f"{SUBMISSIONS_DIR}/{record.submission_id}/{part}")
-                info.size = os.fstat(source.fileno()).st_size
-                hashing = HashingReader(source, self._header(info))
-                self._tar.addfile(info, hashing)
-                self.digests[info.name] = hashing.hexdigest()
+            found = part_files[part]
+            info = _member(f"{SUBMISSIONS_DIR}/{record.submission_id}/{part}")
+            if isinstance(found, Path):
+                with open(found, "rb") as source:
+                    info.size = os.fstat(source.fileno()).st_size
+                    self._add_payload(info, source)
+            else:
+                info.size = found.size
+                self._add_payload(info, found)
         self.count += 1
+
+    def _add_payload(self, info: Any, source: Readable) -> None:
+        hashing = HashingReader(source, self._header(info))
+        self._tar.addfile(info, hashing)
+        self.digests[info.name] = hashing.hexdigest()
 
     def commit(self) -> None:
         """Finish the tar, flush it to the device and move it into place."""

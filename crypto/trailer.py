@@ -9,12 +9,12 @@ have only the count; they still read. See docs/envelope.md, "Export bundle".
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 
 from .envelope import canonical_json
 from .errors import BundleFormatError
+from .stream import Readable
 
 DIGEST_SIZE = 32
 
@@ -68,7 +68,7 @@ def read_trailer(data: bytes) -> Trailer:
 class HashingReader:
     """Hand tarfile a file's bytes while digesting them: one pass over large attachments."""
 
-    def __init__(self, source: io.BufferedReader, header: bytes) -> None:
+    def __init__(self, source: Readable, header: bytes) -> None:
         self._source = source
         self._hash = hashlib.blake2b(header, digest_size=DIGEST_SIZE)
 

@@ -14,7 +14,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("glas")
@@ -124,6 +124,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         return render_error(code, _title(code), _advice(code))
+
+    @app.errorhandler(DataError)
+    def unstorable(error: DataError) -> ResponseReturnValue:
+        # Input the database cannot hold (PostgreSQL refuses a NUL in text): the sender's.
+        return render_error(400, _title(400), _advice(400))
 
     @app.errorhandler(TooSlow)
     def too_slow(error: TooSlow) -> ResponseReturnValue:

@@ -158,8 +158,17 @@ def test_the_heap_gives_no_order_of_arrival_and_keeps_nothing_retention_deleted(
         gone = connection.exec_driver_sql(
             "SELECT answers FROM submissions ORDER BY id LIMIT 1"
         ).scalar_one()
+        piece = connection.exec_driver_sql(
+            "SELECT data FROM payload_chunks ORDER BY submission_id LIMIT 1"
+        ).scalar_one()
+        pieces = [r for (r,) in connection.exec_driver_sql(
+            "SELECT submission_id FROM payload_chunks ORDER BY ctid"
+        )]  # fmt: skip
+    assert pieces == sorted(pieces)  # the attachments' pieces too: in key order
     assert bytes(gone)[:40] in _relation_bytes(pg_cluster, pg_url, "submissions")
+    assert bytes(piece)[-40:] in _relation_bytes(pg_cluster, pg_url, "payload_chunks")
     set_retention(store, Retention(exported_days=None, all_days=0))
     assert apply_retention(store, today()) == 12
     assert bytes(gone)[:40] not in _relation_bytes(pg_cluster, pg_url, "submissions")
+    assert bytes(piece)[-40:] not in _relation_bytes(pg_cluster, pg_url, "payload_chunks")
     assert _heap(store, "submissions") == []

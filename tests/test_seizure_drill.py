@@ -80,6 +80,10 @@ DOCUMENTED_COLUMNS = {
     "survey_reviewers": {"survey_id", "reviewer_id"},
     "settings": {"key", "value"},
     "alembic_version": {"version_num"},
+    # Payloads and uploads when they are in the database (PostgreSQL; empty on SQLite).
+    "payload_chunks": {"submission_id", "part", "seq", "data"},
+    "uploads": {"token", "survey_id", "version", "submission_id", "reserved", "touched"},
+    "upload_chunks": {"token", "part", "seq", "data", "digest", "payload_size"},
 }
 
 

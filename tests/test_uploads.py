@@ -8,6 +8,7 @@ stores once, and cleans up.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import os
 import time
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crypto.codename import new_codename
 from crypto.keys import ReviewerKey
@@ -28,7 +29,7 @@ from portal.storage.models import ReplyBoxRow
 from portal.storage.uploads import EMPTY_SECONDS, UPLOAD_CHUNK_SIZE, UPLOAD_IDLE_SECONDS
 
 from .conftest import csrf_token
-from .helpers import codename_on, open_bundle, seal_like_the_browser, submit_testimony
+from .helpers import codename_on, open_bundle, query, seal_like_the_browser, submit_testimony
 
 
 class Browser:
@@ -92,6 +93,57 @@ def uploads_dir(data_dir: Path) -> Path:
     return data_dir / "blobs" / ".uploads"
 
 
+# What the server holds of uploads in progress, in files (SQLite) or in the database
+# (PostgreSQL, tests/postgres.py), read the same way by the tests below.
+
+
+def open_uploads(app: Flask, data_dir: Path) -> set[str]:
+    """The tokens of the uploads the server holds."""
+    with app.app_context():
+        if current_store().shared:
+            return {t for (t,) in query("SELECT token FROM uploads")}
+    folder = uploads_dir(data_dir)
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def stored_chunks(app: Flask, data_dir: Path) -> list[tuple[str, bytes]]:
+    """Every chunk the server holds: its number and its bytes."""
+    with app.app_context():
+        if current_store().shared:
+            return [(str(n), bytes(d)) for n, d in query("SELECT seq, data FROM upload_chunks")]
+    files = uploads_dir(data_dir).rglob("*")
+    return [(p.name, p.read_bytes()) for p in files if p.is_file() and p.name != "upload.json"]
+
+
+def change_upload(
+    app: Flask, data_dir: Path, token: str, version: str = "", idle: float = 0
+) -> None:
+    """Tamper with an upload's state as a seized and modified server could: its version, or
+    when it was last touched (``idle`` seconds ago)."""
+    with app.app_context():
+        store = current_store()
+        if store.shared:
+            with store.engine.begin() as connection:
+                if version:
+                    connection.execute(
+                        text("UPDATE uploads SET version = :v WHERE token = :t"),
+                        {"v": version, "t": token},
+                    )
+                if idle:
+                    moment = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+                    connection.execute(
+                        text("UPDATE uploads SET touched = :m WHERE token = :t"),
+                        {"m": moment - datetime.timedelta(seconds=idle), "t": token},
+                    )
+            return
+    if version:
+        meta_file = uploads_dir(data_dir) / token / "upload.json"
+        meta_file.write_text(json.dumps({**json.loads(meta_file.read_text()), "version": version}))
+    if idle:
+        long_ago = time.time() - idle
+        os.utime(uploads_dir(data_dir) / token, (long_ago, long_ago))
+
+
 def count(app: Flask) -> int:
     with app.app_context():
         return current_store().count_submissions()
@@ -113,7 +165,7 @@ def test_a_browser_sealed_submission_is_stored_and_decrypts(
     assert browser.finish(upload, "file-0", chunks).get_json() == {"size": len(ciphertext)}
     response = browser.post(envelope)
     assert response.status_code == 303 and response.headers["Location"].endswith("/thanks")
-    assert not list(uploads_dir(data_dir).iterdir())  # the upload became the submission
+    assert open_uploads(app, data_dir) == set()  # the upload became the submission
 
     bundle = tmp_path / "export.glas"
     assert published("export", "--out", bundle).exit_code == 0
@@ -125,7 +177,7 @@ def test_a_browser_sealed_submission_is_stored_and_decrypts(
 
 
 def test_a_chunk_sent_again_is_stored_once_and_a_different_one_is_refused(
-    client: FlaskClient, data_dir: Path
+    app: Flask, client: FlaskClient, data_dir: Path
 ) -> None:
     browser = Browser(client)
     upload = browser.create()
@@ -135,10 +187,7 @@ def test_a_chunk_sent_again_is_stored_once_and_a_different_one_is_refused(
     assert (first.status_code, first.get_json()) == (201, {"stored": True})
     assert (again.status_code, again.get_json()) == (200, {"stored": False})
     assert other.status_code == 409 and "error" in other.get_json()
-    stored = [
-        p for p in uploads_dir(data_dir).rglob("*") if p.is_file() and p.name != "upload.json"
-    ]
-    assert [p.name for p in stored] == ["0"] and stored[0].read_bytes() == b"c" * 1000
+    assert stored_chunks(app, data_dir) == [("0", b"c" * 1000)]
 
 
 def test_finish_needs_every_chunk_and_the_shape_of_a_whole_stream(client: FlaskClient) -> None:
@@ -198,9 +247,7 @@ def test_a_browser_post_that_does_not_fit_is_refused_and_nothing_is_stored(
     if damage == "slots":
         envelope["slots"] = envelope["slots"] * 2
     if damage == "version":
-        upload_meta = uploads_dir(data_dir) / upload["upload"] / "upload.json"
-        meta = json.loads(upload_meta.read_text())
-        upload_meta.write_text(json.dumps({**meta, "version": "0" * 64}))
+        change_upload(app, data_dir, upload["upload"], version="0" * 64)
     if damage == "answers":
         envelope["answers"] = base64.b64encode(b"x" * 1000).decode()
     text = "not json" if damage == "garbage" else envelope
@@ -220,11 +267,10 @@ def test_uploads_nobody_touches_expire_and_the_start_up_sweep_keeps_live_ones(
     browser = Browser(client)
     old, fresh = browser.create(), browser.create()
     browser.put(fresh, "file-0", 0, b"x")
-    long_ago = time.time() - UPLOAD_IDLE_SECONDS - 60
-    os.utime(uploads_dir(data_dir) / old["upload"], (long_ago, long_ago))
+    change_upload(app, data_dir, old["upload"], idle=UPLOAD_IDLE_SECONDS + 60)
     with app.app_context():
         current_store().sweep_leftovers()
-    assert [p.name for p in uploads_dir(data_dir).iterdir()] == [fresh["upload"]]
+    assert open_uploads(app, data_dir) == {fresh["upload"]}
     assert browser.put(fresh, "file-0", 1, b"y").status_code == 201  # resumes after a restart
 
 
@@ -252,7 +298,7 @@ def test_a_flood_of_upload_claims_neither_locks_out_a_respondent_nor_outgrows_th
     a_minute_on = time.time() + EMPTY_SECONDS + 5
     with app.app_context():
         assert current_store().uploads.sweep(a_minute_on) == 40
-    assert {p.name for p in uploads_dir(data_dir).iterdir()} == {mine["upload"], flooding["upload"]}
+    assert open_uploads(app, data_dir) == {mine["upload"], flooding["upload"]}
 
 
 def test_an_upload_stores_no_more_than_it_announced(client: FlaskClient) -> None:

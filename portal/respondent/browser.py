@@ -194,11 +194,11 @@ def store_sealed_in_browser(
         return _refused(409)
     if not is_answers_size(len(answers)):
         return _refused(400)
-    with upload.locked():
-        if upload.unfinished_parts():
+    with store.uploads.locked(upload):
+        parts = store.uploads.parts_of(upload)
+        if parts is None:
             return _refused(400)
-        parts = upload.finished_parts()
-        size = len(answers) + sum((upload.payload_dir / p).stat().st_size for p in parts)
+        size = len(answers) + sum(n for _, n in parts)
         record = SubmissionRecord(
             submission_id=upload.submission_id,
             survey_id=upload.survey_id,
@@ -207,9 +207,9 @@ def store_sealed_in_browser(
             size_bucket=size_bucket(size),
             slots=slots,
             answers=answers,
-            parts=parts,
+            parts=[p for p, _ in parts],
         )
-        store.save_submission(record, upload.payload_dir if parts else None)
+        store.save_uploaded(record, upload)
     store.uploads.discard(upload)
     return None
 

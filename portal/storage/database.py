@@ -44,9 +44,13 @@ def make_engine(url: str, pooled: bool = True) -> Engine:
             cursor.close()
 
         return engine
+    # psycopg prepares a statement run five times on a connection; under gevent a greenlet
+    # cut off mid-statement then left "prepared statement ... already exists" behind (seen as
+    # rare 500s with payloads in the database). Statements here are few and short: no prepare.
+    options = {"connect_args": {"prepare_threshold": None}} if "+psycopg" in url else {}
     if not pooled:  # a command: a few statements, then the process ends; nothing left open
-        return create_engine(url, poolclass=NullPool)
-    return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, poolclass=NullPool, **options)
+    return create_engine(url, pool_pre_ping=True, **options)
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

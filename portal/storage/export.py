@@ -26,7 +26,7 @@ def export_bundle(store: Store, out: Path) -> int:
         # Closed even when a payload fails: its open cursor must not wait for the collector.
         with closing(store.pending_export()) as pending:
             for record in pending:
-                parts = {p: store.blobs.part_path(record.submission_id, p) for p in record.parts}
+                parts = {p: store.payload(record.submission_id, p) for p in record.parts}
                 writer.add(record, parts)
                 exported.append(record.submission_id)
         writer.commit()

@@ -216,3 +216,51 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class PayloadChunkRow(Base):
+    """A piece of an attachment's ciphertext, when the payloads live in the database
+    (PostgreSQL: every app server reads them). Written with its submission in one transaction,
+    deleted with it; ``seq`` orders the pieces of one payload."""
+
+    __tablename__ = "payload_chunks"
+    __table_args__ = UNORDERED
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UploadRow(Base):
+    """A browser upload in progress, when uploads live in the database (PostgreSQL): what
+    resuming needs, no more. ``touched`` is when a chunk last came (uploads idle for 15
+    minutes are deleted); the row and its chunks go when the form is sent."""
+
+    __tablename__ = "uploads"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[str] = mapped_column(String(32))
+    reserved: Mapped[int] = mapped_column(Integer)
+    touched: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+
+
+class UploadChunkRow(Base):
+    """One chunk of an upload in progress (ciphertext); ``payload_size`` is set on every chunk
+    of a payload once ``finish`` found it whole."""
+
+    __tablename__ = "upload_chunks"
+    __table_args__ = UNORDERED
+
+    token: Mapped[str] = mapped_column(
+        ForeignKey("uploads.token", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+    payload_size: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -65,7 +65,7 @@ def apply_retention(store: Store, day: datetime.date) -> int:
                 # Payloads first: a crash in between leaves a row whose files are gone, which
                 # the next run deletes; the other order would leave files no row points to.
                 for submission_id in due:
-                    store.blobs.delete(submission_id)
+                    store.delete_payloads(submission_id)
                 s.execute(delete(SubmissionRow).where(SubmissionRow.id.in_(due)))
         if not due:
             if deleted:

@@ -23,7 +23,7 @@ from surveys import Survey, load_survey_text
 from surveys.followups import FOLLOW_UP_ID
 
 from ..config import Config
-from ..errors import StorageError
+from ..errors import StorageError, UnknownUpload
 from .blobs import BlobStore
 from .database import is_current, make_engine, session_factory, upgrade
 from .grouping import CommitGroup
@@ -35,8 +35,10 @@ from .models import (
     SurveyReviewerRow,
     SurveyRow,
     SurveyVersionRow,
+    UploadRow,
 )
-from .uploads import UploadStore
+from .shared import DatabaseUploadStore, PayloadReader, move_upload, write_payloads
+from .uploads import Upload, UploadStore
 
 
 def today() -> datetime.date:
@@ -47,7 +49,7 @@ def today() -> datetime.date:
 #: The settings row of the Flask secret (PostgreSQL).
 SECRET_KEY_SETTING = "flask_secret_key"  # noqa: S105 (the row's name, not a secret)
 #: Tables whose rows respondents cause, rewritten in key order by :meth:`Store.tidy`.
-ORDERED_TABLES = ("submissions", "reply_boxes", "replies")
+ORDERED_TABLES = ("submissions", "reply_boxes", "replies", "payload_chunks", "upload_chunks")
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,14 @@ class Store:
         self._sessions = session_factory(self.engine)
         self._commits = CommitGroup(self._sessions)
         self.blobs = BlobStore(config.blob_dir)
-        self.uploads = UploadStore(
-            config.blob_dir, config.max_request_bytes, config.max_files, config.upload_budget_bytes
+        #: On PostgreSQL payloads and uploads are in the database, which every app server
+        #: shares; the data dir keeps only what is this node's (forms being received).
+        self.shared = self.engine.dialect.name == "postgresql"
+        limits = (config.max_request_bytes, config.max_files, config.upload_budget_bytes)
+        self.uploads: UploadStore | DatabaseUploadStore = (
+            DatabaseUploadStore(self.session, *limits)
+            if self.shared
+            else UploadStore(config.blob_dir, *limits)
         )
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
@@ -134,6 +142,8 @@ class Store:
                 .on_conflict_do_nothing(index_elements=["key"])
             )
             value = s.scalar(select(SettingRow.value).where(SettingRow.key == SECRET_KEY_SETTING))
+        # Read before server workers fork: none of them may inherit this connection.
+        self.engine.dispose()
         return base64.b64decode(value or fresh)
 
     def check_schema(self) -> None:
@@ -288,10 +298,46 @@ class Store:
     # Submissions -----------------------------------------------------------------------------
 
     def save_submission(self, record: SubmissionRecord, incoming: Path | None) -> None:
-        """Make a submission durable: payloads first, then the row that makes it visible."""
+        """Make a submission durable: payloads first, then the row that makes it visible (in
+        the database: both in one transaction)."""
+        row = self._row(record)
+        if incoming is not None and self.shared:
+            with self.session() as s:
+                s.add(row)
+                s.flush()
+                write_payloads(s, record.submission_id, incoming)
+            self.blobs.discard(incoming)
+            return
         if incoming is not None:
             self.blobs.commit(incoming, record.submission_id)
-        row = SubmissionRow(
+        self._commits.add(row)
+
+    def save_uploaded(self, record: SubmissionRecord, upload: Upload) -> None:
+        """Store a submission the browser sealed, its payloads those of ``upload``."""
+        if not self.shared:
+            self.save_submission(record, upload.payload_dir if record.parts else None)
+            return
+        with self.session() as s:
+            if s.get(UploadRow, upload.token, with_for_update=True) is None:
+                raise UnknownUpload("This upload was sent already, or has expired.")
+            s.add(self._row(record))
+            s.flush()
+            move_upload(s, record.submission_id, upload.token)
+
+    def payload(self, submission_id: str, part: str) -> Path | PayloadReader:
+        """Where a payload is read from: its file, or the database."""
+        if self.shared:
+            return PayloadReader(self.session, submission_id, part)
+        return self.blobs.part_path(submission_id, part)
+
+    def delete_payloads(self, submission_id: str) -> None:
+        """Before its row is deleted (in the database they go with the row)."""
+        if not self.shared:
+            self.blobs.delete(submission_id)
+
+    @staticmethod
+    def _row(record: SubmissionRecord) -> SubmissionRow:
+        return SubmissionRow(
             id=record.submission_id,
             survey_id=record.survey_id,
             version=record.version,
@@ -306,7 +352,6 @@ class Store:
             answers=record.answers,
             parts=json.dumps(record.parts),
         )
-        self._commits.add(row)
 
     def pending_export(self) -> Generator[SubmissionRecord, None, None]:
         """Every submission not yet exported, oldest day first, read in batches."""

@@ -33,7 +33,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,6 +231,16 @@ class UploadStore:
             os.rename(joining, payload)
             shutil.rmtree(directory)
             return sum(sizes)
+
+    def parts_of(self, upload: Upload) -> list[tuple[str, int]] | None:
+        """The finished payloads and their sizes, in part order; None while one is not."""
+        if upload.unfinished_parts():
+            return None
+        return [(p, (upload.payload_dir / p).stat().st_size) for p in upload.finished_parts()]
+
+    def locked(self, upload: Upload) -> AbstractContextManager[None]:
+        """Serialise finishing and submitting across server processes."""
+        return upload.locked()
 
     def discard(self, upload: Upload) -> None:
         shutil.rmtree(upload.directory, ignore_errors=True)
