@@ -17,31 +17,28 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .storage.errors import (
+    AccountError,
+    ChunkConflict,
+    CodeReused,
+    LoginFailed,
+    LoginThrottled,
+    PortalError,
+    StorageError,
+    UnknownUpload,
+    UploadError,
+    UploadIncomplete,
+    UploadsFull,
+    UploadTooLarge,
+)
+
 log = logging.getLogger("glas")
 
-
-class PortalError(Exception):
-    """Base of every error raised by :mod:`portal`."""
-
-
-class StorageError(PortalError):
-    """Raised when the server cannot store or find what it was asked to."""
-
-
-class AccountError(PortalError):
-    """An organizer account operation that cannot go ahead; the message is for the organizer."""
-
-
-class LoginFailed(AccountError):
-    """Wrong name, password or code: deliberately one message for all three."""
-
-
-class CodeReused(AccountError):
-    """The passphrase was right and the code too, but that code was already used."""
-
-
-class LoginThrottled(AccountError):
-    """Too many failed logins in the last minute, for this account or altogether."""
+__all__ = [
+    "AccountError", "ChunkConflict", "CodeReused", "LoginFailed", "LoginThrottled",
+    "PortalError", "StorageError", "UnknownUpload", "UploadError", "UploadIncomplete",
+    "UploadTooLarge", "UploadsFull",
+]  # fmt: skip
 
 
 class TooSlow(TimeoutError):
@@ -56,39 +53,28 @@ class TooManyFiles(RequestEntityTooLarge):
         self.max_files = max_files
 
 
-class UploadError(PortalError):
-    """A browser upload (JavaScript path) that cannot go on; ``status`` is the HTTP answer."""
-
-    status = 400
-
-
-class UnknownUpload(UploadError):
-    status = 404
-
-
-class ChunkConflict(UploadError):
-    status = 409
+#: The HTTP answer to each upload error (the store's errors know nothing of HTTP).
+UPLOAD_STATUS: dict[type[UploadError], int] = {
+    UnknownUpload: 404,
+    ChunkConflict: 409,
+    UploadIncomplete: 422,
+    UploadTooLarge: 413,
+    UploadsFull: 503,
+}
 
 
-class UploadIncomplete(UploadError):
-    status = 422
-
-
-class UploadTooLarge(UploadError):
-    status = 413
-
-
-class UploadsFull(UploadError):
-    status = 503
+def upload_status(error: UploadError) -> int:
+    return next((code for kind, code in UPLOAD_STATUS.items() if isinstance(error, kind)), 400)
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(UploadError)
     def upload_error(error: UploadError) -> ResponseReturnValue:
         # The upload API answers the page's script in JSON; the message is ours, never input.
+        status = upload_status(error)
         if request.path.split("/")[3:4] == ["uploads"]:
-            return jsonify(error=str(error)), error.status
-        return render_error(error.status, _title(error.status), _advice(error.status))
+            return jsonify(error=str(error)), status
+        return render_error(status, _title(status), _advice(status))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:

@@ -172,3 +172,49 @@ def _outcome(store: Store, record: SubmissionRecord) -> str:
     except Exception as e:
         return type(e).__name__
     return "saved"
+
+
+def test_the_store_knows_nothing_of_http() -> None:
+    """Storage errors carry no HTTP status and the store imports nothing of the web: pages and
+    commands share its use cases, and the web layer maps its errors (portal/errors.py)."""
+    import ast
+
+    from portal.errors import UPLOAD_STATUS
+    from portal.storage import errors
+
+    for path in (Path(errors.__file__).parent).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        modules = [
+            name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+        ]
+        assert not [m for m in modules if m.split(".")[0] in ("flask", "werkzeug", "flask_wtf")], (
+            path
+        )
+    for kind in vars(errors).values():
+        if isinstance(kind, type) and issubclass(kind, Exception):
+            assert not hasattr(kind, "status"), kind
+    assert set(UPLOAD_STATUS) == {
+        k
+        for k in vars(errors).values()
+        if isinstance(k, type) and issubclass(k, errors.UploadError)
+    } - {errors.UploadError}
+
+
+def test_a_server_starting_sweeps_only_its_own_forms_in_progress(tmp_path: Path) -> None:
+    """Two nodes on one data dir (a shared disk): one's start-up never deletes what the other
+    is receiving."""
+    from portal.storage.blobs import BlobStore
+
+    mine, theirs = BlobStore(tmp_path, "node-a"), BlobStore(tmp_path, "node-b")
+    left, receiving = mine.new_incoming(), theirs.new_incoming()
+    (left / "file-0").write_bytes(b"half of a form from before a crash")
+    (receiving / "file-0").write_bytes(b"a form arriving right now")
+    assert mine.sweep(None) == 1
+    assert not left.exists() and (receiving / "file-0").exists()

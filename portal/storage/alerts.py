@@ -16,7 +16,7 @@ from crypto.signing import SignerKey, verify
 from surveys import SurveyDefinitionError
 from surveys.alerts import ALERTS_CONTEXT, AlertFeed, load_alerts_text
 
-from ..errors import StorageError
+from .errors import StorageError
 from .models import AlertFeedRow, AlertSignerRow
 from .store import Store, today
 

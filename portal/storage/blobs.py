@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import re
 import secrets
 import shutil
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,18 +27,25 @@ INCOMING = ".incoming"
 WIPE_CHUNK = 1024 * 1024
 
 
+def node_name() -> str:
+    """This machine's name, as the folder of the forms it is receiving."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname())[:64] or "node"
+
+
 class BlobStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, node: str | None = None) -> None:
+        """``node``: whose forms-in-progress these are (``.incoming/<node>/``): a server that
+        starts sweeps its own leftovers only, never another node's uploads in progress."""
         self.root = root
-        self.incoming_root = root / INCOMING
+        self.incoming_root = root / INCOMING / (node or node_name())
 
     def new_incoming(self) -> Path:
         """Make a fresh directory for the payloads of one request being received."""
         self.incoming_root.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.incoming_root / secrets.token_hex(16)
         path.mkdir(mode=0o700)
-        day_only(path)
-        day_only(self.incoming_root)
+        for folder in (path, self.incoming_root, self.incoming_root.parent):
+            day_only(folder)
         return path
 
     def directory(self, submission_id: str) -> Path:
@@ -54,7 +63,8 @@ class BlobStore:
         target.parent.mkdir(mode=0o700, exist_ok=True)
         os.rename(incoming, target)
         fsync_path(target.parent)
-        for path in [*target.iterdir(), target, target.parent, self.root, self.incoming_root]:
+        folders = [target, target.parent, self.root, self.incoming_root, self.incoming_root.parent]
+        for path in [*target.iterdir(), *folders]:
             day_only(path)
 
     def discard(self, incoming: Path) -> None:
@@ -72,13 +82,16 @@ class BlobStore:
         shutil.rmtree(directory, ignore_errors=True)
         day_only(directory.parent)
 
-    def sweep(self, known_ids: Iterable[str]) -> int:
-        """Remove leftovers of interrupted requests and payloads with no database row."""
+    def sweep(self, known_ids: Iterable[str] | None) -> int:
+        """Remove leftovers of this node's interrupted requests and (``known_ids`` given: the
+        payloads are files here) payloads with no database row."""
         removed = 0
         if self.incoming_root.is_dir():
             for child in self.incoming_root.iterdir():
                 shutil.rmtree(child, ignore_errors=True)
                 removed += 1
+        if known_ids is None:
+            return removed
         known = set(known_ids)
         for prefix in self.root.iterdir() if self.root.is_dir() else ():
             # Dot directories are not payloads: .incoming (above) and .uploads (own expiry).

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 
 from surveys import Survey, load_survey_text
 
-from ..errors import StorageError
+from .errors import StorageError
 from .models import SubmissionRow, SurveyDraftRow, SurveyReviewerRow, SurveyRow, SurveyVersionRow
 from .store import Store
 

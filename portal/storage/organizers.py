@@ -19,7 +19,7 @@ import pyotp
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from ..errors import AccountError, CodeReused, LoginFailed, LoginThrottled, StorageError
+from .errors import AccountError, CodeReused, LoginFailed, LoginThrottled, StorageError
 from .models import AuditRow, LoginAttemptRow, OrganizerRow, OrganizerSessionRow
 from .store import Store, today
 

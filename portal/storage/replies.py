@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crypto.codename import SealedReply, read_reply
 
-from ..errors import StorageError
+from .errors import StorageError
 from .models import ReplyBoxRow, ReplyRow, SettingRow
 from .store import Store
 

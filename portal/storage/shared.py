@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from crypto.envelope import new_submission_id
 from crypto.stream import Readable, is_stream_size
 
-from ..errors import ChunkConflict, UnknownUpload, UploadIncomplete, UploadsFull, UploadTooLarge
+from .errors import ChunkConflict, UnknownUpload, UploadIncomplete, UploadsFull, UploadTooLarge
 from .models import PayloadChunkRow, UploadChunkRow, UploadRow
 from .uploads import (
     EMPTY_SECONDS,

@@ -23,9 +23,9 @@ from surveys import Survey, load_survey_text
 from surveys.followups import FOLLOW_UP_ID
 
 from ..config import Config
-from ..errors import StorageError, UnknownUpload
 from .blobs import BlobStore
 from .database import is_current, make_engine, session_factory, upgrade
+from .errors import StorageError, UnknownUpload
 from .grouping import CommitGroup
 from .models import (
     OnionClientRow,
@@ -102,8 +102,11 @@ class Store:
            in progress, or a submission's payloads between their rename and its row's commit.
            Hence only at the start of ``glas serve`` (and of a test app), never from commands.
         """
-        with self.session() as s:
-            self.blobs.sweep(s.scalars(select(SubmissionRow.id)))
+        if self.shared:  # payloads are rows: only this node's forms in progress are files
+            self.blobs.sweep(None)
+        else:
+            with self.session() as s:
+                self.blobs.sweep(s.scalars(select(SubmissionRow.id)))
         # Browser uploads may resume after a restart; only expired ones go.
         self.uploads.sweep()
         self.engine.dispose()

@@ -40,8 +40,8 @@ from pathlib import Path
 from crypto.envelope import new_submission_id
 from crypto.stream import Readable, is_stream_size
 
-from ..errors import ChunkConflict, UnknownUpload, UploadIncomplete, UploadsFull, UploadTooLarge
 from .blobs import fsync_path
+from .errors import ChunkConflict, UnknownUpload, UploadIncomplete, UploadsFull, UploadTooLarge
 
 UPLOADS = ".uploads"
 #: Ciphertext bytes per chunk the browser sends (the last chunk of a payload may be shorter).
