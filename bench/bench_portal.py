@@ -38,6 +38,8 @@ class BenchPortal:
         self.passphrase = self.work / "passphrase"
         self.port = free_port()
         self.server: subprocess.Popen[bytes] | None = None
+        #: Further app servers on the same database (PostgreSQL), each with its own data dir.
+        self.nodes: list[tuple[subprocess.Popen[bytes], int]] = []
 
     def glas(self, *args: str) -> str:
         result = subprocess.run([GLAS, *args], env=self.env, capture_output=True, text=True)
@@ -50,31 +52,45 @@ class BenchPortal:
         self.glas("keys", "new", "--out", str(self.key), "--passphrase-file", str(self.passphrase))
         self.glas("reviewers", "add", str(self.key), "--name", "Ana")
         self.glas("surveys", "import", str(ROOT / "examples" / f"{self.survey}.yaml"), "--publish")
-        self.server = subprocess.Popen(
+        self.server = self._serve(self.port, self.env)
+        self.form = self._wait_for_form(self.port)
+        return self
+
+    def add_node(self) -> int:
+        """Start one more `glas serve` with a data dir of its own on the same database; return
+        its port (the portal's form, token and cookie work there too: the secret is shared)."""
+        port = free_port()
+        env = {**self.env, "GLAS_DATA_DIR": str(self.work / f"data-{len(self.nodes) + 2}")}
+        self.nodes.append((self._serve(port, env), port))
+        self._wait_for_form(port)
+        return port
+
+    @staticmethod
+    def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 GLAS,
                 "serve",
                 "--local-only",
                 "--port",
-                str(self.port),
+                str(port),
                 "--organizer-port",
                 str(free_port()),
             ],
-            env=self.env,
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        self.form = self._wait_for_form()
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            os.killpg(self.server.pid, signal.SIGTERM)
-            self.server.wait(timeout=60)
+        for server in [self.server, *(n for n, _ in self.nodes)]:
+            if server is not None and server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=60)
 
     @property
     def token(self) -> str:
@@ -106,8 +122,8 @@ class BenchPortal:
     def remove(self) -> None:
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
 
-    def _wait_for_form(self) -> requests.Response:
-        url = f"http://127.0.0.1:{self.port}/s/{self.survey}"
+    def _wait_for_form(self, port: int) -> requests.Response:
+        url = f"http://127.0.0.1:{port}/s/{self.survey}"
         for _ in range(600):
             try:
                 return requests.get(url, timeout=2)

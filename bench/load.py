@@ -1,12 +1,15 @@
 """Load benchmark: N concurrent no-JavaScript submitters against `glas serve` on loopback.
 
-    .venv/bin/python bench/load.py [--clients 100] [--seconds 20]
+    .venv/bin/python bench/load.py [--clients 100] [--seconds 20] [--postgres]
 
 Starts a fresh portal (one reviewer, the needs-assessment survey), then N asyncio clients each
 POST the survey form over keep-alive connections for T seconds (bounded in count and time; only
 127.0.0.1 is ever contacted). Then exports and decrypts everything and compares counts.
 Prints submissions/s, p50/p99 latency, errors, and sent vs decrypted. Goal (design §5):
 >= 300/s with 100 concurrent clients on 2 cores, 0 errors, 0 lost.
+
+``--postgres``: on a throwaway PostgreSQL (tests/postgres.py: a socket, no TCP), first one app
+server, then two (each with its own data dir, the clients split between them), in one run.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ async def client(
 
 
 async def run_clients(
-    port: int, request: bytes, clients: int, seconds: float
+    ports: list[int], request: bytes, clients: int, seconds: float
 ) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
@@ -67,7 +70,10 @@ async def run_clients(
     deadline = started + seconds
     budget = [MAX_REQUESTS]
     await asyncio.gather(
-        *(client(port, request, deadline, latencies, errors, budget) for _ in range(clients))
+        *(
+            client(ports[i % len(ports)], request, deadline, latencies, errors, budget)
+            for i in range(clients)
+        )
     )
     return latencies, errors, time.monotonic() - started
 
@@ -76,8 +82,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--postgres", action="store_true", help="one node, then two, on PostgreSQL")
     args = parser.parse_args()
-    with BenchPortal("needs-assessment") as portal:
+    if not args.postgres:
+        run(args.clients, args.seconds, 1, {})
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests import postgres  # the tests' throwaway cluster: one home for it
+
+    with postgres.running() as cluster:
+        for nodes in (1, 2):
+            with cluster.database() as url:
+                run(args.clients, args.seconds, nodes, {"GLAS_DATABASE_URL": url})
+
+
+def run(clients: int, seconds: float, nodes: int, env: dict[str, str]) -> None:
+    with BenchPortal("needs-assessment", **env) as portal:
+        ports = [portal.port, *(portal.add_node() for _ in range(nodes - 1))]
         body = urllib.parse.urlencode(
             {
                 "csrf_token": portal.token,
@@ -94,9 +115,7 @@ def main() -> None:
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        latencies, errors, elapsed = asyncio.run(
-            run_clients(portal.port, request, args.clients, args.seconds)
-        )
+        latencies, errors, elapsed = asyncio.run(run_clients(ports, request, clients, seconds))
         portal.stop()
         with open(portal.decrypt() / "answers.csv") as table:
             decrypted = sum(1 for _ in table) - 1
@@ -105,8 +124,9 @@ def main() -> None:
     ok = sent - len(errors)
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0
+    where = f"{nodes} node(s) on PostgreSQL" if env else "one node on SQLite"
     print(
-        f"{args.clients} clients for {elapsed:.1f} s on {os.cpu_count()} cores: "
+        f"{where}, {clients} clients for {elapsed:.1f} s on {os.cpu_count()} cores: "
         f"{ok / elapsed:.0f} submissions/s accepted (goal >= 300)"
     )
     print(
