@@ -59,6 +59,8 @@ FUNCTIONS = {
     "indexed-repeat": 3,
     **dict.fromkeys(xpath_functions.ARITY, -1),
 }
+#: Functions that read files attached to an ODK form: refused, saying so.
+FROM_FILES = {"pulldata", "search", "instance"}
 #: Longest regex() pattern: organizers write them, the server runs them on every submission.
 MAX_PATTERN = 200
 #: Significant digits a number keeps when it becomes text: the browser's numbers are binary
@@ -265,6 +267,8 @@ class _Parser:
             return self._call(value)
         if kind == "word" and self.allow_columns and value not in KEYWORDS:
             return ["col", value]
+        if kind == "word" and value in FROM_FILES:
+            raise ExpressionError(f"{value}() reads a file Glas does not have")
         if kind == "word":
             raise ExpressionError(f"unknown word '{value}' (question names are written ${{name}})")
         raise ExpressionError(f"expected a value but found '{value or 'the end'}'")

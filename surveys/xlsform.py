@@ -45,6 +45,7 @@ from .xlsform_vocabulary import (
     CHOICE_COLUMNS,
     CONTROL_ALIASES,
     FALSE_WORDS,
+    FROM_FILE,
     IDENTIFYING_CALCULATION,
     IDENTIFYING_TYPES,
     MEDIA_COLUMNS,
@@ -303,6 +304,19 @@ class _Workbook:
                 groups.append(self._group(row_number, row, language, parent, kind))
                 stack.append((cell_text(row.get("name")), kind))
                 continue
+            if kind in ("begin loop", "end loop") or kind.startswith("begin loop "):
+                self.problem(
+                    "survey", row_number, "type",
+                    "'loop' repeats questions over a choice list, which Glas does not do (write "
+                    "the questions once per choice, or use a repeat)",
+                )  # fmt: skip
+                continue
+            if kind.partition(" ")[0] == "rank":
+                for item in self._rank(row_number, row, kind, language, choices):
+                    if stack:
+                        _put(item, "group", stack[-1][0], row_number)
+                    questions.append(item)
+                continue
             question = self._question(row_number, row, kind, language, choices)
             if question is not None:
                 if stack:
@@ -372,6 +386,19 @@ class _Workbook:
         if base in REFUSED_TYPES:
             self.problem("survey", row_number, "type", f"'{base}': {REFUSED_TYPES[base]}")
             return None
+        if base == "hidden":  # a value no one sees: its default, as a calculation
+            default = cell_text(row.get("default"))
+            quote = '"' if "'" in default else "'"
+            row = {
+                **row,
+                "calculation": cell_text(row.get("calculation"))
+                or quote + default.replace(quote, "") + quote,
+            }
+            base = "calculate"
+            self.warn(
+                "survey", row_number, "type",
+                f"'hidden' is read as a calculation: {row['calculation']}",
+            )  # fmt: skip
         if base == "calculate" and IDENTIFYING_CALCULATION.search(
             cell_text(row.get("calculation"))
         ):
@@ -473,6 +500,9 @@ class _Workbook:
         return glas_type
 
     def _set_aside_appearance(self, row_number: int, word: str) -> None:
+        if word.startswith("search("):  # choices looked up in a CSV file Glas does not have
+            self.problem("survey", row_number, "appearance", f"'{word}': {FROM_FILE}")
+            return
         why = (
             "only changes how the question looks in ODK or Kobo"
             if word in PRESENTATION_APPEARANCES
@@ -485,6 +515,48 @@ class _Workbook:
             f"'{word}' ignored: {why}",
             once=f"appearance {word}",
         )
+
+    def _rank(
+        self,
+        row_number: int,
+        row: dict[str, Any],
+        kind: str,
+        language: str,
+        choices: dict[str, LocatedList],
+    ) -> list[Located]:
+        """``rank LIST``: read as one choice per place (``<name>_1``, ``<name>_2``…), each a
+        different one, so the order is kept and every path can ask it."""
+        name, list_name = cell_text(row.get("name")), kind.partition(" ")[2].strip()
+        if list_name not in choices:
+            self.problem("survey", row_number, "type", f"no choice list '{list_name}'")
+            return []
+        label = self._translatable(row, "label", language)
+        count = len(choices[list_name])
+        self.warn(
+            "survey", row_number, "type",
+            f"'rank' is read as {count} choices in order ({name}_1 to {name}_{count}), each a "
+            "different one",
+        )  # fmt: skip
+        required = bool(cell_text(row.get("required"))) and self._flag(
+            "survey", row_number, "required", row["required"]
+        )
+        found = []
+        for place in range(1, count + 1):
+            item = Located(name=f"{name}_{place}", type="select_one", choices=choices[list_name])
+            item.line, item.key_lines = row_number, {"name": row_number, "type": row_number}
+            if isinstance(label, Located):
+                placed = Located({code: f"{text} ({place})" for code, text in label.items()})
+                placed.line, placed.key_lines = 0, dict.fromkeys(placed, 0)
+                _put(item, "label", placed, row_number)
+            else:
+                _put(item, "label", f"{label or name} ({place})", row_number)
+            earlier = [f"${{{name}_{i}}} != ." for i in range(1, place)]
+            if earlier:
+                _put(item, "constraint", " and ".join(earlier), row_number)
+            if required:
+                _put(item, "required", True, row_number)
+            found.append(item)
+        return found
 
     def _or_other(
         self, row_number: int, row: dict[str, Any], kind: str, question: Located

@@ -67,9 +67,8 @@ REFUSED_TYPES = {
     "select_one_external": "its choices are in an external file Glas does not have",
     "select_multiple_external": "its choices are in an external file Glas does not have",
     "csv-external": "it needs an external file Glas does not have",
+    "include": "it includes another form Glas does not have (put its questions in this one)",
     "xml-external": "it needs an external file Glas does not have",
-    "rank": "ranking is not supported by Glas",
-    "hidden": "a hidden value is not supported by Glas",
 }
 #: Appearances that only change how a question looks: set aside, with a warning.
 PRESENTATION_APPEARANCES = {

@@ -179,3 +179,65 @@ def test_what_pyxform_accepts_from_the_field_imports_with_warnings(tmp_path: Pat
     assert len(warnings) == 6
     again, _ = read_xlsform_with_warnings(write_xlsform(survey), "exported.xlsx")
     assert again.canonical() == survey.canonical()
+
+
+def test_rank_and_hidden_import_keeping_their_meaning(tmp_path: Path) -> None:
+    """pyxform accepts them: a ranking is read as one choice per place, each different; a
+    hidden value as a calculation of its default."""
+    sheets: dict[str, Sheet] = {
+        "survey": [
+            ["type", "name", "label", "required", "default"],
+            ["rank needs", "priority", "Put these in order", "yes", ""],
+            ["hidden", "centre", "", "", "Skopje"],
+            ["text", "why", "Why?", "", ""],
+        ],
+        "choices": [
+            ["list_name", "name", "label"],
+            ["needs", "health", "Health"],
+            ["needs", "legal", "Legal help"],
+            ["needs", "housing", "Housing"],
+        ],
+        "settings": [["form_title", "form_id"], ["Ranks", "ranks"]],
+    }
+    survey, warnings = load_xlsform_with_warnings(write(sheets, tmp_path / "ranks.xlsx"))
+    names = [q.name for q in survey.questions]
+    assert names == ["priority_1", "priority_2", "priority_3", "centre", "why"]
+    third = survey.by_name["priority_3"]
+    assert third.label == "Put these in order (3)" and third.required
+    assert third.constraint == "${priority_1} != . and ${priority_2} != ."
+    assert survey.by_name["centre"].type == "calculate"
+    assert survey.by_name["centre"].calculation == "'Skopje'"
+    text = "\n".join(warnings)
+    assert "'rank' is read as 3 choices in order" in text and "'hidden' is read as" in text
+    sent = {"priority_1": ["legal"], "priority_2": ["legal"], "priority_3": ["health"]}
+    from surveys.answers import validate_answers
+
+    validated = validate_answers(survey, sent)
+    assert set(validated.errors) == {"priority_2"}
+    assert validate_answers(survey, {**sent, "priority_2": ["housing"]}).answers["centre"] == (
+        "Skopje"
+    )
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "says"),
+    [
+        (["select_one places", "p", "P", "search('places')", ""], "appearance", "in a file"),
+        (["calculate", "c", "", "", "pulldata('f', 'a', 'b', 'c')"], "calculation", "pulldata()"),
+        (["include", "other_form", "", "", ""], "type", "includes another form"),
+        (["begin loop over places", "l", "L", "", ""], "type", "'loop'"),
+    ],
+)
+def test_what_cannot_keep_its_meaning_is_refused_by_row_column_and_why(
+    tmp_path: Path, row: list[str], column: str, says: str
+) -> None:
+    sheets: dict[str, Sheet] = {
+        "survey": [["type", "name", "label", "appearance", "calculation"], row],
+        "choices": [["list_name", "name", "label"], ["places", "a", "A"]],
+        "settings": [["form_title"], ["Refused"]],
+    }
+    with pytest.raises(SurveyDefinitionError) as caught:
+        load_xlsform_with_warnings(write(sheets, tmp_path / "refused.xlsx"))
+    lines = caught.value.lines()
+    assert any("row 2" in line and says in line for line in lines), lines
+    assert column == "calculation" or any(f"column '{column}'" in line for line in lines), lines
