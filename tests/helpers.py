@@ -337,3 +337,24 @@ def table_columns() -> dict[str, set[str]]:
     with Store(Config.from_env(), pooled=False) as store:
         found = inspect(store.engine)
         return {t: {c["name"] for c in found.get_columns(t)} for t in found.get_table_names()}
+
+
+def payload_sizes(data_dir: Path) -> list[int]:
+    """The stored ciphertext size of every attachment payload, sorted: files in the data dir,
+    or rows in PostgreSQL (GLAS_TEST_DATABASE=postgresql)."""
+    from . import postgres
+
+    if postgres.MODE == "postgresql":
+        statement = "SELECT sum(length(data)) FROM payload_chunks GROUP BY submission_id, part"
+        return sorted(int(n) for (n,) in query(statement))
+    return sorted(p.stat().st_size for p in (data_dir / "blobs").glob("[0-9a-f]*/*/file-*"))
+
+
+def uploads_left(data_dir: Path) -> int:
+    """Browser uploads the server still holds (files, or rows in PostgreSQL)."""
+    from . import postgres
+
+    if postgres.MODE == "postgresql":
+        return int(query("SELECT count(*) FROM uploads")[0][0])
+    folder = data_dir / "blobs" / ".uploads"
+    return len(list(folder.iterdir())) if folder.is_dir() else 0

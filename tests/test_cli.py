@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from crypto.keys import ReviewerKey
+from portal.storage.blobs import node_name
 
 from .conftest import EXAMPLES, ROOT, RunCli
 
@@ -81,7 +82,7 @@ def test_commands_never_sweep_an_upload_a_running_server_is_receiving(
     published: RunCli, data_dir: Path, tmp_path: Path
 ) -> None:
     # An upload in progress, as glas serve would be writing it right now.
-    receiving = data_dir / "blobs" / ".incoming" / "in-progress"
+    receiving = data_dir / "blobs" / ".incoming" / node_name() / "in-progress"
     receiving.mkdir(parents=True)
     (receiving / "file-0").write_bytes(b"ciphertext so far")
     for command in (["reviewers", "list"], ["export", "--out", tmp_path / "b.glas"]):

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from portal.storage.blobs import node_name
+
 from .conftest import csrf_token
 from .helpers import JPEG_MAGIC, LiveServer, files_containing, stop
 
@@ -89,8 +91,9 @@ def test_canaries_in_every_part_of_every_kind_of_request_reach_no_log_or_file(
         "too large": canary_request_or_reset(session, form, token, size=2 * 1024 * 1024),
     }
     # A real server-side failure: the directory uploads are received into is not a directory.
-    incoming = data_dir / "blobs" / ".incoming"
+    incoming = data_dir / "blobs" / ".incoming" / node_name()  # this node's forms in progress
     shutil.rmtree(incoming, ignore_errors=True)
+    incoming.parent.mkdir(parents=True, exist_ok=True)
     incoming.write_bytes(b"")
     statuses["server error"] = canary_request(session, form, token)
     incoming.unlink()

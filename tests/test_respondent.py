@@ -20,7 +20,8 @@ def count(app: Flask) -> int:
 
 
 def incoming_leftovers(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "blobs" / ".incoming").glob("*/*")]
+    """Files of forms being received (``.incoming/<node>/<form>/file-N``) still on disk."""
+    return [p for p in (data_dir / "blobs" / ".incoming").rglob("*") if p.is_file()]
 
 
 def test_landing_page_lists_published_surveys(client: FlaskClient) -> None:
