@@ -22,7 +22,7 @@ from surveys.xlsform import load_xlsform, read_xlsform
 from surveys.xlsform_writer import write_xlsform
 
 from .conftest import RunCli, csrf_token
-from .helpers import open_bundle, submit_testimony, version_folder
+from .helpers import open_bundle, payload_sizes, submit_testimony, version_folder
 from .xlsforms import FORMS, HEALTH, UNSUPPORTED, write
 
 #: One question of every type; "why_not" is asked only if "safe" is "no".
@@ -299,13 +299,13 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
     assert published("export", "--out", bundle).exit_code == 0  # both exported today
     submit_testimony(client, "third, not exported", b"\xff\xd8\xff kept")
     exported_day = datetime.datetime.now(datetime.UTC).date()
-    assert len(_payload_files(store)) == 3
+    assert len(payload_sizes(store.config.data_dir)) == 3
 
     set_retention(store, Retention(exported_days=30))
     assert apply_retention(store, exported_day + datetime.timedelta(days=29)) == 0
     assert apply_retention(store, exported_day + datetime.timedelta(days=30)) == 2
     assert store.count_submissions() == 1
-    assert len(_payload_files(store)) == 1
+    assert len(payload_sizes(store.config.data_dir)) == 1
     # What is left still decrypts.
     bundle = tmp_path / "second.glasbundle"
     assert published("export", "--out", bundle).exit_code == 0
@@ -316,11 +316,6 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
     set_retention(store, Retention(all_days=7))
     assert apply_retention(store, exported_day + datetime.timedelta(days=7)) == 1
     assert store.count_submissions() == 0
-
-
-def _payload_files(store: Store) -> list[Path]:
-    root = store.config.blob_dir
-    return [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0][0] != "."]
 
 
 def test_discarding_a_draft_goes_back_to_the_published_version_or_removes_a_new_survey(
