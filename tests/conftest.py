@@ -62,6 +62,26 @@ def other_reviewer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Revi
     return _make_key(tmp_path_factory, "boris")
 
 
+#: Modules that never read or write the server's database (the reviewer's tools, the crypto,
+#: browsers' rendering and cryptography, tor): run once, on SQLite, not again on PostgreSQL.
+DATABASE_FREE = {
+    "test_accessibility", "test_layout_browser", "test_keyboard", "test_browser_assets",
+    "test_browser_crypto", "test_browser_envelope", "test_reviewer_install", "test_reviewer_kit",
+    "test_hostile_bundle", "test_hostile_fuzz", "test_vectors", "test_crypto", "test_sheet",
+    "test_verify", "test_tornet", "test_onion", "test_i18n", "test_analyst_outputs",
+    "test_properties", "test_packaging",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if postgres.MODE != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="touches no server database: run on SQLite only")
+    for item in items:
+        if item.module is not None and item.module.__name__.split(".")[-1] in DATABASE_FREE:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[postgres.Cluster]:
     """One throwaway PostgreSQL cluster for the session (tests/postgres.py)."""
