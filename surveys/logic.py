@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expressions import ExpressionError, calculate, columns, evaluate, parse, references
+from .expressions import ExpressionError, columns, evaluate, parse, references
 from .model import Question, Survey
 from .repeats import flatten, walk
 
@@ -48,36 +48,16 @@ def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str
     Decided in question order, so a rule that reads a skipped question sees no answer (as ODK
     does). The one place the server, the paged form and the reviewer's check decide this.
     """
-    if survey.repeats:
+    if survey.repeats or survey.calculations:  # every question in order (surveys/repeats.py)
         found = walk(survey, values)
         return found.asked, found.kept
     kept = dict(values)
-    if survey.calculations:
-        return _with_calculations(survey, kept)
     asked = set(survey.always_asked)
     for question, rules in survey.ruled_questions:
         if all(evaluate(tree, kept) for tree in rules):
             asked.add(question)
         else:
             kept.pop(question, None)
-    return asked, kept
-
-
-def _with_calculations(survey: Survey, kept: dict[str, str]) -> tuple[set[str], dict[str, str]]:
-    """Every question in order: a calculation asked is computed from the answers before it
-    (whatever a form sent under its name is replaced), one skipped is empty."""
-    asked: set[str] = set()
-    for question in survey.questions:
-        if all(evaluate(tree, kept) for tree in survey.relevance[question.name]):
-            asked.add(question.name)
-            if question.type == "calculate":
-                result = calculate(survey.calculations[question.name], kept)
-                if result:
-                    kept[question.name] = result
-                else:
-                    kept.pop(question.name, None)
-        else:
-            kept.pop(question.name, None)
     return asked, kept
 
 

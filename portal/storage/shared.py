@@ -42,6 +42,8 @@ from .uploads import (
     UPLOAD_CHUNK_SIZE,
     UPLOAD_IDLE_SECONDS,
     Upload,
+    check_chunk,
+    check_part,
 )
 
 #: Bytes per piece of a payload written from a file (a form's attachment).
@@ -179,15 +181,7 @@ class DatabaseUploadStore:
     def put_chunk(self, upload: Upload, part: str, index: int, body: Readable, length: int) -> bool:
         """Store one chunk (at most UPLOAD_CHUNK_SIZE in memory); False when exactly this
         chunk was stored before."""
-        self._check_part(part)
-        if not 0 <= index < self.max_chunks:
-            raise UploadTooLarge("This file is larger than the portal accepts.")
-        if not 0 < length <= UPLOAD_CHUNK_SIZE:
-            raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
-        if self._stored_bytes(upload) + length > min(upload.reserved, self.max_bytes):
-            raise UploadTooLarge("These files are larger than this upload announced.")
-        if self.stored_bytes() + length > self.available_bytes():
-            raise UploadsFull("The portal has no room for more uploads now. Please try later.")
+        check_chunk(self, upload, part, index, length)
         data = _receive(body, length)
         digest = hashlib.blake2b(data, digest_size=32).hexdigest()
         with self._sessions() as s:
@@ -289,9 +283,7 @@ class DatabaseUploadStore:
             return int(getattr(result, "rowcount", 0) or 0)
 
     def _check_part(self, part: str) -> None:
-        found = PART.match(part)
-        if found is None or int(found.group(1)) >= self.max_files:
-            raise UploadTooLarge(f"At most {self.max_files} files can be sent at once.")
+        check_part(self, part)
 
     def _stored_bytes(self, upload: Upload) -> int:
         with self._sessions() as s:

@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from crypto.envelope import new_submission_id
 from crypto.stream import Readable, is_stream_size
@@ -174,15 +175,7 @@ class UploadStore:
 
     def put_chunk(self, upload: Upload, part: str, index: int, body: Readable, length: int) -> bool:
         """Store one chunk; return False when exactly this chunk was stored before."""
-        self._check_part(part)
-        if not 0 <= index < self.max_chunks:
-            raise UploadTooLarge("This file is larger than the portal accepts.")
-        if not 0 < length <= UPLOAD_CHUNK_SIZE:
-            raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
-        if self._stored_bytes(upload) + length > min(upload.reserved, self.max_bytes):
-            raise UploadTooLarge("These files are larger than this upload announced.")
-        if self.stored_bytes() + length > self.available_bytes():
-            raise UploadsFull("The portal has no room for more uploads now. Please try later.")
+        check_chunk(self, upload, part, index, length)
         counted, total = self._total
         self._total = (counted, total + length)  # until the next count
         directory = upload.chunk_dir(part)
@@ -268,14 +261,48 @@ class UploadStore:
         return removed
 
     def _check_part(self, part: str) -> None:
-        found = PART.match(part)
-        if found is None or int(found.group(1)) >= self.max_files:
-            raise UploadTooLarge(f"At most {self.max_files} files can be sent at once.")
+        check_part(self, part)
 
     def _stored_bytes(self, upload: Upload) -> int:
         """Ciphertext stored so far (chunks and joined payloads; not the small state file)."""
         folders = (upload.directory / "chunks", upload.payload_dir)
         return sum(p.stat().st_size for f in folders for p in f.rglob("*") if p.is_file())
+
+
+class Limits(Protocol):
+    """What both upload stores (files here, rows in storage/shared.py) check a chunk against."""
+
+    max_bytes: int
+    max_files: int
+
+    @property
+    def max_chunks(self) -> int: ...
+
+    def stored_bytes(self) -> int: ...
+
+    def available_bytes(self) -> int: ...
+
+    def _stored_bytes(self, upload: Upload) -> int: ...
+
+
+def check_part(store: Limits, part: str) -> None:
+    found = PART.match(part)
+    if found is None or int(found.group(1)) >= store.max_files:
+        raise UploadTooLarge(f"At most {store.max_files} files can be sent at once.")
+
+
+def check_chunk(store: Limits, upload: Upload, part: str, index: int, length: int) -> None:
+    """Refuse a chunk before a byte of it is stored: a part beyond the limit, too many chunks,
+    a chunk too long, more than the upload announced, or no room left for uploads."""
+    check_part(store, part)
+    if not 0 <= index < store.max_chunks:
+        raise UploadTooLarge("This file is larger than the portal accepts.")
+    if not 0 < length <= UPLOAD_CHUNK_SIZE:
+        raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
+    if store._stored_bytes(upload) + length > min(upload.reserved, store.max_bytes):
+        raise UploadTooLarge("These files are larger than this upload announced.")
+    if store.stored_bytes() + length > store.available_bytes():
+        raise UploadsFull("The portal has no room for more uploads now. Please try later.")
 
 
 def _receive(body: Readable, length: int, path: Path) -> str:
