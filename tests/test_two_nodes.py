@@ -30,6 +30,7 @@ from .helpers import (
     JPEG_MAGIC,
     LiveServer,
     ask_upload,
+    codename_on,
     open_bundle,
     organizer_url_of,
     seal_like_the_browser,
@@ -66,13 +67,15 @@ def nodes(
                 stop(server)
 
 
-def _testimony(url: str, text: str, photo: bytes) -> None:
+def _testimony(url: str, text: str, photo: bytes) -> tuple[requests.Session, str]:
+    """Send a testimony without JavaScript; the session, and the thanks page it led to."""
     session = requests.Session()
     form = session.get(url + "s/testimony", timeout=30).text
     fields = {"csrf_token": csrf_token(form), "what_happened": text, "who": ["police"]}
     files = [("evidence", ("a.jpg", photo, "image/jpeg"))]
     response = session.post(url + "s/testimony", data=fields, files=files, timeout=60)
     assert response.status_code == 200, response.text
+    return session, response.text
 
 
 def test_two_nodes_on_one_database_are_one_portal(
@@ -83,8 +86,13 @@ def test_two_nodes_on_one_database_are_one_portal(
 ) -> None:
     a, b, cli = nodes
     photos = [JPEG_MAGIC + os.urandom(70_000) for _ in range(2)]
-    _testimony(a.url, "Told to node A.", photos[0])
+    respondent, thanks = _testimony(a.url, "Told to node A.", photos[0])
     _testimony(b.url, "Told to node B.", photos[1])
+    # The codename A made is shown again by B, if the reload reaches B.
+    codename = codename_on(thanks)
+    assert codename is not None
+    again = respondent.get(b.url + "s/testimony/thanks", timeout=30).text
+    assert codename_on(again) == codename
 
     # A browser upload: the slot and the first chunk on A, the rest, finish and send on B.
     session = requests.Session()

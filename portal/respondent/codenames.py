@@ -7,11 +7,17 @@ the respondent confirms she has written it down. Meanwhile a cookie holds it sea
 the app made in memory when it started and never writes anywhere (a restart makes every such
 cookie unreadable), so no cookie, URL, log or file holds the codename itself. Nothing is stored
 on the server: the reply box is opened when the first reply arrives.
+
+Several app servers on one PostgreSQL (behind Onionbalance the thanks page may come from
+another node than the one that sealed the answers) derive that key from the secret they share
+instead: a cookie made by one opens on all. The cost: whoever holds the database *and* the
+respondent's browser within the hour the cookie lives can read the codename from it.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 
@@ -26,10 +32,12 @@ from werkzeug.wrappers import Response
 from crypto.codename import CodenameCheck, CodenameKeys, derive, new_codename
 from surveys import Survey
 
+from .. import STORE_EXTENSION
 from . import bp
 
 PENDING_COOKIE = "pending"
 PENDING_KEY_EXTENSION = "glas.pending_key"
+PENDING_KEY_CONTEXT = b"glas-pending-codename-1"
 #: How long a shown codename may be shown again (reload) before it is gone for good.
 PENDING_SECONDS = 3600
 MAX_PENDING_COOKIE = 400
@@ -56,8 +64,15 @@ def reply_fields(keys: CodenameKeys) -> dict[str, str]:
 @bp.record_once
 def make_pending_key(state: BlueprintSetupState) -> None:
     """Made when the app is created: in gunicorn's master, before it forks the workers, so that
-    every worker opens what another sealed (a reload may reach either)."""
-    state.app.extensions[PENDING_KEY_EXTENSION] = nacl.utils.random(32)
+    every worker opens what another sealed (a reload may reach either). With several nodes,
+    derived from their shared secret, so that every node opens it."""
+    store = state.app.extensions.get(STORE_EXTENSION)
+    key = nacl.utils.random(32)
+    if store is not None and store.shared:
+        secret = state.app.config["SECRET_KEY"]
+        secret = secret if isinstance(secret, bytes) else str(secret).encode()
+        key = hashlib.blake2b(PENDING_KEY_CONTEXT, key=secret[:64], digest_size=32).digest()
+    state.app.extensions[PENDING_KEY_EXTENSION] = key
 
 
 def _box() -> nacl.secret.SecretBox:
