@@ -364,3 +364,25 @@ def test_with_javascript_the_server_hears_nothing_of_the_codename_and_opens_no_b
     # ...is not shown in place of the one this page made.
     assert client.get_cookie("pending", path="/s/") is None
     assert codename_on(client.get("/s/testimony/thanks").get_data(as_text=True)) is None
+
+
+def test_a_solved_challenge_opens_one_upload_in_every_process_that_shares_the_database(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another server process (or another node behind Onionbalance) on the same database.
+    other = create_app(Config.from_env()).test_client()
+    browser = Browser(client)
+    puzzle = client.post("/s/testimony/uploads/challenge", headers=browser.headers).get_json()
+    body = {"challenge": puzzle["challenge"], "proof": work.solve(puzzle["challenge"], 14)}
+    first = client.post("/s/testimony/uploads", headers=browser.headers, json=body)
+    assert first.status_code == 201
+    token = csrf_token(other.get("/s/testimony").get_data(as_text=True))
+    again = other.post("/s/testimony/uploads", headers={"X-CSRFToken": token}, json=body)
+    assert again.status_code == 403 and "used already" in again.get_json()["error"]
+
+    # The spent challenge is forgotten once it has expired: nothing piles up.
+    assert query("SELECT count(*) FROM used_challenges") == [(1,)]
+    later = time.time() + (work.VALID_MINUTES + 2) * 60
+    monkeypatch.setattr(work.time, "time", lambda: later)
+    Browser(client).create()
+    assert query("SELECT count(*), min(minute) FROM used_challenges") == [(1, int(later // 60))]

@@ -12,9 +12,8 @@ hashes 32 candidates at a time, which Firefox needs to reach its speed.
 
 An attacker with native code still solves a puzzle in milliseconds: this makes a flood cost
 something, it does not stop it. The upload budget and the short expiry (storage/uploads.py) are
-what keep a flood from filling the portal. Nothing here is stored: a used challenge is
-remembered in this process's memory until it expires, so one solution opens at most one upload
-per server process.
+what keep a flood from filling the portal. A used challenge is remembered in the database
+until it expires (storage/challenges.py), so one solution opens one upload on every node.
 """
 
 from __future__ import annotations
@@ -28,6 +27,9 @@ import time
 
 from flask import current_app
 
+from .. import current_store
+from ..storage import challenges
+
 CONTEXT = b"glas-upload-work-1"
 NONCE_SIZE = 16
 MAC_SIZE = 16
@@ -35,7 +37,6 @@ VALID_MINUTES = 10
 #: Puzzles per challenge; a power of two, so each is 3 bits easier than the whole.
 PIECES = 8
 PIECE_SHIFT = 3
-_used: dict[bytes, int] = {}
 
 
 class WorkRefused(ValueError):
@@ -71,11 +72,9 @@ def check(challenge: object, proof: object, difficulty: int) -> None:
         raise WorkRefused("The challenge has expired.")
     if not all(_solves(raw, i, counter, difficulty) for i, counter in enumerate(proof)):
         raise WorkRefused("The proof of work does not solve the challenge.")
-    _forget_old()
-    nonce = body[:NONCE_SIZE]
-    if nonce in _used:
+    oldest = _minute() - VALID_MINUTES - 1
+    if not challenges.spend(current_store(), body[:NONCE_SIZE], made, oldest):
         raise WorkRefused("This challenge was used already.")
-    _used[nonce] = made
 
 
 def solve(challenge: str, difficulty: int) -> list[int]:
@@ -105,9 +104,3 @@ def _mac(body: bytes) -> bytes:
 
 def _minute() -> int:
     return int(time.time() // 60)
-
-
-def _forget_old() -> None:
-    oldest = _minute() - VALID_MINUTES - 1
-    for nonce in [n for n, made in _used.items() if made < oldest]:
-        del _used[nonce]

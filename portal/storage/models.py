@@ -264,3 +264,26 @@ class UploadChunkRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     digest: Mapped[str] = mapped_column(String(64))
     payload_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class OnionInstanceRow(Base):
+    """A node's respondent onion, as an instance Onionbalance may front (``glas onion front``).
+    Only the address and a name for the organizers: both are public to anyone who runs the
+    node, and nothing here is a respondent's."""
+
+    __tablename__ = "onion_instances"
+
+    address: Mapped[str] = mapped_column(String(56), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class UsedChallengeRow(Base):
+    """An upload challenge already spent (portal/respondent/work.py), so that one solution
+    opens one upload on every node. ``minute`` is when the challenge was made: rows go once
+    it has expired (11 minutes), and no row names an upload or a submission."""
+
+    __tablename__ = "used_challenges"
+    __table_args__ = UNORDERED
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, index=True)

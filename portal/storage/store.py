@@ -49,7 +49,15 @@ def today() -> datetime.date:
 #: The settings row of the Flask secret (PostgreSQL).
 SECRET_KEY_SETTING = "flask_secret_key"  # noqa: S105 (the row's name, not a secret)
 #: Tables whose rows respondents cause, rewritten in key order by :meth:`Store.tidy`.
-ORDERED_TABLES = ("submissions", "reply_boxes", "replies", "payload_chunks", "upload_chunks")
+ORDERED_TABLES = (
+    "submissions",
+    "reply_boxes",
+    "replies",
+    "payload_chunks",
+    "uploads",
+    "upload_chunks",
+    "used_challenges",
+)
 
 
 @dataclass(frozen=True)
