@@ -57,6 +57,8 @@ class TorSettings:
     password: str | None = None
     extra_options: Sequence[str] = field(default_factory=tuple)
     binary: str = "tor"
+    #: torrc files a launched tor includes (an Onionbalance instance's, onion/balance.py).
+    include: Sequence[Path] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class Tor:
         self.controller = controller
         self.process = process
         self.services: list[str] = []
+        #: Services of tor's configuration (a HiddenServiceDir), not of this connection.
+        self.configured: list[str] = []
 
     @property
     def launched(self) -> bool:
@@ -156,6 +160,21 @@ class Tor:
             raise ServiceError("tor derived another address from our key; the key file is wrong.")
         self.services.append(key.service_id)
 
+    def expect_configured(self, service_id: str, directory: Path, torrc: Path) -> None:
+        """Follow a service tor runs from its configuration (``HiddenServiceDir``): one a
+        launched tor read from ``torrc``, or that the running tor's admin included."""
+        try:
+            directories = self.controller.get_conf("HiddenServiceDir", [], multiple=True)
+        except stem.ControllerError as e:
+            raise ServiceError(f"tor does not say which onion services it runs: {e}") from e
+        if str(directory) not in [str(d).rstrip("/") for d in directories]:
+            raise ServiceError(
+                f"The running tor does not serve {directory}. Add the line '%include {torrc}' "
+                "to its torrc, give that folder to the tor user (chown debian-tor, mode 0700) "
+                "and reload tor; or run glas serve --tor bundled."
+            )
+        self.configured.append(service_id)
+
     def remove_service(self, service_id: str) -> None:
         try:
             self.controller.remove_ephemeral_hidden_service(service_id)
@@ -177,7 +196,8 @@ class Tor:
         """Call ``callback(service_id)`` each time tor uploads one of our descriptors."""
 
         def handler(event: Any) -> None:
-            if getattr(event, "action", None) == "UPLOADED" and event.address in self.services:
+            ours = [*self.services, *self.configured]
+            if getattr(event, "action", None) == "UPLOADED" and event.address in ours:
                 callback(str(event.address))
 
         self.controller.add_event_listener(handler, EventType.HS_DESC)
@@ -248,6 +268,8 @@ def launch(settings: TorSettings) -> Tor:
         "SocksPort": "0",
         "Log": ["notice stdout", f"notice file {data_dir / 'tor.log'}"],
     }
+    if settings.include:
+        config["%include"] = [str(path) for path in settings.include]
     for option in settings.extra_options:
         name, _, value = option.strip().partition(" ")
         if not name or not value:

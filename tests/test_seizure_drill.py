@@ -84,6 +84,10 @@ DOCUMENTED_COLUMNS = {
     "payload_chunks": {"submission_id", "part", "seq", "data"},
     "uploads": {"token", "survey_id", "version", "submission_id", "reserved", "touched"},
     "upload_chunks": {"token", "part", "seq", "data", "digest", "payload_size"},
+    # A spent upload challenge: a random nonce and its minute, nothing that names an upload.
+    "used_challenges": {"nonce", "minute"},
+    # Each node's respondent onion (public to whoever runs it) for the Onionbalance front.
+    "onion_instances": {"address", "name"},
 }
 
 

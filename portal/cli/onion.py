@@ -11,7 +11,10 @@ from onion import ServiceKeyStore
 from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..errors import StorageError
 from ..staff import invite, reinvite, remove
+from ..storage import onions
+from ..storage.blobs import node_name
 from ..storage.organizers import SETUP_VALID
+from .front import front, instances
 from .publication import running_status, why_not_published
 from .reviewers import open_store, record
 
@@ -33,7 +36,9 @@ def status() -> None:
             click.echo(f"{name.capitalize()} onion: none yet (made by the first glas serve).")
             continue
         entry = running.get(name)
-        if entry is None:
+        if entry is None and running:
+            state = "not published from this node (glas serve --no-organizer-onion)"
+        elif entry is None:
             state = "glas serve is not running"
         elif name == ORGANIZER_SERVICE and not entry.get("clients"):
             state = "not published: no organizer client keys"
@@ -42,6 +47,9 @@ def status() -> None:
         else:
             state = "not published yet: " + why_not_published(tor_state)
         click.echo(f"{name.capitalize()} onion: http://{key.address}/ ({state})")
+    front_id = onions.front(open_store())
+    if front_id is not None:
+        click.echo(f"Front onion (Onionbalance): http://{front_id}.onion/")
 
 
 @command.command("rotate")
@@ -55,8 +63,17 @@ def rotate(yes: bool) -> None:
         click.confirm(f"Respondents will no longer reach {old.address}. Continue?", abort=True)
     keys.delete(RESPONDENT_SERVICE)
     new = keys.load_or_create(RESPONDENT_SERVICE)
+    store = open_store()
+    old_id = old.service_id if old is not None else None
+    onions.register_instance(store, new.service_id, node_name(), replaces=old_id)
+    if onions.front(store) is not None:
+        click.echo("Run glas onion front --out FOLDER again: the front lists this new address.")
     click.echo(f"Respondent onion: http://{new.address}/")
     click.echo(_("Restart glas serve to publish it; tell respondents the new address."), err=True)
+
+
+command.add_command(front)
+command.add_command(instances)
 
 
 @command.group("clients")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -13,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from glas.cli import BadInput, Failure
 from glas.messages import _
-from onion import PowSettings, ServiceKeyStore, Tor, TorSettings
+from onion import PowSettings, ServiceKey, ServiceKeyStore, Tor, TorSettings
+from onion.balance import InstanceService
 
 from ..config import ORGANIZER_SERVICE, RESPONDENT_SERVICE, Config
 from ..serving import (
@@ -24,7 +26,8 @@ from ..serving import (
     port_is_free,
     start_app,
 )
-from ..storage import Store
+from ..storage import Store, onions
+from ..storage.blobs import node_name
 from .publication import CHECK_SECONDS, BootstrapWatch, StatusFile
 
 DEFAULT_PORT = 8080
@@ -90,6 +93,12 @@ CLIENT_POLL_SECONDS = 10
     show_default=True,
     help="Burst of introductions handled under attack.",
 )
+@click.option(
+    "--organizer-onion/--no-organizer-onion",
+    default=True,
+    show_default=True,
+    help="Publish the organizer onion from this node. With several nodes, one publishes it.",
+)
 def command(
     local_only: bool,
     port: int,
@@ -101,6 +110,7 @@ def command(
     pow: bool,
     pow_queue_rate: int,
     pow_queue_burst: int,
+    organizer_onion: bool,
 ) -> None:
     """Run the respondent and organizer apps and publish them as onion services."""
     for p in {port, organizer_port}:
@@ -151,9 +161,10 @@ def command(
                 extra_options=[*tor_options, *_env_tor_options()],
             )
             pow_settings = PowSettings(pow, pow_queue_rate, pow_queue_burst)
-            tor = _publish(store, settings, pow_settings, port, organizer_port, status)
+            published = organizer_port if organizer_onion else None
+            tor = _publish(store, settings, pow_settings, port, published, status)
             watch = BootstrapWatch(tor, status)
-        _supervise(apps, tor, store, organizer_port, stop, watch)
+        _supervise(apps, tor, store, organizer_port if organizer_onion else None, stop, watch)
     except ServeError as e:
         raise Failure(str(e)) from e
     finally:
@@ -170,10 +181,17 @@ def _publish(
     settings: TorSettings,
     pow_settings: PowSettings,
     port: int,
-    organizer_port: int,
+    organizer_port: int | None,
     status_file: StatusFile,
 ) -> Tor:
+    """Publish the respondent onion (on its own, or as an instance of the front) and, unless
+    ``organizer_port`` is None (another node publishes it), the organizer onion."""
     keys = ServiceKeyStore(store.config.onion_dir)
+    respondent = keys.load_or_create(RESPONDENT_SERVICE)
+    onions.register_instance(store, respondent.service_id, node_name())
+    instance = _instance(store, settings, respondent, port, pow_settings)
+    if instance is not None:
+        settings = dataclasses.replace(settings, include=[instance.write()])
     tor = Tor.connect(settings)
     how = "launched a private tor" if tor.launched else "attached to the running tor"
     click.echo(f"Tor {tor.version}: {how}.")
@@ -187,16 +205,27 @@ def _publish(
         status_file.write()
 
     tor.on_descriptor_uploaded(published)
-    respondent = keys.load_or_create(RESPONDENT_SERVICE)
-    tor.add_service({80: f"127.0.0.1:{port}"}, respondent, pow_settings=pow_settings)
     status[RESPONDENT_SERVICE] = {
         "service_id": respondent.service_id,
         "published": False,
         "pow": pow_settings.enabled,
     }
-    click.echo(f"Respondent onion: http://{respondent.address}/")
+    if instance is None:
+        tor.add_service({80: f"127.0.0.1:{port}"}, respondent, pow_settings=pow_settings)
+        click.echo(f"Respondent onion: http://{respondent.address}/")
+    else:
+        tor.expect_configured(respondent.service_id, instance.directory, instance.torrc)
+        status[RESPONDENT_SERVICE]["front"] = instance.front_id
+        click.echo(
+            f"Respondent onion: http://{respondent.address}/ "
+            f"(an instance of the Onionbalance front http://{instance.front_id}.onion/)"
+        )
     if not pow_settings.enabled:
         click.echo(_("!! Proof-of-work defence is OFF for the respondent onion."), err=True)
+    if organizer_port is None:
+        click.echo("Organizer onion: not published from this node (--no-organizer-onion).")
+        status_file.write()
+        return tor
     organizer = keys.load_or_create(ORGANIZER_SERVICE)
     clients = store.active_client_keys()
     status[ORGANIZER_SERVICE] = {
@@ -219,11 +248,23 @@ def _publish(
     return tor
 
 
+def _instance(
+    store: Store, settings: TorSettings, key: ServiceKey, port: int, pow_settings: PowSettings
+) -> InstanceService | None:
+    """The respondent onion as an instance of the front, when the organizers set one up
+    (``glas onion front``); tor learns it from a torrc, as ``ADD_ONION`` cannot say it."""
+    front = onions.front(store)
+    if front is None:
+        return None
+    directory = settings.data_dir / "instance"
+    return InstanceService(directory, key, front, f"127.0.0.1:{port}", pow_settings)
+
+
 def _supervise(
     apps: list[AppProcess],
     tor: Tor | None,
     store: Store,
-    organizer_port: int,
+    organizer_port: int | None,
     stop: threading.Event,
     watch: BootstrapWatch | None = None,
 ) -> None:
@@ -242,7 +283,7 @@ def _supervise(
             watch.check()
         if ticks % store.config.tidy_seconds == 0:
             _tidy(store)
-        if tor is None or ticks % CLIENT_POLL_SECONDS:
+        if tor is None or organizer_port is None or ticks % CLIENT_POLL_SECONDS:
             continue
         current = store.active_client_keys()
         if current != clients:

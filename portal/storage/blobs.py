@@ -28,8 +28,10 @@ WIPE_CHUNK = 1024 * 1024
 
 
 def node_name() -> str:
-    """This machine's name, as the folder of the forms it is receiving."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname())[:64] or "node"
+    """This node's name (GLAS_NODE_NAME, or the machine's): the folder of the forms it is
+    receiving, and its instance's name in the Onionbalance front's list."""
+    name = os.environ.get("GLAS_NODE_NAME") or socket.gethostname()
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:64] or "node"
 
 
 class BlobStore:
