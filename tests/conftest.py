@@ -31,6 +31,7 @@ from portal.storage import organizers
 from portal.storage.store import Store
 
 from . import postgres
+from .tornet import chutney_like_tornet, tornet  # noqa: F401 (fixtures of the tor tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

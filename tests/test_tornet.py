@@ -61,16 +61,6 @@ class Portal:
 
 
 @pytest.fixture(scope="module")
-def tornet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorNet]:
-    network = TorNet(tmp_path_factory.mktemp("tornet"))
-    try:
-        network.start()
-        yield network
-    finally:
-        network.stop()
-
-
-@pytest.fixture(scope="module")
 def portal(tornet: TorNet, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("portal")
     env = {

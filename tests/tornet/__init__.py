@@ -13,9 +13,11 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import stem.process
 from stem.control import Controller
 
@@ -69,9 +71,25 @@ class ClientTor:
 @dataclass
 class TorNet:
     root: Path
+    #: Seconds between votes. Onionbalance's ``--is-testnet`` assumes chutney's 20 (it derives
+    #: the onion time period from it); 10 reaches a first consensus sooner.
+    voting_interval: int = 10
+    #: Relays that also cache directories, and so become HSDirs. Tor itself uses the
+    #: authority; Onionbalance builds its own hash ring and finds no microdescriptor for it.
+    hsdir_relays: int = 0
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     dir_authority: str = ""
     dir_port: int = 0
+
+    @property
+    def network_options(self) -> dict[str, str]:
+        interval = str(self.voting_interval)
+        initial = "5" if self.voting_interval == 10 else interval
+        return {
+            **NETWORK_OPTIONS,
+            "TestingV3AuthInitialVotingInterval": initial,
+            "V3AuthVotingInterval": interval,
+        }
 
     def start(self) -> None:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -97,12 +115,13 @@ class TorNet:
         )
         for i in range(RELAYS):
             # DirCache 0: stale microdescriptors from relays would cost another 10 s.
-            self._launch(f"relay{i}", free_port(), {"DirCache": "0"})
+            cache = "1" if i < self.hsdir_relays else "0"
+            self._launch(f"relay{i}", free_port(), {"DirCache": cache})
         self._wait_for_consensus(RELAYS + 1)
 
     def member_options(self) -> list[str]:
         """torrc lines that make another tor (the app's) a member of this network."""
-        options = {**NETWORK_OPTIONS, "DirAuthority": self.dir_authority}
+        options = {**self.network_options, "DirAuthority": self.dir_authority}
         return [f"{key} {value}" for key, value in options.items()]
 
     def client(self, name: str) -> ClientTor:
@@ -143,7 +162,7 @@ class TorNet:
 
     def _member_config(self, data_dir: Path) -> dict[str, str]:
         return {
-            **NETWORK_OPTIONS,
+            **self.network_options,
             "DirAuthority": self.dir_authority,
             "DataDirectory": str(data_dir),
         }
@@ -212,6 +231,29 @@ class TorNet:
                 pass
             time.sleep(0.5)
         raise RuntimeError(f"no consensus with {routers} stable guards; see {self.root}/*/tor.log")
+
+
+@pytest.fixture(scope="module")
+def tornet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorNet]:
+    """A private network for the tests of one module (import this fixture there)."""
+    network = TorNet(tmp_path_factory.mktemp("tornet"))
+    yield from _running(network)
+
+
+@pytest.fixture(scope="module")
+def chutney_like_tornet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorNet]:
+    """A network with the timings Onionbalance's ``--is-testnet`` assumes (chutney's 20-s
+    votes) and a relay that is an HSDir it can see."""
+    network = TorNet(tmp_path_factory.mktemp("tornet"), voting_interval=20, hsdir_relays=2)
+    yield from _running(network)
+
+
+def _running(network: TorNet) -> Iterator[TorNet]:
+    try:
+        network.start()
+        yield network
+    finally:
+        network.stop()
 
 
 def _fingerprint(data_dir: Path) -> str:
