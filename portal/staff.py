@@ -3,6 +3,7 @@ for the organizer onion. One place for the command (`glas organizers`) and the S
 
 The client key's private half is shown once and never stored: the server keeps only the public
 half that tor needs. A running `glas serve` picks additions and removals up within seconds.
+Each action is one transaction with its line in the audit log: ``actor`` is who did it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from onion import ClientKey, ServiceKey, ServiceKeyStore
 
 from .config import ORGANIZER_SERVICE
 from .storage import Store
-from .storage.organizers import create_organizer, disable_account, renew_setup
+from .storage.organizers import audit, create_organizer, disable_account, renew_setup
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,14 @@ class Invitation:
     auth_line: str | None = None
 
 
-def invite(store: Store, name: str) -> Invitation:
+def invite(store: Store, name: str, actor: str) -> Invitation:
     """Create the account and the onion client key of a new organizer."""
     key = ClientKey.generate()
-    token = create_organizer(store, name)
-    store.add_onion_client(name, key.public_base32)
     service = _organizer_service(store)
+    with store.transaction():
+        token = create_organizer(store, name)
+        store.add_onion_client(name, key.public_base32)
+        audit(store, actor, "invited an organizer", name)
     return Invitation(
         name=name,
         address=f"http://{service.address}/",
@@ -46,10 +49,12 @@ def invite(store: Store, name: str) -> Invitation:
     )
 
 
-def reinvite(store: Store, name: str) -> Invitation:
+def reinvite(store: Store, name: str, actor: str) -> Invitation:
     """A new setup link (lost phone or passphrase); the account's sessions end now."""
-    token = renew_setup(store, name)
     service = _organizer_service(store)
+    with store.transaction():
+        token = renew_setup(store, name)
+        audit(store, actor, "gave an organizer a new setup link", name)
     return Invitation(
         name=name,
         address=f"http://{service.address}/",
@@ -58,10 +63,12 @@ def reinvite(store: Store, name: str) -> Invitation:
     )
 
 
-def remove(store: Store, name: str) -> None:
+def remove(store: Store, name: str, actor: str) -> None:
     """Revoke the organizer's onion key and close the account (its sessions end now)."""
-    store.revoke_onion_client(name)
-    disable_account(store, name)
+    with store.transaction():
+        store.revoke_onion_client(name)
+        disable_account(store, name)
+        audit(store, actor, "removed an organizer", name)
 
 
 def _organizer_service(store: Store) -> ServiceKey:

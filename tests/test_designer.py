@@ -302,8 +302,8 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
     assert len(payload_sizes(store.config.data_dir)) == 3
 
     set_retention(store, Retention(exported_days=30))
-    assert apply_retention(store, exported_day + datetime.timedelta(days=29)) == 0
-    assert apply_retention(store, exported_day + datetime.timedelta(days=30)) == 2
+    assert apply_retention(store, exported_day + datetime.timedelta(days=29), "test") == 0
+    assert apply_retention(store, exported_day + datetime.timedelta(days=30), "test") == 2
     assert store.count_submissions() == 1
     assert len(payload_sizes(store.config.data_dir)) == 1
     # What is left still decrypts.
@@ -314,7 +314,7 @@ def test_retention_deletes_exported_ciphertext_after_n_days_and_keeps_the_rest(
         "third, not exported"
     ]
     set_retention(store, Retention(all_days=7))
-    assert apply_retention(store, exported_day + datetime.timedelta(days=7)) == 1
+    assert apply_retention(store, exported_day + datetime.timedelta(days=7), "test") == 1
     assert store.count_submissions() == 0
 
 

@@ -168,7 +168,7 @@ def test_the_heap_gives_no_order_of_arrival_and_keeps_nothing_retention_deleted(
     assert bytes(gone)[:40] in _relation_bytes(pg_cluster, pg_url, "submissions")
     assert bytes(piece)[-40:] in _relation_bytes(pg_cluster, pg_url, "payload_chunks")
     set_retention(store, Retention(exported_days=None, all_days=0))
-    assert apply_retention(store, today()) == 12
+    assert apply_retention(store, today(), "test") == 12
     assert bytes(gone)[:40] not in _relation_bytes(pg_cluster, pg_url, "submissions")
     assert bytes(piece)[-40:] not in _relation_bytes(pg_cluster, pg_url, "payload_chunks")
     assert _heap(store, "submissions") == []

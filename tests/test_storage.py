@@ -22,6 +22,7 @@ from portal.storage.database import alembic_config, make_engine, upgrade
 from portal.storage.export import export_bundle
 from portal.storage.models import Base, SubmissionRow, SurveyRow, SurveyVersionRow
 
+from .conftest import RunCli
 from .helpers import JPEG_MAGIC, submit_testimony
 
 
@@ -219,3 +220,26 @@ def test_a_server_starting_sweeps_only_its_own_forms_in_progress(tmp_path: Path)
     (receiving / "file-0").write_bytes(b"a form arriving right now")
     assert mine.sweep(None) == 1
     assert not left.exists() and (receiving / "file-0").exists()
+
+
+def test_a_use_case_that_changes_several_rows_commits_all_of_them_or_none(
+    run_cli: RunCli,
+) -> None:
+    from onion import ClientKey
+    from portal.errors import StorageError
+    from portal.staff import invite
+    from portal.storage.organizers import audit_log, organizers
+
+    assert run_cli("onion", "instances").exit_code == 0  # makes and migrates the store
+    with Store(Config.from_env()) as store:
+        # An onion key from before accounts existed: the invitation's second row is refused,
+        # and the account its first row made goes with it, audit line and all.
+        store.add_onion_client("Mila", ClientKey.generate().public_base32)
+        with pytest.raises(StorageError, match="already exists"):
+            invite(store, "Mila", "test")
+        assert [o.name for o in organizers(store)] == []
+        assert [a.action for a in audit_log(store)] == []
+
+        invitation = invite(store, "Ana", "test")
+        assert invitation.name == "Ana"
+        assert [a.action for a in audit_log(store)] == ["invited an organizer"]

@@ -16,7 +16,7 @@ from ..storage.blobs import node_name
 from ..storage.organizers import SETUP_VALID
 from .front import front, instances
 from .publication import running_status, why_not_published
-from .reviewers import open_store, record
+from .reviewers import open_store, operator, record
 
 
 @click.group("onion")
@@ -115,10 +115,9 @@ def add_organizer(name: str) -> None:
         raise BadInput(_("NAME cannot be empty."))
     store = open_store()
     try:
-        invitation = invite(store, name.strip())
+        invitation = invite(store, name.strip(), operator())
     except StorageError as e:
         raise BadInput(str(e)) from e
-    record(store, "invited an organizer", invitation.name)
     click.echo(_("Organizer %(name)s added. Give them, privately, once:", name=invitation.name))
     click.echo("  " + _("Address: %(url)s", url=invitation.address))
     click.echo("  " + _("Key for Tor Browser: %(key)s", key=invitation.client_key))
@@ -138,10 +137,9 @@ def reset_organizer(name: str) -> None:
     """Give NAME a new setup link (new passphrase and phone); their sessions end now."""
     store = open_store()
     try:
-        invitation = reinvite(store, name.strip())
+        invitation = reinvite(store, name.strip(), operator())
     except StorageError as e:
         raise BadInput(str(e)) from e
-    record(store, "gave an organizer a new setup link", invitation.name)
     click.echo(
         _(
             "New setup link for %(name)s (once, for %(n)d days):",
@@ -159,8 +157,7 @@ def remove_organizer(name: str) -> None:
     """Revoke NAME's organizer onion key and close their account; their sessions end now."""
     store = open_store()
     try:
-        remove(store, name.strip())
-        record(store, "removed an organizer", name.strip())
+        remove(store, name.strip(), operator())
     except StorageError as e:
         raise BadInput(str(e)) from e
     click.echo(_("Revoked the organizer onion key of %(name)s.", name=name.strip()))

@@ -8,7 +8,7 @@ from glas.messages import _, ngettext
 
 from ..storage import today
 from ..storage.retention import apply_retention, retention
-from .reviewers import open_store, record
+from .reviewers import open_store, operator
 
 
 @click.group("retention")
@@ -21,8 +21,7 @@ def apply() -> None:
     """Delete submissions that are past the retention periods (overwriting their files)."""
     store = open_store()
     rule = retention(store)
-    deleted = apply_retention(store, today())
-    record(store, "deleted submissions by retention", str(deleted))
+    deleted = apply_retention(store, today(), operator())
     kept = _("kept")
     click.echo(
         ngettext(

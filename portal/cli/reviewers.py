@@ -50,7 +50,12 @@ def list_() -> None:
 def record(store: Store, action: str, detail: str = "") -> None:
     """Add a command-line action to the organizers' audit log, as the account that ran it
     (the server's operator: the log says who changed what, from a browser or a shell)."""
-    audit(store, f"command line ({getpass.getuser()})", action, detail)
+    audit(store, operator(), action, detail)
+
+
+def operator() -> str:
+    """Who a command's actions are logged as: the account that ran it."""
+    return f"command line ({getpass.getuser()})"
 
 
 def open_store() -> Store:

@@ -39,13 +39,14 @@ def import_(file: Path, publish: bool) -> None:
         raise BadInput(e.lines()[-1]) from e
     for line in warnings:  # set aside, by sheet, row and column: the organizer reads them
         click.echo(_("warning: %(where)s", where=line), err=True)
+    action = "imported and published a survey" if publish else "imported a survey"
+    store = open_store()
     try:
-        store = open_store()
-        digest = store.import_survey(survey, publish=publish)
+        with store.transaction():  # the version, its publication and the audit line: or none
+            digest = store.import_survey(survey, publish=publish)
+            record(store, action, f"{survey.id} version {digest[:12]}")
     except StorageError as e:
         raise BadInput(str(e)) from e
-    action = "imported and published a survey" if publish else "imported a survey"
-    record(store, action, f"{survey.id} version {digest[:12]}")
     if publish:
         click.echo(_("Survey %(id)s version %(v)s published.", id=survey.id, v=digest[:12]))
     else:

@@ -13,7 +13,7 @@ from ..errors import StorageError
 from ..staff import Invitation, invite, reinvite, remove
 from ..storage.organizers import SETUP_VALID, organizers
 from . import bp
-from .auth import confirm_first, record
+from .auth import confirm_first
 from .forms import StaffForm
 
 
@@ -36,21 +36,19 @@ def invite_staff() -> ResponseReturnValue:
         flash(gettext("Please give a name."), "error")
         return redirect(url_for(".staff"))
     try:
-        invitation = invite(current_store(), name)
+        invitation = invite(current_store(), name, g.organizer)
     except StorageError as e:
         flash(str(e), "error")
         return redirect(url_for(".staff"))
-    record("invited an organizer", name)
     return _page(invitation)
 
 
 @bp.post("/staff/<name>/reset")
 def reset_staff(name: str) -> ResponseReturnValue:
     try:
-        invitation = reinvite(current_store(), name)
+        invitation = reinvite(current_store(), name, g.organizer)
     except StorageError:
         abort(404)
-    record("gave an organizer a new setup link", name)
     return _page(invitation)
 
 
@@ -68,10 +66,9 @@ def remove_staff(name: str) -> ResponseReturnValue:
     if asked is not None:
         return asked
     try:
-        remove(current_store(), name)
+        remove(current_store(), name, g.organizer)
     except StorageError:
         abort(404)
-    record("removed an organizer", name)
     flash(gettext("Removed: their onion key no longer works and they are logged out."))
     return redirect(url_for(".staff"))
 

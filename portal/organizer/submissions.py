@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import flash, g, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 
@@ -58,11 +58,10 @@ def save_retention() -> ResponseReturnValue:
         return redirect(url_for(".submissions"))
     store = current_store()
     rule = Retention(form.exported_days.data, form.all_days.data)
-    set_retention(store, rule)
-    record("changed retention", f"exported {rule.exported_days}, all {rule.all_days}")
-    deleted = apply_retention(store, today())
-    if deleted:
-        record("deleted submissions by retention", str(deleted))
+    with store.transaction():
+        set_retention(store, rule)
+        record("changed retention", f"exported {rule.exported_days}, all {rule.all_days}")
+    deleted = apply_retention(store, today(), g.organizer)
     flash(
         ngettext(
             "Saved. %(num)d submission was deleted now.",

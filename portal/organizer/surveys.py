@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
@@ -296,13 +296,12 @@ def publish(survey_id: str) -> ResponseReturnValue:
         )
         return redirect(url_for(".edit_survey", survey_id=survey_id) + "#publish")
     try:
-        digest = designer.publish_draft(store, survey_id)
+        digest = designer.publish_draft(store, survey_id, g.organizer)
     except SurveyDefinitionError as e:
         return render_template("organizer/problems.html", problems=e.lines()), 422
     except StorageError as e:
         flash(str(e), "error")
         return redirect(url_for(".edit_survey", survey_id=survey_id))
-    record("published a survey", f"{survey_id} version {digest[:12]}")
     flash(gettext("Published. Respondents now answer version %(v)s.", v=digest[:12]))
     return redirect(url_for(".surveys"))
 

@@ -18,6 +18,7 @@ from surveys import Survey, load_survey_text
 
 from .errors import StorageError
 from .models import SubmissionRow, SurveyDraftRow, SurveyReviewerRow, SurveyRow, SurveyVersionRow
+from .organizers import audit
 from .store import Store
 
 
@@ -95,14 +96,17 @@ def draft_survey(draft: dict[str, Any]) -> Survey:
     return load_survey_text(json.dumps(draft, ensure_ascii=False).encode("utf-8"), "draft")
 
 
-def publish_draft(store: Store, survey_id: str) -> str:
-    """Freeze the draft as a version and make respondents answer it; return its digest."""
-    draft = load_draft(store, survey_id)
-    if draft is None:
-        raise StorageError(f"There is no survey '{survey_id}'.")
-    digest = store.import_survey(draft_survey(draft), publish=True)
-    with store.session() as s:
-        s.execute(delete(SurveyDraftRow).where(SurveyDraftRow.survey_id == survey_id))
+def publish_draft(store: Store, survey_id: str, actor: str) -> str:
+    """Freeze the draft as a version and make respondents answer it, with its line in the
+    audit log, in one transaction; return the version's digest."""
+    with store.transaction():
+        draft = load_draft(store, survey_id)
+        if draft is None:
+            raise StorageError(f"There is no survey '{survey_id}'.")
+        digest = store.import_survey(draft_survey(draft), publish=True)
+        with store.session() as s:
+            s.execute(delete(SurveyDraftRow).where(SurveyDraftRow.survey_id == survey_id))
+        audit(store, actor, "published a survey", f"{survey_id} version {digest[:12]}")
     return digest
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, or_, select
 
 from .models import SettingRow, SubmissionRow
+from .organizers import audit
 from .store import Store
 
 EXPORTED_KEY = "retention_exported_days"
@@ -44,8 +45,21 @@ def set_retention(store: Store, rule: Retention) -> None:
                 s.add(SettingRow(key=key, value=str(days)))
 
 
-def apply_retention(store: Store, day: datetime.date) -> int:
-    """Delete what the retention rule says is due on ``day``; return how many went."""
+def apply_retention(store: Store, day: datetime.date, actor: str) -> int:
+    """Delete what the retention rule says is due on ``day``, with its line in the audit log,
+    in one transaction; return how many went."""
+    with store.transaction():
+        deleted = _delete_due(store, day)
+        audit(store, actor, "deleted submissions by retention", str(deleted))
+    if deleted:
+        # Deleted rows leave their bytes in the pages until rewritten: now, not at the next
+        # tidy (PostgreSQL keeps them until VACUUM; this rewrites them). After the commit:
+        # the rewrite waits for every open transaction on these tables.
+        store.tidy()
+    return deleted
+
+
+def _delete_due(store: Store, day: datetime.date) -> int:
     rule = retention(store)
     conditions = []
     if rule.exported_days is not None:
@@ -62,16 +76,13 @@ def apply_retention(store: Store, day: datetime.date) -> int:
         with store.session() as s:
             due = list(s.scalars(select(SubmissionRow.id).where(or_(*conditions)).limit(BATCH)))
             if due:
-                # Payloads first: a crash in between leaves a row whose files are gone, which
-                # the next run deletes; the other order would leave files no row points to.
+                # Payloads first: should the transaction fail, a row whose files are gone is
+                # left, which the next run deletes; the other order would leave files no row
+                # points to.
                 for submission_id in due:
                     store.delete_payloads(submission_id)
                 s.execute(delete(SubmissionRow).where(SubmissionRow.id.in_(due)))
         if not due:
-            if deleted:
-                # Deleted rows leave their bytes in the pages until rewritten: now, not at the
-                # next tidy (PostgreSQL keeps them until VACUUM; this rewrites them).
-                store.tidy()
             return deleted
         deleted += len(due)
 

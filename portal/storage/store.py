@@ -8,6 +8,7 @@ import json
 import secrets
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,8 @@ class Store:
         )
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
+        #: The session of the use case under way in this thread or greenlet (:meth:`transaction`).
+        self._active: ContextVar[Session | None] = ContextVar(f"glas-{id(self)}", default=None)
 
     def close(self) -> None:
         """Close every pooled connection (a server at exit; a test at its end)."""
@@ -166,8 +169,31 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A session in a transaction of its own, or in the use case's (:meth:`transaction`):
+        then its statements are flushed at the end of the block, so that a refusal (a
+        duplicate name) is raised where it happens and the whole use case rolls back."""
+        active = self._active.get()
+        if active is not None:
+            yield active
+            active.flush()
+            return
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction for a use case that changes several rows (invite an organizer,
+        publish a draft, apply retention): every :meth:`session` opened inside it, by this
+        thread or greenlet, shares it; all of it commits, or none of it does."""
+        if self._active.get() is not None:
+            yield
+            return
+        with self._sessions() as session, session.begin():
+            token = self._active.set(session)
+            try:
+                yield
+            finally:
+                self._active.reset(token)
 
     # Reviewers -------------------------------------------------------------------------------
 
