@@ -72,15 +72,22 @@ DATABASE_FREE = {
     "test_verify", "test_tornet", "test_onion", "test_i18n", "test_analyst_outputs",
     "test_properties", "test_packaging",
 }  # fmt: skip
+#: Modules that make their own PostgreSQL databases, whatever the suite's: run once, in the
+#: first (SQLite) pass.
+OWN_DATABASE = {"test_two_nodes", "test_onionbalance"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if postgres.MODE != "postgresql":
         return
     skip = pytest.mark.skip(reason="touches no server database: run on SQLite only")
+    once = pytest.mark.skip(reason="makes its own PostgreSQL databases: run in the first pass")
     for item in items:
-        if item.module is not None and item.module.__name__.split(".")[-1] in DATABASE_FREE:
+        module = item.module.__name__.split(".")[-1] if item.module is not None else ""
+        if module in DATABASE_FREE:
             item.add_marker(skip)
+        elif module in OWN_DATABASE:
+            item.add_marker(once)
 
 
 @pytest.fixture(scope="session")
