@@ -217,7 +217,11 @@ class Front:
         for process in (self.balancer, self.tor):
             if process.poll() is None:
                 process.terminate()
-                process.wait(timeout=20)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # Onionbalance may not heed SIGTERM
+                    process.kill()
+                    process.wait()
 
 
 def start_front(folder: Path, tornet: TorNet) -> Front:
