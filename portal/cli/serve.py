@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import signal
 import threading
 from pathlib import Path
@@ -254,9 +255,11 @@ def _instance(
     """The respondent onion as an instance of the front, when the organizers set one up
     (``glas onion front``); tor learns it from a torrc, as ``ADD_ONION`` cannot say it."""
     front = onions.front(store)
-    if front is None:
-        return None
     directory = settings.data_dir / "instance"
+    if front is None:
+        # No front (any more): tor's copy of the key is not needed, and not kept.
+        shutil.rmtree(directory, ignore_errors=True)
+        return None
     return InstanceService(directory, key, front, f"127.0.0.1:{port}", pow_settings)
 
 
