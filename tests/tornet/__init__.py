@@ -74,8 +74,10 @@ class TorNet:
     #: Seconds between votes. Onionbalance's ``--is-testnet`` assumes chutney's 20 (it derives
     #: the onion time period from it); 10 reaches a first consensus sooner.
     voting_interval: int = 10
+    relays: int = RELAYS
     #: Relays that also cache directories, and so become HSDirs. Tor itself uses the
-    #: authority; Onionbalance builds its own hash ring and finds no microdescriptor for it.
+    #: authority; Onionbalance builds its own hash ring, finds no microdescriptor for it, and
+    #: with fewer than five HSDirs loops for ever placing its second replica.
     hsdir_relays: int = 0
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     dir_authority: str = ""
@@ -113,11 +115,11 @@ class TorNet:
                 "AuthDirVoteStableGuaranteeMTBF": "0",
             },
         )
-        for i in range(RELAYS):
+        for i in range(self.relays):
             # DirCache 0: stale microdescriptors from relays would cost another 10 s.
             cache = "1" if i < self.hsdir_relays else "0"
             self._launch(f"relay{i}", free_port(), {"DirCache": cache})
-        self._wait_for_consensus(RELAYS + 1)
+        self._wait_for_consensus(self.relays + 1, self.hsdir_relays)
 
     def member_options(self) -> list[str]:
         """torrc lines that make another tor (the app's) a member of this network."""
@@ -217,7 +219,7 @@ class TorNet:
             )
         )
 
-    def _wait_for_consensus(self, routers: int) -> None:
+    def _wait_for_consensus(self, routers: int, hsdirs: int = 0) -> None:
         url = f"http://127.0.0.1:{self.dir_port}/tor/status-vote/current/consensus-microdesc"
         deadline = time.monotonic() + CONSENSUS_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -225,7 +227,8 @@ class TorNet:
                 with urllib.request.urlopen(url, timeout=2) as response:
                     text = response.read().decode()
                 flags = [line for line in text.splitlines() if line.startswith("s ")]
-                if sum("Stable" in f and "Guard" in f for f in flags) >= routers:
+                stable = sum("Stable" in f and "Guard" in f for f in flags) >= routers
+                if stable and sum("HSDir" in f.split() for f in flags) >= hsdirs:
                     return
             except OSError:
                 pass
@@ -243,8 +246,10 @@ def tornet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorNet]:
 @pytest.fixture(scope="module")
 def chutney_like_tornet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TorNet]:
     """A network with the timings Onionbalance's ``--is-testnet`` assumes (chutney's 20-s
-    votes) and a relay that is an HSDir it can see."""
-    network = TorNet(tmp_path_factory.mktemp("tornet"), voting_interval=20, hsdir_relays=2)
+    votes) and enough HSDirs it can see (about 550 MiB with the nodes' and the front's tors)."""
+    network = TorNet(
+        tmp_path_factory.mktemp("tornet"), voting_interval=20, relays=6, hsdir_relays=5
+    )
     yield from _running(network)
 
 
