@@ -11,15 +11,19 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+import stem.process
 
 from onion import ServiceError, ServiceKey, Tor, TorSettings
 from onion.balance import (
     FRONT_CONFIG,
     FRONT_KEY,
     FRONT_TORRC,
+    INSTANCE_TORRC,
     InstanceService,
     key_from_tor_file,
     tor_key_file,
@@ -28,7 +32,8 @@ from onion.balance import (
 from portal.config import Config
 from portal.storage import Store, onions
 
-from .conftest import RunCli
+from .conftest import RunCli, free_port
+from .helpers import GLAS, start, stop
 
 ob_service = pytest.importorskip("onionbalance.hs_v3.service", reason="needs onionbalance")
 ob_main = pytest.importorskip("onionbalance.hs_v3.onionbalance", reason="needs onionbalance")
@@ -161,3 +166,57 @@ def test_bad_input_to_the_front_commands_is_one_line_and_exit_2(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tor") is None, reason="needs Debian's tor")
+def test_with_the_systems_tor_glas_serve_says_what_to_include_then_serves_as_an_instance(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The operator's tor (offline here) is not Glas's to configure: the first start writes the
+    instance's folder and torrc and says which line to add; once tor includes it, it serves."""
+    nodes = _instances(1)
+    front = run_cli("onion", "front", "--out", tmp_path / "front", "--instance", nodes[0][1])
+    assert front.exit_code == 0, front.output
+    data = Path(os.environ["GLAS_DATA_DIR"])
+    port = free_port()
+    command = [GLAS, "serve", "--tor", "system", "--tor-control", str(port)]
+    command += ["--port", str(free_port()), "--organizer-port", str(free_port())]
+
+    def system_tor(*include: Path) -> subprocess.Popen[bytes]:
+        config: dict[str, str | list[str]] = {
+            "DataDirectory": str(tmp_path / "system-tor"),
+            "ControlPort": f"127.0.0.1:{port}",
+            "CookieAuthentication": "1",
+            "SocksPort": "0",
+            "DisableNetwork": "1",
+        }
+        if include:
+            config["%include"] = [str(p) for p in include]
+        return stem.process.launch_tor_with_config(config=config, completion_percent=0)
+
+    (tmp_path / "system-tor").mkdir(mode=0o700)
+    tor = system_tor()
+    try:
+        first = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        tor.terminate()
+        tor.wait()
+    assert first.returncode == 1, first.stderr
+    torrc = data / "tor" / INSTANCE_TORRC
+    assert f"Add the line '%include {torrc}'" in first.stderr.strip().splitlines()[-1]
+
+    tor = system_tor(torrc)
+    try:
+        server = start(command, dict(os.environ), tmp_path / "serve.log")
+        try:
+            deadline = time.monotonic() + 60
+            while "an instance of the Onionbalance front" not in server.log.read_text():
+                assert time.monotonic() < deadline, server.log.read_text()
+                assert server.process.poll() is None, server.log.read_text()
+                time.sleep(0.3)
+        finally:
+            stop(server)
+    finally:
+        tor.terminate()
+        tor.wait()
