@@ -15,16 +15,14 @@ Onionbalance both read that form, and our :class:`ServiceKey` blob is the same 6
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from nacl import bindings as sodium
 
 from .errors import ServiceError
-from .keys import ServiceKey, onion_id
+from .keys import ServiceKey, write_private
 from .tor import PowSettings
 
 TOR_SECRET_KEY_HEADER = b"== ed25519v1-secret: type0 ==\x00\x00\x00"
@@ -50,8 +48,7 @@ def key_from_tor_file(data: bytes) -> ServiceKey:
     expanded = data[len(TOR_SECRET_KEY_HEADER) :]
     if len(expanded) != EXPANDED_KEY_SIZE:
         raise ServiceError("The key file does not hold a 64-byte ed25519 key.")
-    public = sodium.crypto_scalarmult_ed25519_base_noclamp(expanded[:32])
-    return ServiceKey(onion_id(public), base64.b64encode(expanded).decode("ascii"))
+    return ServiceKey.from_expanded(expanded)
 
 
 @dataclass(frozen=True)
@@ -146,14 +143,3 @@ SocksPort 0
 # Onionbalance reads the instances' descriptors: tor must fetch what a client would not.
 FetchUselessDescriptors 1
 """
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only, whole or not at all."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

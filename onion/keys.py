@@ -51,8 +51,13 @@ class ServiceKey:
         expanded[0] &= 248
         expanded[31] &= 127
         expanded[31] |= 64
-        public = sodium.crypto_scalarmult_ed25519_base_noclamp(bytes(expanded[:32]))
-        return cls(onion_id(public), base64.b64encode(bytes(expanded)).decode("ascii"))
+        return cls.from_expanded(bytes(expanded))
+
+    @classmethod
+    def from_expanded(cls, expanded: bytes) -> ServiceKey:
+        """The key of a 64-byte expanded secret (ours, or one read from tor's key file)."""
+        public = sodium.crypto_scalarmult_ed25519_base_noclamp(expanded[:32])
+        return cls(onion_id(public), base64.b64encode(expanded).decode("ascii"))
 
 
 def onion_id(public_key: bytes) -> str:
@@ -93,13 +98,8 @@ class ServiceKeyStore:
 
     def save(self, name: str, key: ServiceKey) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = self.path(name).with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"service_id": key.service_id, "private_key": key.private_key}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path(name))
+        data = {"service_id": key.service_id, "private_key": key.private_key}
+        write_private(self.path(name), json.dumps(data).encode("ascii"))
 
     def delete(self, name: str) -> bool:
         try:
@@ -107,6 +107,17 @@ class ServiceKeyStore:
         except FileNotFoundError:
             return False
         return True
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by its owner only, whole or not at all (a key file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)

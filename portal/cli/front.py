@@ -47,7 +47,7 @@ def front(out: Path | None, others: tuple[str, ...], clear: bool) -> None:
     listed = {i.address: i.name for i in onions.instances(store)}
     try:
         for number, other in enumerate(others, start=1):
-            listed.setdefault(onions.onion_id(other), f"other-{number}")
+            listed.setdefault(onions.parse_address(other), f"other-{number}")
     except StorageError as e:
         raise BadInput(str(e)) from e
     try:

@@ -121,6 +121,8 @@ def command(
             )
     if port == organizer_port:
         raise BadInput(_("--port and --organizer-port must differ."))
+    # None: another node publishes the organizer onion (--no-organizer-onion).
+    published_organizer = organizer_port if organizer_onion else None
     config = Config.from_env()
     store = Store(config)
     store.initialise()
@@ -162,10 +164,9 @@ def command(
                 extra_options=[*tor_options, *_env_tor_options()],
             )
             pow_settings = PowSettings(pow, pow_queue_rate, pow_queue_burst)
-            published = organizer_port if organizer_onion else None
-            tor = _publish(store, settings, pow_settings, port, published, status)
+            tor = _publish(store, settings, pow_settings, port, published_organizer, status)
             watch = BootstrapWatch(tor, status)
-        _supervise(apps, tor, store, organizer_port if organizer_onion else None, stop, watch)
+        _supervise(apps, tor, store, published_organizer, stop, watch)
     except ServeError as e:
         raise Failure(str(e)) from e
     finally:

@@ -37,7 +37,7 @@ class Instance:
     name: str
 
 
-def onion_id(text: str) -> str:
+def parse_address(text: str) -> str:
     """``abc….onion``, ``http://abc….onion/`` or ``abc…`` as the 56-character id, or refuse."""
     bare = text.strip().lower().removeprefix("http://").removeprefix("https://")
     bare = bare.rstrip("/").removesuffix(".onion")
@@ -55,7 +55,7 @@ def front(store: Store) -> str | None:
 
 def set_front(store: Store, address: str | None) -> None:
     """Make every node an instance of ``address`` (from their next start), or none."""
-    value = None if address is None else onion_id(address)
+    value = None if address is None else parse_address(address)
     with store.session() as s:
         s.execute(delete(SettingRow).where(SettingRow.key == FRONT_SETTING))
         if value is not None:
@@ -64,16 +64,16 @@ def set_front(store: Store, address: str | None) -> None:
 
 def register_instance(store: Store, address: str, name: str, replaces: str | None = None) -> None:
     """Record a node's respondent onion (``replaces``: its address before a rotation)."""
-    value = onion_id(address)
+    value = parse_address(address)
     with store.session() as s:
-        gone = [value] + ([onion_id(replaces)] if replaces else [])
+        gone = [value] + ([parse_address(replaces)] if replaces else [])
         s.execute(delete(OnionInstanceRow).where(OnionInstanceRow.address.in_(gone)))
         s.add(OnionInstanceRow(address=value, name=name.strip()[:NAME_LENGTH] or "node"))
 
 
 def forget_instance(store: Store, address: str) -> bool:
     """Drop a node that is gone for good from the front's list; False if it was not there."""
-    value = onion_id(address)
+    value = parse_address(address)
     with store.session() as s:
         result = s.execute(delete(OnionInstanceRow).where(OnionInstanceRow.address == value))
     return bool(getattr(result, "rowcount", 0))

@@ -213,7 +213,7 @@ class DatabaseUploadStore:
 
     def finish(self, upload: Upload, part: str, count: int) -> int:
         """Check chunks 0…count-1 make a whole payload and mark them so (idempotent)."""
-        self._check_part(part)
+        check_part(self, part)
         if not 1 <= count <= self.max_chunks:
             raise UploadIncomplete(f"A file has 1 to {self.max_chunks} chunks.")
         with self._sessions() as s:
@@ -281,9 +281,6 @@ class DatabaseUploadStore:
                 )
             )
             return int(getattr(result, "rowcount", 0) or 0)
-
-    def _check_part(self, part: str) -> None:
-        check_part(self, part)
 
     def _stored_bytes(self, upload: Upload) -> int:
         with self._sessions() as s:

@@ -198,7 +198,7 @@ class UploadStore:
 
     def finish(self, upload: Upload, part: str, count: int) -> int:
         """Join chunks 0…count-1 into the payload file; return its size (idempotent)."""
-        self._check_part(part)
+        check_part(self, part)
         if not 1 <= count <= self.max_chunks:  # found by the fuzzer: 10**20 chunks held the lock
             raise UploadIncomplete(f"A file has 1 to {self.max_chunks} chunks.")
         with upload.locked():
@@ -259,9 +259,6 @@ class UploadStore:
                 shutil.rmtree(directory, ignore_errors=True)
                 removed += 1
         return removed
-
-    def _check_part(self, part: str) -> None:
-        check_part(self, part)
 
     def _stored_bytes(self, upload: Upload) -> int:
         """Ciphertext stored so far (chunks and joined payloads; not the small state file)."""
