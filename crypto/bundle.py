@@ -180,10 +180,18 @@ class RawRecord:
         return b'"parts":[]' not in self.data
 
     def parse(self) -> SubmissionRecord | DamagedRecord:
+        """The record, or why it cannot be used. A record must be filed under its own id:
+        one sealed under a real submission's id but stored under another name would
+        otherwise pass for that submission wherever pages and folders are named by id."""
         try:
-            return SubmissionRecord.from_json(self.data)
+            record = SubmissionRecord.from_json(self.data)
         except BundleFormatError as e:
             return DamagedRecord(self.name, str(e))
+        if record.submission_id != self.submission_id:
+            return DamagedRecord(
+                self.name, "The record inside names another submission than its name: refused."
+            )
+        return record
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,18 @@ does the caller say where each goes (its name ends in what the content *is*, not
 Speed: submissions without attachments (most survey answers) are opened in batches by a pool of
 worker processes, one per core; those with attachments are opened in order by this process,
 streaming each attachment chunk by chunk, so memory stays flat whatever the file sizes.
+
+One honest copy per id: a bundle may hold a submission twice, or several bundles may (a
+re-export, a copy made by whoever carried the stick). Copies are told apart by the id inside
+the record (a record filed under another name is refused when it is read). A copy identical to
+one that opened is a :class:`Duplicate`; any other copy is never dropped in silence: a failure
+is held back until the run ends (:meth:`Decryptor.finish`), so a later copy that opens is used
+instead of it, and every copy set aside is reported as a :class:`Conflict`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections import deque
@@ -60,9 +68,18 @@ class Failed:
 
 @dataclass(frozen=True)
 class Duplicate:
-    """A submission already opened from an earlier bundle; skipped."""
+    """A copy of a submission identical to one already opened in this run; skipped."""
 
     submission_id: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Another copy of a submission that is not the one used: ``reason`` says which copy was
+    kept and why. Never plaintext: only what failed, or that the copies differ."""
+
+    submission_id: str
+    reason: str
 
 
 @dataclass
@@ -71,11 +88,23 @@ class Processed:
 
     count: int
     summary: Any
+    #: The ids opened in the batch (the summary itself is the processor's business).
+    ids: list[str] = field(default_factory=list)
 
 
 #: Runs in a worker on each batch of opened submissions; its result travels back instead of them.
 BatchProcessor = Callable[[list[Opened]], Any]
-Result = Opened | Failed | Duplicate | Processed
+Result = Opened | Failed | Duplicate | Conflict | Processed
+
+#: What became of the copies of one id: still in a worker, opened, or failed (so far).
+PENDING, OPENED, FAILED = "pending", "opened", "failed"
+
+
+@dataclass
+class _Copies:
+    state: str
+    #: Digests of the record bytes met for this id (an identical record is a duplicate).
+    digests: set[bytes] = field(default_factory=set)
 
 
 @dataclass
@@ -115,8 +144,11 @@ class Decryptor:
         self.scratch = scratch
         self.workers = workers
         self.check = check
-        self.seen: set[str] = set()
+        self.copies: dict[str, _Copies] = {}
+        #: Failures held back until the run ends: a later copy may still open.
+        self.failures: dict[str, Failed] = {}
         self._pool: Pool | None = None
+        self._pending: deque[AsyncResult[list[Failed | Processed]]] = deque()
 
     def __enter__(self) -> Decryptor:
         return self
@@ -143,61 +175,113 @@ class Decryptor:
     def decrypt(
         self, reader: BundleReader, place_file: PlaceFile, process: BatchProcessor | None = None
     ) -> Iterator[Result]:
-        """Yield every submission of the bundle as :class:`Opened`, :class:`Failed` or
-        :class:`Duplicate` (already opened from another bundle), or whole batches as
-        :class:`Processed` when workers ran ``process`` on them."""
+        """Yield every submission of the bundle as :class:`Opened`, or whole batches as
+        :class:`Processed` when workers ran ``process`` on them; copies met again as
+        :class:`Duplicate` or :class:`Conflict`. Failures come from :meth:`finish`, once every
+        bundle of the run has been read (except a bundle cut short, named at once)."""
         self._start_pool(process)
         current: _Current | None = None
-        orphans: set[str] = set()
-        batch: list[bytes] = []
-        pending: deque[AsyncResult[list[Failed | Processed]]] = deque()
+        batch: list[tuple[str, bytes]] = []
         for entry in reader.raw_entries():
             if isinstance(entry, PartStream):
                 if current is not None and current.record.submission_id == entry.submission_id:
                     _write_part(current, entry, place_file, self.scratch)
-                elif entry.submission_id not in orphans | self.seen:
+                elif entry.submission_id not in self.copies:
                     # Its record was lost to damage: name the submission rather than skip it.
-                    orphans.add(entry.submission_id)
-                    yield Failed(
-                        entry.submission_id, "Its record is missing or damaged in the bundle."
-                    )
+                    self.copies[entry.submission_id] = _Copies(FAILED)
+                    lost = "Its record is missing or damaged in the bundle."
+                    yield from self._settle(Failed(entry.submission_id, lost))
                 continue
             if current is not None:
-                yield self._done(current.result())
+                yield from self._settle(current.result())
                 current = None
             if isinstance(entry, Truncated):
                 yield Failed("(rest of bundle)", entry.reason)
-            elif isinstance(entry, DamagedRecord):
-                orphans.add(entry.submission_id)
-                yield Failed(entry.submission_id, entry.reason)
-            elif entry.submission_id in self.seen:
-                yield Duplicate(entry.submission_id)
-            elif self._pool is not None and not entry.has_parts:
-                self.seen.add(entry.submission_id)
-                batch.append(entry.data)  # plain bytes pickle fastest
-                if len(batch) >= BATCH_SIZE:
-                    pending.append(self._pool.apply_async(_open_batch, (batch,)))
-                    batch = []
-                    while pending and (pending[0].ready() or len(pending) > 4):
-                        yield from pending.popleft().get()
-            else:
-                parsed = entry.parse()
-                if isinstance(parsed, DamagedRecord):
-                    yield Failed(parsed.submission_id, parsed.reason)
+                continue
+            if isinstance(entry, DamagedRecord):
+                yield from self._settle(Failed(entry.submission_id, entry.reason))
+                continue
+            sid = entry.submission_id
+            digest = hashlib.blake2b(entry.data, digest_size=16).digest()
+            copies = self.copies.get(sid)
+            if copies is not None and copies.state == PENDING:
+                self._flush(batch)  # what became of the first copy decides
+                batch = []
+                yield from self._drain()
+            if copies is not None and copies.state == OPENED:
+                if digest in copies.digests:
+                    yield Duplicate(sid)
                 else:
-                    current = _open_record(parsed, self.keys, self.check)
+                    copies.digests.add(digest)
+                    yield Conflict(sid, DIFFERENT_COPY)
+                continue
+            if copies is None:
+                copies = self.copies[sid] = _Copies(PENDING)
+            copies.digests.add(digest)
+            if self._pool is not None and not entry.has_parts and copies.state == PENDING:
+                batch.append((entry.name, entry.data))  # plain bytes pickle fastest
+                if len(batch) >= BATCH_SIZE:
+                    self._flush(batch)
+                    batch = []
+                    while self._pending and (self._pending[0].ready() or len(self._pending) > 4):
+                        yield from self._results(self._pending.popleft().get())
+                continue
+            parsed = entry.parse()
+            if isinstance(parsed, DamagedRecord):
+                yield from self._settle(Failed(parsed.submission_id, parsed.reason))
+            else:
+                current = _open_record(parsed, self.keys, self.check)
         if current is not None:
-            yield self._done(current.result())
-        if batch and self._pool is not None:
-            pending.append(self._pool.apply_async(_open_batch, (batch,)))
-        while pending:
-            yield from pending.popleft().get()
+            yield from self._settle(current.result())
+        self._flush(batch)
+        yield from self._drain()
 
-    def _done(self, result: Opened | Failed) -> Opened | Failed:
-        self.seen.add(
-            result.submission_id if isinstance(result, Failed) else result.record.submission_id
-        )
-        return result
+    def finish(self) -> Iterator[Failed]:
+        """The submissions no copy of which opened, once every bundle has been read."""
+        failures, self.failures = self.failures, {}
+        yield from failures.values()
+
+    def _flush(self, batch: list[tuple[str, bytes]]) -> None:
+        if batch and self._pool is not None:
+            self._pending.append(self._pool.apply_async(_open_batch, (batch,)))
+
+    def _drain(self) -> Iterator[Result]:
+        while self._pending:
+            yield from self._results(self._pending.popleft().get())
+
+    def _results(self, results: list[Failed | Processed]) -> Iterator[Result]:
+        for result in results:
+            if isinstance(result, Processed):
+                for sid in result.ids:
+                    self.copies.setdefault(sid, _Copies(OPENED)).state = OPENED
+                yield result
+            else:
+                yield from self._settle(result)
+
+    def _settle(self, result: Opened | Failed) -> Iterator[Result]:
+        """Record what became of one copy; a failure waits for :meth:`finish`."""
+        sid = result.submission_id if isinstance(result, Failed) else result.record.submission_id
+        copies = self.copies.setdefault(sid, _Copies(PENDING))
+        earlier = self.failures.get(sid)
+        if isinstance(result, Opened):
+            copies.state = OPENED
+            if earlier is not None:
+                del self.failures[sid]
+                yield Conflict(sid, f"{EARLIER_FAILED} {earlier.reason}")
+            yield result
+        elif earlier is not None:
+            yield Conflict(sid, f"{ANOTHER_FAILED} {result.reason}")
+        else:
+            copies.state = FAILED
+            self.failures[sid] = result
+
+
+DIFFERENT_COPY = (
+    "A different copy of this submission was given again and set aside; the first copy that "
+    "opened is used. Check by hand which copy is genuine."
+)
+EARLIER_FAILED = "An earlier copy could not be opened, so a later one that opened is used:"
+ANOTHER_FAILED = "Another copy could not be opened either:"
 
 
 def decrypt_bundle(
@@ -206,21 +290,22 @@ def decrypt_bundle(
     """Open one bundle in this process only (the simple form, for small bundles and tests)."""
     with Decryptor(keys, scratch) as decryptor:
         yield from decryptor.decrypt(reader, place_file)
+        yield from decryptor.finish()
 
 
 #: What forked workers inherit: the keys and the batch processor.
 _worker: dict[str, Any] = {}
 
 
-def _open_batch(batch: list[bytes]) -> list[Failed | Processed]:
+def _open_batch(batch: list[tuple[str, bytes]]) -> list[Failed | Processed]:
     """In a worker: parse and open records without attachments, then process the batch."""
     keys: dict[str, ReviewerKey] = _worker["keys"]
     process: BatchProcessor | None = _worker["process"]
     check: CheckDocument | None = _worker["check"]
     results: list[Failed | Processed] = []
     opened: list[Opened] = []
-    for data in batch:
-        parsed = RawRecord(_record_name(data), data).parse()  # the name only labels messages
+    for name, data in batch:
+        parsed = RawRecord(name, data).parse()
         if isinstance(parsed, DamagedRecord):
             results.append(Failed(parsed.submission_id, parsed.reason))
             continue
@@ -232,14 +317,9 @@ def _open_batch(batch: list[bytes]) -> list[Failed | Processed]:
         else:  # the submissions themselves travel back; their ciphertext need not
             opened.append(replace(result, record=replace(result.record, answers=b"")))
     if opened:
-        results.append(Processed(len(opened), process(opened) if process else opened))
+        ids = [o.record.submission_id for o in opened]
+        results.append(Processed(len(opened), process(opened) if process else opened, ids))
     return results
-
-
-def _record_name(data: bytes) -> str:
-    """The member name a record came from, for messages (its id is the first field)."""
-    start = data.find(b'"id":"') + 6
-    return f"submissions/{data[start : start + 32].decode('ascii', 'replace')}.json"
 
 
 def _open_record(

@@ -42,6 +42,7 @@ from .threads import link_threads
 
 #: Where attachments are decrypted before their content says what to call them.
 SCRATCH_FOLDER = ".partial"
+PAGE_TAKEN = "A page for this submission was written already in this run; this copy is set aside."
 
 
 class OpenedSubmission(Protocol):
@@ -238,17 +239,9 @@ class ReviewerOutput:
         )
         if summary.failures:
             self._discard(record, opened.files)
-        failures = self.add_summary(summary)
-        for item in summary.unknown:  # no definition: plain table, columns from the answers
-            self.report.warnings.unknown_versions.append(
-                (record.submission_id, record.survey_id, record.version)
-            )
-            self._table(record.version, folder).add_unknown(
-                record.submission_id, record.received, record.version, item.answers
-            )
-            self.report.stats(record.survey_id, record.version, None).add(
-                record.submission_id, record.received, document.get("answers") or {}
-            )
+        failures = self._write(summary)
+        for item in summary.unknown:
+            self._add_unknown(item)
         if not summary.failures:  # its attachments' warnings, once, only if it was written
             self.report.warnings.located += located
             self.report.warnings.not_scrubbed += not_scrubbed
@@ -256,6 +249,32 @@ class ReviewerOutput:
 
     def add_summary(self, summary: Summary) -> list[tuple[str, str]]:
         """Write what a batch rendered; return the submissions that failed in it."""
+        failures = self._write(summary)
+        for item in summary.unknown:  # opened by a worker, never with files
+            try:
+                self._add_unknown(item)
+            except Exception as e:  # hostile content: it costs one submission, never the run
+                reason = _could_not(e)
+                self.add_failure(item.record.submission_id, reason)
+                failures.append((item.record.submission_id, reason))
+        return failures
+
+    def _add_unknown(self, item: OpenedSubmission) -> None:
+        """A submission whose version this run has no definition for: a plain table, its
+        columns taken from the answers, written once (never sent round again)."""
+        record, document = item.record, item.answers
+        self.report.warnings.unknown_versions.append(
+            (record.submission_id, record.survey_id, record.version)
+        )
+        self._table(record.version, self._folder(record)).add_unknown(
+            record.submission_id, record.received, record.version, document
+        )
+        self.report.stats(record.survey_id, record.version, None).add(
+            record.submission_id, record.received, document.get("answers") or {}
+        )
+
+    def _write(self, summary: Summary) -> list[tuple[str, str]]:
+        """Write a summary's rows, pages and counts; return its failures."""
         for (survey_id, version), stats in summary.stats.items():
             self.report.stats(survey_id, version, self.plans.get(version)).merge(stats)
             table = self._table(version, version_folder(self.out, survey_id, version))
@@ -269,17 +288,20 @@ class ReviewerOutput:
                 folder = version_folder(self.out, survey.id, version)
                 title = plan.label(survey, "title")
                 self.testimonies[version] = TestimonyPages(folder, survey, title)
-            self.testimonies[version].write(submission_id, received, page, excerpt)
+            try:
+                self.testimonies[version].write(submission_id, received, page, excerpt)
+            except FileExistsError:
+                summary.failures.append((submission_id, PAGE_TAKEN))
         failures = list(summary.failures)
         for submission_id, reason in failures:
             self.add_failure(submission_id, reason)
-        for item in summary.unknown:
-            if not item.files:  # opened by a worker (never with files): handle it here
-                failures += self.add(item)
         return failures
 
     def add_failure(self, submission_id: str, reason: str) -> None:
         self.report.warnings.failed.append((submission_id, reason))
+
+    def add_conflict(self, submission_id: str, reason: str) -> None:
+        self.report.warnings.conflicts.append((submission_id, reason))
 
     def close_tables(self) -> None:
         for table in self.tables.values():

@@ -199,6 +199,8 @@ class VersionStats:
 @dataclass
 class Warnings:
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: Copies of a submission set aside (another copy of the same id is used).
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
     violations: list[tuple[str, list[str]]] = field(default_factory=list)
     unknown_versions: list[tuple[str, str, str]] = field(default_factory=list)
     located: list[tuple[str, str]] = field(default_factory=list)
@@ -208,7 +210,12 @@ class Warnings:
     @property
     def empty(self) -> bool:
         return not (
-            self.failed or self.violations or self.unknown_versions or self.located or self.other
+            self.failed
+            or self.conflicts
+            or self.violations
+            or self.unknown_versions
+            or self.located
+            or self.other
         )
 
 

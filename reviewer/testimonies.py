@@ -70,8 +70,10 @@ class TestimonyPages:
         self.entries: list[Entry] = []
 
     def write(self, submission_id: str, received: str, page: str, excerpt: str) -> None:
-        """Write a page rendered already (see :func:`render_testimony`)."""
-        (self.folder / f"{submission_id}.html").write_text(page, encoding="utf-8")
+        """Write a page rendered already (see :func:`render_testimony`); a page is never
+        overwritten (FileExistsError: another copy of this id was written in this run)."""
+        with open(self.folder / f"{submission_id}.html", "x", encoding="utf-8") as out:
+            out.write(page)
         self.entries.append(Entry(submission_id, received, excerpt))
 
     def close(self) -> None:

@@ -72,6 +72,8 @@ class Crafted:
     key: PublicKey
     folder: Path
     records: list[tuple[SubmissionRecord, dict[str, Path]]] = field(default_factory=list)
+    #: Records to file under another member name than their own id: id inside -> id of the name.
+    filed_as: dict[str, str] = field(default_factory=dict)
 
     def seal(
         self,
@@ -80,9 +82,11 @@ class Crafted:
         document: dict[str, Any],
         files: list[bytes] = (),  # type: ignore[assignment]
         parts: list[str] | None = None,
+        submission_id: str | None = None,
     ) -> str:
-        """Seal ``document`` (any shape) and these attachments, as a modified browser could."""
-        submission_id = new_submission_id()
+        """Seal ``document`` (any shape) and these attachments, as a modified browser could
+        (under an id of the attacker's choosing, a real submission's too)."""
+        submission_id = submission_id or new_submission_id()
         sealer = Sealer(Binding(survey_id, version, submission_id), [self.key])
         paths: dict[str, Path] = {}
         for index, data in enumerate(files):
@@ -162,8 +166,57 @@ def rebuild(
         if current is not None:
             writer.add(current, parts)
     for record, paths in crafted.records:
-        writer.add(record, paths)
+        filed = crafted.filed_as.get(record.submission_id)
+        if filed is None:
+            writer.add(record, paths)
+        else:
+            add_filed_as(writer, record, paths, filed)
     writer.commit()
+
+
+def add_filed_as(
+    writer: BundleWriter, record: SubmissionRecord, paths: dict[str, Path], filed: str
+) -> None:
+    """Append ``record`` under the member name of another id, with valid digests: what an
+    attacker who rewrites a bundle can do (BundleWriter itself always files a record under
+    its own id, hence its private methods here)."""
+    writer._add_bytes(f"submissions/{filed}.json", record.to_json())
+    for part, path in paths.items():
+        info = tarfile.TarInfo(f"submissions/{filed}/{part}")
+        info.size = path.stat().st_size
+        with open(path, "rb") as source:
+            writer._add_payload(info, source)
+    writer.count += 1
+
+
+def without_definition(bundle: Path, target: Path, survey_id: str, damaged: bool) -> Path:
+    """A copy of ``bundle`` whose manifest lacks ``survey_id``'s definition, or holds one that
+    no longer matches its digest (a damaged manifest: no attacker needed)."""
+    with BundleReader(bundle) as reader:
+        surveys = {}
+        for digest, definition in reader.surveys.items():
+            if definition.get("id") != survey_id:
+                surveys[digest] = definition
+            elif damaged:
+                surveys[digest] = {**definition, "title": "changed on the way"}
+        writer = BundleWriter(target, reader.created, surveys)
+        copied = target.parent / f"{target.name}.parts"
+        copied.mkdir(exist_ok=True)
+        current: SubmissionRecord | None = None
+        parts: dict[str, Path] = {}
+        for entry in reader:
+            if isinstance(entry, SubmissionRecord):
+                if current is not None:
+                    writer.add(current, parts)
+                current, parts = entry, {}
+            elif isinstance(entry, PartStream):
+                path = copied / f"{entry.submission_id}-{entry.part}"
+                path.write_bytes(entry.source.read())
+                parts[entry.part] = path
+        if current is not None:
+            writer.add(current, parts)
+    writer.commit()
+    return target
 
 
 def member_layout(bundle: Path) -> dict[str, tuple[int, int, int]]:

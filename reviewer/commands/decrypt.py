@@ -23,7 +23,7 @@ from crypto.bundle import (
 from crypto.envelope import SUBMISSION_ID_PATTERN
 from crypto.errors import BundleFormatError
 from crypto.keys import ReviewerKey
-from crypto.reviewer import Decryptor, Duplicate, Failed, Processed
+from crypto.reviewer import Conflict, Decryptor, Duplicate, Failed, Processed, Result
 from glas.cli import BadInput, Failure
 from glas.messages import _, ngettext, speaking
 from glas.passphrase import read_passphrase
@@ -123,7 +123,7 @@ def _decrypt(
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
     output = ReviewerOutput(out, options)
-    counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0}
+    counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0, "conflicts": 0}
     started = time.perf_counter()
     with Decryptor(keys, output.scratch, workers, output.check) as decryptor:
         for bundle in bundles:
@@ -131,28 +131,9 @@ def _decrypt(
                 output.add_bundle(bundle.name, reader.created, reader.surveys)
                 results = decryptor.decrypt(reader, output.place_file, output.processor())
                 for result in results:
-                    if isinstance(result, Duplicate):
-                        counts["duplicates"] += 1
-                        continue
-                    if isinstance(result, Failed):
-                        counts["not_for_us" if result.not_for_us else "failed"] += 1
-                        output.add_failure(result.submission_id, result.reason)
-                        _tell_failure(result.submission_id, result.reason, bundle)
-                        continue
-                    if isinstance(result, Processed):
-                        failures = output.add_summary(result.summary)
-                        added = result.count
-                    else:
-                        failures = output.add(result)
-                        added = 1
-                    for submission_id, reason in failures:
-                        _tell_failure(submission_id, reason)
-                    counts["failed"] += len(failures)
-                    counts["opened"] += added - len(failures)
-                    if not quiet and counts["opened"] // PROGRESS_EVERY != (
-                        (counts["opened"] - added) // PROGRESS_EVERY
-                    ):
-                        _progress(counts["opened"])
+                    _take(result, output, counts, quiet, bundle)
+        for failed in decryptor.finish():
+            _take(failed, output, counts, quiet)
     output.close()
     output.close_tables()
     phases = [("decrypt + CSV + JSON + XLSX", time.perf_counter() - started)]
@@ -171,6 +152,43 @@ def _decrypt(
         for name, seconds in phases:
             click.echo(f"timing {name}: {seconds:.2f} s", err=True)
     _finish(counts, out, key_files, bundles)
+
+
+def _take(
+    result: Result,
+    output: ReviewerOutput,
+    counts: dict[str, int],
+    quiet: bool,
+    bundle: Path | None = None,
+) -> None:
+    """Write out (or count, or report) one result of the decryptor."""
+    if isinstance(result, Duplicate):
+        counts["duplicates"] += 1
+        return
+    if isinstance(result, Conflict):
+        counts["conflicts"] += 1
+        output.add_conflict(result.submission_id, result.reason)
+        _tell_failure(result.submission_id, result.reason)
+        return
+    if isinstance(result, Failed):
+        counts["not_for_us" if result.not_for_us else "failed"] += 1
+        output.add_failure(result.submission_id, result.reason)
+        _tell_failure(result.submission_id, result.reason, bundle)
+        return
+    if isinstance(result, Processed):
+        failures = output.add_summary(result.summary)
+        added = result.count
+    else:
+        failures = output.add(result)
+        added = 1
+    for submission_id, reason in failures:
+        _tell_failure(submission_id, reason)
+    counts["failed"] += len(failures)
+    counts["opened"] += added - len(failures)
+    if not quiet and counts["opened"] // PROGRESS_EVERY != (
+        (counts["opened"] - added) // PROGRESS_EVERY
+    ):
+        _progress(counts["opened"])
 
 
 def _check_by(by: str, bundles: tuple[Path, ...]) -> None:
