@@ -54,6 +54,22 @@ def cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def distinct_labels(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """(code, label) pairs whose labels stay distinct as cells: two choices whose labels read
+    the same once made safe ("=x" and "'=x", or one label twice) get their code added, so no
+    table, value label or count ever merges two answers."""
+    seen: set[str] = set()
+    found = []
+    for code, label in pairs:
+        shown, n = label, 1
+        while cell(shown) in seen:
+            n += 1
+            shown = f"{label} ({code})" if n == 2 else f"{label} ({code} {n})"
+        seen.add(cell(shown))
+        found.append((code, shown))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Options:
     """How a reviewer wants the outputs: choice labels in ``language`` (None: the survey's own
@@ -118,7 +134,7 @@ class Plan:
         if not question.choices:
             kind = "number" if question.type in NUMBER_TYPES else "text"
             return [Column(question.name, kind, question)]
-        labels = tuple((c.name, self.label(c)) for c in question.choices)
+        labels = distinct_labels([(c.name, self.label(c)) for c in question.choices])
         if question.type in SINGLE_CHOICE_TYPES:
             return [Column(question.name, "one", question, labels=labels)]
         flags = [

@@ -20,7 +20,7 @@ from typing import Any
 
 from glas.messages import _
 
-from .columns import FIXED_COLUMNS, FORMULA_START, Column, Plan
+from .columns import FIXED_COLUMNS, Column, Plan, cell
 
 NAME_LENGTH = 32  # Stata's limit (SPSS allows 64)
 STATA_LABEL_LENGTH = 80
@@ -123,12 +123,13 @@ def frame_of(
 
 
 def _codes(column: Column, plan: Plan) -> dict[str, float]:
-    """What a "one" column's cells read as (labels, or codes with --values codes) → 1…n."""
-    shown = [code if plan.options.codes else label for code, label in column.labels]
+    """What a "one" column's cells read as (labels, or codes with --values codes) → 1…n:
+    each cell as the CSV wrote it, made safe (the plan keeps labels distinct as cells)."""
+    shown = [cell(code if plan.options.codes else label) for code, label in column.labels]
     codes = {text: float(i + 1) for i, text in enumerate(shown)}
-    if len(codes) < len(shown):  # two choices with one label: read the codes instead
-        raise ValueError(f"{column.name}: two choices share a label; use --values codes")
-    return {**codes, **{"'" + t: v for t, v in codes.items() if t.startswith(FORMULA_START)}}
+    if len(codes) < len(shown):  # never merge two answers into one code
+        raise ValueError(f"{column.name}: two choices read the same in the table")
+    return codes
 
 
 def _variable_label(plan: Plan, column: Column) -> str:

@@ -216,3 +216,43 @@ def test_by_refuses_a_question_the_bundles_do_not_have(
     assert result.exit_code == 2
     assert "--by suggestions" in result.output
     assert not (tmp_path / "out").exists()  # refused before anything was decrypted
+
+
+FORMULA_LABELS = """
+id: formula-labels
+title: Labels that read alike once made safe
+questions:
+  - name: pick
+    type: select_one
+    label: Pick one
+    choices:
+      - {name: quoted, label: "'=x"}
+      - {name: bare, label: "=x"}
+      - {name: twin, label: "Same"}
+      - {name: twin2, label: "Same"}
+"""
+
+
+def test_choice_labels_that_read_alike_once_defused_stay_apart_in_sav_and_dta(
+    run_cli: RunCli, reviewer: tuple[Path, ReviewerKey], passphrase_file: Path, tmp_path: Path
+) -> None:
+    from surveys import load_survey_text
+
+    survey = load_survey_text(FORMULA_LABELS.encode(), "formula-labels.yaml")
+    key = reviewer[1].public_key
+    picks = ["quoted", "bare", "bare", "twin", "twin2", "twin2", "twin2"]
+    records = [sealed_record(survey, {"pick": p}, [key], "2026-11-02") for p in picks]
+    bundle = write_bundle(tmp_path / "labels.glas", survey, records)
+    out = tmp_path / "out"
+    result = decrypt(run_cli, out, [bundle], [reviewer[0]], passphrase_file)
+    assert result.exit_code == 0, result.output
+    (folder,) = (out / "formula-labels").iterdir()
+    for name in ("answers.sav", "answers.dta"):
+        read = pyreadstat.read_sav if name.endswith("sav") else pyreadstat.read_dta
+        frame, meta = read(str(folder / name))
+        labels = meta.variable_value_labels["pick"]
+        assert len(set(labels.values())) == 4, labels
+        by_label = Counter(labels[v] for v in frame["pick"])
+        assert by_label["'=x"] == 1
+        assert by_label["=x (bare)"] == 2
+        assert by_label["Same"] == 1 and by_label["Same (twin2)"] == 3
