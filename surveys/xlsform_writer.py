@@ -80,9 +80,20 @@ def write_xlsform(survey: Survey) -> bytes:
     kept = {k: v for k, v in values.items() if v}
     settings.append(list(kept))
     settings.append(list(kept.values()))
+    for written in book.worksheets:
+        _as_text(written)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _as_text(sheet: Any) -> None:
+    """Every cell as the text it is: openpyxl writes a string that starts with "=" as a live
+    formula, and a label such as ``=HYPERLINK(…)`` would run in whoever opens the export."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _column(field: str, code: str | None) -> str:

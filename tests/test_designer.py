@@ -17,7 +17,7 @@ from portal import create_app
 from portal.config import Config
 from portal.storage import Store
 from portal.storage.retention import Retention, apply_retention, set_retention
-from surveys import SurveyDefinitionError
+from surveys import SurveyDefinitionError, load_survey_text
 from surveys.xlsform import load_xlsform, read_xlsform
 from surveys.xlsform_writer import write_xlsform
 
@@ -382,3 +382,44 @@ def test_question_types_have_human_names_most_used_first_with_what_they_are_for(
     assert options[:4] == ["text", "textarea", "select_one", "select_multiple"]
     assert "calculate" not in options
     assert "Краток текст" in page and 'class="kinds"' in page  # named, and described
+
+
+FORMULA_FORM = """
+id: formulas
+title: '=HYPERLINK("http://127.0.0.1:9/title","Open")'
+questions:
+  - name: q
+    type: select_one
+    label: '=HYPERLINK("http://127.0.0.1:9/label","Click")'
+    hint: "+cmd|' /C calc'!A0"
+    choices:
+      - {name: a, label: "@SUM(1+1)"}
+      - {name: b, label: "-2+3"}
+"""
+
+
+def test_the_xlsform_export_writes_every_text_as_text_never_as_a_formula(
+    logged_in: FlaskClient, published: RunCli, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    path = tmp_path / "formulas.yaml"
+    path.write_text(FORMULA_FORM)
+    assert published("surveys", "import", path).exit_code == 0
+    cli_export = tmp_path / "cli.xlsx"
+    assert published("surveys", "export", "formulas", "--out", cli_export).exit_code == 0
+    downloaded = logged_in.get("/surveys/formulas/xlsform").get_data()
+    for data in (cli_export.read_bytes(), downloaded):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                assert b"<f>" not in archive.read(name), f"a formula in {name}"
+        book = load_workbook(io.BytesIO(data))
+        texts = {c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row}
+        assert '=HYPERLINK("http://127.0.0.1:9/title","Open")' in texts
+        assert "@SUM(1+1)" in texts and "-2+3" in texts
+        assert (
+            read_xlsform(data).canonical()
+            == load_survey_text(FORMULA_FORM.encode(), "formulas.yaml").canonical()
+        )
