@@ -38,10 +38,10 @@ def _can_unshare() -> bool:
     return subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
 
 
-def test_the_kit_installs_offline_and_decrypts_a_bundle(
-    reviewer: tuple[Path, ReviewerKey], passphrase_file: Path, tmp_path: Path
-) -> None:
-    kit = tmp_path / "kit"
+@pytest.fixture(scope="module")
+def built_kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kit, built once for the module (it downloads the dependencies' wheels)."""
+    kit = tmp_path_factory.mktemp("built") / "kit"
     pip = Path(sys.executable).with_name("pip")
     built = subprocess.run(
         ["bash", str(ROOT / "deploy" / "reviewer-kit" / "build.sh"), str(kit)],
@@ -51,6 +51,50 @@ def test_the_kit_installs_offline_and_decrypts_a_bundle(
         env={**os.environ, "PIP": str(pip)},
     )
     assert built.returncode == 0, built.stderr
+    return kit
+
+
+@pytest.fixture
+def kit(built_kit: Path, tmp_path: Path) -> Path:
+    """A copy of the kit this test may tamper with."""
+    return Path(shutil.copytree(built_kit, tmp_path / "kit"))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["wheels/glas-99.0.0-py3-none-any.whl", "wheels/pip-0.whl", "notes/evil.whl"],
+)
+def test_a_file_the_checksums_do_not_list_stops_the_install_before_anything_is_written(
+    kit: Path, tmp_path: Path, extra: str
+) -> None:
+    (kit / extra).parent.mkdir(exist_ok=True)
+    with zipfile.ZipFile(kit / extra, "w") as wheel:
+        wheel.writestr("glas/__init__.py", "raise SystemExit('ran the extra wheel')\n")
+    target = tmp_path / "laptop" / "glas-reviewer"
+    installed = offline(["sh", str(kit / "install.sh"), str(target)], cwd=tmp_path)
+    assert installed.returncode == 2
+    assert f"{extra}: not listed in SHA256SUMS" in installed.stderr
+    assert "nothing was installed" in installed.stderr and "Installed." not in installed.stdout
+    assert not target.exists()
+
+
+def test_a_changed_or_missing_file_stops_the_install(kit: Path, tmp_path: Path) -> None:
+    (glas,) = (kit / "wheels").glob("glas-*.whl")
+    with open(glas, "ab") as wheel:
+        wheel.write(b"\0")
+    (pynacl,) = (kit / "wheels").glob("[Pp]y[Nn]a[Cc][Ll]-*.whl")
+    pynacl.unlink()
+    target = tmp_path / "laptop" / "glas-reviewer"
+    installed = offline(["sh", str(kit / "install.sh"), str(target)], cwd=tmp_path)
+    assert installed.returncode == 2
+    assert f"wheels/{glas.name}: does not match SHA256SUMS" in installed.stderr
+    assert f"wheels/{pynacl.name}: listed in SHA256SUMS but missing" in installed.stderr
+    assert not target.exists()
+
+
+def test_the_kit_installs_offline_and_decrypts_a_bundle(
+    reviewer: tuple[Path, ReviewerKey], passphrase_file: Path, kit: Path, tmp_path: Path
+) -> None:
     wheels = {p.name.split("-")[0].lower() for p in (kit / "wheels").glob("*.whl")}
     assert {"glas", "pynacl", "orjson", "pyreadstat", "pip"} <= wheels
     assert not wheels & {"flask", "werkzeug", "sqlalchemy", "alembic", "stem", "gunicorn"}

@@ -37,5 +37,6 @@ done
     "$glas_wheel" pip 2> >(grep -v "is ignored: it is neither" >&2)
 cp "$here/install.sh" "$here/README.txt" "$kit/"
 chmod +x "$kit/install.sh"
-( cd "$kit/wheels" && sha256sum -- *.whl > ../SHA256SUMS )
+# Every file of the kit is listed: install.sh refuses any file SHA256SUMS does not name.
+( cd "$kit" && sha256sum -- README.txt install.sh wheels/*.whl > SHA256SUMS )
 echo "Reviewer kit in $kit ($(ls "$kit/wheels" | wc -l) wheels, $(du -sh "$kit" | cut -f1))."
