@@ -10,7 +10,7 @@ ORGANIZER_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr postgresql
 
-.PHONY: install system-packages run test lint clean translations assets wheel reviewer-kit
+.PHONY: install system-packages run check test lint clean translations assets wheel reviewer-kit tree-is-clean
 
 install: system-packages $(STAMP) assets
 
@@ -35,16 +35,22 @@ SODIUM_SUMO := portal/static/js/vendor/sodium-sumo.js
 SODIUM_SUMO_PARTS := node_modules/libsodium-sumo/dist/modules-sumo/libsodium-sumo.js \
 	node_modules/libsodium-wrappers-sumo/dist/modules-sumo/libsodium-wrappers.js
 
-assets: $(SODIUM) $(SODIUM_SUMO)
+# npm writes this file on every install: node_modules is up to date when it is newer than the
+# lock (and axe-core, which the accessibility tests inject, is there too).
+NODE_STAMP := node_modules/.package-lock.json
+
+assets: $(NODE_STAMP) $(SODIUM) $(SODIUM_SUMO)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || bash deploy/install-debian-packages.sh nodejs npm
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "!! npm is missing: pages will not encrypt in the browser (the server seals)." >&2; fi
 
 # $(call bundle,PARTS): concatenate the UMD builds into $@ and gzip it; without npm, warn.
 define bundle
-	@command -v npm >/dev/null || bash deploy/install-debian-packages.sh nodejs npm
-	@if ! command -v npm >/dev/null; then \
+	@if [ ! -d node_modules/libsodium ]; then \
 		echo "!! npm is missing: pages will not encrypt in the browser (the server seals)." >&2; \
 	else \
-		{ [ -d node_modules/libsodium-wrappers-sumo ] && [ node_modules -nt package-lock.json ]; } \
-			|| npm ci --no-audit --no-fund --loglevel=error; \
 		mkdir -p $(dir $@) && \
 		{ echo "/* libsodium.js and libsodium-wrappers.js (ISC licence), concatenated by make. */"; \
 		  for part in $(1); do cat $$part; echo; done; } > $@.partial && \
@@ -52,10 +58,10 @@ define bundle
 	fi
 endef
 
-$(SODIUM): package.json package-lock.json
+$(SODIUM): $(NODE_STAMP)
 	$(call bundle,$(SODIUM_PARTS))
 
-$(SODIUM_SUMO): package.json package-lock.json
+$(SODIUM_SUMO): $(NODE_STAMP)
 	$(call bundle,$(SODIUM_SUMO_PARTS))
 
 wheel: assets
@@ -92,11 +98,27 @@ run: install
 		exec $(BIN)/glas serve --local-only --port $(PORT) --organizer-port $(ORGANIZER_PORT); \
 	fi
 
-# The suite runs twice: on SQLite (the single-machine default) and on PostgreSQL (a throwaway
-# cluster the tests start as an unprivileged user, on a Unix socket only: tests/postgres.py).
+# Two speeds (README, "Tests"). `make check`: every test that needs no browser, tor or
+# PostgreSQL server, in minutes, after each change. `make test`: everything, on SQLite (the
+# single-machine default), then again on PostgreSQL for the tests marked both_databases (a
+# throwaway cluster the tests start as an unprivileged user, on a Unix socket only:
+# tests/postgres.py). Tests run on two workers; those marked serial measure time against a
+# budget and run alone afterwards, so no other test's load can decide their outcome.
+WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
+QUICK := not browser and not tor and not postgres_server
+# pytest exits 5 when a marker selects nothing: that is not a failure here.
+none_is_fine := || [ $$? -eq 5 ]
+
+check: install
+	$(PYTEST) -m "$(QUICK) and not serial"
+	$(BIN)/pytest -m "$(QUICK) and serial" $(none_is_fine)
+
 test: install
-	$(BIN)/pytest
-	GLAS_TEST_DATABASE=postgresql $(BIN)/pytest
+	$(PYTEST) -m "not serial"
+	$(BIN)/pytest -m serial $(none_is_fine)
+	GLAS_TEST_DATABASE=postgresql $(PYTEST) -m "both_databases and not serial"
+	GLAS_TEST_DATABASE=postgresql $(BIN)/pytest -m "both_databases and serial" $(none_is_fine)
 
 lint: install
 	@# Fails on known vulnerabilities in the browser's libsodium. npm's audit service, like
@@ -121,6 +143,13 @@ lint: install
 	elif [ "$$skipped" -gt 0 ]; then \
 		echo "pip-audit: $$(head -1 .pip-audit.log) in $$((total - skipped)) packages; $$skipped could not be audited"; \
 	else echo "pip-audit: $$(head -1 .pip-audit.log) ($$total packages)"; fi
+
+# CI, on a clean clone: building and testing must leave the tree exactly as it was checked out
+# (an untracked or changed file means something is missing from .gitignore or was committed
+# by mistake, like the node_modules link of one machine).
+tree-is-clean:
+	@changed=$$(git status --porcelain); if [ -n "$$changed" ]; then \
+		echo "The working tree changed:"; echo "$$changed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from . import markers
+
 CHROMIUM = "/usr/bin/chromium"
 FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
 CHROMIUM_FLAGS = [
@@ -74,6 +76,7 @@ needs_firefox = pytest.mark.skipif(
 @contextmanager
 def chromium(*, jitless: bool = False) -> Iterator[Any]:
     """A headless Chromium; ``jitless`` emulates Tor Browser "Safer" (no JIT, no WebAssembly)."""
+    markers.require("browser")
     sync_api = pytest.importorskip("playwright.sync_api")
     args = CHROMIUM_FLAGS + (["--js-flags=--jitless"] if jitless else [])
     with sync_api.sync_playwright() as playwright:
@@ -87,6 +90,7 @@ def chromium(*, jitless: bool = False) -> Iterator[Any]:
 @contextmanager
 def firefox(profile: Path, preferences: dict[str, Any]) -> Iterator[Any]:
     """A headless Firefox ESR with these preferences, driven through Marionette."""
+    markers.require("browser")
     marionette = pytest.importorskip("marionette_driver.marionette")
     profile.mkdir(parents=True, exist_ok=True)
     with socket.socket() as s:

@@ -6,6 +6,7 @@ import datetime
 import io
 import os
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from portal.organizer import auth
 from portal.storage import organizers
 from portal.storage.store import Store
 
-from . import postgres
+from . import markers, postgres
 from .tornet import chutney_like_tornet, tornet  # noqa: F401 (fixtures of the tor tests)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,36 +64,48 @@ def other_reviewer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Revi
     return _make_key(tmp_path_factory, "boris")
 
 
-#: Modules that never read or write the server's database (the reviewer's tools, the crypto,
-#: browsers' rendering and cryptography, tor): run once, on SQLite, not again on PostgreSQL.
-DATABASE_FREE = {
-    "test_accessibility", "test_layout_browser", "test_keyboard", "test_browser_assets",
-    "test_browser_crypto", "test_browser_envelope", "test_reviewer_install", "test_reviewer_kit",
-    "test_hostile_bundle", "test_hostile_fuzz", "test_vectors", "test_crypto", "test_sheet",
-    "test_verify", "test_tornet", "test_onion", "test_i18n", "test_analyst_outputs",
-    "test_properties", "test_packaging",
-}  # fmt: skip
-#: Modules that make their own PostgreSQL databases, whatever the suite's: run once, in the
-#: first (SQLite) pass.
-OWN_DATABASE = {"test_two_nodes", "test_onionbalance"}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On PostgreSQL only what can behave differently there runs (marked both_databases);
+    tests that make their own PostgreSQL databases run in the SQLite pass, whatever it is."""
     if postgres.MODE != "postgresql":
         return
-    skip = pytest.mark.skip(reason="touches no server database: run on SQLite only")
+    alike = pytest.mark.skip(reason="behaves alike on both databases: run on SQLite only")
     once = pytest.mark.skip(reason="makes its own PostgreSQL databases: run in the first pass")
     for item in items:
-        module = item.module.__name__.split(".")[-1] if item.module is not None else ""
-        if module in DATABASE_FREE:
-            item.add_marker(skip)
-        elif module in OWN_DATABASE:
+        if item.get_closest_marker("postgres_server") is not None:
             item.add_marker(once)
+        elif item.get_closest_marker("both_databases") is None:
+            item.add_marker(alike)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    markers.current.append(item)
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if markers.current and markers.current[-1] is item:
+        markers.current.pop()
+
+
+@pytest.fixture(autouse=True)
+def _tor_only_where_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that launches tor in this process without the 'tor' marker fails by name."""
+    import stem.process
+
+    launch = stem.process.launch_tor_with_config
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        markers.require("tor")
+        return launch(*args, **kwargs)
+
+    monkeypatch.setattr(stem.process, "launch_tor_with_config", guarded)
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[postgres.Cluster]:
     """One throwaway PostgreSQL cluster for the session (tests/postgres.py)."""
+    if postgres.MODE != "postgresql":
+        markers.require("postgres_server")
     with postgres.running() as cluster:
         yield cluster
 
@@ -132,13 +145,62 @@ class RunCli:
         return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.fixture
-def published(run_cli: RunCli, reviewer: tuple[Path, ReviewerKey]) -> RunCli:
-    """A data dir with one reviewer and both example surveys published."""
+def publish_examples(run_cli: RunCli, reviewer: tuple[Path, ReviewerKey]) -> None:
+    """One reviewer and both example surveys, published, in the data dir of ``run_cli``."""
     assert run_cli("reviewers", "add", reviewer[0], "--name", "Ana").exit_code == 0
     for name in ("testimony", "needs-assessment"):
         result = run_cli("surveys", "import", EXAMPLES / f"{name}.yaml", "--publish")
         assert result.exit_code == 0, result.output
+
+
+@dataclass(frozen=True)
+class Template:
+    """A data dir (and on PostgreSQL a database) made by :func:`publish_examples` once."""
+
+    folder: Path
+    database: str | None
+
+
+@pytest.fixture(scope="session")
+def published_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    reviewer: tuple[Path, ReviewerKey],
+    request: pytest.FixtureRequest,
+) -> Template:
+    """Made once a session and copied for each test: migrating and importing take about a
+    second a test, a copy a few milliseconds (the copy is what the commands made, byte for
+    byte)."""
+    folder = tmp_path_factory.mktemp("template") / "data"
+    database = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GLAS_DATA_DIR", str(folder))
+        patch.delenv("GLAS_DATABASE_URL", raising=False)
+        if postgres.MODE == "postgresql":
+            cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+            database = cluster.template()
+            patch.setenv("GLAS_DATABASE_URL", cluster.url(database))
+        made = _collect_stores(patch)
+        try:
+            publish_examples(RunCli(), reviewer)
+        finally:
+            for store in made:
+                store.close()
+    return Template(folder, database)
+
+
+@pytest.fixture
+def published(
+    run_cli: RunCli,
+    data_dir: Path,
+    database_url: str | None,
+    published_template: Template,
+    request: pytest.FixtureRequest,
+) -> RunCli:
+    """A data dir with one reviewer and both example surveys published (a fresh copy)."""
+    shutil.copytree(published_template.folder, data_dir, dirs_exist_ok=True)
+    if published_template.database is not None and database_url is not None:
+        cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+        cluster.copy(published_template.database, database_url)
     return run_cli
 
 
@@ -147,10 +209,8 @@ def app(data_dir: Path, published: RunCli) -> Flask:
     return create_app(Config.from_env())
 
 
-@pytest.fixture(autouse=True)
-def _stores_are_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every store a test opened (apps, commands, the test itself) is closed after it, as a
-    server closes its own at exit: no connection is left for the garbage collector."""
+def _collect_stores(monkeypatch: pytest.MonkeyPatch) -> list[Store]:
+    """From now on, every store opened is listed (to be closed by the caller)."""
     made: list[Store] = []
     opened = Store.__init__
 
@@ -159,6 +219,14 @@ def _stores_are_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         made.append(self)
 
     monkeypatch.setattr(Store, "__init__", init)
+    return made
+
+
+@pytest.fixture(autouse=True)
+def _stores_are_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every store a test opened (apps, commands, the test itself) is closed after it, as a
+    server closes its own at exit: no connection is left for the garbage collector."""
+    made = _collect_stores(monkeypatch)
     yield
     for store in made:
         store.close()

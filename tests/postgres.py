@@ -55,6 +55,19 @@ class Cluster:
         )
         return result.stdout.strip()
 
+    def template(self) -> str:
+        """A new, empty database to fill once and copy for each test (:meth:`copy`)."""
+        name = "template_" + secrets.token_hex(6)
+        self.sql(f"CREATE DATABASE {name} TEMPLATE template0")
+        return name
+
+    def copy(self, template: str, url: str) -> None:
+        """Make the (unused) database of ``url`` a copy of ``template``: PostgreSQL copies its
+        files, far faster than migrating and importing again."""
+        name = url.split("@/", 1)[1].split("?", 1)[0]
+        self.sql(f"DROP DATABASE {name} WITH (FORCE)")
+        self.sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+
     @contextlib.contextmanager
     def database(self) -> Iterator[str]:
         """A fresh, empty database for one test, dropped after it (with any connection a

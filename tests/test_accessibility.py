@@ -52,6 +52,7 @@ ORGANIZER_PAGES = [
 ]
 
 pytestmark = [
+    pytest.mark.browser,
     pytest.mark.slow,
     needs_chromium,
     pytest.mark.skipif(not AXE.is_file(), reason="needs axe-core (make install: npm ci)"),

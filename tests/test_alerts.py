@@ -19,6 +19,8 @@ from .browsers import chromium, needs_chromium
 from .conftest import FEED, RunCli
 from .helpers import LiveServer
 
+pytestmark = [pytest.mark.both_databases]
+
 
 def test_a_signature_covers_every_byte_and_only_this_kind_of_file() -> None:
     key = SigningKey.generate()
@@ -89,6 +91,7 @@ def test_a_tampered_or_foreign_feed_is_refused_and_the_published_one_stays(
     assert "Peugeot" in page and "Renault" not in page
 
 
+@pytest.mark.browser
 @pytest.mark.slow
 @needs_chromium
 def test_the_printable_page_is_one_a4_page(

@@ -46,7 +46,7 @@ from .helpers import (
     version_folder,
 )
 
-pytestmark = [pytest.mark.slow, needs_bundle]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_bundle]
 
 STORY = "Canary-Bx7Q: the client took my phone near the bus station. Скопје, ноќта."
 MORE = "Canary-Zr4P second answer"

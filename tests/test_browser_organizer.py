@@ -20,7 +20,7 @@ from .conftest import RunCli
 from .helpers import browser_log_in, organizer_url_of, version_folder
 from .test_designer import QUESTIONS
 
-pytestmark = [pytest.mark.slow, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 
 def test_an_organizer_builds_a_survey_in_the_browser_and_a_no_javascript_answer_decrypts(

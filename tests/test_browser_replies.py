@@ -18,7 +18,7 @@ from .browsers import chromium, needs_bundle, needs_chromium
 from .conftest import RunCli, csrf_token
 from .helpers import LiveServer, RecordingProxy, answer_testimony, decrypt
 
-pytestmark = [pytest.mark.slow, needs_bundle, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_bundle, needs_chromium]
 REPLY = "Canary-Jr5 Come to the centre on Tuesday; the lawyer is there from ten."
 WRITE_BACK = "Canary-Jw6 Thank you, I will come with my sister."
 PHONE = {"width": 360, "height": 740}

@@ -113,6 +113,7 @@ def test_an_xlsform_with_cascading_selects_imports_and_round_trips(tmp_path: Pat
     assert again.canonical() == survey.canonical()
 
 
+@pytest.mark.browser
 @pytest.mark.slow
 @needs_chromium
 @needs_bundle

@@ -6,10 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from crypto.keys import ReviewerKey
 from portal.storage.blobs import node_name
 
 from .conftest import EXAMPLES, ROOT, RunCli
+
+pytestmark = [pytest.mark.both_databases]
 
 
 def test_keys_new_writes_a_protected_file_and_prints_line_and_fingerprint(

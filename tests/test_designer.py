@@ -25,6 +25,8 @@ from .conftest import RunCli, csrf_token
 from .helpers import open_bundle, payload_sizes, submit_testimony, version_folder
 from .xlsforms import FORMS, HEALTH, UNSUPPORTED, write
 
+pytestmark = [pytest.mark.both_databases]
+
 #: One question of every type; "why_not" is asked only if "safe" is "no".
 QUESTIONS: list[dict[str, Any]] = [
     {"type": "note", "name": "intro", "label": "Thank you for taking part."},

@@ -29,7 +29,7 @@ from .helpers import (
     version_folder,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.tor, pytest.mark.slow]
 
 
 @pytest.fixture

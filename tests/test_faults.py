@@ -35,7 +35,7 @@ from .helpers import (
     stop,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.both_databases, pytest.mark.slow]
 
 
 def kill9(server: LiveServer) -> None:

@@ -276,6 +276,7 @@ def test_a_key_file_asking_for_more_than_the_strongest_argon2_preset_is_refused_
             ReviewerKey.load(planted, PASSPHRASE.encode())
 
 
+@pytest.mark.browser
 @pytest.mark.slow
 @needs_chromium
 def test_chromium_opens_every_generated_page_and_link_and_nothing_runs_or_calls_out(

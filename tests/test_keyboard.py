@@ -49,6 +49,7 @@ def press(page: Any, selector: str, key: str = "Enter") -> None:
         page.keyboard.press(key)
 
 
+@pytest.mark.browser
 def test_a_survey_is_built_and_published_with_the_keyboard_alone(
     live_server: Any, published: RunCli, reviewer: tuple[Path, ReviewerKey]
 ) -> None:
@@ -130,6 +131,7 @@ def test_a_survey_is_built_and_published_with_the_keyboard_alone(
         assert page.is_checked("input[name=safe][value=no]") and page.is_visible("#q-times")
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_a_testimony_is_given_with_the_keyboard_alone(
     live_server: Any, published: RunCli, javascript: bool

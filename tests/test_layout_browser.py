@@ -18,7 +18,7 @@ from .browsers import chromium, needs_chromium
 from .helpers import LiveServer
 
 PHONE = {"width": 360, "height": 780}
-pytestmark = [pytest.mark.slow, needs_chromium]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 
 @pytest.fixture

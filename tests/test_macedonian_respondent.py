@@ -23,7 +23,7 @@ from .browsers import (
 from .conftest import RunCli
 from .helpers import LiveServer
 
-pytestmark = [pytest.mark.slow, needs_bundle]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_bundle]
 PHONE = {"width": 360, "height": 740}
 #: The portal's name is a brand, written the same in every language.
 BRAND = {"Glas"}

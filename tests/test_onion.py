@@ -37,6 +37,7 @@ from .helpers import GLAS, LiveServer, start, stop
 
 NEEDS_TOR = "needs Debian's tor: apt-get install tor"
 pytestmark = [
+    pytest.mark.tor,
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tor") is None, reason=NEEDS_TOR),
 ]

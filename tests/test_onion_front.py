@@ -89,6 +89,7 @@ def test_a_front_needs_instances_and_cannot_front_itself(tmp_path: Path) -> None
         write_front(tmp_path / "front", [("self", made.key.service_id)])
 
 
+@pytest.mark.tor
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tor") is None, reason="needs Debian's tor")
 def test_tor_serves_a_nodes_onion_as_an_instance_from_the_torrc_glas_writes(
@@ -168,6 +169,7 @@ def test_bad_input_to_the_front_commands_is_one_line_and_exit_2(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.tor
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tor") is None, reason="needs Debian's tor")
 def test_with_the_systems_tor_glas_serve_says_what_to_include_then_serves_as_an_instance(

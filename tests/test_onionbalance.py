@@ -32,6 +32,8 @@ from .tornet import TorNet
 
 ONIONBALANCE = Path(sys.executable).with_name("onionbalance")
 pytestmark = [
+    pytest.mark.tor,
+    pytest.mark.postgres_server,
     pytest.mark.slow,
     needs_postgres,
     pytest.mark.skipif(

@@ -24,6 +24,8 @@ from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
 from .conftest import PASSWORD, Organizer, RunCli, csrf_token
 from .helpers import codename_on, submit_testimony
 
+pytestmark = [pytest.mark.both_databases]
+
 ORGANIZER_PATHS = ["/login", "/setup/x", "/surveys", "/reviewers", "/submissions", "/audit"]
 
 

@@ -16,6 +16,8 @@ from . import postgres
 from .conftest import RunCli
 from .helpers import JPEG_MAGIC, open_bundle, payload_sizes, submit_testimony
 
+pytestmark = [pytest.mark.both_databases]
+
 
 def test_files_of_2000_and_2002_bytes_are_stored_alike_and_decrypt_exactly(
     client: FlaskClient,

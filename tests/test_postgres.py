@@ -32,7 +32,7 @@ from .conftest import EXAMPLES, RunCli, csrf_token
 from .helpers import GLAS, JPEG_MAGIC, submit_testimony
 from .postgres import Cluster, needs_postgres
 
-pytestmark = [pytest.mark.slow, needs_postgres]
+pytestmark = [pytest.mark.postgres_server, pytest.mark.slow, needs_postgres]
 
 
 @pytest.fixture

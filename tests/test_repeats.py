@@ -387,6 +387,7 @@ def test_without_javascript_a_follow_up_brought_up_by_an_answer_is_shown_once(
     assert _post(client, sent).status_code == 200
 
 
+@pytest.mark.browser
 @needs_chromium
 @needs_bundle
 @pytest.mark.slow
@@ -520,6 +521,7 @@ def test_whatever_the_server_accepts_the_reviewer_accepts(
         assert check_document(incidents, document) == []
 
 
+@pytest.mark.browser
 @needs_chromium
 @needs_bundle
 @pytest.mark.slow
@@ -644,6 +646,7 @@ def test_without_javascript_removing_a_person_moves_the_later_ones_and_their_nee
         assert client.post("/s/family", data={**sent, "glas_nav": nav}).status_code == 400
 
 
+@pytest.mark.browser
 @needs_chromium
 @needs_bundle
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from crypto.codename import (
@@ -39,6 +40,8 @@ from .helpers import (
     submit_testimony,
     table_columns,
 )
+
+pytestmark = [pytest.mark.both_databases]
 
 REPLY = "Canary-Rp7 We can help: come on Tuesday, ask for Mila. Правна помош е бесплатна."
 

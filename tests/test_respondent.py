@@ -6,12 +6,15 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import current_store
 
 from .conftest import csrf_token, post_multipart
+
+pytestmark = [pytest.mark.both_databases]
 
 
 def count(app: Flask) -> int:

@@ -12,6 +12,8 @@ from portal.organizer.rules import Condition, conditions, expression
 
 from .test_designer import post
 
+pytestmark = [pytest.mark.both_databases]
+
 
 @pytest.mark.parametrize(
     ("rows", "join", "written"),

@@ -16,6 +16,8 @@ from .conftest import RunCli
 from .helpers import LiveServer, open_bundle
 from .test_skip_logic import ONE_PAGE, PAGED
 
+pytestmark = [pytest.mark.browser]
+
 
 @pytest.mark.slow
 @needs_chromium

@@ -92,6 +92,7 @@ def _slow_header(address: tuple[str, int], stop: threading.Event, cut: list[floa
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_slow_bodies_and_headers_neither_block_the_site_nor_stay_connected(
     live_server: Callable[..., LiveServer],
 ) -> None:

@@ -25,6 +25,8 @@ from portal.storage.models import Base, SubmissionRow, SurveyRow, SurveyVersionR
 from .conftest import RunCli
 from .helpers import JPEG_MAGIC, submit_testimony
 
+pytestmark = [pytest.mark.both_databases]
+
 
 def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")

@@ -91,6 +91,7 @@ def test_xlsform_time_and_datetime_rows_import(tmp_path: Path) -> None:
     assert [q.type for q in survey.questions] == ["datetime", "time"]
 
 
+@pytest.mark.browser
 @pytest.mark.slow
 @needs_chromium
 @needs_bundle

@@ -24,6 +24,7 @@ from .helpers import GLAS, JPEG_MAGIC, LiveServer, received_file, start, stop, v
 from .tornet import TorNet
 
 pytestmark = [
+    pytest.mark.tor,
     pytest.mark.slow,
     pytest.mark.skipif(
         shutil.which("tor") is None or shutil.which("tor-gencert") is None,

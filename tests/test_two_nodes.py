@@ -39,7 +39,7 @@ from .helpers import (
 )
 from .postgres import Cluster, needs_postgres
 
-pytestmark = [pytest.mark.slow, needs_postgres]
+pytestmark = [pytest.mark.postgres_server, pytest.mark.slow, needs_postgres]
 
 
 @pytest.fixture

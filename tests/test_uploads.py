@@ -31,6 +31,8 @@ from portal.storage.uploads import EMPTY_SECONDS, UPLOAD_CHUNK_SIZE, UPLOAD_IDLE
 from .conftest import csrf_token
 from .helpers import codename_on, open_bundle, query, seal_like_the_browser, submit_testimony
 
+pytestmark = [pytest.mark.both_databases]
+
 
 class Browser:
     """What glas-form.js does, one HTTP request at a time."""
