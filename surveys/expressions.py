@@ -67,8 +67,15 @@ MAX_PATTERN = 200
 #: doubles, the server's decimals; both round to this many to give the same text.
 SIGNIFICANT = 15
 KEYWORDS = {"and", "or", "not", "div", "mod", "true", "false"}
-#: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1").
-NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+#: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1"), with
+#: at most 40 digits before and after the point and a three-digit exponent.
+NUMBER = re.compile(
+    r"^[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?$", re.ASCII
+)
+#: Numbers from 1e-300 to 1e300 (and 0) are numbers; beyond, not (XPath's NaN), as the browser's
+#: doubles would overflow: a typed "1e999999" never becomes a million digits of text, and no
+#: arithmetic on it raises decimal.Overflow.
+MAX_EXPONENT = 300
 #: A question's (or group's) name, as XLSForm allows it.
 NAME = r"[A-Za-z_][A-Za-z0-9_.-]{0,119}"
 #: A tree is a list: [operator, operand...]; operands are trees or strings.
@@ -384,7 +391,13 @@ def _value(tree: Tree, values: Values, current: str) -> _Value:
         return _boolean(_compare(tree, values, current))
     if op == "math":
         return _math(tree[1], _value(tree[2], values, current), _value(tree[3], values, current))
-    return _call(tree[1], [_value(arg, values, current) for arg in tree[2:]])
+    arguments = [_value(arg, values, current) for arg in tree[2:]]
+    try:
+        return _call(tree[1], arguments)
+    except (DecimalException, OverflowError, ValueError):
+        # Whatever a function makes of extreme numbers (decimal.Overflow, an int() of NaN) is
+        # not a number: XPath's NaN, never an error page.
+        return None
 
 
 def number_of(text: str) -> Decimal | None:
@@ -412,15 +425,24 @@ def _truth(value: _Value) -> bool:
 
 def _number(value: _Value) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
-        return value
+        return _bounded(value)
     if isinstance(value, list):  # XPath: a node-set as a number is its first node's
         return _number(value[0] if value else "")
     if isinstance(value, dict):
         return None
     text = value.strip()
     if NUMBER.match(text):
-        return Decimal(text)
+        return _bounded(Decimal(text))
     return xpath_functions.date_days(text) if text[:1].isdigit() else None
+
+
+def _bounded(number: Decimal | None) -> Decimal | None:
+    """``number`` if it is a finite number within :data:`MAX_EXPONENT`, else None (NaN)."""
+    if number is None or not number.is_finite():
+        return None
+    if number and not -MAX_EXPONENT <= number.adjusted() < MAX_EXPONENT:
+        return None
+    return number
 
 
 def _numeric(tree: Tree) -> bool:
@@ -458,7 +480,7 @@ def _text(value: _Value) -> str:
     if isinstance(value, dict):
         return ""
     if isinstance(value, Decimal):
-        if not value.is_finite():
+        if _bounded(value) is None:
             return ""
         rounded = Decimal(format(value, f".{SIGNIFICANT}g")).normalize()
         return "0" if rounded == 0 else format(rounded, "f")

@@ -90,6 +90,20 @@ CALCULATIONS: list[tuple[str, dict[str, str], str]] = [
     ("${a} mod 7", {"a": "30"}, "2"),
     ("${a} div 0", {"a": "1"}, ""),
     ("true()", {}, "1"),
+    # Numbers beyond 1e300 (or typed with an exponent past three digits) are not numbers: no
+    # decimal.Overflow, no million-digit text (issue 27 G5).
+    *[
+        (f"{fn}(${{a}})", {"a": "1e999999999999999999"}, "")
+        for fn in ("int", "round", "number", "floor", "abs", "max")
+    ],
+    ("${a} + 1", {"a": "1e999999"}, ""),
+    ("${a} * 1", {"a": "1e301"}, ""),
+    ("${a} * ${a}", {"a": "1e200"}, ""),
+    ("${a} * 1", {"a": "9e299"}, "9" + "0" * 299),
+    ("round(${a}, ${b})", {"a": "2.5", "b": "1e299"}, ""),
+    ("pow(${a}, 1000)", {"a": "1e100"}, ""),
+    ("string-length(${a})", {"a": "1" * 41}, "41"),
+    ("${a} + 0", {"a": "1" * 41}, ""),
 ]
 
 
@@ -214,6 +228,7 @@ def test_an_xlsform_calculation_imports_and_a_time_stamp_is_set_aside(tmp_path: 
     assert again.canonical() == survey.canonical()
 
 
+@pytest.mark.browser
 @pytest.mark.slow
 @needs_chromium
 @needs_bundle

@@ -7,7 +7,11 @@
 "use strict";
 
 const glasLogic = (function () {
-  const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+  /* surveys/expressions.py NUMBER and MAX_EXPONENT: at most 40 digits each side of the point,
+   * a three-digit exponent, and only magnitudes from 1e-300 to 1e300 are numbers. */
+  const NUMBER = /^[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?$/;
+  const LARGEST = 1e300;
+  const SMALLEST = 1e-300;
   const NUMERIC = new Set(["num", "math", "cmp", "and", "or", "not"]);
   const NUMERIC_CALLS = new Set([
     "count-selected", "string-length", "number", "sum", "int", "round", "count",
@@ -143,8 +147,9 @@ const glasLogic = (function () {
   function instanceCount(block, values) {
     const text = block[3] ? calculate(block[3], values) : own(values, block[1]) ? values[block[1]] : "1";
     const trimmed = typeof text === "string" ? text.trim() : "";
-    if (!NUMBER.test(trimmed)) return 0;
-    return Math.trunc(Math.max(0, Math.min(Number(trimmed), MAX_REPEATS)));
+    const n = NUMBER.test(trimmed) ? bounded(Number(trimmed)) : null;
+    if (n === null) return 0;
+    return Math.trunc(Math.max(0, Math.min(n, MAX_REPEATS)));
   }
 
   function walkRepeat(block, context, path, found) {
@@ -348,11 +353,17 @@ const glasLogic = (function () {
 
   function number(v) {
     if (Array.isArray(v)) return number(v.length ? v[0] : "");
-    if (typeof v === "number") return Number.isFinite(v) ? v : null;
+    if (typeof v === "number") return bounded(v);
     if (typeof v !== "string") return null;
     const s = v.trim();
-    if (NUMBER.test(s)) return Number(s);
+    if (NUMBER.test(s)) return bounded(Number(s));
     return /^\d/.test(s) ? dateDays(s) : null;
+  }
+
+  function bounded(n) {
+    if (!Number.isFinite(n)) return null;
+    const size = Math.abs(n);
+    return n === 0 || (size < LARGEST && size >= SMALLEST) ? n : null;
   }
 
   function numeric(tree) {
@@ -363,7 +374,7 @@ const glasLogic = (function () {
    * writes its decimals (binary doubles and decimals then agree). */
   function text(v) {
     if (typeof v === "number") {
-      if (!Number.isFinite(v)) return "";
+      if (bounded(v) === null) return "";
       const rounded = Number(v.toPrecision(SIGNIFICANT));
       if (rounded === 0) return "0";
       return plain(rounded);
