@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.dates import get_month_names
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext, ngettext
 
@@ -44,6 +45,18 @@ def translate(message: object) -> str:
         params = {k: v for k, v in message.params.items() if k != "num"}  # ngettext adds it
         return str(ngettext(message.template, message.plural, message.count, **params))
     return str(gettext(message.template, **message.params))
+
+
+def month_names() -> list[str]:
+    """The twelve month names in the page's language, as a month stands alone ("December")."""
+    names = get_month_names("wide", context="stand-alone", locale=str(get_locale() or "en"))
+    return [str(names[m]) for m in range(1, 13)]
+
+
+def month_name(month: str) -> str:
+    """ "YYYY-MM" as people say it in the page's language: "December 2026", "декември 2026"."""
+    year, number = month.split("-")
+    return f"{month_names()[int(number) - 1]} {year}"
 
 
 def register_i18n(app: Flask) -> None:

@@ -86,7 +86,7 @@ def test_codename_vector_derives_its_login_id_and_key_and_opens_its_reply() -> N
     keys = derive(vector["codename"])
     assert keys.login_id == vector["login_id"] and keys.public_key.hex() == vector["public_key"]
     reply = read_reply(vector["reply_file"].encode("utf-8"))
-    assert open_reply(reply, keys) == vector["reply_text"]
+    assert open_reply(reply, keys).text == vector["reply_text"]
 
 
 def test_digit_codename_vector_checks_typed_variants_and_opens_its_reply() -> None:
@@ -104,4 +104,24 @@ def test_digit_codename_vector_checks_typed_variants_and_opens_its_reply() -> No
         ), case["typed"]
     reply = read_reply(vector["reply_file"].encode("utf-8"))
     assert reply.login_id == keys.login_id
-    assert open_reply(reply, keys) == vector["reply_text"]
+    assert open_reply(reply, keys).text == vector["reply_text"]
+
+
+def test_a_version_2_codename_derives_cheaply_reads_a_dated_reply_and_old_ones_still_read() -> None:
+    vector = load("codename-v2.json")
+    keys = derive(vector["codename"])
+    assert keys.version == 2
+    assert keys.login_id == vector["login_id"] and keys.public_key.hex() == vector["public_key"]
+    for case in vector["checks"]:
+        result = check(case["typed"])
+        assert (result.canonical, list(result.typo_groups), list(result.versions)) == (
+            case["canonical"],
+            case["typo_groups"],
+            case["versions"],
+        ), case["typed"]
+    reply = read_reply(vector["reply_file"].encode("utf-8"))
+    opened = open_reply(reply, keys)
+    assert (opened.text, opened.month) == (vector["reply_text"], vector["reply_month"])
+    # A codename made before (version 1) still derives its own keys, the INTERACTIVE way.
+    old = load("codename-digits.json")
+    assert derive(old["codename"]).login_id == old["login_id"]

@@ -15,13 +15,13 @@ from flask import jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from crypto import CryptoError
-from crypto.codename import LOGIN_ID, CodenameKeys, check, derive, open_reply
+from crypto.codename import LOGIN_ID, CodenameKeys, check, derive_all, open_reply
 from surveys.schema import REPLY_KEY
 
 from .. import csrf, current_store
-from ..i18n import translate
+from ..i18n import month_name, month_names, translate
 from ..security import allow_browser_crypto
-from ..storage.replies import delete_reply, replies_for
+from ..storage.replies import delete_reply, has_box, replies_for
 from . import bp
 from .codenames import codename_messages, codename_problem, reply_fields
 from .followups import FollowUpRefused, send_follow_up
@@ -44,6 +44,7 @@ def fetch_replies() -> ResponseReturnValue:
             "from": reply.sender.to_line(),
             "sender": sender,
             "box": base64.b64encode(reply.box).decode("ascii"),
+            "dated": reply.dated,
         }
         for reply_id, reply, sender in replies_for(current_store(), login_id)
     ]
@@ -71,8 +72,9 @@ def replies() -> ResponseReturnValue:
 def delete() -> ResponseReturnValue:
     """Delete one read reply, then show the rest (the same page as reading)."""
     csrf.protect()
-    codename = request.form.get("codename", "")
-    keys = derive(codename)
+    codename, keys = request.form.get("codename", ""), _typed_keys()
+    if keys is None:
+        return _typo_page(codename)
     delete_reply(current_store(), keys.login_id, request.form.get("reply", ""))
     return _replies_page(codename, keys)
 
@@ -118,18 +120,28 @@ def _replies_page(codename: str, keys: CodenameKeys, **extra: object) -> str:
     shown = []
     for reply_id, reply, sender in replies_for(current_store(), keys.login_id):
         try:
-            text = open_reply(reply, keys)
+            opened = open_reply(reply, keys)
         except CryptoError:
             continue
-        shown.append({"id": reply_id, "text": text, "sender": sender})
+        month = month_name(opened.month) if opened.month else ""
+        shown.append({"id": reply_id, "text": opened.text, "sender": sender, "month": month,
+                      "sort": opened.month or ""})  # fmt: skip
+    # Newest first: the month is inside each box (the server keeps no date).
+    shown.sort(key=lambda reply: str(reply["sort"]), reverse=True)
     allow_browser_crypto()
     return _page(asked=True, replies=shown, codename=codename, **extra)
 
 
 def _typed_keys() -> CodenameKeys | None:
-    """The keys of the codename the form sent, derived only if it passes its check."""
+    """The keys of the codename the form sent, derived only if it passes its check: of the
+    newest version whose box exists (a codename passes the checks of two versions 1 time in
+    100,000; then the older derivation is tried too), else of the newest."""
     codename = request.form.get("codename", "")
-    return derive(codename) if check(codename).ok else None
+    found = derive_all(codename) if check(codename).ok else []
+    for keys in found[:-1]:
+        if has_box(current_store(), keys.login_id):
+            return keys
+    return found[-1] if found else None
 
 
 def _typo_page(codename: str) -> ResponseReturnValue:

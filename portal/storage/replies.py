@@ -76,6 +76,12 @@ def replies_for(store: Store, login_id: str) -> list[tuple[str, SealedReply, str
     ]
 
 
+def has_box(store: Store, login_id: str) -> bool:
+    """Whether a box is filed under ``login_id`` (one query, as for any login id)."""
+    with store.session() as s:
+        return s.get(ReplyBoxRow, login_id) is not None
+
+
 def delete_reply(store: Store, login_id: str, reply_id: str) -> None:
     with store.session() as s:
         s.execute(delete(ReplyRow).where(ReplyRow.login_id == login_id, ReplyRow.id == reply_id))

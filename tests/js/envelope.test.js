@@ -86,9 +86,9 @@ test("codename.json: the same login id and key pair as Python, and the reply ope
   assert.equal(keys.loginId, vector.login_id);
   assert.equal(sumo.to_hex(keys.publicKey), vector.public_key);
   const reply = JSON.parse(vector.reply_file);
-  assert.equal(withArgon.openReply(reply.box, reply.from, keys.secretKey), vector.reply_text);
+  assert.equal(withArgon.openReply(reply.box, reply.from, keys.secretKey, false).text, vector.reply_text);
   const other = withArgon.deriveCodename("some other words entirely");
-  assert.equal(withArgon.openReply(reply.box, reply.from, other.secretKey), null);
+  assert.equal(withArgon.openReply(reply.box, reply.from, other.secretKey, false), null);
 });
 
 test("codename-digits.json: typed variants check as in Python; same keys; the reply opens", async () => {
@@ -108,7 +108,32 @@ test("codename-digits.json: typed variants check as in Python; same keys; the re
   assert.equal(keys.loginId, vector.login_id);
   assert.equal(sumo.to_hex(keys.publicKey), vector.public_key);
   const reply = JSON.parse(vector.reply_file);
-  assert.equal(withArgon.openReply(reply.box, reply.from, keys.secretKey), vector.reply_text);
+  assert.equal(withArgon.openReply(reply.box, reply.from, keys.secretKey, false).text, vector.reply_text);
+});
+
+test("codename-v2.json: version 2 checks and derives as in Python; the dated reply opens", async () => {
+  const sumo = require("libsodium-wrappers-sumo");
+  await sumo.ready;
+  const withArgon = glasEnvelope(sumo);
+  const codenames = require("../../portal/static/js/glas-codename.js");
+  const vector = load("codename-v2.json");
+  for (const expected of vector.checks) {
+    const got = codenames.check(expected.typed);
+    assert.equal(got.canonical || "", expected.canonical, expected.typed);
+    assert.deepEqual(got.typoGroups || [], expected.typo_groups, expected.typed);
+    assert.deepEqual(got.versions || [], expected.versions, expected.typed);
+  }
+  const keys = withArgon.deriveCodename(vector.codename);
+  assert.equal(keys.version, 2);
+  assert.equal(keys.loginId, vector.login_id);
+  assert.equal(sumo.to_hex(keys.publicKey), vector.public_key);
+  const reply = JSON.parse(vector.reply_file);
+  assert.equal(reply.format, "glas-reply-3");
+  assert.deepEqual(withArgon.openReply(reply.box, reply.from, keys.secretKey, true), {
+    text: vector.reply_text, month: vector.reply_month,
+  });
+  const old = load("codename-digits.json");
+  assert.equal(withArgon.deriveCodename(old.codename).loginId, old.login_id);
 });
 
 test("a new codename in the browser passes its own check: 5 groups of 6 digits", async () => {
@@ -118,6 +143,6 @@ test("a new codename in the browser passes its own check: 5 groups of 6 digits",
   for (let i = 0; i < 200; i++) {
     const codename = withArgon.newCodename();
     assert.match(codename, /^(\d{6} ){4}\d{6}$/);
-    assert.ok(withArgon.checkCodename(codename).canonical);
+    assert.equal(withArgon.checkCodename(codename).versions[0], 2);
   }
 });

@@ -154,6 +154,7 @@ def main() -> None:
 
     codename_vector(key)
     codename_digits_vector(key)
+    codename_v2_vector(key)
     file_padding_vector()
     write(
         "padding.json",
@@ -257,12 +258,65 @@ def codename_digits_vector(key: ReviewerKey) -> None:
     )
 
 
+#: Typed variants of the version-2 codename below, and a version-1 codename beside it.
+CODENAME_V2_CHECKS = (
+    "483099 117382 902652 300443 776231",
+    "483099-117382-902652-300443-776231",
+    "483099 117382 902652 300443 776213",  # neighbours swapped in group 5
+    "483099 117382 902652 300443 776232",  # one wrong digit in group 5
+    "493099 117382 912652 300443 776231",  # groups 1 and 3
+    "483090 117381 902655 300440 776236",  # version 1 (codename-digits.json): still read
+)
+
+
+def codename_v2_vector(key: ReviewerKey) -> None:
+    """Version 2 (crypto/codename.py): check digits over "2" and the group, Argon2id with
+    512 KiB and 2 passes; typed variants, and a glas-reply-3 reply (month inside the box)."""
+    data = ["48309", "11738", "90265", "30044", "77623"]
+    codename = " ".join(group + str(damm("2" + group)) for group in data)
+    assert codename == CODENAME_V2_CHECKS[0]
+    keys = derive(codename)
+    assert keys.version == 2
+    checks = []
+    for text in CODENAME_V2_CHECKS:
+        result = check(text)
+        checks.append(
+            {
+                "typed": text,
+                "canonical": result.canonical,
+                "typo_groups": list(result.typo_groups),
+                "versions": list(result.versions),
+            }
+        )
+    reply = seal_reply(REPLY_TEXT, keys.public_key, key, keys.login_id, month="2026-12")
+    write(
+        "codename-v2.json",
+        {
+            "description": (
+                "A version-2 digit codename: its login id and key pair, how typed variants "
+                "check (with the versions they pass), and a glas-reply-3 reply boxed to it."
+            ),
+            "codename": codename,
+            "normalised": normalize(codename),
+            "version": 2,
+            "login_id": keys.login_id,
+            "public_key": keys.public_key.hex(),
+            "checks": checks,
+            "reply_file": reply.decode(),
+            "reply_text": REPLY_TEXT,
+            "reply_month": "2026-12",
+        },
+    )
+
+
 def write(name: str, vector: dict[str, Any]) -> None:
     (HERE / name).write_text(json.dumps(vector, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["codename-digits"]:  # only the vector added last, others unchanged
+    if sys.argv[1:] == ["codename-digits"]:  # one vector only, others unchanged
         codename_digits_vector(ReviewerKey.generate())
+    elif sys.argv[1:] == ["codename-v2"]:
+        codename_v2_vector(ReviewerKey.generate())
     else:
         main()

@@ -163,9 +163,15 @@ function glasEnvelope(sodium) {
 
   /* Codenames (crypto/codename.py): the same login id and key pair from the same codename.
    * Checking and normalising is glas-codename.js; Argon2id is only in libsodium's "sumo" build,
-   * which pages that make or read codenames load. */
-  const CODENAME_CONTEXTS = { salt: "glas-codename-1", login: "glas-login-id-1", key: "glas-reply-key-1" };
-  const { normalize: normalizeCodename, check: checkCodename, damm, GROUPS, GROUP_DIGITS } = codenames;
+   * which pages that make or read codenames load. Version 2 (made now) is sized for a phone
+   * without JIT; versions 1 and 0 (digits and words made before) keep INTERACTIVE. */
+  const CODENAME_CONTEXTS = { login: "glas-login-id-1", key: "glas-reply-key-1" };
+  const DERIVATIONS = {
+    2: { salt: "glas-codename-2", opslimit: 2, memlimit: 512 * 1024 },
+    1: { salt: "glas-codename-1", opslimit: 2, memlimit: 64 * 1024 * 1024 },
+    0: { salt: "glas-codename-1", opslimit: 2, memlimit: 64 * 1024 * 1024 },
+  };
+  const { normalize: normalizeCodename, check: checkCodename, damm, GROUPS, GROUP_DIGITS, VERSION_DIGIT, CURRENT_VERSION } = codenames;
 
   /* A new codename, as shown: "482719 305512 …" (digits drawn without bias by libsodium). */
   function newCodename() {
@@ -173,32 +179,44 @@ function glasEnvelope(sodium) {
     for (let g = 0; g < GROUPS; g++) {
       let data = "";
       for (let i = 0; i < GROUP_DIGITS - 1; i++) data += String(sodium.randombytes_uniform(10));
-      groups.push(data + String(damm(data)));
+      groups.push(data + String(damm(VERSION_DIGIT[CURRENT_VERSION] + data)));
     }
     return groups.join(" ");
   }
 
-  function deriveCodename(codename) {
-    const salt = sodium.crypto_generichash(16, encoder.encode(CODENAME_CONTEXTS.salt), null);
+  /* The keys of the newest version the codename passes the check of, or of ``version``. */
+  function deriveCodename(codename, version) {
+    const found = version === undefined ? (checkCodename(codename).versions || [CURRENT_VERSION])[0] : version;
+    const how = DERIVATIONS[found];
+    const salt = sodium.crypto_generichash(16, encoder.encode(how.salt), null);
     const master = sodium.crypto_pwhash(
-      32, encoder.encode(normalizeCodename(codename)), salt,
-      sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+      32, encoder.encode(normalizeCodename(codename)), salt, how.opslimit, how.memlimit,
       sodium.crypto_pwhash_ALG_ARGON2ID13,
     );
     const context = (name) => sodium.crypto_generichash(32, encoder.encode(CODENAME_CONTEXTS[name]), master);
     const { publicKey, privateKey } = sodium.crypto_box_seed_keypair(context("key"));
-    return { loginId: sodium.to_hex(context("login")), publicKey, secretKey: privateKey };
+    return { loginId: sodium.to_hex(context("login")), publicKey, secretKey: privateKey, version: found };
   }
 
-  /* A reply's box (nonce || crypto_box), opened with the codename's key; null if it will not. */
-  function openReply(box, senderLine, secretKey) {
+  /* A reply's box (nonce || crypto_box), opened with the codename's key: {text, month} (month
+   * "YYYY-MM" for glas-reply-3, whose box holds JSON; null before), or null if it will not. */
+  function openReply(box, senderLine, secretKey, dated) {
     const boxed = sodium.from_base64(box, sodium.base64_variants.ORIGINAL);
     const nonceSize = sodium.crypto_box_NONCEBYTES;
+    let content;
     try {
-      const text = sodium.crypto_box_open_easy(
+      const opened = sodium.crypto_box_open_easy(
         boxed.subarray(nonceSize), boxed.subarray(0, nonceSize), parsePublicKey(senderLine), secretKey,
       );
-      return new TextDecoder().decode(text);
+      content = new TextDecoder("utf-8", { fatal: true }).decode(opened);
+    } catch (error) {
+      return null;
+    }
+    if (!dated) return { text: content, month: null };
+    try {
+      const { text, month } = JSON.parse(content);
+      if (typeof text !== "string" || typeof month !== "string" || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return null;
+      return { text, month };
     } catch (error) {
       return null;
     }

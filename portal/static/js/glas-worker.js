@@ -10,8 +10,8 @@
  *   next                           -> chunk {data, last, plaintextBytes}   (ciphertext to upload)
  *   answers {document}             -> answers {answers}                     (base64 ciphertext)
  *   newCodename                    -> newCodename {codename, loginId, publicKey}   (for a testimony)
- *   codename {codename}            -> codename {loginId, publicKey}  (the secret key stays here)
- *   reply {box, from}              -> reply {text}           (null when it does not open)
+ *   codename {codename, version}   -> codename {loginId, publicKey}  (the secret key stays here)
+ *   reply {box, from, dated}       -> reply {opened: {text, month}}  (null when it does not open)
  * Any failure answers {op: "error", message}.
  */
 "use strict";
@@ -164,14 +164,14 @@ async function handle(message) {
       return { op: "newCodename", codename, loginId: keys.loginId, publicKey };
     }
     case "codename":
-      codenameKeys = envelope.deriveCodename(message.codename);
+      codenameKeys = envelope.deriveCodename(message.codename, message.version);
       return {
         op: "codename",
         loginId: codenameKeys.loginId,
         publicKey: self.sodium.to_base64(codenameKeys.publicKey, self.sodium.base64_variants.ORIGINAL),
       };
     case "reply":
-      return { op: "reply", text: envelope.openReply(message.box, message.from, codenameKeys.secretKey) };
+      return { op: "reply", opened: envelope.openReply(message.box, message.from, codenameKeys.secretKey, message.dated) };
     default:
       throw new Error("unknown request " + message.op);
   }
