@@ -20,7 +20,9 @@ MAX_UPLOAD_WORK_BITS = 28
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 #: Text answers stay in memory while a form is parsed; this bounds all of them together.
 MAX_FORM_MEMORY_BYTES = 1024 * 1024
-MAX_FORM_PARTS = 500
+#: Fields of one form (urlencoded or multipart): a repeat's instances each send theirs, and at
+#: most MAX_INSTANCES (150) are walked, so a real form stays far below this.
+MAX_FORM_PARTS = 2000
 #: Organizers upload XLSForms, replies and feeds: small files, kept in memory.
 ORGANIZER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 #: The two onion services' names (their key files in the data dir's onion/ folder).

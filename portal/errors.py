@@ -17,6 +17,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from surveys.errors import TooMuchWork
+from surveys.expressions import MAX_CALCULATION_LENGTH
+from surveys.model import MAX_INSTANCES
+
 from .storage.errors import (
     AccountError,
     ChunkConflict,
@@ -103,6 +107,22 @@ def register_error_handlers(app: Flask) -> None:
                 "The limit is %(mb)d MB for everything sent at once, files included. "
                 "Please attach fewer or smaller files.",
                 mb=limit_mb,
+            ),
+        )
+
+    @app.errorhandler(TooMuchWork)
+    def too_much_work(error: TooMuchWork) -> ResponseReturnValue:
+        # A form no survey page would send (or a survey no importer would accept): refused
+        # before it costs more; nothing was stored.
+        return render_error(
+            413,
+            _("What you sent asks for more than this portal handles at once."),
+            _(
+                "A form can hold at most %(num)d entries in its repeated sections, and an "
+                "answer worked out from others at most %(length)d characters. Please go back, "
+                "remove some entries and send again.",
+                num=MAX_INSTANCES,
+                length=MAX_CALCULATION_LENGTH,
             ),
         )
 

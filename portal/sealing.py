@@ -13,10 +13,13 @@ import contextlib
 import io
 import os
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
+from urllib.parse import parse_qsl
 
 from flask import Request
-from werkzeug.exceptions import BadRequest
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from crypto.envelope import Sealer, file_part, padded_file_size
 from crypto.stream import StreamEncryptor
@@ -96,7 +99,49 @@ class SealedUpload:
             part.close()
 
 
-class SealingRequest(Request):
+class BoundedFormParser(FormDataParser):
+    """Werkzeug reads an urlencoded body whole, whatever its size and number of fields (its
+    form limits bind only multipart forms): here the same limits bind both, so a form without
+    files is refused (413) past MAX_FORM_MEMORY_SIZE bytes or MAX_FORM_PARTS fields, before
+    it is parsed."""
+
+    def _parse_urlencoded(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> tuple[IO[bytes], MultiDict[str, str], MultiDict[str, Any]]:
+        limit = self.max_form_memory_size
+        body = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(body) > limit:
+            raise RequestEntityTooLarge("The form is larger than the server accepts.")
+        if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
+            raise RequestEntityTooLarge("The form has more fields than the server accepts.")
+        items = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return stream, self.cls(items), self.cls()
+
+
+class BoundedRequest(Request):
+    """A request whose forms, urlencoded or multipart, are held to the same limits, and whose
+    JSON (read whole into memory) to the limit of a form's text."""
+
+    form_data_parser_class = BoundedFormParser
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = Request.max_content_length.fget(self)  # type: ignore[attr-defined]
+        text = self.max_form_memory_size
+        if self.mimetype == "application/json" and text is not None:
+            return min(limit, text) if limit else text
+        return limit  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
+class SealingRequest(BoundedRequest):
     """A request whose file parts are sealed, never spooled; ``sealed_upload`` must be set first."""
 
     sealed_upload: SealedUpload | None = None
@@ -114,7 +159,7 @@ class SealingRequest(Request):
         return cast(IO[bytes], self.sealed_upload.new_part())
 
 
-class MemoryUploadRequest(Request):
+class MemoryUploadRequest(BoundedRequest):
     """A request whose (small) file parts stay in memory: nothing is spooled to disk."""
 
     def _get_file_stream(

@@ -13,12 +13,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from crypto.envelope import canonical_json
+
 from . import filetypes
+from .errors import TooMuchWork
 from .expressions import evaluate
-from .logic import apply_skip_logic, form_values, typed_values
+from .logic import form_values, typed_values
 from .messages import N_, Message, N_plural, SurveyText
 from .model import (
     DATETIME,
+    MAX_DOCUMENT_BYTES,
     MAX_REPEATS,
     MONTH,
     SINGLE_CHOICE_TYPES,
@@ -86,31 +90,37 @@ class Validated:
         return not self.errors
 
 
+def form_walk(
+    survey: Survey,
+    form: Mapping[str, Sequence[str]],
+    files: Mapping[str, Sequence[FileInfo]] | None = None,
+) -> Walk:
+    """The one walk of a request: raw form values (and attached files' names, which rules
+    may read) through skip logic, calculations and repeats, within a fresh budget."""
+    raw = form_values(form)
+    raw.update({name: " ".join(f.name for f in infos) for name, infos in (files or {}).items()})
+    return walk(survey, raw)
+
+
 def validate_answers(
     survey: Survey,
     form: Mapping[str, Sequence[str]],
     files: Mapping[str, Sequence[FileInfo]] | None = None,
     only: set[str] | None = None,
+    found: Walk | None = None,
 ) -> Validated:
     """Check raw form values (lists of strings, as submitted) against every question.
 
     Questions skipped by their skip logic are not checked and their answers are dropped:
     what a respondent typed before changing an earlier answer is never stored.
-    ``only`` limits the checks to some questions (one page of a paged survey).
+    ``only`` limits the checks to some questions (one page of a paged survey); ``found`` is
+    the request's walk of these very values (:func:`form_walk`), made here if not given.
     """
     result = Validated()
-    raw = form_values(form)
-    raw.update({name: " ".join(f.name for f in infos) for name, infos in (files or {}).items()})
-    found = _walk(survey, raw)
+    if found is None:
+        found = form_walk(survey, form, files)
     _validate_level(survey, "", (), form, files or {}, found, only, result, result.answers)
     return result
-
-
-def _walk(survey: Survey, values: Mapping[str, str]) -> Walk:
-    if survey.repeats:
-        return walk(survey, values)
-    asked, kept = apply_skip_logic(survey, values)
-    return Walk(asked, kept)
 
 
 def _validate_level(
@@ -216,7 +226,7 @@ def check_document_asked(survey: Survey, document: dict[str, Any]) -> tuple[list
         return ["The answers document holds no answers."], set()
     values = typed_values(answers)
     values.update(_listed_file_names(document.get("files")))
-    found = _walk(survey, values)
+    found = walk(survey, values)
     problems = _check_level(survey, "", (), answers, found)
     files = document.get("files") or []
     if files or survey.has_files:
@@ -342,6 +352,12 @@ def answers_document(survey_id: str, version: str, validated: Validated) -> dict
             for f in infos
         ],
     }
+
+
+def check_document_size(document: dict[str, Any]) -> None:
+    """Refuse (:class:`TooMuchWork`) a document larger than one submission may seal."""
+    if len(canonical_json(document)) > MAX_DOCUMENT_BYTES:
+        raise TooMuchWork("bytes of answers in one submission, at most", MAX_DOCUMENT_BYTES)
 
 
 def _convert(question: Question, values: list[str]) -> Any:

@@ -31,3 +31,13 @@ class SurveyDefinitionError(SurveyError, ValueError):
             f"{self.source}:{p.line}: {p.message}" if p.line else f"{self.source}: {p.message}"
             for p in self.problems
         ]
+
+
+class TooMuchWork(SurveyError):
+    """Raised when answers would make one request walk more repeat instances, evaluate more
+    rules or compute a longer value than it may (``limit`` names which, for the message)."""
+
+    def __init__(self, limit: str, allowed: int) -> None:
+        super().__init__(f"The answers ask for more than one request may do: {limit} {allowed}.")
+        self.limit = limit
+        self.allowed = allowed

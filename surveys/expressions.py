@@ -29,7 +29,7 @@ from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal, DecimalException
 from typing import Any
 
 from . import xpath_functions
-from .errors import SurveyError
+from .errors import SurveyError, TooMuchWork
 
 #: Longest expression accepted (XLSForm cells are rarely longer than a line).
 MAX_EXPRESSION_LENGTH = 1000
@@ -63,15 +63,19 @@ FUNCTIONS = {
 FROM_FILES = {"pulldata", "search", "instance"}
 #: Longest regex() pattern: organizers write them, the server runs them on every submission.
 MAX_PATTERN = 200
+#: Longest value a rule or calculation may build: ``concat(${c}, ${c})`` twenty-five times over
+#: would otherwise make gigabytes of eight typed characters. Room for what real forms do (the
+#: names of a roster of 50 joined: 50 texts of 500 characters, or five long answers in one),
+#: checked as values are built (concat, join), and at import against the longest value a
+#: calculation can make (surveys/bounds.py).
+MAX_CALCULATION_LENGTH = 100_000
 #: Significant digits a number keeps when it becomes text: the browser's numbers are binary
 #: doubles, the server's decimals; both round to this many to give the same text.
 SIGNIFICANT = 15
 KEYWORDS = {"and", "or", "not", "div", "mod", "true", "false"}
 #: What reads as a number (the same pattern as glas-logic.js: no "1_000", "NaN" or "0x1"), with
 #: at most 40 digits before and after the point and a three-digit exponent.
-NUMBER = re.compile(
-    r"^[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?$", re.ASCII
-)
+NUMBER = re.compile(r"^[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?$", re.ASCII)
 #: Numbers from 1e-300 to 1e300 (and 0) are numbers; beyond, not (XPath's NaN), as the browser's
 #: doubles would overflow: a typed "1e999999" never becomes a million digits of text, and no
 #: arithmetic on it raises decimal.Overflow.
@@ -507,7 +511,7 @@ def _math(op: str, left: _Value, right: _Value) -> _Value:
 
 def _call(name: str, args: Sequence[_Value]) -> _Value:
     if name in xpath_functions.ARITY:
-        found: _Value = xpath_functions.call(name, args, _text, _number, _boolean, _truth)
+        found: _Value = xpath_functions.call(name, args, _text, _number, _boolean, _truth, _joined)
         return found
     if name == "selected":
         return _boolean(_text(args[1]) in _text(args[0]).split())
@@ -518,7 +522,7 @@ def _call(name: str, args: Sequence[_Value]) -> _Value:
     if name == "if":
         return args[1] if _truth(args[0]) else args[2]
     if name == "concat":
-        return "".join(_text(a) for a in args)
+        return _joined("", [_text(a) for a in args])
     if name == "coalesce":
         return args[0] if _text(args[0]) != "" else args[1]
     if name == "count":
@@ -547,6 +551,15 @@ def _call(name: str, args: Sequence[_Value]) -> _Value:
     # jr:choice-name, its question resolved by the survey into ["map", {name: label}].
     labels = args[1]
     return labels.get(_text(args[0]), "") if isinstance(labels, dict) else ""
+
+
+def _joined(separator: str, parts: list[str]) -> str:
+    """``separator.join(parts)``, refused before it is built when it would be longer than
+    :data:`MAX_CALCULATION_LENGTH` (each part is bounded already)."""
+    length = sum(map(len, parts)) + len(separator) * max(len(parts) - 1, 0)
+    if length > MAX_CALCULATION_LENGTH:
+        raise TooMuchWork("characters in one calculated value, at most", MAX_CALCULATION_LENGTH)
+    return separator.join(parts)
 
 
 def _sum(items: list[str]) -> _Value:

@@ -17,7 +17,7 @@ from crypto.envelope import SURVEY_ID_PATTERN
 
 from .document import Located, LocatedList, read_document
 from .errors import Problem, SurveyDefinitionError
-from .logic import check_logic
+from .logic import check_bounds, check_logic
 from .model import (
     CHOICE_TYPES,
     DEFAULT_LANGUAGE,
@@ -83,15 +83,19 @@ def load_survey_file(path: Path) -> Survey:
     return load_survey_text(data, str(path))
 
 
-def load_survey_text(data: bytes, source: str = "<survey>") -> Survey:
-    return DefinitionReader(source).survey(read_document(data, source))
+def load_survey_text(data: bytes, source: str = "<survey>", *, stored: bool = False) -> Survey:
+    """Load a definition. ``stored``: one the portal keeps, accepted by the importer of its
+    day, is read without the importer's newer limits (surveys/bounds.py), which the walk
+    enforces on every request anyway: a survey published before still opens."""
+    return DefinitionReader(source, bounds=not stored).survey(read_document(data, source))
 
 
 class DefinitionReader:
     """Reads a parsed definition, collecting every problem with its line before giving up."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, bounds: bool = True) -> None:
         self.source = source
+        self.bounds = bounds
         self.problems: list[Problem] = []
         self.language = DEFAULT_LANGUAGE
 
@@ -153,7 +157,10 @@ class DefinitionReader:
         items = {q.name: item for q, item in zip(built, questions or [], strict=False)}
         groups_data = data.get("groups") or []
         items.update({str(g.get("name")): g for g in groups_data if isinstance(g, Located)})
-        for problem in check_logic(survey):
+        logic = check_logic(survey)
+        if not logic and self.bounds:
+            logic = check_bounds(survey)
+        for problem in logic:
             item = items.get(problem.subject)
             line = item.key_lines.get(problem.field, item.line) if item else data.line
             self.problem(line, problem.message)

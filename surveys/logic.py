@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expressions import ExpressionError, columns, evaluate, parse, references
+from .bounds import too_long
+from .expressions import MAX_CALCULATION_LENGTH, ExpressionError, columns, parse, references
 from .model import Question, Survey
 from .repeats import flatten, walk
 
@@ -46,19 +47,10 @@ def apply_skip_logic(survey: Survey, values: Mapping[str, str]) -> tuple[set[str
     """The names of the questions asked, and the values without the skipped ones' answers.
 
     Decided in question order, so a rule that reads a skipped question sees no answer (as ODK
-    does). The one place the server, the paged form and the reviewer's check decide this.
+    does): the walk of surveys/repeats.py, which a request makes once and shares.
     """
-    if survey.repeats or survey.calculations:  # every question in order (surveys/repeats.py)
-        found = walk(survey, values)
-        return found.asked, found.kept
-    kept = dict(values)
-    asked = set(survey.always_asked)
-    for question, rules in survey.ruled_questions:
-        if all(evaluate(tree, kept) for tree in rules):
-            asked.add(question)
-        else:
-            kept.pop(question, None)
-    return asked, kept
+    found = walk(survey, values)
+    return found.asked, found.kept
 
 
 def next_page(survey: Survey, page: int, asked: set[str], step: int = 1) -> int | None:
@@ -96,6 +88,20 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
         if group.repeat_count:
             problems += _check_expression(group.name, "repeat_count", group.repeat_count, names)
     return problems
+
+
+def check_bounds(survey: Survey) -> list[LogicProblem]:
+    """Calculations that can make a value longer than one may hold (surveys/bounds.py): a
+    survey with one would fail honest answers, so the importer refuses it by row."""
+    return [
+        LogicProblem(
+            name,
+            f"'calculation' of '{name}' can make a value of up to {length:,} characters, "
+            f"more than the {MAX_CALCULATION_LENGTH:,} a calculated value may hold",
+            "calculation",
+        )
+        for name, length in too_long(survey)
+    ]
 
 
 def _check_repeats(survey: Survey) -> list[LogicProblem]:

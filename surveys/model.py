@@ -49,6 +49,13 @@ DEFAULT_MAX_FILES = 5
 #: Most instances one repeat may have (a respondent's "add another", or its repeat_count):
 #: every instance is validated and sealed, so a form cannot ask the server for a million.
 MAX_REPEATS = 50
+#: Most instances of all repeats together, at every depth, in one submission: a repeat inside a
+#: repeat would otherwise allow 50 by 50, and each instance is walked, checked, drawn and sealed.
+MAX_INSTANCES = 150
+#: Most rule evaluations one walk of a survey may make (skip logic, calculations, counts).
+MAX_STEPS = 20_000
+#: Largest answers document (canonical JSON) one submission may seal.
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 #: A testimony is read one submission at a time; a survey is read as a table.
 SURVEY_KINDS = ("survey", "testimony")
 

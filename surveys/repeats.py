@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .errors import TooMuchWork
 from .expressions import NODE, calculate, evaluate, number_of
-from .model import MAX_REPEATS, Group, Question, Survey
+from .model import MAX_INSTANCES, MAX_REPEATS, MAX_STEPS, Group, Question, Survey
 
 #: An instance's place: its number in each repeat from the outermost, e.g. (2, 1).
 Path = tuple[int, ...]
@@ -41,22 +42,78 @@ def split_key(key: str) -> tuple[str, Path] | None:
 
 
 @dataclass
+class Budget:
+    """What one walk may spend, whatever the survey's structure or the answers posted:
+    instances of all repeats together (drawn or asked, at every depth) and rule evaluations.
+    Spending past either raises :class:`~surveys.errors.TooMuchWork`."""
+
+    instances: int = MAX_INSTANCES
+    steps: int = MAX_STEPS
+
+    def instance(self, count: int) -> None:
+        self.instances -= count
+        if self.instances < 0:
+            raise TooMuchWork("repeat instances in all, at most", MAX_INSTANCES)
+
+    def step(self, count: int = 1) -> None:
+        self.steps -= count
+        if self.steps < 0:
+            raise TooMuchWork("rule evaluations, at most", MAX_STEPS)
+
+
+@dataclass
 class Walk:
     """What the walk found: the keys asked, the values without the skipped ones (calculations
-    computed), and each instance's context (what its rules read), by its path's key suffix."""
+    computed), each instance's context (what its rules read), by its path's key suffix, and how
+    many instances each repeat has on the page (``drawn``: the asked ones' count, or for one
+    skipped as many as the form had, which the script may show later)."""
 
     asked: set[str] = field(default_factory=set)
     kept: dict[str, str] = field(default_factory=dict)
     contexts: dict[str, dict[str, str]] = field(default_factory=dict)
+    drawn: dict[str, int] = field(default_factory=dict)
+    given: Mapping[str, str] = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)
+    _keyed: dict[str, list[tuple[str, Path]]] | None = field(default=None, repr=False)
 
     def context(self, path: Path) -> dict[str, str]:
         return self.contexts.get(key_of("", path), self.kept)
 
+    def keyed(self) -> dict[str, list[tuple[str, Path]]]:
+        """The instance keys the form sent, by question name: read once, so that dropping
+        what lies beyond each repeat's instances costs its own keys, not all of the form's."""
+        if self._keyed is None:
+            self._keyed = {}
+            for key in self.given:
+                split = split_key(key) if "#" in key else None
+                if split is not None:
+                    self._keyed.setdefault(split[0], []).append((key, split[1]))
+        return self._keyed
 
-def walk(survey: Survey, values: Mapping[str, str]) -> Walk:
+    def holds(self, trees: list[Any], context: Mapping[str, str]) -> bool:
+        """Whether every rule holds (each evaluation is charged to the budget)."""
+        for tree in trees:
+            self.budget.step()
+            if not evaluate(tree, context):
+                return False
+        return True
+
+
+def walk(survey: Survey, values: Mapping[str, str], budget: Budget | None = None) -> Walk:
     """Walk the whole survey in order, every repeat instance by instance (a repeat that is
-    asked puts its own key in the asked set, whatever instances it has)."""
-    found = Walk(kept=dict(values))
+    asked puts its own key in the asked set, whatever instances it has). The one walk of a
+    request: skip logic, calculations, repeats, validation and drawing all read it."""
+    found = Walk(kept=dict(values), given=values, budget=budget or Budget())
+    if not survey.repeats and not survey.calculations:
+        # Questions only: decided in order, each rule once (most surveys, and the reviewer's
+        # check of 100,000 submissions).
+        found.asked = set(survey.always_asked)
+        for question, rules in survey.ruled_questions:
+            if found.holds(rules, found.kept):
+                found.asked.add(question)
+            else:
+                found.kept.pop(question, None)
+        return found
     _blocks(survey, survey.blocks, found.kept, (), found)
     return found
 
@@ -66,31 +123,25 @@ def _blocks(
 ) -> None:
     for block in blocks:
         if isinstance(block, Question):
-            decide(survey, block, key_of(block.name, path), context, w.kept, w.asked)
+            _decide(survey, block, key_of(block.name, path), context, w)
         else:
             _repeat(survey, block, context, path, w)
 
 
-def decide(
-    survey: Survey,
-    question: Question,
-    key: str,
-    context: dict[str, str],
-    kept: dict[str, str],
-    asked: set[str],
-) -> None:
+def _decide(survey: Survey, question: Question, key: str, context: dict[str, str], w: Walk) -> None:
     """Ask ``question`` (as ``key``) or skip it, its rules read in ``context``; a calculation
     asked is computed there, one skipped (or empty) drops its value from both."""
-    if all(evaluate(tree, context) for tree in survey.relevance[question.name]):
-        asked.add(key)
+    if w.holds(survey.relevance[question.name], context):
+        w.asked.add(key)
         if question.type != "calculate":
             return
+        w.budget.step()
         result = calculate(survey.calculations[question.name], context)
         if result:
-            context[question.name] = kept[key] = result
+            context[question.name] = w.kept[key] = result
             return
     context.pop(question.name, None)
-    kept.pop(key, None)
+    w.kept.pop(key, None)
 
 
 def instance_count(group: Group, values: Mapping[str, str]) -> int:
@@ -108,10 +159,16 @@ def instance_count(group: Group, values: Mapping[str, str]) -> int:
 
 def _repeat(survey: Survey, group: Group, context: dict[str, str], path: Path, w: Walk) -> None:
     count_key = key_of(group.name, path)
-    relevant = all(evaluate(tree, context) for tree in survey.group_relevance[group.name])
+    relevant = w.holds(survey.group_relevance[group.name], context)
     sent = {**context, group.name: w.kept.get(count_key, "1")}
-    count = instance_count(group, sent) if relevant else 0
-    _drop_beyond(survey, group, path, count, w.kept)
+    w.budget.step()
+    drawn = instance_count(group, sent)
+    w.budget.instance(drawn)
+    w.drawn[count_key] = drawn
+    count = drawn if relevant else 0
+    if not relevant:
+        _draw_skipped(survey, group, path, drawn, w)
+    _drop_beyond(survey, group, path, count, w)
     w.kept[count_key] = context[group.name] = str(count)
     if relevant:
         w.asked.add(count_key)
@@ -130,20 +187,29 @@ def _repeat(survey: Survey, group: Group, context: dict[str, str], path: Path, w
             context.pop(question.name, None)
 
 
-def _drop_beyond(
-    survey: Survey, group: Group, path: Path, count: int, kept: dict[str, str]
-) -> None:
+def _draw_skipped(survey: Survey, group: Group, path: Path, count: int, w: Walk) -> None:
+    """The instances of a skipped repeat's inner repeats as the form had them: drawn hidden,
+    for the script to show if the repeat comes back (each one charged to the budget)."""
+    for index in range(1, count + 1):
+        at = (*path, index)
+        for block in survey.blocks_in[group.name]:
+            if isinstance(block, Group):
+                key = key_of(block.name, at)
+                w.budget.step()
+                drawn = instance_count(block, {**w.kept, block.name: w.given.get(key, "1")})
+                w.budget.instance(drawn)
+                w.drawn[key] = drawn
+                _draw_skipped(survey, block, at, drawn, w)
+
+
+def _drop_beyond(survey: Survey, group: Group, path: Path, count: int, w: Walk) -> None:
     """Forget the answers of instances beyond ``count`` (a form may send any)."""
-    inside = survey.inside[group.name]
     depth = len(path)
-    for key in [k for k in kept if "#" in k]:
-        split = split_key(key)
-        if split is None:
-            continue
-        name, numbers = split
-        beyond = len(numbers) > depth and numbers[depth] > count
-        if beyond and name in inside and numbers[:depth] == path:
-            del kept[key]
+    for name in survey.inside[group.name]:
+        for key, numbers in w.keyed().get(name, ()):
+            beyond = len(numbers) > depth and numbers[depth] > count
+            if beyond and numbers[:depth] == path:
+                w.kept.pop(key, None)
 
 
 def instance_context(

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
-from .model import MAX_REPEATS, MONTH, Group, Survey
+from .model import MAX_INSTANCES, MAX_REPEATS, MONTH, Group, Survey
 
 DOCUMENT_KEYS = frozenset(
     {"format", "survey", "version", "answers", "files", "reply_key", "reply_login"}
@@ -98,6 +98,7 @@ def _check_answers(survey: Survey | None, answers: Any) -> None:
     if len(answers) > MAX_ANSWERS:
         raise DocumentShapeError(f"The document holds more than {MAX_ANSWERS} answers.")
     known = survey.by_name if survey is not None else {}
+    counted = [0]
     for name, value in answers.items():
         question = known.get(name)  # a question's own name was checked when it was loaded
         if question is None and (not isinstance(name, str) or not ANSWER_KEY.match(name)):
@@ -105,7 +106,7 @@ def _check_answers(survey: Survey | None, answers: Any) -> None:
         if survey is None:
             _check_any_value(name, value)
         elif name in survey.repeats and name in survey.level_blocks[""]:
-            _check_instances(survey, name, value)
+            _check_instances(survey, name, value, counted)
         elif (
             question is None
             or not question.answerable
@@ -117,8 +118,9 @@ def _check_answers(survey: Survey | None, answers: Any) -> None:
             _check_value(name, question.type, value)
 
 
-def _check_instances(survey: Survey, name: str, value: Any) -> None:
-    """A repeat: a list of at most MAX_REPEATS objects of its own questions' answers."""
+def _check_instances(survey: Survey, name: str, value: Any, counted: list[int]) -> None:
+    """A repeat: a list of at most MAX_REPEATS objects of its own questions' answers, and no
+    more than MAX_INSTANCES instances of all repeats together (``counted`` adds them up)."""
     if (
         not isinstance(value, list)
         or len(value) > MAX_REPEATS
@@ -127,12 +129,17 @@ def _check_instances(survey: Survey, name: str, value: Any) -> None:
         raise DocumentShapeError(
             f"{_quote(name)} holds no list of at most {MAX_REPEATS} instances."
         )
+    counted[0] += len(value)
+    if counted[0] > MAX_INSTANCES:
+        raise DocumentShapeError(
+            f"The repeats hold more than {MAX_INSTANCES} instances in all (at {_quote(name)})."
+        )
     blocks = survey.level_blocks[name]
     for instance in value:
         for key, answer in instance.items():
             block = blocks.get(key)
             if isinstance(block, Group):  # a repeat inside this one
-                _check_instances(survey, key, answer)
+                _check_instances(survey, key, answer, counted)
             elif block is None or not block.answerable or block.type == "file":
                 raise DocumentShapeError(
                     f"{_quote(key)} is not a question of repeat {_quote(name)}."

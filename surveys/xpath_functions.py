@@ -75,6 +75,7 @@ def call(
     number: Callable[[Any], Decimal | None],
     boolean: Callable[[bool], Decimal],
     truth: Callable[[Any], bool],
+    joined: Callable[[str, list[str]], str],
 ) -> Any:
     """One function of this module on evaluated arguments (the evaluator's own conversions)."""
     if name == "today":
@@ -117,7 +118,7 @@ def call(
     if name == "count-non-empty":
         return Decimal(sum(1 for v in _nodes(args) if v != ""))
     if name == "join":
-        return text(args[0]).join(_nodes(args[1:]))
+        return joined(text(args[0]), _nodes(args[1:]))
     if name == "decimal-date-time":
         return date_days(text(args[0])) if not isinstance(args[0], Decimal) else args[0]
     if name == "date":

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, jsonify, request, send_file, url_for
+from flask import abort, current_app, g, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -215,7 +215,16 @@ def store_sealed_in_browser(
 
 
 def client_messages(question: Question) -> dict[str, str]:
-    """The messages the script may show for this question, in the respondent's language."""
+    """The messages the script may show for this question, in the respondent's language:
+    worked out once a request per question, however many instances of a repeat draw it."""
+    made: dict[int, dict[str, str]] = g.setdefault("glas_client_messages", {})
+    found = made.get(id(question))
+    if found is None:
+        found = made[id(question)] = _client_messages(question)
+    return found
+
+
+def _client_messages(question: Question) -> dict[str, str]:
     messages: dict[str, Message | SurveyText] = {
         "required": Message(rules.ATTACH_FILE if question.type == "file" else rules.NEEDS_ANSWER),
         "characters": Message(rules.CHARACTERS),

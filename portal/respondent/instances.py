@@ -19,28 +19,6 @@ from surveys.repeats import Path, Walk, instance_count, key_of, split_key
 SHOWN_FIELD = "glas_shown"
 
 
-def instance_counts(survey: Survey, found: Walk, given: dict[str, str]) -> dict[str, int]:
-    """The instances drawn for every repeat: as the walk decided for one that is asked, else
-    as many as the form had (or the repeat_count gives): the script may show it later."""
-    counts: dict[str, int] = {}
-
-    def visit(level: str, path: Path) -> None:
-        for block in survey.blocks_in[level]:
-            if not isinstance(block, Group):
-                continue
-            key = key_of(block.name, path)
-            if key in found.asked:
-                counts[key] = int(found.kept[key])
-            else:
-                sent = {**found.context(path), block.name: given.get(key, "1")}
-                counts[key] = instance_count(block, sent)
-            for index in range(1, counts[key] + 1):
-                visit(block.name, (*path, index))
-
-    visit("", ())
-    return counts
-
-
 def _repeat_at(survey: Survey, key: str, inside: bool) -> tuple[Group, Path] | None:
     """The repeat a button's key names, with the path of its count (``inside``: the key names
     an instance, one number more)."""

@@ -13,17 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import get_month_names
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_babel import get_locale
 
 from surveys.expressions import Tree, references
-from surveys.logic import apply_skip_logic, form_values, next_page
+from surveys.logic import form_values, next_page
 from surveys.model import Group, Question, Survey
 from surveys.repeats import Walk, walk
 
 from ..security import allow_browser_crypto
 from ..storage import PublishedSurvey
-from .instances import instance_counts
 
 PAGE_FIELD = "glas_page"
 NAV_FIELD = "glas_nav"
@@ -39,19 +38,24 @@ class Heading:
 
 
 def render_survey(
-    published: PublishedSurvey, values: dict[str, Any], errors: dict[str, Any], page: int = -1
+    published: PublishedSurvey,
+    values: dict[str, Any],
+    errors: dict[str, Any],
+    page: int = -1,
+    found: Walk | None = None,
 ) -> str:
-    """The survey form at ``page`` (-1: the first page that asks anything).
+    """The survey form at ``page`` (-1: the first page that asks anything), drawn from the
+    request's walk of ``values`` (``found``; walked here only when the request has none).
 
     It may load the crypto bundle, so it gets the CSP that allows it."""
     allow_browser_crypto()
     survey = published.survey
-    given = form_values(values)
-    found = walk(survey, given) if survey.repeats else Walk(*apply_skip_logic(survey, given))
+    if found is None:
+        found = walk(survey, form_values(values))
+    g.glas_walk = found  # what offered() reads: each instance's context, walked once
     asked = found.asked
     if page < 0 or page >= len(survey.pages):
         page = next_page(survey, -1, asked) or 0
-    counts = instance_counts(survey, found, given) if survey.repeats else {}
     return render_template(
         "respondent/survey.html",
         published=published,
@@ -59,7 +63,7 @@ def render_survey(
         errors=errors,
         page=page,
         asked=asked,
-        counts=counts,
+        counts=found.drawn,
         shown=" ".join(sorted(key for key in asked if "#" in key)),
         last=next_page(survey, page, _may_be_asked(survey, page, values, asked)) is None,
         has_previous=next_page(survey, page, asked, -1) is not None,

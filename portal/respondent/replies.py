@@ -19,7 +19,7 @@ from crypto.codename import LOGIN_ID, CodenameKeys, check, derive_all, open_repl
 from surveys.schema import REPLY_KEY
 
 from .. import csrf, current_store
-from ..i18n import month_name, month_names, translate
+from ..i18n import month_name, translate
 from ..security import allow_browser_crypto
 from ..storage.replies import delete_reply, has_box, replies_for
 from . import bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
@@ -13,13 +13,19 @@ from werkzeug.wrappers import Response
 from crypto.bundle import SubmissionRecord
 from crypto.codename import groups_of
 from crypto.envelope import Binding, Sealer, file_part, new_submission_id, size_bucket
-from surveys.answers import FileInfo, answers_document, validate_answers
+from surveys.answers import (
+    FileInfo,
+    answers_document,
+    check_document_size,
+    form_walk,
+    validate_answers,
+)
 from surveys.expressions import choice_values, references
 from surveys.filetypes import UNKNOWN_TYPE, sniff
-from surveys.logic import apply_skip_logic, form_values, next_page
+from surveys.logic import form_values, next_page
 from surveys.messages import N_, Message
-from surveys.model import MAX_REPEATS, Question, Survey
-from surveys.repeats import key_of, split_key, walk
+from surveys.model import MAX_INSTANCES, MAX_REPEATS, Question, Survey
+from surveys.repeats import Walk, key_of, split_key
 
 from .. import csrf, current_config, current_store
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
@@ -83,6 +89,7 @@ def question_globals() -> dict[str, Any]:
         "offered": offered,
         "choice_values": choice_values,
         "max_repeats": MAX_REPEATS,
+        "max_instances": MAX_INSTANCES,
         "key_of": key_of,
     }
 
@@ -96,7 +103,8 @@ def offered(question: Question, values: dict[str, list[str]], key: str = "") -> 
     tree = question.choice_filter_tree
     if tree is None:
         return {c.name for c in question.choices}
-    given = form_values(values)
+    found = g.get("glas_walk")  # the request's walk: its values, read once
+    given = dict(found.given) if found is not None else form_values(values)
     _, _, index = key.partition("#")
     if index:
         suffix = "#" + index
@@ -107,43 +115,45 @@ def offered(question: Question, values: dict[str, list[str]], key: str = "") -> 
     return {c.name for c in question.choices_for(given)}
 
 
-def _turn_page(published: PublishedSurvey, move: int) -> ResponseReturnValue:
+def _turn_page(
+    published: PublishedSurvey, values: dict[str, list[str]], found: Walk, move: int
+) -> ResponseReturnValue:
     """Next or Back without JavaScript: check this page's answers, then show the nearest page
     that asks anything given the answers so far."""
     survey = published.survey
-    values = request.form.to_dict(flat=False)
     page = current_page(survey)
     if move > 0:
-        brought_up = _brought_up(published)
+        brought_up = _brought_up(published, values, found)
         if brought_up is not None:
             return brought_up
         names = {q.name for q in survey.pages[page]}
-        validated = validate_answers(survey, values, None, only=names)
+        validated = validate_answers(survey, values, None, only=names, found=found)
         if not validated.ok:
-            return render_survey(published, values, validated.errors, page), 422
-    asked, _ = apply_skip_logic(survey, form_values(values))
-    target = next_page(survey, page, asked, move)
-    return render_survey(published, values, {}, page if target is None else target)
+            return render_survey(published, values, validated.errors, page, found), 422
+    target = next_page(survey, page, found.asked, move)
+    return render_survey(published, values, {}, page if target is None else target, found)
 
 
-def _brought_up(published: PublishedSurvey) -> ResponseReturnValue | None:
+def _brought_up(
+    published: PublishedSurvey, values: dict[str, list[str]], found: Walk
+) -> ResponseReturnValue | None:
     """Without JavaScript, an answer in a repeat's instance can bring up a question of the same
     instance the page did not show: the page comes back with it shown and marked, once."""
-    values = request.form.to_dict(flat=False)
     if SHOWN_FIELD not in values:
         return None
     survey = published.survey
-    given = form_values(values)
-    found = newly_asked(survey, current_page(survey), values, walk(survey, given))
-    if not found:
+    brought = newly_asked(survey, current_page(survey), values, found)
+    if not brought:
         return None
-    errors = {key: Message(LOOK_AGAIN) for key in found}
-    return render_survey(published, values, errors, current_page(survey)), 422
+    errors = {key: Message(LOOK_AGAIN) for key in brought}
+    return render_survey(published, values, errors, current_page(survey), found), 422
 
 
 @bp.post("/s/<survey_id>")
 def submit(survey_id: str) -> ResponseReturnValue:
-    """Seal and store one submission; files are encrypted while they stream in."""
+    """Seal and store one submission; files are encrypted while they stream in. The survey is
+    walked once for the request (surveys.answers.form_walk): page turns, follow-ups brought
+    up, validation and the page drawn again all read that walk."""
     published = _published_or_404(survey_id)
     store = current_store()
     recipients = store.recipients(survey_id)
@@ -163,18 +173,13 @@ def submit(survey_id: str) -> ResponseReturnValue:
         csrf.protect()
         if request.form.get(HONEYPOT):
             return redirect(url_for(".thanks", survey_id=survey_id), code=303)
+        survey = published.survey
+        values = request.form.to_dict(flat=False)
         nav = request.form.get(NAV_FIELD, "")
         if nav.startswith(("add:", "remove:")):
-            values = request.form.to_dict(flat=False)
-            if not change_instances(published.survey, values, nav):
+            if not change_instances(survey, values, nav):
                 abort(400)
-            return render_survey(published, values, {}, current_page(published.survey))
-        move = requested_move()
-        if published.survey.multipage and move:
-            return _turn_page(published, move)
-        brought_up = _brought_up(published)
-        if brought_up is not None:
-            return brought_up
+            return render_survey(published, values, {}, current_page(survey))
         if ENVELOPE_FIELD in request.form:
             refused = store_sealed_in_browser(published, request.form[ENVELOPE_FIELD])
             if refused is not None:
@@ -183,11 +188,17 @@ def submit(survey_id: str) -> ResponseReturnValue:
             # respondent never confirmed must not be shown in its place.
             return forget_codename(redirect(url_for(".thanks", survey_id=survey_id), code=303))
         kept, infos = _attachments(published, upload)
-        validated = validate_answers(published.survey, request.form.to_dict(flat=False), infos)
+        found = form_walk(survey, values, infos)
+        move = requested_move()
+        if survey.multipage and move:
+            return _turn_page(published, values, found, move)
+        brought_up = _brought_up(published, values, found)
+        if brought_up is not None:
+            return brought_up
+        validated = validate_answers(survey, values, infos, found=found)
         if not validated.ok:
-            values = request.form.to_dict(flat=False)
-            page = page_of(published.survey, next(iter(validated.errors)))
-            return render_survey(published, values, validated.errors, page), 422
+            page = page_of(survey, next(iter(validated.errors)))
+            return render_survey(published, values, validated.errors, page, found), 422
         # Files of skipped questions are dropped like their answers.
         listed = {info.part for infos in validated.files.values() for info in infos}
         kept = [part for part in kept if part.index in listed]
@@ -197,7 +208,8 @@ def submit(survey_id: str) -> ResponseReturnValue:
             else:
                 part.path.unlink(missing_ok=True)
         document = answers_document(survey_id, published.version, validated)
-        issued = issue_codename(published.survey)
+        check_document_size(document)
+        issued = issue_codename(survey)
         if issued is not None:
             document.update(reply_fields(issued[1]))
         answers = sealer.seal_answers(document)

@@ -424,7 +424,7 @@ class Store:
         survey = self._definitions.get(row.digest)
         if survey is None:
             source = f"survey version {row.digest[:12]}"
-            survey = load_survey_text(row.definition.encode("utf-8"), source)
+            survey = load_survey_text(row.definition.encode("utf-8"), source, stored=True)
             self._definitions[row.digest] = survey
         return survey
 

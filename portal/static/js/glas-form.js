@@ -313,10 +313,15 @@
     }
   }
 
+  /* Instances of every repeat on the page together (a template's are not in the page). */
+  function allInstances() {
+    return form.querySelectorAll("[data-instance]").length;
+  }
+
   function addInstance(section) {
     const template = section.querySelector(":scope > template");
     const number = instances(section).length + 1;
-    if (!template || number > glasLogic.MAX_REPEATS) return null;
+    if (!template || number > glasLogic.MAX_REPEATS || allInstances() >= glasLogic.MAX_INSTANCES) return null;
     // The server drew the empty instance with "__N<depth>__" for its number (escaped as usual).
     const placeholder = "__N" + section.dataset.depth + "__";
     template.insertAdjacentHTML("beforebegin", template.innerHTML.split(placeholder).join(String(number)));
@@ -370,8 +375,11 @@
   function countChanged(section) {
     const count = instances(section).length;
     section.querySelector(":scope > input[type=hidden]").value = String(count);
-    const add = section.querySelector(":scope > .add button");
-    if (add) add.disabled = count >= glasLogic.MAX_REPEATS;
+    const full = allInstances() >= glasLogic.MAX_INSTANCES;
+    for (const other of form.querySelectorAll("[data-repeat]")) {
+      const add = other.querySelector(":scope > .add button");
+      if (add) add.disabled = full || instances(other).length >= glasLogic.MAX_REPEATS;
+    }
   }
 
   /* Repeats with a repeat_count get as many instances as it gives (empty ones are added with

@@ -29,8 +29,10 @@ const glasLogic = (function () {
   /* A repeat's answers in every instance are under "*" + name, each after NODE; the instance
    * being evaluated under "#" (surveys/expressions.py nodes). */
   const NODE = "\x1f";
-  /* surveys/model.py MAX_REPEATS: the most instances a repeat has. */
+  /* surveys/model.py MAX_REPEATS: the most instances a repeat has; MAX_INSTANCES: of all
+   * repeats together (the server refuses a form with more). */
   const MAX_REPEATS = 50;
+  const MAX_INSTANCES = 150;
   const SIGNIFICANT = 15;
 
   function evaluate(tree, values, current) {
@@ -438,7 +440,7 @@ const glasLogic = (function () {
     return op === "div" ? a / b : a % b;
   }
 
-  return { evaluate, calculate, walk, keyOf, MAX_REPEATS };
+  return { evaluate, calculate, walk, keyOf, MAX_REPEATS, MAX_INSTANCES };
 })();
 
 if (typeof module === "object" && module.exports) module.exports = glasLogic;
