@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import hmac
 import importlib.resources
 import json
 import re
@@ -43,6 +44,7 @@ import nacl.pwhash
 import nacl.utils
 from nacl import bindings as sodium
 
+from .envelope import canonical_json
 from .errors import AuthenticationFailed, KeyFormatError
 from .keys import PublicKey, ReviewerKey
 
@@ -329,3 +331,54 @@ def open_reply(reply: SealedReply, keys: CodenameKeys) -> OpenedReply:
     except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise AuthenticationFailed("The reply's content is damaged.") from e
     return OpenedReply(text, month)
+
+
+#: A follow-up's proof that its sender holds the codename (issue 27): one crypto_box per
+#: reviewer, from the codename's key to the reviewer's, of a digest of what was written.
+PROOF_CONTEXT = b"glas-follow-up-1"
+PROOF_SIZE = 32
+
+
+def follow_up_digest(message: str, login_id: str, reply_key: str) -> bytes:
+    """What a follow-up's proof covers: the message (as sealed), and the login id and public key
+    it is written under (base64, as the answers document carries them), as canonical JSON."""
+    document = canonical_json({"key": reply_key, "login": login_id, "message": message})
+    return hashlib.blake2b(document, key=PROOF_CONTEXT, digest_size=PROOF_SIZE).digest()
+
+
+def follow_up_proof(
+    message: str, keys: CodenameKeys, reviewers: list[PublicKey]
+) -> dict[str, str]:
+    """Per reviewer key id, ``nonce ‖ crypto_box(digest, nonce, reviewer, codename secret)``
+    in base64: only the holder of the codename (or of that reviewer's secret key) makes one
+    that opens with the testimony's public key."""
+    reply_key = base64.b64encode(keys.public_key).decode("ascii")
+    digest = follow_up_digest(message, keys.login_id, reply_key)
+    proofs = {}
+    for reviewer in reviewers:
+        nonce = nacl.utils.random(NONCE_SIZE)
+        boxed = sodium.crypto_box(digest, nonce, reviewer.raw, keys.secret_key)
+        proofs[reviewer.key_id] = base64.b64encode(nonce + boxed).decode("ascii")
+    return proofs
+
+
+def check_follow_up_proof(
+    message: str, login_id: str, reply_key: str, proof: object, reviewer: ReviewerKey
+) -> bool:
+    """Whether ``proof`` (a follow-up's ``reply_proof``) holds, for this reviewer, a box from
+    ``reply_key`` of the digest of this message under this login id. The reviewer then compares
+    ``reply_key`` with the *testimony's*: only that ties the follow-up to its codename."""
+    if not isinstance(proof, dict):
+        return False
+    sealed = proof.get(reviewer.public_key.key_id)
+    try:
+        raw = base64.b64decode(str(sealed), validate=True)
+        sender = base64.b64decode(reply_key, validate=True)
+        if len(sender) != 32 or len(raw) != NONCE_SIZE + MAC_SIZE + PROOF_SIZE:
+            return False
+        opened = sodium.crypto_box_open(
+            raw[NONCE_SIZE:], raw[:NONCE_SIZE], sender, reviewer.secret
+        )
+    except (ValueError, TypeError, nacl.exceptions.CryptoError):
+        return False
+    return hmac.compare_digest(bytes(opened), follow_up_digest(message, login_id, reply_key))

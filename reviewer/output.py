@@ -25,8 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from crypto.codename import check_follow_up_proof
+from crypto.keys import ReviewerKey
 from surveys.answers import check_document_asked
 from surveys.errors import SurveyDefinitionError
+from surveys.followups import FOLLOW_UP_ID, MESSAGE
 from surveys.loader import load_survey_text
 from surveys.model import Survey
 from surveys.schema import document_problem
@@ -67,6 +70,9 @@ class Summary:
     testimonies: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     unknown: list[Any] = field(default_factory=list)  # versions without a definition
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Follow-ups whose proof opens with one of the run's keys (crypto/codename.py): written
+    #: by the holder of the codename whose public key they name.
+    proven: list[str] = field(default_factory=list)
 
 
 def summarize(
@@ -74,8 +80,10 @@ def summarize(
     opened: list[Any],
     files: dict[str, dict[str, str]] | None = None,
     attachments: dict[str, list[Attachment]] | None = None,
+    keys: tuple[ReviewerKey, ...] = (),
 ) -> Summary:
-    """Check, render and count a batch of opened submissions (safe to run in a worker).
+    """Check, render and count a batch of opened submissions (safe to run in a worker, which
+    inherits ``keys`` by fork: they check follow-ups' proofs and are never sent anywhere).
 
     A submission that cannot be rendered becomes one entry of ``failures``; the others go on.
     """
@@ -90,7 +98,21 @@ def summarize(
             _summarize_one(summary, plan, plan.survey, item, files, attachments)
         except Exception as e:  # hostile content: it costs one submission, never the run
             summary.failures.append((record.submission_id, _could_not(e)))
+            continue
+        if record.survey_id == FOLLOW_UP_ID and _proven(item.answers, keys):
+            summary.proven.append(record.submission_id)
     return summary
+
+
+def _proven(document: dict[str, Any], keys: tuple[ReviewerKey, ...]) -> bool:
+    """Whether a follow-up's proof opens, for one of ``keys``, with the key it names."""
+    answers = document.get("answers")
+    message = answers.get(MESSAGE) if isinstance(answers, dict) else None
+    login, key = document.get("reply_login"), document.get("reply_key")
+    if not (isinstance(message, str) and isinstance(login, str) and isinstance(key, str)):
+        return False
+    proof = document.get("reply_proof")
+    return any(check_follow_up_proof(message, login, key, proof, k) for k in keys)
 
 
 def _summarize_one(
@@ -154,9 +176,13 @@ def trusted_definitions(shipped: dict[str, Any]) -> dict[str, Survey]:
 class ReviewerOutput:
     """The output folder of one ``glas decrypt`` run, filled submission by submission."""
 
-    def __init__(self, out: Path, options: Options | None = None) -> None:
+    def __init__(
+        self, out: Path, options: Options | None = None, keys: tuple[ReviewerKey, ...] = ()
+    ) -> None:
         self.out = out
         self.options = options or Options()
+        self.keys = keys
+        self.proven: set[str] = set()
         self.definitions: dict[str, Survey] = {}
         self.plans: dict[str, Plan] = {}
         self.tables: dict[str, SurveyTable] = {}
@@ -183,8 +209,8 @@ class ReviewerOutput:
 
     def processor(self) -> Callable[[list[Any]], Summary]:
         """The batch processor for the decrypting workers (it carries the definitions)."""
-        plans = dict(self.plans)
-        return lambda opened: summarize(plans, opened)
+        plans, keys = dict(self.plans), self.keys
+        return lambda opened: summarize(plans, opened, keys=keys)
 
     def check(self, record: Any, document: dict[str, Any]) -> str | None:
         """Why an opened document must not be used (wrong shape for its version), or None."""
@@ -236,6 +262,7 @@ class ReviewerOutput:
             [opened],
             {record.submission_id: relative},
             {record.submission_id: attachments},
+            self.keys,
         )
         if summary.failures:
             self._discard(record, opened.files)
@@ -281,6 +308,7 @@ class ReviewerOutput:
             if version in summary.rows:
                 table.write_block(summary.rows[version])
         self.report.warnings.violations += summary.violations
+        self.proven.update(summary.proven)
         for version, submission_id, received, page, excerpt in summary.testimonies:
             if version not in self.testimonies:
                 plan = self.plans[version]
@@ -309,7 +337,8 @@ class ReviewerOutput:
         for pages in self.testimonies.values():
             pages.close()
         # Write-backs under the page of the testimony with the same codename.
-        link_threads(self.out)
+        unproven = link_threads(self.out, self.proven)
+        self.report.warnings.unproven_follow_ups = unproven
 
     def write_stat_files(self) -> list[str]:
         """answers.sav and answers.dta of every version with a definition; returns the

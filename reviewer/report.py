@@ -201,6 +201,8 @@ class Warnings:
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: Copies of a submission set aside (another copy of the same id is used).
     conflicts: list[tuple[str, str]] = field(default_factory=list)
+    #: Follow-ups shown apart: they claim a testimony's codename without a proof from its key.
+    unproven_follow_ups: int = 0
     violations: list[tuple[str, list[str]]] = field(default_factory=list)
     unknown_versions: list[tuple[str, str, str]] = field(default_factory=list)
     located: list[tuple[str, str]] = field(default_factory=list)
@@ -212,6 +214,7 @@ class Warnings:
         return not (
             self.failed
             or self.conflicts
+            or self.unproven_follow_ups
             or self.violations
             or self.unknown_versions
             or self.located

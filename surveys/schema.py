@@ -21,11 +21,16 @@ from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
 from .model import MAX_INSTANCES, MAX_REPEATS, MONTH, Group, Survey
 
 DOCUMENT_KEYS = frozenset(
-    {"format", "survey", "version", "answers", "files", "reply_key", "reply_login"}
+    {"format", "survey", "version", "answers", "files", "reply_key", "reply_login", "reply_proof"}
 )
 #: A codename's public key (base64 of 32 bytes) and login id (64 hex digits).
 REPLY_KEY = re.compile(r"[A-Za-z0-9+/]{43}=")
 REPLY_LOGIN = re.compile(r"[0-9a-f]{64}")
+#: A follow-up's proof (crypto/codename.py follow_up_proof): per reviewer key id (BLAKE2b-160
+#: in hex), the base64 of nonce, MAC and digest (24 + 16 + 32 bytes).
+PROOF_KEY_ID = re.compile(r"[0-9a-f]{40}")
+PROOF_BOX = re.compile(r"[A-Za-z0-9+/]{96}")
+MAX_PROOFS = 50
 FILE_KEYS = frozenset({"question", "part", "name", "type", "size"})
 #: What an unknown survey version may use as an answer key: it becomes a column header.
 ANSWER_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,119}$")
@@ -88,8 +93,28 @@ def check_document_shape(
         or not REPLY_LOGIN.fullmatch(reply_login)
     ):
         raise DocumentShapeError("The answers document's reply login id is malformed.")
+    proof = document.get("reply_proof")
+    if proof is not None and not is_proof(proof):
+        raise DocumentShapeError("The answers document's reply proof is malformed.")
+    if proof is not None and reply_login is None:
+        raise DocumentShapeError("The answers document has a reply proof but no login id.")
     _check_answers(survey, document.get("answers", {}))
     _check_files(survey, document.get("files", []))
+
+
+def is_proof(proof: Any) -> bool:
+    """Whether ``proof`` has the shape of a follow-up's reply proof (one box per reviewer)."""
+    return (
+        isinstance(proof, dict)
+        and 0 < len(proof) <= MAX_PROOFS
+        and all(
+            isinstance(k, str)
+            and PROOF_KEY_ID.fullmatch(k) is not None
+            and isinstance(v, str)
+            and PROOF_BOX.fullmatch(v) is not None
+            for k, v in proof.items()
+        )
+    )
 
 
 def _check_answers(survey: Survey | None, answers: Any) -> None:

@@ -86,3 +86,52 @@ def test_an_envelope_sealed_in_javascript_opens_in_python() -> None:
     assert len(ciphertext) == stream.ciphertext_size(size)
     plaintext = stream.decrypt_bytes(content_key, record.binding.ad("file-0"), ciphertext)
     assert plaintext == attachment_plaintext(size)
+
+
+def test_a_follow_up_proof_made_in_javascript_holds_in_the_reviewers_python() -> None:
+    from crypto.codename import check_follow_up_proof, derive, new_codename
+
+    reviewers = [ReviewerKey.generate(), ReviewerKey.generate()]
+    codename = new_codename()
+    keys = derive(codename)
+    message = 'Пишувам повторно: «четврток» "ok" \\ \n 😀'
+    script = """
+const sodium = require("libsodium-wrappers-sumo");
+const glasEnvelope = require("./portal/static/js/glas-envelope.js");
+(async () => {
+  await sodium.ready;
+  const envelope = glasEnvelope(sodium);
+  const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const keys = envelope.deriveCodename(input.codename);
+  console.log(JSON.stringify({
+    key: sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL),
+    login: keys.loginId,
+    proof: envelope.followUpProof(input.message, keys, input.reviewers),
+  }));
+})();
+"""
+    made = subprocess.run(
+        [NODE, "-e", script],
+        cwd=ROOT,
+        input=json.dumps(
+            {
+                "codename": codename,
+                "message": message,
+                "reviewers": [r.public_key.to_line() for r in reviewers],
+            }
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    found = json.loads(made.stdout)
+    assert found["login"] == keys.login_id
+    assert found["key"] == base64.b64encode(keys.public_key).decode()
+    for reviewer in reviewers:
+        assert check_follow_up_proof(
+            message, found["login"], found["key"], found["proof"], reviewer
+        )
+    assert not check_follow_up_proof(
+        message + ".", found["login"], found["key"], found["proof"], reviewers[0]
+    )

@@ -11,10 +11,12 @@ sees that its login id matches a testimony's (surveys/followups.py).
 from __future__ import annotations
 
 from crypto.bundle import SubmissionRecord
+from crypto.codename import CodenameKeys, follow_up_proof
 from crypto.envelope import Binding, Sealer, new_submission_id, size_bucket
 from surveys.answers import answers_document, validate_answers
 from surveys.followups import FOLLOW_UP_ID, MESSAGE, follow_up_survey
 from surveys.messages import N_, Message, SurveyText
+from surveys.schema import is_proof
 
 from ..errors import StorageError
 from ..storage import Store, today
@@ -29,12 +31,23 @@ class FollowUpRefused(StorageError):
         self.reason = reason
 
 
-def send_follow_up(store: Store, message: str, reply: dict[str, str]) -> None:
-    """Seal and store one follow-up; ``reply`` holds ``reply_key`` and ``reply_login``."""
+def send_follow_up(
+    store: Store,
+    message: str,
+    reply: dict[str, str],
+    keys: CodenameKeys | None = None,
+    proof: dict[str, str] | None = None,
+) -> None:
+    """Seal and store one follow-up; ``reply`` holds ``reply_key`` and ``reply_login``. Its
+    proof of the codename (crypto/codename.py) is made here from ``keys`` (without JavaScript:
+    the one request that holds the typed codename) or comes made by the browser (``proof``);
+    only the reviewers can check it, against the testimony's key."""
     survey = follow_up_survey()
     validated = validate_answers(survey, {MESSAGE: [message]})
     if not validated.ok:
         raise FollowUpRefused(validated.errors[MESSAGE])
+    if proof is not None and not is_proof(proof):
+        raise FollowUpRefused(Message(N_("Sending did not work. Please try again.")))
     if store.is_closed(FOLLOW_UP_ID):
         raise FollowUpRefused(Message(N_("Writing back is switched off on this portal.")))
     recipients = store.recipients(FOLLOW_UP_ID)
@@ -48,6 +61,10 @@ def send_follow_up(store: Store, message: str, reply: dict[str, str]) -> None:
     sealer = Sealer(binding, recipients)
     document = answers_document(FOLLOW_UP_ID, version, validated)
     document.update(reply)
+    if keys is not None:
+        proof = follow_up_proof(validated.answers[MESSAGE], keys, recipients)
+    if proof is not None:
+        document["reply_proof"] = proof
     answers = sealer.seal_answers(document)
     store.save_submission(
         SubmissionRecord(

@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from crypto import CryptoError
 from crypto.codename import LOGIN_ID, CodenameKeys, check, derive_all, open_reply
+from surveys.followups import FOLLOW_UP_ID
 from surveys.schema import REPLY_KEY
 
 from .. import csrf, current_store
@@ -88,7 +89,7 @@ def write_back() -> ResponseReturnValue:
         return _typo_page(codename)
     message = request.form.get("message", "")
     try:
-        send_follow_up(current_store(), message, reply_fields(keys))
+        send_follow_up(current_store(), message, reply_fields(keys), keys=keys)
     except FollowUpRefused as e:
         return _replies_page(
             codename, keys, write_problem=translate(e.reason), message=message
@@ -105,11 +106,13 @@ def write_back_from_browser() -> ResponseReturnValue:
     login_id, reply_key = str(data.get("login_id", "")), str(data.get("reply_key", ""))
     if LOGIN_ID.fullmatch(login_id) is None or REPLY_KEY.fullmatch(reply_key) is None:
         return jsonify(error="bad request"), 400
+    proof = data.get("reply_proof")
     try:
         send_follow_up(
             current_store(),
             str(data.get("message", "")),
             {"reply_key": reply_key, "reply_login": login_id},
+            proof=proof if isinstance(proof, dict) else None,
         )
     except FollowUpRefused as e:
         return jsonify(error=translate(e.reason)), 422
@@ -151,6 +154,11 @@ def _typo_page(codename: str) -> ResponseReturnValue:
 
 
 def _page(**context: object) -> str:
+    # The follow-up's reviewers: the page's script proves the codename to each of them.
+    recipients = [key.to_line() for key in current_store().recipients(FOLLOW_UP_ID)]
     return render_template(
-        "respondent/replies.html", codename_messages=codename_messages(), **context
+        "respondent/replies.html",
+        codename_messages=codename_messages(),
+        recipients=recipients,
+        **context,
     )

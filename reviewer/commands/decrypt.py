@@ -122,7 +122,7 @@ def _decrypt(
 ) -> None:
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
-    output = ReviewerOutput(out, options)
+    output = ReviewerOutput(out, options, tuple(keys))
     counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0, "conflicts": 0}
     started = time.perf_counter()
     with Decryptor(keys, output.scratch, workers, output.check) as decryptor:

@@ -222,6 +222,23 @@ function glasEnvelope(sodium) {
     }
   }
 
+  /* A follow-up's proof that it comes from the codename (crypto/codename.py follow_up_proof):
+   * per reviewer key id, nonce ‖ crypto_box(BLAKE2b-256(key "glas-follow-up-1", canonical JSON
+   * of key, login and message), nonce, reviewer, codename secret), in base64. */
+  function followUpProof(message, keys, recipientLines) {
+    const replyKey = sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL);
+    const document = canonicalJson({ key: replyKey, login: keys.loginId, message });
+    const digest = sodium.crypto_generichash(32, encoder.encode(document), encoder.encode("glas-follow-up-1"));
+    const proofs = {};
+    for (const line of recipientLines) {
+      const reviewer = parsePublicKey(line);
+      const nonce = sodium.randombytes_buf(sodium.crypto_box_NONCEBYTES);
+      const boxed = sodium.crypto_box_easy(digest, nonce, reviewer, keys.secretKey);
+      proofs[keyId(reviewer)] = sodium.to_base64(concat([nonce, boxed]), sodium.base64_variants.ORIGINAL);
+    }
+    return proofs;
+  }
+
   /* For the tests: open a record the way the reviewer's tool does. */
   function openRecord(record, publicKey, secretKey) {
     const mine = record.slots.find((slot) => slot.key_id === keyId(publicKey));
@@ -255,7 +272,7 @@ function glasEnvelope(sodium) {
     ANSWERS_FORMAT, CHUNK_SIZE, HEADER_SIZE, ABYTES, EnvelopeError,
     associatedData, canonicalJson, paddedSize, paddedFileSize, fileCiphertextSize, parsePublicKey, keyId, filePart,
     encryptBytes, decryptBytes, newSealer, openRecord, concat,
-    checkCodename, normalizeCodename, newCodename, deriveCodename, openReply,
+    checkCodename, normalizeCodename, newCodename, deriveCodename, openReply, followUpProof,
   };
 }
 

@@ -22,6 +22,9 @@
   let loginId = null;
   let publicKey = null;
   const writeBack = document.querySelector("form.write-back[data-write]");
+  /* What Python's str.strip() removes (surveys/answers.py trims a message the same way). */
+  const SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  const EDGE_SPACE = new RegExp("^[" + SPACE + "]+|[" + SPACE + "]+$", "g");
 
   function fallBack() {
     // The server reads, as without JavaScript: a plain form post.
@@ -138,7 +141,12 @@
       const button = writeBack.querySelector("button");
       button.disabled = true;
       try {
-        await post(writeBack.dataset.write, { login_id: loginId, reply_key: publicKey, message: text.value });
+        // The message as the server seals it (surveys/answers.py: line ends made "\n", white
+        // space trimmed), proved to each reviewer with the codename's key, kept in the worker.
+        const message = text.value.replace(/\r\n?/g, "\n").replace(EDGE_SPACE, "");
+        const recipients = JSON.parse(writeBack.dataset.recipients || "[]");
+        const { proof } = await worker.ask({ op: "proof", message, recipients });
+        await post(writeBack.dataset.write, { login_id: loginId, reply_key: publicKey, message, reply_proof: proof });
         text.value = "";
         said.textContent = writeBack.dataset.sent;
       } catch (error) {

@@ -12,6 +12,7 @@
  *   newCodename                    -> newCodename {codename, loginId, publicKey}   (for a testimony)
  *   codename {codename, version}   -> codename {loginId, publicKey}  (the secret key stays here)
  *   reply {box, from, dated}       -> reply {opened: {text, month}}  (null when it does not open)
+ *   proof {message, recipients}    -> proof {proof}  (a follow-up's proof, with the codename's key)
  * Any failure answers {op: "error", message}.
  */
 "use strict";
@@ -170,6 +171,8 @@ async function handle(message) {
         loginId: codenameKeys.loginId,
         publicKey: self.sodium.to_base64(codenameKeys.publicKey, self.sodium.base64_variants.ORIGINAL),
       };
+    case "proof":
+      return { op: "proof", proof: envelope.followUpProof(message.message, codenameKeys, message.recipients) };
     case "reply":
       return { op: "reply", opened: envelope.openReply(message.box, message.from, codenameKeys.secretKey, message.dated) };
     default:
