@@ -26,7 +26,14 @@ from portal import create_app, current_store
 from portal.config import Config
 from portal.respondent import work
 from portal.storage.models import ReplyBoxRow
-from portal.storage.uploads import EMPTY_SECONDS, UPLOAD_CHUNK_SIZE, UPLOAD_IDLE_SECONDS
+from portal.storage.uploads import (
+    EMPTY_SECONDS,
+    RATE_GRACE_SECONDS,
+    UPLOAD_CHUNK_SIZE,
+    UPLOAD_IDLE_SECONDS,
+    UPLOAD_LIFETIME_SECONDS,
+    work_bits,
+)
 
 from .conftest import csrf_token
 from .helpers import codename_on, open_bundle, query, seal_like_the_browser, submit_testimony
@@ -388,3 +395,58 @@ def test_a_solved_challenge_opens_one_upload_in_every_process_that_shares_the_da
     monkeypatch.setattr(work.time, "time", lambda: later)
     Browser(client).create()
     assert query("SELECT count(*), min(minute) FROM used_challenges") == [(1, int(later // 60))]
+
+
+def test_a_trickle_of_one_byte_chunks_keeps_no_slot_past_its_quarter_hour_or_its_day(
+    app: Flask, client: FlaskClient, data_dir: Path
+) -> None:
+    """Before, each 1-byte chunk touched the slot again: one slot lived about 13 days."""
+    browser = Browser(client)
+    trickle, real = browser.create(), browser.create()
+    assert browser.put(trickle, "file-0", 0, b"x").status_code == 201
+    # A real respondent's photo: far above the minimum rate over the same time.
+    assert browser.put(real, "file-0", 0, b"p" * 400_000).status_code == 201
+    sixteen_minutes_on = time.time() + RATE_GRACE_SECONDS + 60
+    touch_at(app, data_dir, [trickle["upload"], real["upload"]], sixteen_minutes_on)
+    with app.app_context():
+        assert current_store().uploads.sweep(sixteen_minutes_on) == 1
+    assert open_uploads(app, data_dir) == {real["upload"]}
+    # However busy, no slot outlives a day.
+    a_day_on = time.time() + UPLOAD_LIFETIME_SECONDS + 120
+    touch_at(app, data_dir, [real["upload"]], a_day_on)
+    with app.app_context():
+        assert current_store().uploads.sweep(a_day_on) == 1
+    assert open_uploads(app, data_dir) == set()
+
+
+def touch_at(app: Flask, data_dir: Path, tokens: list[str], moment: float) -> None:
+    """Mark uploads as touched at ``moment`` (a chunk just came), as the clock would say then."""
+    for token in tokens:
+        change_upload(app, data_dir, token, idle=time.time() - moment)
+
+
+def test_the_proof_of_work_grows_with_the_slots_open(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert [work_bits(14, n, 28) for n in (0, 63, 64, 127, 128, 10_000, 10**9)] == [
+        14, 14, 15, 15, 16, 22, 28,
+    ]  # fmt: skip
+    assert work_bits(0, 10**6, 28) == 0  # switched off stays off
+    browser = Browser(client)
+    url = "/s/testimony/uploads/challenge"
+    assert client.post(url, headers=browser.headers).get_json()["bits"] == 14
+    with app.app_context():
+        store = current_store()
+        for _ in range(130):
+            store.uploads.create("testimony", "v" * 64, 0)
+        store.uploads._open = (0.0, 0)  # count again now
+    harder = client.post(url, headers=browser.headers).get_json()
+    assert harder["bits"] == 16
+    # What a challenge asks is sealed in it: the page pays what it was told, no less.
+    body = {"challenge": harder["challenge"], "proof": work.solve(harder["challenge"], 14)}
+    refused = client.post("/s/testimony/uploads", headers=browser.headers, json=body)
+    assert refused.status_code == 403
+    body["proof"] = work.solve(harder["challenge"], 16)
+    assert (
+        client.post("/s/testimony/uploads", headers=browser.headers, json=body).status_code == 201
+    )

@@ -117,7 +117,8 @@ def upload_challenge(survey_id: str) -> ResponseReturnValue:
     """A proof-of-work challenge for the page's worker to solve before it asks for an upload."""
     _published_or_404(survey_id)
     csrf.protect()
-    response = jsonify(challenge=work.new_challenge(), bits=current_config().upload_work_bits)
+    bits = work.current_bits()
+    response = jsonify(challenge=work.new_challenge(bits), bits=bits)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -27,8 +27,10 @@ import time
 
 from flask import current_app
 
-from .. import current_store
+from .. import current_config, current_store
+from ..config import MAX_UPLOAD_WORK_BITS
 from ..storage import challenges
+from ..storage.uploads import work_bits
 
 CONTEXT = b"glas-upload-work-1"
 NONCE_SIZE = 16
@@ -43,14 +45,24 @@ class WorkRefused(ValueError):
     """Raised when an upload request carries no valid proof of work."""
 
 
-def new_challenge() -> str:
-    """A fresh challenge for the page to solve, as URL-safe base64."""
-    body = secrets.token_bytes(NONCE_SIZE) + _minute().to_bytes(4, "big")
+def new_challenge(bits: int) -> str:
+    """A fresh challenge for the page to solve, as URL-safe base64: it names its own
+    difficulty (``bits``), which its MAC covers, so a rise in difficulty meanwhile does not
+    refuse a page that solved what it was given."""
+    body = secrets.token_bytes(NONCE_SIZE) + _minute().to_bytes(4, "big") + bytes([bits])
     return base64.urlsafe_b64encode(body + _mac(body)).decode("ascii")
 
 
+def current_bits() -> int:
+    """What a new slot costs now: the configured bits, more while many slots are open."""
+    config = current_config()
+    open_now = current_store().uploads.open_count()
+    return work_bits(config.upload_work_bits, open_now, MAX_UPLOAD_WORK_BITS)
+
+
 def check(challenge: object, proof: object, difficulty: int) -> None:
-    """Accept a solved, recent, unused challenge, or raise :class:`WorkRefused`."""
+    """Accept a solved, recent, unused challenge of at least ``difficulty`` bits (the
+    configured base), or raise :class:`WorkRefused`."""
     if difficulty == 0:
         return
     if (
@@ -64,13 +76,16 @@ def check(challenge: object, proof: object, difficulty: int) -> None:
         raw = base64.urlsafe_b64decode(challenge.encode("ascii"))
     except (ValueError, binascii.Error, UnicodeEncodeError):
         raise WorkRefused("The challenge is malformed.") from None
-    body, mac = raw[: NONCE_SIZE + 4], raw[NONCE_SIZE + 4 :]
-    if len(raw) != NONCE_SIZE + 4 + MAC_SIZE or not hmac.compare_digest(mac, _mac(body)):
+    body, mac = raw[: NONCE_SIZE + 5], raw[NONCE_SIZE + 5 :]
+    if len(raw) != NONCE_SIZE + 5 + MAC_SIZE or not hmac.compare_digest(mac, _mac(body)):
         raise WorkRefused("The challenge was not made here.")
-    made = int.from_bytes(body[NONCE_SIZE:], "big")
+    made = int.from_bytes(body[NONCE_SIZE : NONCE_SIZE + 4], "big")
+    bits = body[NONCE_SIZE + 4]
     if not 0 <= _minute() - made <= VALID_MINUTES:
         raise WorkRefused("The challenge has expired.")
-    if not all(_solves(raw, i, counter, difficulty) for i, counter in enumerate(proof)):
+    if bits < difficulty:
+        raise WorkRefused("The challenge asks for less work than the portal does.")
+    if not all(_solves(raw, i, counter, bits) for i, counter in enumerate(proof)):
         raise WorkRefused("The proof of work does not solve the challenge.")
     oldest = _minute() - VALID_MINUTES - 1
     if not challenges.spend(current_store(), body[:NONCE_SIZE], made, oldest):

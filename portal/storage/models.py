@@ -247,6 +247,8 @@ class UploadRow(Base):
     submission_id: Mapped[str] = mapped_column(String(32))
     reserved: Mapped[int] = mapped_column(Integer)
     touched: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+    #: The minute (since the epoch) the slot was made: it lives UPLOAD_LIFETIME_SECONDS at most.
+    made: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class UploadChunkRow(Base):

@@ -35,15 +35,19 @@ from .uploads import (
     EMPTY_SECONDS,
     MAX_OPEN_UPLOADS,
     PART,
+    RATE_GRACE_SECONDS,
     READ_SIZE,
     SWEEP_EVERY_SECONDS,
     TOKEN,
     TOTAL_CACHE_SECONDS,
     UPLOAD_CHUNK_SIZE,
     UPLOAD_IDLE_SECONDS,
+    UPLOAD_LIFETIME_SECONDS,
     Upload,
     check_chunk,
     check_part,
+    minute_now,
+    outlived,
 )
 
 #: Bytes per piece of a payload written from a file (a form's attachment).
@@ -132,6 +136,16 @@ class DatabaseUploadStore:
         self.budget_bytes = MAX_OPEN_UPLOADS * max_bytes if budget_bytes is None else budget_bytes
         self._swept = 0.0
         self._total: tuple[float, int] = (0.0, 0)
+        self._open: tuple[float, int] = (0.0, 0)
+
+    def open_count(self) -> int:
+        """Uploads in progress on every node, counted again every couple of seconds."""
+        counted, found = self._open
+        if time.monotonic() - counted > TOTAL_CACHE_SECONDS:
+            with self._sessions() as s:
+                found = int(s.scalar(select(func.count()).select_from(UploadRow)) or 0)
+            self._open = (time.monotonic(), found)
+        return found
 
     def create(self, survey_id: str, version: str, reserve: int | None = None) -> Upload:
         reserved = self.max_bytes if reserve is None else min(max(reserve, 0), self.max_bytes)
@@ -150,6 +164,7 @@ class DatabaseUploadStore:
                     submission_id=new_submission_id(),
                     reserved=reserved,
                     touched=_now(),
+                    made=minute_now(),
                 )
             )
         return self.open(token)
@@ -273,14 +288,28 @@ class DatabaseUploadStore:
         idle = moment - datetime.timedelta(seconds=UPLOAD_IDLE_SECONDS)
         empty = moment - datetime.timedelta(seconds=EMPTY_SECONDS)
         has_chunks = select(UploadChunkRow.token).where(UploadChunkRow.token == UploadRow.token)
+        seconds = moment.replace(tzinfo=datetime.UTC).timestamp()
         with self._sessions() as s:
             result = s.execute(
                 delete(UploadRow).where(
                     (UploadRow.touched < idle)
                     | ((UploadRow.touched < empty) & ~has_chunks.exists())
+                    | (UploadRow.made < minute_now(seconds - UPLOAD_LIFETIME_SECONDS))
                 )
             )
-            return int(getattr(result, "rowcount", 0) or 0)
+            removed = int(getattr(result, "rowcount", 0) or 0)
+            # Slots past their first quarter hour must have received enough for their age.
+            old = minute_now(seconds - RATE_GRACE_SECONDS)
+            weighed = s.execute(
+                select(UploadRow.token, UploadRow.made, func.sum(func.length(UploadChunkRow.data)))
+                .outerjoin(UploadChunkRow, UploadChunkRow.token == UploadRow.token)
+                .where(UploadRow.made < old)
+                .group_by(UploadRow.token, UploadRow.made)
+            ).all()
+            slow = [t for t, made, stored in weighed if outlived(made, int(stored or 0), seconds)]
+            if slow:
+                s.execute(delete(UploadRow).where(UploadRow.token.in_(slow)))
+            return removed + len(slow)
 
     def _stored_bytes(self, upload: Upload) -> int:
         with self._sessions() as s:

@@ -19,7 +19,11 @@ until bytes arrive, so claims cannot lock out a real respondent: the bytes *stor
 uploads together stay within a budget (``GLAS_UPLOAD_BUDGET_MB``, and never more than half the
 free disk), checked at every chunk, and each upload stores at most what its page announced.
 An upload that received no byte within :data:`EMPTY_SECONDS` is deleted, one untouched for
-:data:`UPLOAD_IDLE_SECONDS` too, so slots taken by a flood come back within a minute.
+:data:`UPLOAD_IDLE_SECONDS` too, so slots taken by a flood come back within a minute. Touching
+is not enough to keep one: a slot lives :data:`UPLOAD_LIFETIME_SECONDS` at most, and one older
+than :data:`RATE_GRACE_SECONDS` must have received :data:`MIN_BYTES_PER_SECOND` on average
+since it was made (a trickle of 1-byte chunks kept one for weeks). The proof of work a slot
+costs grows with the number of slots open (:func:`work_bits`).
 """
 
 from __future__ import annotations
@@ -57,6 +61,38 @@ EMPTY_SECONDS = 60
 SWEEP_EVERY_SECONDS = 5.0
 #: How long the total of stored upload bytes is trusted before it is counted again.
 TOTAL_CACHE_SECONDS = 2.0
+#: The longest an upload slot lives, however busy: a large file over a slow circuit takes
+#: hours, never a day.
+UPLOAD_LIFETIME_SECONDS = 24 * 3600
+#: Past its first quarter of an hour, a slot must have received this much a second on average.
+MIN_BYTES_PER_SECOND = 256
+RATE_GRACE_SECONDS = 15 * 60
+#: Open slots beyond which each doubling adds a bit of proof of work (twice the work).
+CALM_OPEN_UPLOADS = 64
+
+
+def work_bits(base: int, open_uploads: int, most: int) -> int:
+    """The proof of work (bits) a new slot costs: ``base`` while few slots are open, one bit
+    more for each doubling past :data:`CALM_OPEN_UPLOADS`, never more than ``most``. A flood
+    that holds many slots pays more for every further one; a respondent in calm times, base."""
+    if base == 0:
+        return 0
+    extra = max(0, (open_uploads // CALM_OPEN_UPLOADS).bit_length())
+    return min(base + extra, most)
+
+
+def minute_now(now: float | None = None) -> int:
+    """The minute (since the epoch) a slot is made: no finer time is kept."""
+    return int((time.time() if now is None else now) // 60)
+
+
+def outlived(made_minute: int, stored: int, moment: float) -> bool:
+    """Whether a slot made at ``made_minute`` holding ``stored`` bytes has lived too long or
+    received too little for its age (at ``moment``)."""
+    age = moment - made_minute * 60
+    if age > UPLOAD_LIFETIME_SECONDS:
+        return True
+    return age > RATE_GRACE_SECONDS and stored < MIN_BYTES_PER_SECOND * age
 READ_SIZE = 64 * 1024
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 PART = re.compile(r"^file-(0|[1-9][0-9]{0,2})$")
@@ -111,6 +147,15 @@ class UploadStore:
         self.budget_bytes = MAX_OPEN_UPLOADS * max_bytes if budget_bytes is None else budget_bytes
         self._swept = 0.0
         self._total: tuple[float, int] = (0.0, 0)
+        self._open: tuple[float, int] = (0.0, 0)
+
+    def open_count(self) -> int:
+        """Uploads in progress, counted again every couple of seconds."""
+        counted, found = self._open
+        if time.monotonic() - counted > TOTAL_CACHE_SECONDS:
+            found = sum(1 for _ in self.root.iterdir()) if self.root.is_dir() else 0
+            self._open = (time.monotonic(), found)
+        return found
 
     def create(
         self,
@@ -134,6 +179,7 @@ class UploadStore:
             "version": version,
             "submission_id": new_submission_id(),
             "reserved": reserved,
+            "made": minute_now(),
         }
         (directory / META).write_text(json.dumps(meta), encoding="utf-8")
         return self.open(token)
@@ -239,8 +285,9 @@ class UploadStore:
         shutil.rmtree(upload.directory, ignore_errors=True)
 
     def sweep(self, now: float | None = None) -> int:
-        """Delete uploads untouched for longer than the time to live, and uploads that have
-        received nothing a minute after they were made."""
+        """Delete uploads untouched for longer than the time to live, uploads that have
+        received nothing a minute after they were made, and uploads that outlived their
+        lifetime or fell below the minimum rate (:func:`outlived`)."""
         if not self.root.is_dir():
             return 0
         moment = now if now is not None else time.time()
@@ -252,9 +299,16 @@ class UploadStore:
                 empty = (
                     not (directory / "chunks").exists() and not (directory / "payloads").exists()
                 )
+                made = int(json.loads((directory / META).read_text(encoding="utf-8"))["made"])
             except FileNotFoundError:
                 continue
+            except (OSError, ValueError, KeyError, TypeError):
+                made = minute_now(touched)  # made before slots had a birth minute
             expired = touched < limit or (empty and touched < empty_limit)
+            if not expired and moment - made * 60 > RATE_GRACE_SECONDS:
+                # Only slots past their first quarter hour are weighed (few, unless a flood).
+                stored = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+                expired = outlived(made, stored, moment)
             if expired:
                 shutil.rmtree(directory, ignore_errors=True)
                 removed += 1
