@@ -6,6 +6,8 @@ Revision ID: 0010
 Revises: 0009
 """
 
+import time
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,6 +20,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("uploads") as batch:
         batch.add_column(sa.Column("made", sa.Integer, nullable=False, server_default="0"))
+    # Uploads in progress during the upgrade count from now (they may still resume).
+    op.execute(sa.text("UPDATE uploads SET made = :minute").bindparams(minute=int(time.time() // 60)))
 
 
 def downgrade() -> None:
