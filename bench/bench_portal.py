@@ -33,7 +33,14 @@ class BenchPortal:
     def __init__(self, survey: str, **env: str) -> None:
         self.survey = survey
         self.work = Path(tempfile.mkdtemp(prefix="glas-bench-"))
-        self.env = {**os.environ, "GLAS_DATA_DIR": str(self.work / "data"), **env}
+        secret = self.work / "portal.secret"  # the nodes' shared secret, outside the database
+        secret.write_bytes(os.urandom(48).hex().encode())
+        self.env = {
+            **os.environ,
+            "GLAS_DATA_DIR": str(self.work / "data"),
+            "GLAS_SECRET_FILE": str(secret),
+            **env,
+        }
         self.key = self.work / "ana.key"
         self.passphrase = self.work / "passphrase"
         self.port = free_port()

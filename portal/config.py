@@ -50,6 +50,9 @@ class Config:
     upload_work_bits: int = DEFAULT_UPLOAD_WORK_BITS
     #: How often `glas serve` rewrites the SQLite file in key order (Store.tidy).
     tidy_seconds: int = DEFAULT_TIDY_MINUTES * 60
+    #: A secret every node of one portal is given outside the database (GLAS_SECRET_FILE), so
+    #: that the database alone opens no cookie; None: the data dir's own (one node).
+    secret_file: Path | None = None
 
     @property
     def blob_dir(self) -> Path:
@@ -86,6 +89,7 @@ class Config:
                 "GLAS_MAX_REQUEST_MB and GLAS_UPLOAD_BUDGET_MB must be at least 1, "
                 "GLAS_MAX_FILES at least 0."
             )
+        secret_file = env.get("GLAS_SECRET_FILE")
         return cls(
             data_dir,
             url,
@@ -94,12 +98,29 @@ class Config:
             budget_mb * 1024 * 1024,
             work_bits,
             max(3, round(tidy * 60)),
+            Path(secret_file).resolve() if secret_file else None,
         )
 
     def prepare_data_dir(self) -> None:
         """Create the data directory, owner-only, before anything is written into it."""
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.blob_dir.mkdir(mode=0o700, exist_ok=True)
+
+    def node_secret(self) -> bytes:
+        """The secret this node holds outside the database: GLAS_SECRET_FILE (the same file on
+        every node of a portal), else the data dir's own (made once, 0600)."""
+        if self.secret_file is None:
+            return self.secret_key()
+        try:
+            secret = self.secret_file.read_bytes()
+        except OSError as e:
+            raise ConfigError(f"GLAS_SECRET_FILE {self.secret_file}: {e.strerror}.") from e
+        if len(secret.strip()) < 32:
+            raise ConfigError(
+                f"GLAS_SECRET_FILE {self.secret_file} holds less than 32 bytes: make it with "
+                "'head -c 48 /dev/urandom | base64 > FILE' and give every node the same one."
+            )
+        return secret.strip()
 
     def secret_key(self) -> bytes:
         """Return the Flask secret key, made once and kept in the data dir (0600)."""
@@ -109,6 +130,7 @@ class Config:
         except FileNotFoundError:
             pass
         key = secrets.token_bytes(32)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another worker made it first

@@ -102,8 +102,11 @@ def two_nodes(
     tmp_path: Path,
 ) -> Iterator[tuple[Node, Node, Path]]:
     with pg_cluster.database() as url:
+        secret = tmp_path / "portal.secret"  # every node's, outside the database
+        secret.write_bytes(os.urandom(48).hex().encode())
         base = {
             **os.environ,
+            "GLAS_SECRET_FILE": str(secret),
             "GLAS_DATABASE_URL": url,
             "GLAS_TOR": "bundled",
             "GLAS_TOR_OPTIONS": ";".join(chutney_like_tornet.member_options()),

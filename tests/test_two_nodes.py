@@ -9,6 +9,7 @@ which decrypt. No payload file is left in either data dir: they are in the datab
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 import requests
 
 from crypto.keys import ReviewerKey
+from portal import create_app
 from portal.config import Config
 from portal.storage import Store
 from portal.storage.retention import Retention, set_retention
@@ -50,6 +52,10 @@ def nodes(
     reviewer: tuple[Path, ReviewerKey],
 ) -> Iterator[tuple[LiveServer, LiveServer, RunCli]]:
     with pg_cluster.database() as url:
+        # The nodes share a secret outside the database (deploy/README.md).
+        secret = tmp_path / "portal.secret"
+        secret.write_bytes(base64.b64encode(os.urandom(48)))
+        monkeypatch.setenv("GLAS_SECRET_FILE", str(secret))
         monkeypatch.setenv("GLAS_DATABASE_URL", url)
         monkeypatch.setenv("GLAS_DATA_DIR", str(tmp_path / "node-a"))
         cli = RunCli()
@@ -93,6 +99,16 @@ def test_two_nodes_on_one_database_are_one_portal(
     assert codename is not None
     again = respondent.get(b.url + "s/testimony/thanks", timeout=30).text
     assert codename_on(again) == codename
+    # Whoever holds the database but not the nodes' secret opens no captured cookie (H6).
+    cookie = respondent.cookies.get("pending")
+    assert cookie is not None
+    monkeypatch.delenv("GLAS_SECRET_FILE")
+    monkeypatch.setenv("GLAS_DATA_DIR", str(tmp_path / "seized"))
+    seized = create_app(Config.from_env(), prepare=False).test_client()
+    seized.set_cookie("pending", cookie, path="/s/")
+    assert codename_on(seized.get("/s/testimony/thanks").get_data(as_text=True)) is None
+    monkeypatch.setenv("GLAS_DATA_DIR", str(tmp_path / "node-a"))
+    monkeypatch.setenv("GLAS_SECRET_FILE", str(tmp_path / "portal.secret"))
 
     # A browser upload: the slot and the first chunk on A, the rest, finish and send on B.
     session = requests.Session()

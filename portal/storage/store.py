@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import datetime
 import json
 import secrets
@@ -144,10 +145,13 @@ class Store:
 
     def secret_key(self) -> bytes:
         """The Flask secret (CSRF tokens, the pending codename's cookie): a file in the data
-        dir on SQLite, as ever; on PostgreSQL a row every app server reads, so a form made by
-        one node is accepted by another."""
+        dir on SQLite, as ever. On PostgreSQL, keyed BLAKE2b of a row every app server reads
+        under the secret each node holds outside the database (GLAS_SECRET_FILE, the same on
+        every node; else the data dir's own): a form made by one node is accepted by another,
+        and whoever holds only the database opens no cookie with what it holds."""
         if self.engine.dialect.name != "postgresql":
             return self.config.secret_key()
+        node = self.config.node_secret()
         fresh = base64.b64encode(secrets.token_bytes(32)).decode()
         with self.session() as s:
             s.execute(
@@ -158,7 +162,10 @@ class Store:
             value = s.scalar(select(SettingRow.value).where(SettingRow.key == SECRET_KEY_SETTING))
         # Read before server workers fork: none of them may inherit this connection.
         self.engine.dispose()
-        return base64.b64decode(value or fresh)
+        shared = base64.b64decode(value or fresh)
+        return hashlib.blake2b(
+            shared, key=node[:64], digest_size=32, person=b"glas-secret-key"
+        ).digest()
 
     def check_schema(self) -> None:
         """Refuse to serve from a database that is not migrated to this version of Glas."""

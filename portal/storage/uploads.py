@@ -93,6 +93,8 @@ def outlived(made_minute: int, stored: int, moment: float) -> bool:
     if age > UPLOAD_LIFETIME_SECONDS:
         return True
     return age > RATE_GRACE_SECONDS and stored < MIN_BYTES_PER_SECOND * age
+
+
 READ_SIZE = 64 * 1024
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 PART = re.compile(r"^file-(0|[1-9][0-9]{0,2})$")
