@@ -346,9 +346,7 @@ def follow_up_digest(message: str, login_id: str, reply_key: str) -> bytes:
     return hashlib.blake2b(document, key=PROOF_CONTEXT, digest_size=PROOF_SIZE).digest()
 
 
-def follow_up_proof(
-    message: str, keys: CodenameKeys, reviewers: list[PublicKey]
-) -> dict[str, str]:
+def follow_up_proof(message: str, keys: CodenameKeys, reviewers: list[PublicKey]) -> dict[str, str]:
     """Per reviewer key id, ``nonce ‖ crypto_box(digest, nonce, reviewer, codename secret)``
     in base64: only the holder of the codename (or of that reviewer's secret key) makes one
     that opens with the testimony's public key."""
@@ -376,9 +374,7 @@ def check_follow_up_proof(
         sender = base64.b64decode(reply_key, validate=True)
         if len(sender) != 32 or len(raw) != NONCE_SIZE + MAC_SIZE + PROOF_SIZE:
             return False
-        opened = sodium.crypto_box_open(
-            raw[NONCE_SIZE:], raw[:NONCE_SIZE], sender, reviewer.secret
-        )
+        opened = sodium.crypto_box_open(raw[NONCE_SIZE:], raw[:NONCE_SIZE], sender, reviewer.secret)
     except (ValueError, TypeError, nacl.exceptions.CryptoError):
         return False
     return hmac.compare_digest(bytes(opened), follow_up_digest(message, login_id, reply_key))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import datetime
+import hashlib
 import json
 import secrets
 from collections.abc import Generator, Iterator
