@@ -109,6 +109,20 @@ class BenchPortal:
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.form.cookies)
 
+    def sessions(self, count: int) -> list[tuple[str, str]]:
+        """``count`` respondents' sessions (cookie, CSRF token), each from the form's page: a
+        session without JavaScript may send a few times only (portal/respondent/pace.py)."""
+        found = []
+        with requests.Session() as http:
+            for _ in range(count):
+                http.cookies.clear()
+                page = http.get(f"http://127.0.0.1:{self.port}/s/{self.survey}", timeout=30)
+                match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+                assert match is not None
+                cookie = "; ".join(f"{c.name}={c.value}" for c in page.cookies)
+                found.append((cookie, match.group(1)))
+        return found
+
     def decrypt(self) -> Path:
         """Export and decrypt everything; return the folder of the survey's version."""
         bundle, out = self.work / "all.glas", self.work / "out"

@@ -14,6 +14,8 @@ DEFAULT_MAX_FILES = 10
 #: All uploads in progress together may hold at most this much ciphertext (and never more than
 #: half the free disk): a flood of upload creations cannot fill the disk or take every slot.
 DEFAULT_UPLOAD_BUDGET_MB = 8192
+#: What all submissions of one day may store together (size buckets): a flood fills a day.
+DEFAULT_DAILY_BUDGET_MB = 4096
 #: Proof of work asked before an upload slot is given (portal/respondent/work.py); 0: none.
 DEFAULT_UPLOAD_WORK_BITS = 14
 MAX_UPLOAD_WORK_BITS = 28
@@ -53,6 +55,8 @@ class Config:
     #: A secret every node of one portal is given outside the database (GLAS_SECRET_FILE), so
     #: that the database alone opens no cookie; None: the data dir's own (one node).
     secret_file: Path | None = None
+    #: What all submissions of one day may store (GLAS_DAILY_BUDGET_MB).
+    daily_budget_bytes: int = DEFAULT_DAILY_BUDGET_MB * 1024 * 1024
 
     @property
     def blob_dir(self) -> Path:
@@ -75,19 +79,20 @@ class Config:
             work = env.get("GLAS_UPLOAD_WORK_BITS") or str(DEFAULT_UPLOAD_WORK_BITS)
             work_bits = int(work)
             tidy = float(env.get("GLAS_TIDY_MINUTES") or DEFAULT_TIDY_MINUTES)
+            daily_mb = int(env.get("GLAS_DAILY_BUDGET_MB") or DEFAULT_DAILY_BUDGET_MB)
         except ValueError as e:
             raise ConfigError(
-                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES, GLAS_UPLOAD_BUDGET_MB and "
-                "GLAS_UPLOAD_WORK_BITS are whole numbers, GLAS_TIDY_MINUTES a number."
+                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES, GLAS_UPLOAD_BUDGET_MB, GLAS_DAILY_BUDGET_MB "
+                "and GLAS_UPLOAD_WORK_BITS are whole numbers, GLAS_TIDY_MINUTES a number."
             ) from e
         if not 0.05 <= tidy <= 1440:
             raise ConfigError("GLAS_TIDY_MINUTES is 0.05 to 1440.")
         if not 0 <= work_bits <= MAX_UPLOAD_WORK_BITS:
             raise ConfigError(f"GLAS_UPLOAD_WORK_BITS is 0 (off) to {MAX_UPLOAD_WORK_BITS}.")
-        if max_mb < 1 or max_files < 0 or budget_mb < 1:
+        if max_mb < 1 or max_files < 0 or budget_mb < 1 or daily_mb < 1:
             raise ConfigError(
-                "GLAS_MAX_REQUEST_MB and GLAS_UPLOAD_BUDGET_MB must be at least 1, "
-                "GLAS_MAX_FILES at least 0."
+                "GLAS_MAX_REQUEST_MB, GLAS_UPLOAD_BUDGET_MB and GLAS_DAILY_BUDGET_MB must be at "
+                "least 1, GLAS_MAX_FILES at least 0."
             )
         secret_file = env.get("GLAS_SECRET_FILE")
         return cls(
@@ -99,6 +104,7 @@ class Config:
             work_bits,
             max(3, round(tidy * 60)),
             Path(secret_file).resolve() if secret_file else None,
+            daily_mb * 1024 * 1024,
         )
 
     def prepare_data_dir(self) -> None:

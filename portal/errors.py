@@ -25,6 +25,7 @@ from .storage.errors import (
     AccountError,
     ChunkConflict,
     CodeReused,
+    DailyBudgetReached,
     LoginFailed,
     LoginThrottled,
     PortalError,
@@ -108,6 +109,15 @@ def register_error_handlers(app: Flask) -> None:
                 "Please attach fewer or smaller files.",
                 mb=limit_mb,
             ),
+        )
+
+    @app.errorhandler(DailyBudgetReached)
+    def daily_budget(error: DailyBudgetReached) -> ResponseReturnValue:
+        app.logger.warning("The storage budget of the day was reached: a submission was refused.")
+        return render_error(
+            503,
+            _("The portal has taken all it can store today."),
+            _("What you sent was not kept. Please try again tomorrow."),
         )
 
     @app.errorhandler(TooMuchWork)

@@ -358,3 +358,14 @@ def uploads_left(data_dir: Path) -> int:
         return int(query("SELECT count(*) FROM uploads")[0][0])
     folder = data_dir / "blobs" / ".uploads"
     return len(list(folder.iterdir())) if folder.is_dir() else 0
+
+
+def write_back_json(client: FlaskClient, token: str, body: dict[str, Any]) -> Any:
+    """POST /replies/write.json as the replies page's script does: with a solved challenge."""
+    headers = {"X-CSRFToken": token}
+    puzzle = client.post("/replies/challenge", headers=headers).get_json()
+    solved = {
+        "challenge": puzzle["challenge"],
+        "work": work.solve(puzzle["challenge"], puzzle["bits"]),
+    }
+    return client.post("/replies/write.json", json={**body, **solved}, headers=headers)

@@ -28,7 +28,7 @@ from crypto.codename import (
 from crypto.keys import ReviewerKey
 
 from .conftest import RunCli, csrf_token
-from .helpers import confirm_codename, decrypt, query, submit_testimony
+from .helpers import confirm_codename, decrypt, query, submit_testimony, write_back_json
 
 pytestmark = [pytest.mark.both_databases]
 
@@ -77,13 +77,12 @@ def test_follow_ups_without_a_proof_from_the_testimonys_key_are_shown_apart(
     )
     assert sent.status_code == 200
     reviewers = [reviewer[1].public_key]
-    headers = {"X-CSRFToken": token}
 
     def write(message: str, key: str, proof: object = None) -> None:
         body = {"login_id": login_id, "reply_key": key, "message": message}
         if proof is not None:
             body["reply_proof"] = proof
-        response = client.post("/replies/write.json", json=body, headers=headers)
+        response = write_back_json(client, token, body)
         assert response.status_code == 200, response.get_data(as_text=True)
 
     write(OWN_BROWSER, box_key, follow_up_proof(OWN_BROWSER, keys, reviewers))  # her browser
@@ -98,7 +97,7 @@ def test_follow_ups_without_a_proof_from_the_testimonys_key_are_shown_apart(
         "message": "x",
         "reply_proof": {"a": 1},
     }
-    assert client.post("/replies/write.json", json=malformed, headers=headers).status_code == 422
+    assert write_back_json(client, token, malformed).status_code == 422
 
     bundle, out = tmp_path / "export.glas", tmp_path / "out"
     assert published("export", "--out", bundle).exit_code == 0
@@ -129,8 +128,7 @@ def test_a_proof_sealed_by_a_modified_browser_is_checked_like_any_answer(
         dict.fromkeys(map(str, range(51))),
     ):
         body = {"login_id": keys.login_id, "reply_key": key, "message": "x", "reply_proof": proof}
-        response = client.post("/replies/write.json", json=body, headers={"X-CSRFToken": token})
-        assert response.status_code == 422, proof
+        assert write_back_json(client, token, body).status_code == 422, proof
 
 
 def confirm_and_read(client: FlaskClient) -> str:

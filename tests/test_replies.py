@@ -39,6 +39,7 @@ from .helpers import (
     query,
     submit_testimony,
     table_columns,
+    write_back_json,
 )
 
 pytestmark = [pytest.mark.both_databases]
@@ -249,8 +250,11 @@ def test_a_respondent_writes_back_and_the_reviewer_sees_it_in_the_testimonys_thr
             200,
         ),
     ):
-        response = client.post("/replies/write.json", json=body, headers=headers)
+        response = write_back_json(client, token, body)
         assert response.status_code == status, (body, response.get_data(as_text=True))
+    # Without a solved challenge a write-back is refused: it costs a flooder what a slot does.
+    unpaid = {"login_id": keys.login_id, "reply_key": fields["reply_key"], "message": "Unpaid"}
+    assert client.post("/replies/write.json", json=unpaid, headers=headers).status_code == 403
     # Nothing readable stays on the server, and the follow-up survey is not on the start page.
     for secret in (message, "Canary-Wb3", codename.replace(" ", ""), keys.login_id):
         assert files_containing(secret.encode(), data_dir) == []

@@ -12,7 +12,9 @@ from surveys import SurveyError
 
 from .. import current_store
 from ..errors import StorageError
+from ..storage import today
 from ..storage.alerts import current_feed, import_feed, trust_signer, trusted_signers
+from ..storage.budget import refused_recently
 from ..storage.organizers import audit_log
 from ..storage.replies import import_reply, set_show_reviewer_names, show_reviewer_names
 from . import bp
@@ -28,6 +30,8 @@ def index() -> ResponseReturnValue:
         "organizer/index.html",
         surveys=store.published_surveys(),
         waiting=store.count_submissions(pending_only=True),
+        refused=refused_recently(store, today()),
+        budget_mb=store.config.daily_budget_bytes // (1024 * 1024),
     )
 
 

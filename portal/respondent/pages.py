@@ -43,6 +43,7 @@ def render_survey(
     errors: dict[str, Any],
     page: int = -1,
     found: Walk | None = None,
+    notice: str = "",
 ) -> str:
     """The survey form at ``page`` (-1: the first page that asks anything), drawn from the
     request's walk of ``values`` (``found``; walked here only when the request has none).
@@ -64,6 +65,7 @@ def render_survey(
         page=page,
         asked=asked,
         counts=found.drawn,
+        notice=notice,
         shown=" ".join(sorted(key for key in asked if "#" in key)),
         last=next_page(survey, page, _may_be_asked(survey, page, values, asked)) is None,
         has_previous=next_page(survey, page, asked, -1) is not None,

@@ -19,13 +19,14 @@ from crypto.codename import LOGIN_ID, CodenameKeys, check, derive_all, open_repl
 from surveys.followups import FOLLOW_UP_ID
 from surveys.schema import REPLY_KEY
 
-from .. import csrf, current_store
+from .. import csrf, current_config, current_store
 from ..i18n import month_name, translate
 from ..security import allow_browser_crypto
 from ..storage.replies import delete_reply, has_box, replies_for
-from . import bp
+from . import bp, work
 from .codenames import codename_messages, codename_problem, reply_fields
 from .followups import FollowUpRefused, send_follow_up
+from .pace import TOO_FAST, take_send
 
 
 @bp.get("/replies")
@@ -88,6 +89,10 @@ def write_back() -> ResponseReturnValue:
     if keys is None:
         return _typo_page(codename)
     message = request.form.get("message", "")
+    if not take_send():  # too many sends from this session: the message comes back, kept
+        return _replies_page(
+            codename, keys, write_problem=translate(TOO_FAST), message=message
+        ), 429
     try:
         send_follow_up(current_store(), message, reply_fields(keys), keys=keys)
     except FollowUpRefused as e:
@@ -97,12 +102,27 @@ def write_back() -> ResponseReturnValue:
     return _replies_page(codename, keys, sent=True)
 
 
+@bp.post("/replies/challenge")
+def follow_up_challenge() -> ResponseReturnValue:
+    """A proof-of-work challenge for a write-back, as an upload slot has (work.py)."""
+    csrf.protect()
+    bits = work.current_bits()
+    response = jsonify(challenge=work.new_challenge(bits), bits=bits)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/replies/write.json")
 def write_back_from_browser() -> ResponseReturnValue:
-    """With JavaScript: the login id and public key the browser derived; never the codename."""
+    """With JavaScript: the login id and public key the browser derived (never the codename),
+    and a solved proof of work: a write-back costs a flooder what an upload slot does."""
     csrf.protect()
     data = request.get_json(silent=True)
     data = data if isinstance(data, dict) else {}
+    try:
+        work.check(data.get("challenge"), data.get("work"), current_config().upload_work_bits)
+    except work.WorkRefused as e:
+        return jsonify(error=str(e)), 403
     login_id, reply_key = str(data.get("login_id", "")), str(data.get("reply_key", ""))
     if LOGIN_ID.fullmatch(login_id) is None or REPLY_KEY.fullmatch(reply_key) is None:
         return jsonify(error="bad request"), 400

@@ -40,6 +40,7 @@ from .codenames import (
     reply_fields,
 )
 from .instances import SHOWN_FIELD, change_instances, newly_asked
+from .pace import TOO_FAST, take_send
 from .pages import (
     NAV_FIELD,
     current_page,
@@ -199,6 +200,10 @@ def submit(survey_id: str) -> ResponseReturnValue:
         if not validated.ok:
             page = page_of(survey, next(iter(validated.errors)))
             return render_survey(published, values, validated.errors, page, found), 422
+        if not take_send():
+            # Too many sends from this session too fast: the answers come back, kept.
+            page = current_page(survey)
+            return render_survey(published, values, {}, page, found, notice=TOO_FAST), 429
         # Files of skipped questions are dropped like their answers.
         listed = {info.part for infos in validated.files.values() for info in infos}
         kept = [part for part in kept if part.index in listed]

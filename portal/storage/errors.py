@@ -50,3 +50,8 @@ class UploadTooLarge(UploadError):
 
 class UploadsFull(UploadError):
     """No room for more uploads now (too many, or the budget is used)."""
+
+
+class DailyBudgetReached(StorageError):
+    """Raised when a submission would pass the storage budget of the day (GLAS_DAILY_BUDGET_MB):
+    a flood fills a day, not the disk."""

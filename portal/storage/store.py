@@ -26,6 +26,7 @@ from surveys.followups import FOLLOW_UP_ID
 
 from ..config import Config
 from .blobs import BlobStore
+from .budget import DailyBudget
 from .database import is_current, make_engine, session_factory, upgrade
 from .errors import StorageError, UnknownUpload
 from .grouping import CommitGroup
@@ -87,6 +88,7 @@ class Store:
         )
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
+        self.budget = DailyBudget(self, config.daily_budget_bytes)
         #: The session of the use case under way in this thread or greenlet (:meth:`transaction`).
         self._active: ContextVar[Session | None] = ContextVar(f"glas-{id(self)}", default=None)
 
@@ -343,8 +345,9 @@ class Store:
 
     def save_submission(self, record: SubmissionRecord, incoming: Path | None) -> None:
         """Make a submission durable: payloads first, then the row that makes it visible (in
-        the database: both in one transaction)."""
+        the database: both in one transaction). Refused past the day's storage budget."""
         row = self._row(record)
+        self.budget.spend(record.size_bucket, row.received)
         if incoming is not None and self.shared:
             with self.session() as s:
                 s.add(row)
@@ -361,6 +364,7 @@ class Store:
         if not self.shared:
             self.save_submission(record, upload.payload_dir if record.parts else None)
             return
+        self.budget.spend(record.size_bucket, datetime.date.fromisoformat(record.received))
         with self.session() as s:
             if s.get(UploadRow, upload.token, with_for_update=True) is None:
                 raise UnknownUpload("This upload was sent already, or has expired.")

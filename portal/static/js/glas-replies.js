@@ -146,7 +146,12 @@
         const message = text.value.replace(/\r\n?/g, "\n").replace(EDGE_SPACE, "");
         const recipients = JSON.parse(writeBack.dataset.recipients || "[]");
         const { proof } = await worker.ask({ op: "proof", message, recipients });
-        await post(writeBack.dataset.write, { login_id: loginId, reply_key: publicKey, message, reply_proof: proof });
+        // A write-back costs the proof of work an upload slot does (portal/respondent/work.py).
+        const { challenge, bits } = await post(writeBack.dataset.challenge, {});
+        const solved = await worker.ask({ op: "work", challenge, bits });
+        await post(writeBack.dataset.write, {
+          login_id: loginId, reply_key: publicKey, message, reply_proof: proof, challenge, work: solved.proof,
+        });
         text.value = "";
         said.textContent = writeBack.dataset.sent;
       } catch (error) {
