@@ -86,7 +86,7 @@ def test_with_javascript_the_codename_is_made_kept_and_read_in_the_browser_only(
         early.evaluate(
             """codename => {
               const form = document.querySelector("form[data-replies]");
-              form.querySelector("textarea").value = codename;
+              form.querySelector("input.codename-group").value = codename;
               if (!form.dataset.reading) form.requestSubmit();
             }""",
             codename,
@@ -97,13 +97,13 @@ def test_with_javascript_the_codename_is_made_kept_and_read_in_the_browser_only(
         page.wait_for_selector("form[data-reading]", state="attached", timeout=60_000)
         before = len(proxy.sent())
         typo = codename[:3] + str((int(codename[3]) + 1) % 10) + codename[4:]
-        page.fill("#codename-js", typo)
+        page.fill("#codename-js-1", typo)
         page.click("form[data-replies] button[type=submit]")
         message = page.inner_text("form[data-replies] .message")
         assert "1" in message and "групата" in message  # "typo in group 1", in Macedonian
         # Named before any request of this form (another tab may still be revalidating a page).
         assert b"POST /replies" not in proxy.sent()[before:]
-        page.fill("#codename-js", codename.replace(" ", "-"))
+        page.fill("#codename-js-1", codename.replace(" ", "-"))
         page.click("form[data-replies] button[type=submit]")
         page.wait_for_selector(".replies-found .reply .text", timeout=60_000)
         assert page.inner_text(".replies-found .reply .text") == REPLY
@@ -157,13 +157,24 @@ def test_without_javascript_the_thanks_page_keeps_the_codename_and_the_server_re
 
         page.goto(proxy.url + "replies?lang=mk")
         assert not page.locator("form[data-replies]").is_visible()  # only the noscript form
-        page.fill("#codename", codename[:-1] + str((int(codename[-1]) + 1) % 10))
+        fill_codename(page, "codename", codename[:-1] + str((int(codename[-1]) + 1) % 10))
         page.click("form[action$='/replies'] button")
         assert "5" in page.inner_text("form[action$='/replies'] .message.error")
-        page.fill("#codename", codename)
+        # The page came back with her five groups in their fields: she corrects group 5.
+        assert page.input_value("#codename-5") == codename.split()[4][:-1] + str(
+            (int(codename[-1]) + 1) % 10
+        )
+        fill_codename(page, "codename", codename)
         page.click("form[action$='/replies'] button")
         assert REPLY in page.inner_text(".replies-old")
         assert "Од центарот" in page.inner_text(".replies-old")
     # Without JavaScript the form sends the codename to be read, and only then.
-    assert quote_plus(codename).encode() in proxy.sent()
+    posted = "&".join(f"codename={group}" for group in codename.split())
+    assert posted.encode() in proxy.sent()
     assert re.search(rb"POST /replies ", proxy.sent())
+
+
+def fill_codename(page: object, field: str, codename: str) -> None:
+    """Type a codename group by group into the five fields (as on the thanks page)."""
+    for number, group in enumerate(codename.split(), 1):
+        page.fill(f"#{field}-{number}", group)  # type: ignore[attr-defined]

@@ -82,10 +82,10 @@ def test_a_macedonian_respondent_meets_no_english_word(
         page.goto(live.url + "replies")
         if javascript:
             page.wait_for_selector("form[data-reading]", state="attached", timeout=60_000)
-            page.fill("#codename-js", "123456 123456")
+            page.fill("#codename-js-1", "123456 123456")
             page.click("form[data-replies] button[type=submit]")
         else:
-            page.fill("#codename", "123456 123456")
+            page.fill("#codename-1", "123456 123456")
             page.click("form[action$='/replies'] button")
         look("replies, typo")
         page.goto(live.url + "protection")

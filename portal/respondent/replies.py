@@ -15,12 +15,20 @@ from flask import jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from crypto import CryptoError
-from crypto.codename import LOGIN_ID, CodenameKeys, check, derive_all, open_reply
+from crypto.codename import (
+    LOGIN_ID,
+    MAX_CODENAME_CHARACTERS,
+    CodenameKeys,
+    check,
+    derive_all,
+    groups_of,
+    open_reply,
+)
 from surveys.followups import FOLLOW_UP_ID
 from surveys.schema import REPLY_KEY
 
 from .. import csrf, current_config, current_store
-from ..i18n import month_name, translate
+from ..i18n import month_name, month_names, translate
 from ..security import allow_browser_crypto
 from ..storage.replies import delete_reply, has_box, replies_for
 from . import bp, work
@@ -64,7 +72,7 @@ def remove_reply() -> ResponseReturnValue:
 @bp.post("/replies")
 def replies() -> ResponseReturnValue:
     csrf.protect()
-    codename, keys = request.form.get("codename", ""), _typed_keys()
+    codename, keys = typed_codename(), _typed_keys()
     if keys is None:
         return _typo_page(codename)
     return _replies_page(codename, keys)
@@ -74,7 +82,7 @@ def replies() -> ResponseReturnValue:
 def delete() -> ResponseReturnValue:
     """Delete one read reply, then show the rest (the same page as reading)."""
     csrf.protect()
-    codename, keys = request.form.get("codename", ""), _typed_keys()
+    codename, keys = typed_codename(), _typed_keys()
     if keys is None:
         return _typo_page(codename)
     delete_reply(current_store(), keys.login_id, request.form.get("reply", ""))
@@ -85,7 +93,7 @@ def delete() -> ResponseReturnValue:
 def write_back() -> ResponseReturnValue:
     """Without JavaScript: a follow-up under the codename typed (derived in memory only)."""
     csrf.protect()
-    codename, keys = request.form.get("codename", ""), _typed_keys()
+    codename, keys = typed_codename(), _typed_keys()
     if keys is None:
         return _typo_page(codename)
     message = request.form.get("message", "")
@@ -159,7 +167,7 @@ def _typed_keys() -> CodenameKeys | None:
     """The keys of the codename the form sent, derived only if it passes its check: of the
     newest version whose box exists (a codename passes the checks of two versions 1 time in
     100,000; then the older derivation is tried too), else of the newest."""
-    codename = request.form.get("codename", "")
+    codename = typed_codename()
     found = derive_all(codename) if check(codename).ok else []
     for keys in found[:-1]:
         if has_box(current_store(), keys.login_id):
@@ -176,9 +184,17 @@ def _typo_page(codename: str) -> ResponseReturnValue:
 def _page(**context: object) -> str:
     # The follow-up's reviewers: the page's script proves the codename to each of them.
     recipients = [key.to_line() for key in current_store().recipients(FOLLOW_UP_ID)]
+    codename = str(context.get("codename", ""))
     return render_template(
         "respondent/replies.html",
         codename_messages=codename_messages(),
         recipients=recipients,
+        month_names=month_names(),
+        codename_groups=groups_of(codename) if codename else [],
         **context,
     )
+
+
+def typed_codename() -> str:
+    """The codename the form sent: its five fields (or one, pasted whole) joined."""
+    return " ".join(request.form.getlist("codename"))[:MAX_CODENAME_CHARACTERS]

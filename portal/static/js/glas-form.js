@@ -91,9 +91,16 @@
         showErrors(collected.errors);
         return;
       }
-      show(progress.dataset.locking, 0);
+      // The steps she waits for: the codename (a testimony), locking (and sending the files),
+      // and the final post. Each is named, and the bar or the seconds always move.
+      const hasFiles = collected.files.length > 0;
+      const total = (codenameMade ? 1 : 0) + 2;
+      let number = 0;
+      beginWaiting();
+      if (codenameMade) step(++number, total, progress.dataset.codename, undefined);
       // The worker answers one request at a time: the codename first, if it is still being made.
       const made = codenameMade ? await codenameMade : null;
+      step(++number, total, hasFiles ? progress.dataset.sending : progress.dataset.locking, hasFiles ? 0 : undefined);
       // Announce the ciphertext bytes to come (the server reserves just that much room) and pay
       // for the upload slot with a small proof of work, solved in the worker.
       const { bytes } = await ask({ op: "size", sizes: collected.files.map((f) => f.file.size) });
@@ -102,7 +109,7 @@
       const upload = await request("POST", form.dataset.uploads, { bytes, challenge, proof });
       const binding = { survey: client.survey, version: client.version, submissionId: upload.submission_id };
       const { slots } = await ask({ op: "begin", binding, recipients: client.recipients });
-      await sendFiles(upload, collected.files);
+      await sendFiles(upload, collected.files, (fraction) => step(number, total, progress.dataset.sending, fraction));
       const document = {
         format: "glas-answers-1",
         survey: client.survey,
@@ -122,8 +129,10 @@
       }
       const { answers } = await ask({ op: "answers", document });
       if (codename) keepCodename(codename);
+      step(++number, total, progress.dataset.posting, 1);
       post({ upload: upload.upload, slots, answers });
     } catch (error) {
+      endWaiting();
       // 404/409: a new survey version or other reviewer keys since the page was loaded.
       // 503: the portal is full (or under attack); say what still works.
       const changed = error.status === 404 || error.status === 409;
@@ -135,7 +144,7 @@
     }
   }
 
-  async function sendFiles(upload, files) {
+  async function sendFiles(upload, files, report) {
     const total = files.reduce((n, f) => n + f.file.size, 0) || 1;
     let done = 0;
     for (const entry of files) {
@@ -143,7 +152,7 @@
       await ask({ op: "file", index: entry.part, file: entry.file, chunkSize: upload.chunk_size });
       let count = 0;
       for (;;) {
-        show(progress.dataset.sending, done / total);
+        report(done / total);
         const chunk = await ask({ op: "next" });
         await request("PUT", upload.url + "/" + part + "/" + count, chunk.data);
         count += 1;
@@ -152,7 +161,7 @@
       }
       await request("POST", upload.url + "/" + part + "/finish", { chunks: count });
     }
-    show(progress.dataset.sending, 1);
+    if (files.length) report(1);
   }
 
   /* Until she confirms she wrote it down, the thanks page shows the codename from this tab's
@@ -596,11 +605,44 @@
     for (const wrapper of form.querySelectorAll(".question.invalid")) wrapper.classList.remove("invalid");
   }
 
+  /* What the respondent sees while she waits: the step and its words, a bar that moves (a
+   * share of the bytes, or the browser's own moving bar while a step cannot say how far it
+   * is), and the seconds so far, counted by the page while the worker is busy. */
+  const elapsed = progress.querySelector(".elapsed");
+  let startedAt = 0;
+  let ticker = null;
+
+  function beginWaiting() {
+    startedAt = Date.now();
+    clearInterval(ticker);
+    ticker = setInterval(tick, 1000);
+    tick();
+  }
+
+  function endWaiting() {
+    clearInterval(ticker);
+    ticker = null;
+  }
+
+  function tick() {
+    const seconds = Math.round((Date.now() - startedAt) / 1000);
+    elapsed.textContent = seconds >= 2 ? progress.dataset.elapsed.replace("999", String(seconds)) : "";
+  }
+
+  function step(number, total, text, fraction) {
+    const label = progress.dataset.step.replace("998", String(number)).replace("999", String(total));
+    show(label + " " + text, fraction);
+  }
+
   function show(text, fraction) {
     progress.hidden = false;
     status.textContent = text;
     if (fraction === null) return;
-    bar.value = Math.round(fraction * 100);
+    if (fraction === undefined) {
+      bar.removeAttribute("value"); // the browser's moving bar: this step cannot say how far
+    } else {
+      bar.value = Math.round(fraction * 100);
+    }
   }
 
   start();

@@ -14,7 +14,7 @@
   if (!form) return;
   const fields = form.querySelector("fieldset");
   const list = document.querySelector(".replies-found");
-  const status = form.querySelector(".status");
+  const status = form.querySelector(".status .words");
   const message = form.querySelector(".message");
   const messages = JSON.parse(form.dataset.messages);
   const csrf = form.querySelector("input[name=csrf_token]").value;
@@ -59,9 +59,49 @@
     return (checked.typoGroups.length === 1 ? messages.typo : messages.typos).replace("{groups}", groups);
   }
 
+  /* The five fields of six digits: a codename pasted (or typed) whole into one is spread over
+   * them, and a full group moves the cursor on. */
+  const groups = Array.from(form.querySelectorAll("input.codename-group"));
+  for (const [index, input] of groups.entries()) {
+    input.addEventListener("input", () => {
+      const digits = input.value.replace(/[^0-9]/g, "");
+      if (digits.length > 6) {
+        for (let g = index; g < groups.length; g++) groups[g].value = digits.slice((g - index) * 6, (g - index + 1) * 6);
+        groups[Math.min(groups.length - 1, index + Math.ceil(digits.length / 6) - 1)].focus();
+      } else if (digits.length === 6 && index + 1 < groups.length && input.value === digits) {
+        groups[index + 1].focus();
+      }
+    });
+  }
+  const typed = () => groups.map((input) => input.value).join(" ");
+
+  const bar = form.querySelector("progress.opening");
+  const elapsed = form.querySelector(".status .elapsed");
+  let ticker = null;
+
+  function waiting(text) {
+    const started = Date.now();
+    status.textContent = text;
+    bar.hidden = false;
+    ticker = setInterval(() => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      elapsed.textContent = seconds >= 2 ? form.dataset.elapsed.replace("999", String(seconds)) : "";
+    }, 1000);
+  }
+
+  function doneWaiting(text) {
+    clearInterval(ticker);
+    bar.hidden = true;
+    elapsed.textContent = "";
+    status.textContent = text;
+  }
+
+  const months = JSON.parse(form.dataset.months || "[]");
+  const monthName = (month) => (month ? months[Number(month.slice(5, 7)) - 1] + " " + month.slice(0, 4) : "");
+
   async function onSubmit(event) {
     event.preventDefault();
-    const codename = form.querySelector("textarea[name=codename]").value;
+    const codename = typed();
     const checked = glasCodename.check(codename);
     message.hidden = !!checked.canonical;
     if (!checked.canonical) {
@@ -69,7 +109,7 @@
       return;
     }
     fields.disabled = true;
-    status.textContent = form.dataset.opening;
+    waiting(form.dataset.opening);
     try {
       // Almost always one version; a codename made before version 2 that also passes its
       // check (1 in 100,000) is read with the newer derivation first, then the older.
@@ -87,10 +127,13 @@
       // Newest first: the month is inside each box (the server keeps no date).
       shown.sort((a, b) => (b.month || "").localeCompare(a.month || ""));
       render(shown);
-      status.textContent = "";
+      doneWaiting("");
+      // The codename is not left on the screen; the keys stay in the worker for writing back.
+      for (const input of groups) input.value = "";
+      document.querySelector(".after-reading").hidden = false;
       if (writeBack) writeBack.hidden = false;
     } catch (error) {
-      status.textContent = form.dataset.failed;
+      doneWaiting(form.dataset.failed);
     } finally {
       fields.disabled = false;
     }
@@ -115,6 +158,10 @@
       const from = document.createElement("p");
       from.className = "from";
       from.textContent = reply.sender ? form.dataset.from.replace("{name}", reply.sender) : form.dataset.centre;
+      const when = document.createElement("p");
+      when.className = "when";
+      when.textContent = monthName(reply.month);
+      when.hidden = !reply.month;
       const text = document.createElement("p");
       text.className = "text";
       text.textContent = reply.text;
@@ -126,7 +173,7 @@
         await post(form.dataset.remove, { login_id: loginId, reply: reply.id });
         item.remove();
       });
-      item.append(from, text, remove);
+      item.append(from, when, text, remove);
       ol.appendChild(item);
     }
     list.appendChild(ol);
