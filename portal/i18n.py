@@ -11,13 +11,15 @@ from typing import Any
 
 from babel.dates import get_month_names
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale, gettext, ngettext
+from flask_babel import Babel, get_locale, gettext, ngettext, refresh
 
 from glas.languages import DEFAULT_LANGUAGE, LANGUAGES, Language
 from surveys.messages import Message, SurveyText
 from surveys.model import localized
 
 SESSION_KEY = "lang"
+#: The field a form's language buttons post (base.html): the page comes back with its answers.
+LANGUAGE_FIELD = "glas_lang"
 
 
 def select_language() -> str:
@@ -29,6 +31,13 @@ def select_language() -> str:
     if remembered in LANGUAGES:
         return str(remembered)
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+
+
+def switch_language(code: str) -> None:
+    """Use ``code`` from now on (this request's page included), if the portal has it."""
+    if code in LANGUAGES:
+        session[SESSION_KEY] = code
+        refresh()
 
 
 def current_language() -> Language:

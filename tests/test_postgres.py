@@ -101,12 +101,19 @@ def test_ten_processes_starting_at_once_on_an_empty_database_all_come_up(
 def test_app_servers_on_one_database_share_the_flask_secret(
     on_postgres: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A form from one node is accepted by another (the secret is a row, not a file)."""
+    """A form from one node is accepted by another: the secret is a row the nodes share and a
+    file each is given (GLAS_SECRET_FILE), and a node without that file derives another."""
+    shared = tmp_path / "portal.secret"
+    shared.write_bytes(os.urandom(48).hex().encode())
+    monkeypatch.setenv("GLAS_SECRET_FILE", str(shared))
     one = create_app(Config.from_env())
     monkeypatch.setenv("GLAS_DATA_DIR", str(tmp_path / "second-node"))
     other = create_app(Config.from_env())
     assert one.secret_key == other.secret_key
     assert not (tmp_path / "second-node" / "secret_key").exists()
+    monkeypatch.delenv("GLAS_SECRET_FILE")
+    monkeypatch.setenv("GLAS_DATA_DIR", str(tmp_path / "database-only"))
+    assert create_app(Config.from_env()).secret_key != one.secret_key
     first, second = one.test_client(), other.test_client()
     page = first.get("/s/needs-assessment").get_data(as_text=True)
     cookie = first.get_cookie("session")

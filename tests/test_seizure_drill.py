@@ -82,7 +82,9 @@ DOCUMENTED_COLUMNS = {
     "alembic_version": {"version_num"},
     # Payloads and uploads when they are in the database (PostgreSQL; empty on SQLite).
     "payload_chunks": {"submission_id", "part", "seq", "data"},
-    "uploads": {"token", "survey_id", "version", "submission_id", "reserved", "touched"},
+    # While an upload is in progress only: when it was last touched, and the minute it was made
+    # (its lifetime: a day at most), as a spent challenge keeps its minute.
+    "uploads": {"token", "survey_id", "version", "submission_id", "reserved", "touched", "made"},
     "upload_chunks": {"token", "part", "seq", "data", "digest", "payload_size"},
     # A spent upload challenge: a random nonce and its minute, nothing that names an upload.
     "used_challenges": {"nonce", "minute"},
@@ -92,7 +94,7 @@ DOCUMENTED_COLUMNS = {
 
 
 #: What an upload in progress keeps (portal/storage/uploads.py): enough to resume, no more.
-UPLOAD_STATE_KEYS = {"survey", "version", "submission_id", "reserved"}
+UPLOAD_STATE_KEYS = {"survey", "version", "submission_id", "reserved", "made"}
 
 
 def file_order(database: Path, ids: list[str]) -> list[str]:

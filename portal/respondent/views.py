@@ -28,6 +28,7 @@ from surveys.model import MAX_INSTANCES, MAX_REPEATS, Question, Survey
 from surveys.repeats import Walk, key_of, split_key
 
 from .. import csrf, current_config, current_store
+from ..i18n import LANGUAGE_FIELD, switch_language
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
 from ..storage import PublishedSurvey, today
 from . import bp
@@ -176,6 +177,11 @@ def submit(survey_id: str) -> ResponseReturnValue:
             return redirect(url_for(".thanks", survey_id=survey_id), code=303)
         survey = published.survey
         values = request.form.to_dict(flat=False)
+        chosen = request.form.get(LANGUAGE_FIELD)
+        if chosen is not None:
+            # Another language, without JavaScript: the page comes back with every answer.
+            switch_language(chosen)
+            return render_survey(published, values, {}, current_page(survey))
         nav = request.form.get(NAV_FIELD, "")
         if nav.startswith(("add:", "remove:")):
             if not change_instances(survey, values, nav):

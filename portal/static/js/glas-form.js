@@ -37,6 +37,18 @@
   const walkBlocks = JSON.parse(form.dataset.walk || "[]");
   let lastWalk = null;
 
+  /* Another language, with the script: the answers wait in this tab's session storage (in
+   * memory in Tor Browser) while the page loads in that language, and come back at once. */
+  const ANSWERS_KEY = "glas-answers:" + form.getAttribute("action");
+  restoreAnswers();
+  for (const button of document.querySelectorAll("button[name=glas_lang]")) {
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      saveAnswers();
+      location.assign("?lang=" + encodeURIComponent(button.value));
+    });
+  }
+
   showAllPages();
   if (typeof glasLogic === "object") {
     form.addEventListener("click", onRepeatButton);
@@ -319,6 +331,67 @@
       applyRelevance();
       const add = section.querySelector(":scope > .add button");
       if (add) add.focus();
+    }
+  }
+
+  function saveAnswers() {
+    const saved = { counts: {}, values: [] };
+    for (const section of form.querySelectorAll("[data-repeat]")) {
+      saved.counts[section.dataset.repeat] = instances(section).length;
+    }
+    for (const element of form.elements) {
+      if (!element.name || element.type === "file" || element.type === "hidden" || element.name === "website") continue;
+      if (element.tagName === "BUTTON" || element.type === "submit") continue;
+      if (element.type === "radio" || element.type === "checkbox") {
+        if (element.checked) saved.values.push([element.name, element.value, true]);
+        continue;
+      }
+      saved.values.push([element.name, element.value, false]);
+    }
+    try {
+      sessionStorage.setItem(ANSWERS_KEY, JSON.stringify(saved));
+    } catch (error) {
+      // storage refused: the page in the other language starts empty, as without the script
+    }
+  }
+
+  function restoreAnswers() {
+    let saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(ANSWERS_KEY) || "null");
+      sessionStorage.removeItem(ANSWERS_KEY);
+    } catch (error) {
+      return;
+    }
+    if (!saved || typeof saved !== "object" || !Array.isArray(saved.values)) return;
+    // The instances first, outer repeats before inner ones (those appear as instances are added).
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const section of form.querySelectorAll("[data-repeat]:not([data-fixed])")) {
+        const wanted = Number(saved.counts && saved.counts[section.dataset.repeat]);
+        if (!Number.isInteger(wanted)) continue;
+        while (instances(section).length < wanted && addInstance(section)) changed = true;
+        while (instances(section).length > wanted) {
+          removeInstance(section, instances(section)[instances(section).length - 1]);
+          changed = true;
+        }
+      }
+    }
+    const byName = new Map();
+    for (const [name, value, ticked] of saved.values) {
+      if (!byName.has(name)) byName.set(name, []);
+      byName.get(name).push({ value: String(value), ticked });
+    }
+    for (const [name, entries] of byName) {
+      const elements = Array.from(form.elements).filter((element) => element.name === name);
+      let next = 0; // two selects of a month share a name: filled in their order
+      for (const element of elements) {
+        if (element.type === "radio" || element.type === "checkbox") {
+          element.checked = entries.some((entry) => entry.ticked && entry.value === element.value);
+        } else if (next < entries.length) {
+          element.value = entries[next++].value;
+        }
+      }
     }
   }
 
