@@ -83,7 +83,7 @@ def fill_in_chromium(page: Any, url: str, attachment: Path, *, javascript: bool 
     page.check("input[name=who][value=client]")
     page.fill("#q-anything_else", MORE)
     page.set_input_files("#q-evidence", str(attachment))
-    page.click("button[type=submit]")
+    page.click("form button[value=send]")
     page.wait_for_url("**/thanks", timeout=300_000)
     # Either way, a testimony ends with its codename for replies: five groups of six digits.
     page.wait_for_selector(".codename .group", timeout=60_000)
@@ -241,7 +241,7 @@ def fill_in_firefox(client: Any, url: str, attachment: Path, *, javascript: bool
     client.find_element(By.CSS_SELECTOR, "input[name=who][value=client]").click()
     client.find_element(By.ID, "q-anything_else").send_keys(MORE)
     client.find_element(By.ID, "q-evidence").send_keys(str(attachment))
-    client.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    client.find_element(By.CSS_SELECTOR, "form button[value=send]").click()
     Wait(client, timeout=300, interval=0.5).until(lambda c: c.get_url().endswith("/thanks"))
     (notice,) = shown
     return str(notice)
@@ -331,16 +331,16 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
             # Without the script, "why" reads "safe", so it waits on the next page.
             page.check("input[name=safe][value=no]")
             if not javascript:
-                page.click("button[value=next]")
+                page.click("form button[value=next]")
             page.fill("#q-why", "canary typed then skipped")
             if not javascript:
                 page.click("button[value=back]")
             page.check("input[name=safe][value=yes]")
             if not javascript:
-                page.click("button[value=next]")
+                page.click("form button[value=next]")
             assert page.is_hidden("#q-why")  # the script hides it live; the server skips it
             page.set_input_files("#q-photo", str(photo))
-            page.click("button[value=send]")
+            page.click("form button[value=send]")
             page.wait_for_url("**/thanks", timeout=60_000)
     stop(live)
     bundle = tmp_path / "both.glas"
@@ -379,7 +379,7 @@ def test_with_javascript_mistakes_are_shown_in_the_respondents_language_and_noth
         page.evaluate("document.querySelector('form').noValidate = true")  # past the browser's own
         page.fill("#q-what_happened", "short")
         page.set_input_files("#q-evidence", str(text_file))
-        page.click("button[type=submit]")
+        page.click("form button[value=send]")
         page.wait_for_selector("[data-from-script]")
         messages = page.locator("[data-from-script]").all_inner_texts()
         assert page.url.endswith("/s/testimony?lang=mk")  # the page did not post

@@ -67,12 +67,12 @@ def test_an_organizer_builds_a_survey_in_the_browser_and_a_no_javascript_answer_
         respondent.check("input[name=trust][value='4']")
         respondent.check("input[name=safe][value=yes]")
         # "why_not" reads "safe": without JavaScript it waits for the next page, and is skipped.
-        respondent.click("button[value=next]")
+        respondent.click("form button[value=next]")
         assert respondent.is_hidden("#q-why_not")
         photo = tmp_path / "photo.jpg"
         photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
         respondent.set_input_files("#q-photo", str(photo))
-        respondent.click("button[value=send]")
+        respondent.click("form button[value=send]")
         respondent.wait_for_url("**/thanks")
 
         page.goto(organizer_url + "submissions")

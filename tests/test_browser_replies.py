@@ -41,7 +41,7 @@ def send_testimony(page: Any, url: str, story: str, *, javascript: bool) -> str:
         page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
     page.fill("#q-what_happened", story)
     page.check("input[name=who][value=police]")
-    page.click("button[value=send]")
+    page.click("form button[value=send]")
     page.wait_for_url("**/thanks", timeout=120_000)
     return shown_codename(page)
 

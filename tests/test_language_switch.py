@@ -53,7 +53,7 @@ def fill(page: Any, javascript: bool) -> None:
     page.select_option("#q-when", "2024")
     page.select_option("select[name=when] >> nth=1", "03")
     if not javascript:  # a repeat is a page of its own without the script
-        page.click("button[value=next]")
+        page.click("form button[value=next]")
     page.fill("[id='q-what#1']", "first incident")
 
 
@@ -91,3 +91,19 @@ def test_a_language_switch_mid_form_keeps_every_answer(
         assert_kept(page)
         # Nothing was sent for keeps: no submission is stored by switching.
     assert "Canary-Ls" not in (live.log.read_text())
+
+
+def test_enter_in_a_field_moves_on_and_never_switches_language(
+    live_server: Any, published: RunCli, tmp_path: Path
+) -> None:
+    """The language buttons come first in the page; Enter must still press Next (or Send)."""
+    publish_yaml(published, tmp_path, "switch", DEFINITION.encode())
+    live: LiveServer = live_server()
+    with chromium() as browser:
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(live.url + "s/switch?lang=en")
+        page.fill("#q-nickname", "Canary-Ls Enter")
+        page.press("#q-nickname", "Enter")
+        page.wait_for_selector("[id='q-what#1']", state="visible")  # the next page: the repeat
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "Page 2 of 2" in page.inner_text("main")

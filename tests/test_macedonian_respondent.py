@@ -62,14 +62,14 @@ def test_a_macedonian_respondent_meets_no_english_word(
         if javascript:
             page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
         look("testimony")
-        page.click("button[value=send]")  # nothing answered: messages, in Macedonian
+        page.click("form button[value=send]")  # nothing answered: messages, in Macedonian
         page.wait_for_selector(".message:visible")
         look("testimony, unanswered")
         page.fill("#q-what_happened", "Ме запре на улица и ми ги зеде документите.")
         page.select_option("#q-month", "2025")
         page.select_option("select[name=month]:not(#q-month)", "03")
         page.check("input[name=who][value=police]")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
         page.wait_for_selector(".codename .group")
         look("thanks, codename")
@@ -98,15 +98,15 @@ def test_a_macedonian_respondent_meets_no_english_word(
         page.check("input[name=services_wanted][value=legal]")
         if not javascript:  # its skip rule splits it in two pages without JavaScript
             page.check("input[name=saw_doctor][value=no]")
-            page.click("button[value=next]")
+            page.click("form button[value=next]")
             page.wait_for_selector("#q-visits_per_month")
             look("needs assessment, second page")
         page.fill("#q-visits_per_month", "99")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_selector(".message:visible")
         look("needs assessment, out of range")
         page.fill("#q-visits_per_month", "3")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
         look("needs assessment, thanks")
     english = {name: words for name, words in seen.items() if words}
@@ -150,7 +150,7 @@ def test_in_firefox_esr_at_tor_browser_levels_a_macedonian_respondent_meets_no_e
         client.navigate(live.url + "s/testimony")
         ready()
         look("testimony")
-        css("button[value=send]").click()
+        css("form button[value=send]").click()
         Wait(client, timeout=30).until(
             lambda c: any(e.is_displayed() for e in c.find_elements(By.CSS_SELECTOR, ".message"))
         )
@@ -159,7 +159,7 @@ def test_in_firefox_esr_at_tor_browser_levels_a_macedonian_respondent_meets_no_e
         css("#q-month option[value='2025']").click()
         css("select[name=month]:not(#q-month) option[value='03']").click()
         css("input[name=who][value=police]").click()
-        css("button[value=send]").click()
+        css("form button[value=send]").click()
         Wait(client, timeout=300, interval=0.5).until(lambda c: "/thanks" in c.get_url())
         Wait(client, timeout=60).until(
             lambda c: (

@@ -406,7 +406,7 @@ def test_a_testimony_of_two_incidents_reaches_the_reviewers_tables(
     with survey_page(live.url, "incidents", javascript) as page:
         page.check("input[name='kind#1'][value=other]")
         if not javascript:  # the follow-up comes back with the page, marked
-            page.click("button[value=next]")
+            page.click("form button[value=next]")
             page.wait_for_selector("text=Your answers above brought up this question")
         assert page.is_visible("[id='q-kind_other#1']")
         page.fill("[id='q-kind_other#1']", "Raid on the street")
@@ -426,10 +426,10 @@ def test_a_testimony_of_two_incidents_reaches_the_reviewers_tables(
         page.click("button[value='remove:incident#3']")
         page.wait_for_selector("input[name='kind#3']", state="detached")
         if not javascript:
-            page.click("button[value=next]")
+            page.click("form button[value=next]")
             page.wait_for_selector("[id='q-help']")
         page.fill("[id='q-help']", "A lawyer")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
     assert sealed_answers(published, reviewer[1], tmp_path, "incidents") == {
         "incidents": "2",
@@ -547,13 +547,13 @@ def test_a_repeat_count_read_from_an_answer_gives_that_many_instances_in_chromiu
             assert page.locator("[data-instance]").count() == 2
         else:
             page.fill("#q-members", "2")
-            page.click("button[value=next]")
+            page.click("form button[value=next]")
         page.wait_for_selector("[id='q-age#2']")
         assert page.locator("button[value='add:member']").count() == 0
         page.fill("[id='q-age#1']", "34")
         page.fill("[id='q-age#2']", "9")
         page.check("input[name='gender#1'][value=trans]")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
     assert sealed_answers(published, reviewer[1], tmp_path, "household") == {
         "members": 2,
@@ -666,7 +666,7 @@ def test_people_their_needs_and_a_photo_each_reach_the_reviewers_tables(
     live = live_server()
 
     def click(value: str, appears: str) -> None:
-        page.click(f"button[value='{value}']")
+        page.click(f"form button[value='{value}']")
         page.wait_for_selector(appears, state="attached")
 
     with survey_page(live.url, "family", javascript) as page:
@@ -687,7 +687,7 @@ def test_people_their_needs_and_a_photo_each_reach_the_reviewers_tables(
         if javascript:
             page.fill("#q-comment", "Thanks")
         page.set_input_files("[id='q-document#1']", str(photo))
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
     assert sealed_answers(published, reviewer[1], tmp_path, "family") == {
         "person": [{"relation": "child", "need": [{"what": "School"}, {"what": "Shoes"}]}],

@@ -50,7 +50,7 @@ def test_with_javascript_questions_appear_as_answers_change_and_skipped_ones_are
         page.fill("#q-place_other", "a bar")
         page.fill("#q-age", "41")
         page.check("input[name=safe][value='5']")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=60_000)
     bundle = tmp_path / "export.glas"
     assert published("export", "--out", bundle).exit_code == 0
@@ -88,14 +88,14 @@ def test_no_follow_up_is_shown_after_no_and_both_paths_send_the_same_answers(
                 assert page.is_hidden("#q-times") and page.is_hidden("#q-what")
             page.check("input[name=stopped][value=no]")
             if not javascript:
-                page.click("button[value=next]")
+                page.click("form button[value=next]")
             # "No": the follow-ups are never shown, on either path.
             assert page.is_hidden("#q-times") and page.is_hidden("#q-what")
             page.check("input[name=safe][value=mostly]")
             if not javascript:
-                page.click("button[value=next]")
+                page.click("form button[value=next]")
                 assert page.is_hidden("#q-why")
-            page.click("button[value=send]")
+            page.click("form button[value=send]")
             page.wait_for_url("**/thanks", timeout=60_000)
     bundle = tmp_path / "export.glas"
     assert published("export", "--out", bundle).exit_code == 0

@@ -108,7 +108,7 @@ def test_a_respondent_gives_a_time_in_chromium(
     with survey_page(live.url, "incident", javascript) as page:
         page.fill("#q-at", "2024-05-31T14:30")
         page.fill("#q-usually", "21:05")
-        page.click("button[value=send]")
+        page.click("form button[value=send]")
         page.wait_for_url("**/thanks", timeout=120_000)
     assert sealed_answers(published, reviewer[1], tmp_path, "incident") == {
         "at": "2024-05-31T14:30",
