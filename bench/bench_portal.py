@@ -140,6 +140,23 @@ class BenchPortal:
         )
         return next((out / self.survey).iterdir())
 
+    def reply_to_all(self, text: str) -> None:
+        """The reviewer's round trip for every testimony received: decrypt, `glas reply`,
+        and the organizers' `glas replies import`."""
+        folder = self.decrypt()
+        message = self.work / "reply.txt"
+        message.write_text(text)
+        with open(folder / "answers.csv", encoding="utf-8") as table:
+            ids = [line.split(",", 1)[0] for line in table.read().splitlines()[1:]]
+        for number, submission_id in enumerate(ids):
+            reply = self.work / f"reply-{number}.glas-reply"
+            self.glas(
+                "reply", str(self.work / "out"), submission_id, "--key", str(self.key),
+                "--message-file", str(message), "--out", str(reply), "--passphrase-file",
+                str(self.passphrase),
+            )  # fmt: skip
+            self.glas("replies", "import", str(reply))
+
     def remove(self) -> None:
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
 

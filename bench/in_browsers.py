@@ -8,6 +8,7 @@ promise of a JSON-able result; it runs in the page at ``url``.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ def in_firefox(url: str, script: str, argument: Any, profile: Path, safer: bool)
         client.navigate(url)
         call = (
             "const done = arguments[arguments.length - 1];"
-            f"({script})({argument!r}).then(done, e => done({{error: String(e)}}));"
+            f"({script})({json.dumps(argument)}).then(done, e => done({{error: String(e)}}));"
         )
         return dict(client.execute_async_script(call, sandbox=None, script_timeout=3_600_000))
 

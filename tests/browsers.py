@@ -87,9 +87,14 @@ def chromium(*, jitless: bool = False) -> Iterator[Any]:
             browser.close()
 
 
+#: A cheap phone's screen: Tor Browser on Android at 360 CSS pixels.
+PHONE_WIDTH, PHONE_HEIGHT = 360, 740
+
+
 @contextmanager
-def firefox(profile: Path, preferences: dict[str, Any]) -> Iterator[Any]:
-    """A headless Firefox ESR with these preferences, driven through Marionette."""
+def firefox(profile: Path, preferences: dict[str, Any], *, phone: bool = False) -> Iterator[Any]:
+    """A headless Firefox ESR with these preferences, driven through Marionette; ``phone``:
+    a window 360 px wide (Firefox refuses under 500 px unless a userChrome.css lifts it)."""
     markers.require("browser")
     marionette = pytest.importorskip("marionette_driver.marionette")
     profile.mkdir(parents=True, exist_ok=True)
@@ -97,6 +102,12 @@ def firefox(profile: Path, preferences: dict[str, Any]) -> Iterator[Any]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     prefs = {**QUIET_PREFERENCES, **preferences, "marionette.port": port}
+    if phone:
+        (profile / "chrome").mkdir(exist_ok=True)
+        (profile / "chrome" / "userChrome.css").write_text(
+            ":root { min-width: 0 !important; min-height: 0 !important; }\n"
+        )
+        prefs["toolkit.legacyUserProfileCustomizations.stylesheets"] = True
     lines = [f"user_pref({_js(name)}, {_js(value)});" for name, value in prefs.items()]
     (profile / "user.js").write_text("\n".join(lines) + "\n")
     command = [FIREFOX, "--headless", "--marionette", "--no-remote", "--profile", str(profile)]
@@ -115,6 +126,8 @@ def firefox(profile: Path, preferences: dict[str, Any]) -> Iterator[Any]:
                 time.sleep(0.2)
         client = marionette.Marionette(host="127.0.0.1", port=port)
         client.start_session()
+        if phone:
+            client.set_window_rect(width=PHONE_WIDTH, height=PHONE_HEIGHT)
         try:
             yield client
         finally:
@@ -145,3 +158,27 @@ def survey_page(url: str, survey_id: str, javascript: bool) -> Iterator[Any]:
         if javascript:
             page.wait_for_selector("form[data-sealing]", state="attached", timeout=60_000)
         yield page
+
+
+def page(client: Any, script: str, *args: Any) -> Any:
+    """Run ``script`` in the page, again while a navigation replaces it: element references go
+    stale when the page changes under them, so the test holds none across a wait."""
+    from marionette_driver import errors
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return client.execute_script(script, script_args=list(args))
+        except (
+            errors.StaleElementException,
+            errors.JavascriptException,
+            errors.NoSuchElementException,
+        ):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def click(client: Any, selector: str) -> None:
+    """Click through the page's own script: Marionette's click would wait for a navigation."""
+    page(client, "document.querySelector(arguments[0]).click();", selector)
