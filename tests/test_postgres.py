@@ -151,8 +151,8 @@ def test_the_heap_gives_no_order_of_arrival_and_keeps_nothing_retention_deleted(
     on_postgres: RunCli, pg_url: str, pg_cluster: Cluster, data_dir: Path
 ) -> None:
     app = create_app(Config.from_env())
-    client = app.test_client()
-    for i in range(12):
+    for i in range(12):  # twelve respondents (one session sends five, then waits: pace.py)
+        client = app.test_client()
         submit_testimony(client, f"testimony {i}", attachment=JPEG_MAGIC + os.urandom(64))
     store: Store = app.extensions["glas.store"]
     arrival = _heap(store, "submissions")  # before any tidy: the heap is the arrival order
