@@ -57,10 +57,13 @@ FUNCTIONS = {
     "count": 1,
     "position": 1,
     "indexed-repeat": 3,
+    "lookup": -1,
     **dict.fromkeys(xpath_functions.ARITY, -1),
 }
 #: Functions that read files attached to an ODK form: refused, saying so.
 FROM_FILES = {"pulldata", "search", "instance"}
+#: Pairs one lookup() may hold: an imported form's lookup in an attached file, by key.
+MAX_LOOKUP_PAIRS = 5_000
 #: Longest regex() pattern: organizers write them, the server runs them on every submission.
 MAX_PATTERN = 200
 #: Longest value a rule or calculation may build: ``concat(${c}, ${c})`` twenty-five times over
@@ -298,6 +301,8 @@ class _Parser:
         self._expect(")")
         if name in xpath_functions.ARITY:
             return self._more(name, args)
+        if name == "lookup":
+            return self._lookup(args)
         if not args:
             raise ExpressionError(f"{name}() takes a value")
         arity = FUNCTIONS[name]
@@ -325,6 +330,20 @@ class _Parser:
                 raise ExpressionError("indexed-repeat() takes ${question}, ${repeat}, a number")
             return ["idx", args[0][1], args[2]]
         return ["call", name, *args]
+
+    def _lookup(self, args: list[Tree]) -> Tree:
+        """``lookup(key, 'k1', 'v1', 'k2', 'v2', …)``: the value paired with the key, or ''.
+        An imported form's ``pulldata()`` or ``instance('file')/root/item[k = …]/v`` is
+        written so, with the attached file's pairs; it evaluates as jr:choice-name does."""
+        pairs = args[1:]
+        if not args or len(pairs) % 2 or any(a[0] != "str" for a in pairs):
+            raise ExpressionError("lookup() takes a value, then pairs of texts in quotes")
+        if len(pairs) // 2 > MAX_LOOKUP_PAIRS:
+            raise ExpressionError(f"lookup() holds at most {MAX_LOOKUP_PAIRS:,} pairs")
+        table: dict[str, str] = {}
+        for key, value in zip(pairs[::2], pairs[1::2], strict=True):
+            table.setdefault(key[1], value[1])
+        return ["call", "jr:choice-name", args[0], ["map", table]]
 
     def _more(self, name: str, args: list[Tree]) -> Tree:
         """A function of :mod:`surveys.xpath_functions`: its number of values checked, a

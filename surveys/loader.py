@@ -41,7 +41,8 @@ from .model import (
 SURVEY_ID = SURVEY_ID_PATTERN
 QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,119}$")
 RESERVED_NAMES = frozenset({"csrf_token", "website"})  # form fields of the portal itself
-CHOICE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+#: A choice's name (its stored value): any text XLSForms use (spaces, accents, '&'), on one line.
+CHOICE_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
 SURVEY_KEYS = {
     "id",
     "title",
@@ -50,12 +51,14 @@ SURVEY_KEYS = {
     "language",
     "replies",
     "pages",
+    "choice_duplicates",
     "groups",
     "questions",
 }
 GROUP_KEYS = {"name", "label", "relevant", "parent", "field_list", "repeat", "repeat_count"}
-#: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a region or script.
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
+#: A language code as in XLSForm's "label::Macedonian (mk)": ISO 639, optionally a script or a
+#: region (BCP 47), or a private-use code (x-…) for a language an import could not name.
+LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,2}|x-[a-z0-9]{1,8})$")
 CHOICE_KEYS = {"name", "label", "columns"}
 #: A choice column's name, as a choice_filter reads it (a bare word).
 COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -68,6 +71,7 @@ QUESTION_KEYS = {
     "choices",
     "accept",
     "group",
+    "choices_file",
     *QUESTION_TEXTS,
     *QUESTION_LIMITS,
     *QUESTION_RULES,
@@ -98,6 +102,7 @@ class DefinitionReader:
         self.bounds = bounds
         self.problems: list[Problem] = []
         self.language = DEFAULT_LANGUAGE
+        self.duplicates = False
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(line, message))
@@ -117,6 +122,7 @@ class DefinitionReader:
                 data.key_lines["id"],
                 "'id' uses lowercase letters, digits, '-' and '_' (at most 64 characters)",
             )
+        self.duplicates = self.flag(data, "choice_duplicates")
         title, title_tr = self.translatable(data, "title", required=True)
         description, description_tr = self.translatable(data, "description")
         groups = self.groups(data)
@@ -153,6 +159,7 @@ class DefinitionReader:
             replies=self.flag(data, "replies"),
             groups=groups,
             paged=self.flag(data, "pages"),
+            choice_duplicates=self.duplicates,
         )
         items = {q.name: item for q, item in zip(built, questions or [], strict=False)}
         groups_data = data.get("groups") or []
@@ -263,6 +270,7 @@ class DefinitionReader:
             group=self.text(data, "group"),
             low_label=texts["low_label"],
             high_label=texts["high_label"],
+            choices_file=self.text(data, "choices_file"),
         )
         return question if len(self.problems) == before else None
 
@@ -282,6 +290,14 @@ class DefinitionReader:
     def choices(self, data: Located) -> tuple[Choice, ...]:
         items = data.get("choices")
         line = data.key_lines.get("choices", data.line)
+        waiting = data.get("choices_file")
+        if waiting and not items:
+            self.problem(
+                data.key_lines.get("choices_file", line),
+                f"its choices are in the file '{waiting}', not attached yet: import the form "
+                "again with the file attached",
+            )
+            return ()
         if not isinstance(items, LocatedList) or not items:
             self.problem(line, "a choice question needs a non-empty 'choices' list")
             return ()
@@ -298,9 +314,11 @@ class DefinitionReader:
                 translations = []
                 line = items.line
                 extra = ()
-            if not CHOICE_NAME.match(name):
-                self.problem(line, f"choice name '{name}' uses letters, digits, '.', '-', '_' only")
-            elif name in seen:
+            if not CHOICE_NAME.match(name) or not name.strip():
+                self.problem(
+                    line, f"choice name '{name[:80]}' is one line of at most 255 characters"
+                )
+            elif name in seen and not (self.duplicates or data.get("choice_filter")):
                 self.problem(line, f"choice name '{name}' repeats")
             seen.add(name)
             choices.append(Choice(name, label, tuple(translations), extra))

@@ -69,7 +69,6 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
     problems = _check_groups(survey)
     if problems:
         return problems
-    problems = _check_repeats(survey)
     names = set(survey.by_name) | {g.name for g in survey.groups if g.repeat}
     for question in survey.questions:
         for field, kind in (("relevant", ""), ("constraint", "self"), ("calculation", "")):
@@ -87,7 +86,9 @@ def check_logic(survey: Survey) -> list[LogicProblem]:
             problems += _check_expression(group.name, "relevant", group.relevant, names)
         if group.repeat_count:
             problems += _check_expression(group.name, "repeat_count", group.repeat_count, names)
-    return problems
+    if problems:  # the checks below read every rule: only once every rule reads
+        return problems
+    return _check_repeats(survey)
 
 
 def check_bounds(survey: Survey) -> list[LogicProblem]:

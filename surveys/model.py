@@ -136,6 +136,9 @@ class Question:
     #: A scale's labelled ends ("Strongly disagree" … "Strongly agree").
     low_label: str = ""
     high_label: str = ""
+    #: The file an imported form took this question's choices from (Kobo's media, such as
+    #: ``select_one_from_file cities.csv``); the choices themselves are in ``choices``.
+    choices_file: str = ""
 
     @cached_property
     def relevant_tree(self) -> Tree | None:
@@ -207,6 +210,7 @@ class Question:
             "low_label": self._text("low_label", language),
             "high_label": self._text("high_label", language),
             "group": self.group or None,
+            "choices_file": self.choices_file or None,
         }
         data.update({k: v for k, v in optional.items() if v is not None})
         if self.type in CHOICE_TYPES:
@@ -288,6 +292,8 @@ class Survey:
     #: One page at a time (XLSForm ``style=pages``): without JavaScript, skip logic then
     #: applies as the respondent goes from page to page.
     paged: bool = False
+    #: A choice list may name two choices alike (XLSForm ``allow_choice_duplicates``).
+    choice_duplicates: bool = False
 
     @property
     def gives_codename(self) -> bool:
@@ -617,6 +623,8 @@ class Survey:
             data["replies"] = True
         if self.paged:
             data["pages"] = True
+        if self.choice_duplicates:
+            data["choice_duplicates"] = True
         if self.groups:
             data["groups"] = [g.to_dict(self.language) for g in self.groups]
         data["questions"] = [q.to_dict(self.language) for q in self.questions]

@@ -18,7 +18,7 @@ from surveys.answers import answers_document, check_document, validate_answers
 from surveys.expressions import ExpressionError, calculate, parse
 from surveys.model import Survey
 from surveys.xlsform import read_xlsform_with_warnings
-from surveys.xlsform_writer import write_xlsform
+from surveys.xlsform.writer import write_xlsform
 
 from .browsers import needs_bundle, needs_chromium, survey_page
 from .conftest import ROOT, RunCli

@@ -17,13 +17,13 @@ from portal import create_app
 from portal.config import Config
 from portal.storage import Store
 from portal.storage.retention import Retention, apply_retention, set_retention
-from surveys import SurveyDefinitionError, load_survey_text
+from surveys import load_survey_text
 from surveys.xlsform import load_xlsform, read_xlsform
-from surveys.xlsform_writer import write_xlsform
+from surveys.xlsform.writer import write_xlsform
 
 from .conftest import RunCli, csrf_token
 from .helpers import open_bundle, payload_sizes, submit_testimony, version_folder
-from .xlsforms import FORMS, HEALTH, UNSUPPORTED, write
+from .xlsforms import FORMS, HEALTH, write
 
 pytestmark = [pytest.mark.both_databases]
 
@@ -219,24 +219,6 @@ def test_realistic_xlsforms_import_render_and_come_back_the_same(
     exported = tmp_path / "exported.xlsx"
     assert published("surveys", "export", survey.id, "--out", exported).exit_code == 0
     assert load_xlsform(exported).canonical() == survey.canonical()
-
-
-def test_an_unsupported_xlsform_is_refused_by_row_and_column(
-    logged_in: FlaskClient, published: RunCli, tmp_path: Path
-) -> None:
-    path = write(UNSUPPORTED, tmp_path / "old-form.xlsx")
-    with pytest.raises(SurveyDefinitionError) as caught:
-        load_xlsform(path)
-    lines = caught.value.lines()
-    assert not any("'start'" in line or "geopoint" in line for line in lines)  # set aside
-    assert any("row 7, column 'type': 'select_one_from_file'" in line for line in lines)
-    result = published("surveys", "import", path)
-    assert result.exit_code == 2 and "select_one_from_file" in result.output
-    assert "Traceback" not in result.output
-    token = csrf_token(logged_in.get("/surveys").get_data(as_text=True))
-    data = {"csrf_token": token, "file": (io.BytesIO(path.read_bytes()), "old-form.xlsx")}
-    response = logged_in.post("/surveys/import", data=data, content_type="multipart/form-data")
-    assert response.status_code == 422 and "from_file" in response.get_data(as_text=True)
 
 
 def test_an_xlsform_uploaded_in_the_designer_comes_back_as_the_same_download(

@@ -35,7 +35,7 @@ from surveys.model import MAX_REPEATS, Survey
 from surveys.repeats import walk
 from surveys.schema import document_problem
 from surveys.xlsform import read_xlsform_with_warnings
-from surveys.xlsform_writer import write_xlsform
+from surveys.xlsform.writer import write_xlsform
 
 from .browsers import needs_bundle, needs_chromium, survey_page
 from .conftest import ROOT, RunCli, csrf_token, gps_photo
@@ -163,12 +163,12 @@ def test_an_odk_repeat_count_and_pyxforms_other_names_import(
         (
             [["begin repeat", "kids", "Kids"], ["begin repeat", "toys", "Toys"],
              ["text", "toy", "Toy"], ["end group", "", ""], ["end repeat", "", ""]],
-            "row 5, column 'type': 'end group' without 'begin group'",
+            "survey sheet, row 5: Unmatched 'end_group'",
         ),
         ([["begin repeat", "kids", "Kids"], ["text", "a", "A"], ["end group", "", ""]],
-         "row 4, column 'type': 'end group' without 'begin group'"),
+         "survey sheet, row 4: Unmatched 'end_group'"),
         ([["begin repeat", "kids", "Kids"], ["text", "a", "A"]],
-         "column 'type': group 'kids' has no 'end repeat'"),
+         "survey sheet, row 2: Unmatched 'begin_repeat'"),
         (
             [["begin repeat", "kids", "Kids", "count(${a})"], ["text", "a", "A", ""],
              ["end repeat", "", "", ""]],

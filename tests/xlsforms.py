@@ -418,3 +418,18 @@ def write(sheets: dict[str, Sheet], path: Path) -> Path:
             sheet.append(row)
     book.save(path)
     return path
+
+
+def write_xls(sheets: dict[str, Sheet], path: Path) -> Path:
+    """The same sheets as a legacy .xls workbook (BIFF8, as Excel 97-2003 saved them)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value not in (None, ""):
+                    sheet.write(r, c, value)
+    book.save(str(path))
+    return path

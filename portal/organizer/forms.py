@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -167,6 +167,12 @@ class GroupForm(Form):
 
 class UploadForm(Form):
     file = FileField(_l("File"), validators=[FileRequired()])
+
+
+class FormUploadForm(UploadForm):
+    """An XLSForm and the files it reads (Kobo's media)."""
+
+    attachments = MultipleFileField(_l("Files the form reads"))
 
 
 class ReviewerForm(Form):

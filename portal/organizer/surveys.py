@@ -12,9 +12,10 @@ from flask_babel import gettext
 from wtforms.fields.choices import SelectChoice
 
 from glas.languages import LANGUAGES
-from surveys import SurveyDefinitionError
-from surveys.xlsform import read_xlsform_with_warnings
-from surveys.xlsform_writer import write_xlsform
+from surveys import SurveyDefinitionError, xlsform
+from surveys.xlsform.languages import language_name
+from surveys.xlsform.limits import MAX_ATTACHMENT_BYTES
+from surveys.xlsform.writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
@@ -32,6 +33,7 @@ from .drafts import (
 from .forms import (
     QUESTION_KINDS,
     RULE_OPERATORS,
+    FormUploadForm,
     GroupForm,
     NewSurveyForm,
     QuestionForm,
@@ -77,27 +79,35 @@ def create_survey() -> ResponseReturnValue:
 
 @bp.post("/surveys/import")
 def import_xlsform() -> ResponseReturnValue:
-    form = UploadForm()
+    form = FormUploadForm()
     if not form.validate():
         return _form_problems(form, url_for(".surveys"))
     upload = form.file.data
+    attached = {
+        (f.filename or "file").rsplit("/", 1)[-1]: f.stream.read(MAX_ATTACHMENT_BYTES + 1)
+        for f in form.attachments.data or []
+        if getattr(f, "filename", "")
+    }
     try:
-        survey, warnings = read_xlsform_with_warnings(
-            upload.stream.read(), upload.filename or "form.xlsx"
+        imported = xlsform.import_xlsform(
+            upload.stream.read(), upload.filename or "form.xlsx", attached
         )
     except SurveyDefinitionError as e:
         return render_template("organizer/problems.html", problems=e.lines()), 422
     store = current_store()
-    if designer.survey_row(store, survey.id) is None:
-        store.import_survey(survey, publish=False)
-    designer.save_draft(store, survey.id, survey.to_dict())
-    record("imported an XLSForm", survey.id)
-    if warnings:  # set aside by sheet, row and column: read before publishing
+    designer.keep_draft(store, imported.definition)
+    survey_id = str(imported.definition["id"])
+    record("imported an XLSForm", survey_id)
+    if imported.warnings or imported.missing_files:  # read before publishing
         return render_template(
-            "organizer/import_warnings.html", warnings=warnings, survey_id=survey.id
+            "organizer/import_warnings.html",
+            warnings=imported.warnings,
+            survey_id=survey_id,
+            missing=imported.missing_files,
+            languages=[f"{language_name(code)} ({code})" for code in imported.languages],
         )
     flash(gettext("Imported. Check the preview, then publish."))
-    return redirect(url_for(".edit_survey", survey_id=survey.id))
+    return redirect(url_for(".edit_survey", survey_id=survey_id))
 
 
 @bp.get("/surveys/<survey_id>")

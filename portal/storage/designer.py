@@ -70,6 +70,19 @@ def create_survey(store: Store, draft: dict[str, Any]) -> None:
         s.add(SurveyDraftRow(survey_id=draft["id"], definition=json.dumps(draft)))
 
 
+def keep_draft(store: Store, draft: dict[str, Any]) -> None:
+    """An imported form kept as the draft of its survey (a new survey when there is none):
+    it is checked and published in the designer, or waits there for its files."""
+    with store.transaction():
+        if survey_row(store, draft["id"]) is None:
+            title = draft.get("title")
+            if isinstance(title, dict):
+                title = title.get(draft.get("language", "en")) or next(iter(title.values()), "")
+            with store.session() as s:
+                s.add(SurveyRow(id=draft["id"], title=str(title or draft["id"])))
+        save_draft(store, draft["id"], draft)
+
+
 def load_draft(store: Store, survey_id: str) -> dict[str, Any] | None:
     """The draft being edited; without one, the newest version, ready to edit."""
     with store.session() as s:

@@ -1,4 +1,4 @@
-"""How large a workbook may be, checked before openpyxl reads a byte and while it reads.
+"""How large a workbook may be, checked before pyxform reads a byte and while it reads.
 
 An .xlsx is a zip, and a zip can inflate a thousand-fold: a 1 MiB upload can hold a 1 GiB
 label. Real forms are far below these limits; anything above them is refused with a reason.
@@ -10,13 +10,18 @@ import io
 import zipfile
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = 20_000
 MAX_MEMBERS = 200
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024
 MAX_COLUMNS = 200
-MAX_CELLS = 100_000
+MAX_CELLS = 300_000
 MAX_CELL_LENGTH = 10_000
+#: An attached file of choices (Kobo's media: a CSV of districts, schools, clinics).
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_FILE_CHOICES = 5_000
+#: Files attached to one import.
+MAX_ATTACHMENTS = 20
 
 
 def archive_problem(data: bytes) -> str:

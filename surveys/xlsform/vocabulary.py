@@ -1,205 +1,138 @@
-"""What XLSForm's words mean to Glas: the types it reads or refuses, the columns and settings it
-knows, and how cells are read. Shared by the reader (:mod:`surveys.xlsform`) and the writer."""
+"""What pyxform's question types mean to Glas: read as which Glas type, set aside, or refused.
+
+pyxform knows every spelling (``gps``, ``photo``, ``select one from L``, ``dateTime``…) and
+resolves each to an XForm control and bind type in its question-type dictionary; Glas reads
+that resolution rather than a list of spellings of its own. What stays here is Glas's own:
+which rows would identify a respondent (and are set aside on purpose) and what a type becomes.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
 
-from .document import LocatedList
-from .model import QUESTION_LIMITS, QUESTION_RULES, QUESTION_TEXTS
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
 YES_NO_LIST = "yes_no"
-#: Rows set aside (with a warning saying why) because they would identify a respondent, their
-#: device, where they are or when they answered. Kobo adds start and end to every new form.
-IDENTIFYING_TYPES = {
+
+#: Why a row is set aside: it would identify a respondent, her device, where she is or when
+#: she answered. Keyed by pyxform's preload parameter or bind type.
+IDENTIFYING = {
     "geopoint": "records where the respondent is",
     "geotrace": "records where the respondent went",
     "geoshape": "records places the respondent drew",
-    "start-geopoint": "records where the respondent is",
     "deviceid": "identifies the respondent's phone",
     "subscriberid": "identifies the respondent's SIM card",
     "simserial": "identifies the respondent's SIM card",
     "phonenumber": "records the respondent's phone number",
     "username": "records who filled in the form",
     "email": "records who filled in the form",
-    "audit": "records when and how the respondent answered",
     "start": "records exactly when the respondent started",
     "end": "records exactly when the respondent finished",
     "today": "records the day the respondent answered",
+    "audit": "records when and how the respondent answered",
     "background-audio": "records sound around the respondent",
 }
-PLAIN_TYPES = {
-    "text", "integer", "decimal", "date", "time", "datetime", "note", "file", "calculate"
-}  # fmt: skip
 #: A calculation that records when (finer than the day, which Glas keeps anyway) or on what the
 #: form was filled in: set aside like metadata. today() may stay (an age from a birth date).
-IDENTIFYING_CALCULATION = re.compile(r"\b(now|uuid|random|property)\s*\(")
-TYPE_ALIASES = {
-    "trigger": "acknowledge",
-    "begin_group": "begin group",
-    "end_group": "end group",
-    "begin_repeat": "begin repeat",
-    "end_repeat": "end repeat",
+IDENTIFYING_CALCULATION = re.compile(r"\b(now|uuid|random|property|version)\s*\(")
+#: Set aside with a warning: nothing a respondent answers.
+NOT_ANSWERS = {
+    "osm": "an OpenStreetMap drawing tool Glas does not offer",
+    "csv-external": "a data file for lookups (instance()); Glas keeps lists in the survey",
+    "xml-external": "a data file for lookups (instance()); Glas keeps lists in the survey",
+}
+MEDIA_ACCEPT = {"image/*": ("image/*",), "audio/*": ("audio/*",), "video/*": ("video/*",)}
+BIND_TYPES = {
+    "string": "text",
     "int": "integer",
-    "select one": "select_one",
-    "select multiple": "select_multiple",
-}
-#: pyxform's other words for a repeat ("looped group" and "lgroup", from older forms).
-CONTROL_ALIASES = {
-    f"{edge} {word}": f"{edge} repeat"
-    for edge in ("begin", "end")
-    for word in ("lgroup", "looped group", "looped_group")
-}
-#: File questions by what they record, and what a phone should offer for them.
-MEDIA_TYPES = {
-    "image": ("image/*",),
-    "audio": ("audio/*",),
-    "video": ("video/*",),
-}
-#: Read as a plain text answer, with a warning.
-TEXT_LIKE_TYPES = {"barcode": "a barcode is read as a text answer typed by the respondent"}
-#: What cannot keep its meaning in Glas: refused, saying why.
-FROM_FILE = "its choices are in a file Glas does not have (put them in the choices sheet)"
-REFUSED_TYPES = {
-    "select_one_from_file": FROM_FILE,
-    "select_multiple_from_file": FROM_FILE,
-    "select_one_external": "its choices are in an external file Glas does not have",
-    "select_multiple_external": "its choices are in an external file Glas does not have",
-    "csv-external": "it needs an external file Glas does not have",
-    "include": "it includes another form Glas does not have (put its questions in this one)",
-    "xml-external": "it needs an external file Glas does not have",
+    "decimal": "decimal",
+    "date": "date",
+    "time": "time",
+    "dateTime": "datetime",
 }
 #: Appearances that only change how a question looks: set aside, with a warning.
-PRESENTATION_APPEARANCES = {
-    "minimal",
-    "compact",
-    "horizontal",
-    "horizontal-compact",
-    "quick",
-    "quickcompact",
-    "table-list",
-    "label",
-    "list-nolabel",
-    "list",
-    "autocomplete",
-    "search",
-    "columns",
-    "columns-pack",
-    "columns-1",
-    "columns-2",
-    "columns-3",
-    "columns-4",
-    "columns-5",
-    "no-buttons",
-    "no-calendar",
-    "numbers",
-    "thousands-sep",
-    "w1",
-    "w2",
-    "w3",
-    "w4",
-    "w5",
-    "w6",
-    "hidden-answer",
-    "masked",
-    "field-list",
-}
-#: Columns Glas does not use: set aside with one warning per column.
-MEDIA_COLUMNS = {"image", "audio", "video", "big-image", "media"}
-SURVEY_COLUMNS = {
-    "type",
-    "choice_filter",
-    "calculation",
-    "repeat_count",
-    "name",
-    "required",
-    "appearance",
-    "parameters",
-    "accept",
-    *QUESTION_TEXTS,
-    *QUESTION_LIMITS,
-    *QUESTION_RULES,
-}
-TRANSLATABLE = set(QUESTION_TEXTS)
-#: Columns that may carry a language after "::" (or the older ":").
-TRANSLATABLE_BASES = {*QUESTION_TEXTS, "label", "image", "audio", "video", "big-image", "media"}
-CHOICE_COLUMNS = {"list_name", "name", "label"}
-SETTINGS_COLUMNS = {
-    "form_title",
-    "form_id",
-    "default_language",
-    "style",
-    "version",
-    "kind",
-    "replies",
-    "description",
-}
-TRANSLATED_COLUMN = re.compile(
-    r"^(?P<base>[a-z_]+)::(?:[^()]*\((?P<code>[^()]+)\)|(?P<bare>[^()]+))$"
-)
-TRUE_WORDS = {"yes", "true", "true()", "1"}
-FALSE_WORDS = {"", "no", "false", "false()", "0"}
+PRESENTATION_APPEARANCES = frozenset(
+    {
+        "minimal", "compact", "horizontal", "horizontal-compact", "quick", "quickcompact",
+        "table-list", "label", "list-nolabel", "list", "autocomplete", "search", "columns",
+        "columns-pack", "columns-1", "columns-2", "columns-3", "columns-4", "columns-5",
+        "no-buttons", "no-calendar", "numbers", "thousands-sep", "w1", "w2", "w3", "w4",
+        "w5", "w6", "w7", "w8", "w9", "w10", "hidden-answer", "masked", "field-list",
+        "no-ticks", "distress", "rating", "vertical", "picker", "image-map", "quick-compact",
+        "ethiopian", "coptic", "islamic", "bikram-sambat", "myanmar", "persian", "year",
+    }
+)  # fmt: skip
+TRUE_WORDS = frozenset({"yes", "true", "true()", "1"})
+FALSE_WORDS = frozenset({"", "no", "false", "false()", "0"})
 
 
-#: Survey sheet headers pyxform reads under other names (its aliases, and the XForm names
-#: some tools write): read as the column they stand for.
-SURVEY_HEADER_ALIASES = {
-    "relevance": "relevant",
-    "bind::relevant": "relevant",
-    "bind::required": "required",
-    "bind::constraint": "constraint",
-    "bind::calculate": "calculation",
-    "caption": "label",
-    "jr:constraintmsg": "constraint_message",
-    "bind::jr:constraintmsg": "constraint_message",
-    "jr:requiredmsg": "required_message",
-    "bind::jr:requiredmsg": "required_message",
-    "control::appearance": "appearance",
-    "count": "repeat_count",
-    "jr:count": "repeat_count",
-    "control::jr:count": "repeat_count",
-}
+@dataclass(frozen=True)
+class Meaning:
+    """What a pyxform type becomes: a Glas type, or a reason to set the row aside."""
+
+    glas_type: str = ""
+    dropped: str = ""  # why the row is set aside (identifying, or nothing to answer)
+    identifying: bool = False
+    accept: tuple[str, ...] = ()
+    note: str = ""  # a warning that goes with reading it this way
+    constraint: str = ""  # a check pyxform's type carries (percentage: 0 to 100)
 
 
-def column_name(header: Any, aliases: dict[str, str] | None = None) -> str:
-    """A header as the reader keys it: ``Label::English (en)`` becomes ``label::English (en)``,
-    and the older single colon (``label:English``) is read as the double one. ``aliases``
-    (the survey sheet's) name a column by the name Glas reads it under."""
-    name = cell_text(header)
-    aliases = aliases or {}
-    whole = name.strip().lower().replace(" ", "_")
-    if whole in aliases:
-        return aliases[whole]
-    base, sep, rest = name.partition("::")
-    if not sep and ":" in name:
-        single, _, after = name.partition(":")
-        if single.strip().lower().replace(" ", "_") in TRANSLATABLE_BASES:
-            base, sep, rest = single, "::", after
-    base = base.strip().lower().replace(" ", "_")
-    return aliases.get(base, base) + sep + rest.strip()
+def meaning(pyxform_type: str) -> Meaning:
+    """How Glas reads a question of this pyxform type (as pyxform's JSON spells it)."""
+    kind = " ".join(pyxform_type.split())
+    if kind in IDENTIFYING:
+        return Meaning(dropped=IDENTIFYING[kind], identifying=True)
+    if kind in NOT_ANSWERS:
+        return Meaning(dropped=NOT_ANSWERS[kind])
+    entry = QUESTION_TYPE_DICT.get(kind) or QUESTION_TYPE_DICT.get(kind.replace("_", " "))
+    if entry is None:
+        return Meaning(dropped=f"'{kind}' is a type Glas does not know")
+    bind, control = entry.get("bind", {}), entry.get("control", {})
+    preload = str(bind.get("jr:preloadParams", "")).removeprefix("uri:")
+    if bind.get("jr:preload"):
+        why = IDENTIFYING.get(preload, "records who or what filled in the form")
+        return Meaning(dropped=why, identifying=True)
+    bind_type = str(bind.get("type", ""))
+    if bind_type in ("geopoint", "geotrace", "geoshape"):
+        return Meaning(dropped=IDENTIFYING[bind_type], identifying=True)
+    tag = str(control.get("tag", ""))
+    if tag == "upload":
+        media = str(control.get("mediatype", ""))
+        return Meaning("file", accept=MEDIA_ACCEPT.get(media, ()))
+    if tag == "trigger":
+        return Meaning("acknowledge")
+    if tag in ("select1", "select"):
+        return Meaning("select_one" if tag == "select1" else "select_multiple")
+    if kind == "select one external":
+        return Meaning("select_one", note="external")
+    if tag == "range":
+        return Meaning("range")
+    if tag == "odk:rank":
+        return Meaning("rank")
+    if kind in ("note", "q note", "add note prompt"):
+        return Meaning("note")
+    if kind in ("calculate", "q calculate", "add calculate prompt"):
+        return Meaning("calculate")
+    if kind == "hidden":
+        return Meaning("hidden")
+    if bind_type == "barcode":
+        return Meaning("text", note="a barcode is read as a text answer typed by the respondent")
+    if bind_type in BIND_TYPES and tag == "input":
+        return Meaning(BIND_TYPES[bind_type], constraint=str(bind.get("constraint", "")))
+    return Meaning(dropped=f"'{kind}' is a type Glas does not know")
 
 
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:64] or "survey"
 
 
-def is_yes_no(list_name: str, items: LocatedList) -> bool:
-    labels = [(c.get("name"), c.get("label")) for c in items]
-    return list_name == YES_NO_LIST and labels == [("yes", "Yes"), ("no", "No")]
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def cell_number(value: Any) -> Any:
-    text = cell_text(value)
-    try:
-        return int(text)
-    except ValueError:
-        return text
+def flag(value: object) -> bool | None:
+    """A yes/no cell as XLSForm writes it; None when it is an expression, not a yes or no."""
+    word = str(value or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None

@@ -12,14 +12,14 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from openpyxl import Workbook
 
-from .model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
-from .xlsform_vocabulary import YES_NO_LIST
+from ..model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
+from .vocabulary import YES_NO_LIST
 
 RULE_COLUMNS = [
     "required", "relevant", "constraint", "choice_filter", "calculation", "repeat_count",
     "appearance", "parameters",
 ]  # fmt: skip
-GLAS_COLUMNS = [*QUESTION_LIMITS, "accept"]
+GLAS_COLUMNS = [*QUESTION_LIMITS, "accept", "choices_file"]
 
 
 def write_xlsform(survey: Survey) -> bytes:
@@ -76,6 +76,7 @@ def write_xlsform(survey: Survey) -> bytes:
         "kind": survey.kind if survey.kind != "survey" else "",
         "replies": "yes" if survey.replies else "",
         "description": survey.description,
+        "allow_choice_duplicates": "yes" if survey.choice_duplicates else "",
     }
     kept = {k: v for k, v in values.items() if v}
     settings.append(list(kept))
@@ -167,4 +168,5 @@ def _question_row(
     row["min_length"], row["max_length"] = question.min_length, question.max_length
     row["max_files"] = question.max_files
     row["accept"] = ",".join(question.accept)
+    row["choices_file"] = question.choices_file
     return [row.get(column, "") if row.get(column) is not None else "" for column in header]
