@@ -98,15 +98,15 @@ run: install
 		exec $(BIN)/glas serve --local-only --port $(PORT) --organizer-port $(ORGANIZER_PORT); \
 	fi
 
-# Two speeds (README, "Tests"). `make check`: every test that needs no browser, tor or
-# PostgreSQL server, in minutes, after each change. `make test`: everything, on SQLite (the
+# Two speeds (README, "Tests"). `make check`: every test that starts no server process,
+# browser, tor or PostgreSQL server, in under three minutes, after each change. `make test`: everything, on SQLite (the
 # single-machine default), then again on PostgreSQL for the tests marked both_databases (a
 # throwaway cluster the tests start as an unprivileged user, on a Unix socket only:
 # tests/postgres.py). Tests run on two workers; those marked serial measure time against a
 # budget and run alone afterwards, so no other test's load can decide their outcome.
 WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
-QUICK := not browser and not tor and not postgres_server
+QUICK := not slow and not browser and not tor and not postgres_server
 # pytest exits 5 when a marker selects nothing: that is not a failure here.
 none_is_fine := || [ $$? -eq 5 ]
 
