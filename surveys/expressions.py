@@ -30,6 +30,7 @@ from typing import Any
 
 from . import xpath_functions
 from .errors import SurveyError, TooMuchWork
+from .messages import N_, Message
 
 #: Longest expression accepted (XLSForm cells are rarely longer than a line).
 MAX_EXPRESSION_LENGTH = 1000
@@ -104,14 +105,20 @@ _TOKEN = re.compile(
 
 
 class ExpressionError(SurveyError, ValueError):
-    """An expression that cannot be parsed; the message says where and what was expected."""
+    """An expression that cannot be parsed; the message says where and what was expected,
+    quoting the faulty words. ``message`` lets the organizer's pages say it in her language;
+    ``str()`` is English (the CLI, the reviewer's tools)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.message = Message(template, params)
+        super().__init__(str(self.message))
 
 
 def parse(text: str, *, allow_self: bool = False, allow_columns: bool = False) -> Tree:
     """Parse ``text`` into a tree; raise :class:`ExpressionError` with a readable message.
     ``allow_columns``: bare words are columns of a choice (a choice_filter)."""
     if len(text) > MAX_EXPRESSION_LENGTH:
-        raise ExpressionError(f"longer than {MAX_EXPRESSION_LENGTH} characters")
+        raise ExpressionError(N_("longer than %(most)s characters"), most=MAX_EXPRESSION_LENGTH)
     return _Parser(text, allow_self, allow_columns).parse()
 
 
@@ -167,7 +174,9 @@ class _Parser:
                 break
             match = _TOKEN.match(text, index)
             if match is None or match.end() == index:
-                raise ExpressionError(f"cannot read '{text[index:].strip()[:20]}'")
+                raise ExpressionError(
+                    N_("cannot read '%(words)s'"), words=text[index:].strip()[:20]
+                )
             kind = match.lastgroup
             if kind == "name":
                 kind = "ref"
@@ -180,10 +189,10 @@ class _Parser:
 
     def parse(self) -> Tree:
         if not self.tokens:
-            raise ExpressionError("the expression is empty")
+            raise ExpressionError(N_("the rule is empty"))
         tree = self._or()
         if self.position < len(self.tokens):
-            raise ExpressionError(f"unexpected '{self.tokens[self.position][1]}'")
+            raise ExpressionError(N_("unexpected '%(words)s'"), words=self.tokens[self.position][1])
         return tree
 
     def _peek(self) -> tuple[str, str]:
@@ -199,12 +208,14 @@ class _Parser:
     def _expect(self, value: str) -> None:
         if not self._take("op", value):
             found = self._peek()[1] or "the end"
-            raise ExpressionError(f"expected '{value}' but found '{found}'")
+            raise ExpressionError(
+                N_("expected '%(wanted)s' but found '%(words)s'"), wanted=value, words=found
+            )
 
     def _nested(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep")
+            raise ExpressionError(N_("nested more than %(most)s levels deep"), most=MAX_DEPTH)
 
     def _or(self) -> Tree:
         tree = self._and()
@@ -264,10 +275,10 @@ class _Parser:
         if kind == "string":
             return ["str", value]
         if kind == "parent":
-            raise ExpressionError("'..' only works in position(..)")
+            raise ExpressionError(N_("'..' only works in position(..)"))
         if kind == "self":
             if not self.allow_self:
-                raise ExpressionError("'.' (this answer) only works in a constraint")
+                raise ExpressionError(N_("'.' (this answer) only works in a check"))
             return ["self"]
         if kind == "op" and value == "(":
             self._nested()
@@ -282,17 +293,24 @@ class _Parser:
         if kind == "word" and self.allow_columns and value not in KEYWORDS:
             return ["col", value]
         if kind == "word" and value in FROM_FILES:
-            raise ExpressionError(f"{value}() reads a file Glas does not have")
+            raise ExpressionError(N_("%(words)s() reads a file Glas does not have"), words=value)
         if kind == "word":
-            raise ExpressionError(f"unknown word '{value}' (question names are written ${{name}})")
-        raise ExpressionError(f"expected a value but found '{value or 'the end'}'")
+            raise ExpressionError(
+                N_("unknown word '%(words)s' (question names are written ${name})"), words=value
+            )
+        raise ExpressionError(
+            N_("expected a value but found '%(words)s'")
+            if value
+            else N_("expected a value but the rule ends"),
+            words=value,
+        )
 
     def _call(self, name: str) -> Tree:
         self._nested()
         self._expect("(")
         if name == "position":
             if not self._take("parent"):
-                raise ExpressionError("position() takes '..': position(..), inside a repeat")
+                raise ExpressionError(N_("position() takes '..': position(..), inside a repeat"))
             self._expect(")")
             return ["pos"]
         args = [] if self._peek() == ("op", ")") else [self._or()]
@@ -304,30 +322,37 @@ class _Parser:
         if name == "lookup":
             return self._lookup(args)
         if not args:
-            raise ExpressionError(f"{name}() takes a value")
+            raise ExpressionError(N_("%(words)s() takes a value"), words=name)
         arity = FUNCTIONS[name]
         if name == "round" and len(args) not in (1, 2):
-            raise ExpressionError(f"round() takes 1 or 2 values, not {len(args)}")
+            raise ExpressionError(N_("round() takes 1 or 2 values, not %(found)s"), found=len(args))
         if arity > 0 and len(args) != arity:
-            raise ExpressionError(f"{name}() takes {arity} value(s), not {len(args)}")
+            raise ExpressionError(
+                N_("%(words)s() takes %(wanted)s value(s), not %(found)s"),
+                words=name,
+                wanted=arity,
+                found=len(args),
+            )
         if name == "regex" and (args[1][0] != "str" or len(args[1][1]) > MAX_PATTERN):
-            raise ExpressionError(f"regex() takes a pattern in quotes, at most {MAX_PATTERN} long")
+            raise ExpressionError(
+                N_("regex() takes a pattern in quotes, at most %(most)s long"), most=MAX_PATTERN
+            )
         if name == "regex":
             try:
                 re.compile(args[1][1], re.ASCII)
             except re.error as e:
-                raise ExpressionError(f"regex() pattern: {e}") from None
+                raise ExpressionError(N_("regex() pattern: %(why)s"), why=str(e)) from None
         if name == "jr:choice-name" and not (
             args[1][0] == "str" and re.fullmatch(r"\$\{" + NAME + r"\}", args[1][1])
         ):
-            raise ExpressionError("jr:choice-name() names its question as '${name}'")
+            raise ExpressionError(N_("jr:choice-name() names its question as '${name}'"))
         if name in ("count", "sum") and args[0][0] == "ref":
             return ["call", name, ["refs", args[0][1]]]  # every instance's answer (a repeat)
         if name == "count":
-            raise ExpressionError("count() counts a repeat's answers: count(${name})")
+            raise ExpressionError(N_("count() counts a repeat's answers: count(${name})"))
         if name == "indexed-repeat":
             if args[0][0] != "ref" or args[1][0] != "ref":
-                raise ExpressionError("indexed-repeat() takes ${question}, ${repeat}, a number")
+                raise ExpressionError(N_("indexed-repeat() takes ${question}, ${repeat}, a number"))
             return ["idx", args[0][1], args[2]]
         return ["call", name, *args]
 
@@ -337,9 +362,11 @@ class _Parser:
         written so, with the attached file's pairs; it evaluates as jr:choice-name does."""
         pairs = args[1:]
         if not args or len(pairs) % 2 or any(a[0] != "str" for a in pairs):
-            raise ExpressionError("lookup() takes a value, then pairs of texts in quotes")
+            raise ExpressionError(N_("lookup() takes a value, then pairs of texts in quotes"))
         if len(pairs) // 2 > MAX_LOOKUP_PAIRS:
-            raise ExpressionError(f"lookup() holds at most {MAX_LOOKUP_PAIRS:,} pairs")
+            raise ExpressionError(
+                N_("lookup() holds at most %(most)s pairs"), most=f"{MAX_LOOKUP_PAIRS:,}"
+            )
         table: dict[str, str] = {}
         for key, value in zip(pairs[::2], pairs[1::2], strict=True):
             table.setdefault(key[1], value[1])
@@ -357,7 +384,12 @@ class _Parser:
                 if most is None
                 else f"{fewest} to {most}"
             )
-            raise ExpressionError(f"{name}() takes {wanted} value(s), not {len(args)}")
+            raise ExpressionError(
+                N_("%(words)s() takes %(wanted)s value(s), not %(found)s"),
+                words=name,
+                wanted=wanted,
+                found=len(args),
+            )
         if name in xpath_functions.NODE_SETS:
             args = [["refs", a[1]] if a[0] == "ref" else a for a in args]
         return ["call", name, *args]

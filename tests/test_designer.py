@@ -186,7 +186,7 @@ def test_a_survey_without_a_reviewer_cannot_be_published(
 ) -> None:
     page = logged_in.get("/reviewers").get_data(as_text=True)
     for reviewer_id in re.findall(r"/reviewers/(\d+)/remove", page):
-        post(logged_in, f"/reviewers/{reviewer_id}/remove", {}, "/reviewers")
+        post(logged_in, f"/reviewers/{reviewer_id}/remove", {"confirmed": "yes"}, "/reviewers")
     post(logged_in, "/surveys", {"id": "x1", "title": "X", "kind": "survey", "language": "en"})
     post(logged_in, "/surveys/x1/questions/new", {"type": "text", "name": "a", "label": "A"})
     page = post(logged_in, "/surveys/x1/publish", {"incomplete_ok": "1"}).get_data(as_text=True)
@@ -199,7 +199,7 @@ def test_a_closed_survey_takes_no_answers_until_reopened(
 ) -> None:
     respondent = create_app(Config.from_env()).test_client()
     assert respondent.get("/s/testimony").status_code == 200
-    post(logged_in, "/surveys/testimony/close", {})
+    post(logged_in, "/surveys/testimony/close", {"confirmed": "yes"})
     assert respondent.get("/s/testimony").status_code == 404
     post(logged_in, "/surveys/testimony/reopen", {})
     assert respondent.get("/s/testimony").status_code == 200

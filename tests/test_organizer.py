@@ -175,7 +175,7 @@ def test_reviewer_keys_are_added_with_their_fingerprint_and_removed(
     assert 'class="notice error"' in page
     ids = re.findall(r"/reviewers/(\d+)/remove", page)
     last = ids[-1]
-    logged_in.post(f"/reviewers/{last}/remove", data={"csrf_token": token})
+    logged_in.post(f"/reviewers/{last}/remove", data={"csrf_token": token, "confirmed": "yes"})
     page = logged_in.get("/reviewers").get_data(as_text=True)
     assert f"/reviewers/{last}/remove" not in page and "removed" in page
 

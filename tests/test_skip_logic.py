@@ -120,7 +120,7 @@ def test_expressions_evaluate_by_the_documented_rules(
         ("${q} =", "expected a value"),
         ("age > 3", "unknown word 'age'"),
         ("selected(${q})", "takes 2"),
-        (". > 1", "only works in a constraint"),
+        (". > 1", "only works in a check"),
         ("${q} = @", "cannot read '@'"),
         ("(" * 60 + "1" + ")" * 60, "nested more than"),
         ("__import__('os')", "cannot read"),

@@ -7,7 +7,7 @@ import click
 from glas.messages import _, ngettext
 
 from ..storage import today
-from ..storage.retention import apply_retention, retention
+from ..storage.retention import apply_retention, due, retention
 from .reviewers import open_store, operator
 
 
@@ -17,10 +17,26 @@ def command() -> None:
 
 
 @command.command("apply")
-def apply() -> None:
-    """Delete submissions that are past the retention periods (overwriting their files)."""
+@click.option("--dry-run", is_flag=True, help="Only say what would be deleted now.")
+def apply(dry_run: bool) -> None:
+    """Delete submissions that are past the retention periods (overwriting their files).
+
+    The periods were confirmed by an organizer, with a preview, on the Submissions page;
+    a daily timer runs this. --dry-run shows what it would delete today."""
     store = open_store()
     rule = retention(store)
+    if dry_run:
+        preview = due(store, rule, today())
+        click.echo(
+            ngettext(
+                "%(num)d submission would be deleted now.",
+                "%(num)d submissions would be deleted now.",
+                preview.total,
+            )
+        )
+        for _id, title, count in preview.per_survey:
+            click.echo(f"  {title}: {count}")
+        return
     deleted = apply_retention(store, today(), operator())
     kept = _("kept")
     click.echo(

@@ -9,6 +9,7 @@ after "log out everywhere" (which raises the epoch), finds itself logged out.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 
 import segno
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
@@ -66,14 +67,44 @@ def clock() -> float:
 
 
 def confirm_first(
-    question: str, consequence: str, yes: str, back: str
+    question: str,
+    consequence: str,
+    yes: str,
+    back: str,
+    details: Sequence[str] = (),
+    carry: Mapping[str, str] | None = None,
 ) -> ResponseReturnValue | None:
     """A page that asks before something cannot be undone (it works without JavaScript: the
-    same form is posted again, confirmed); None once it was confirmed."""
+    same form is posted again, with what was posted and ``carry``, confirmed); None once it
+    was confirmed. ``details`` say exactly what would go."""
     if request.form.get("confirmed") == "yes":
         return None
+    return confirmation_page(question, consequence, yes, back, details, carry)
+
+
+def confirmation_page(
+    question: str,
+    consequence: str,
+    yes: str,
+    back: str,
+    details: Sequence[str] = (),
+    carry: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """The page :func:`confirm_first` shows, for a use case that decides itself when to ask."""
+    carried = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in ("csrf_token", "confirmed") and name not in (carry or {})
+    ]
+    carried += list((carry or {}).items())
     page = render_template(
-        "organizer/confirm.html", question=question, consequence=consequence, yes=yes, back=back
+        "organizer/confirm.html",
+        question=question,
+        consequence=consequence,
+        yes=yes,
+        back=back,
+        details=details,
+        carried=carried,
     )
     return page, 200
 

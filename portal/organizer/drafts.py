@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from surveys.expressions import ExpressionError, parse
+from surveys.messages import Message
 from surveys.model import QUESTION_TEXTS
 
-from .forms import GroupForm, QuestionForm
+from .forms import GroupForm, QuestionForm, RuleFields
 from .rules import OPERATORS, ROWS, Condition, conditions, expression
 
+ANSWER_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 CHOICE_LINE = re.compile(r"^\s*(?P<name>[^=]+?)\s*=\s*(?P<label>.+?)\s*$")
 PLAIN_FIELDS = ("relevant", "constraint", "group", "accept")
 
@@ -65,15 +68,7 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any], language: s
     form.max_length.data = question.get("max_length")
     form.max_files.data = question.get("max_files")
     form.accept.data = ", ".join(question.get("accept", []))
-    form.relevant.data = question.get("relevant", "")
-    found = conditions(form.relevant.data or "")
-    if found is not None:  # a rule of the builder's shape opens in the builder
-        rows, join = found
-        form.rule_join.data = join
-        for number, condition in enumerate(rows, start=1):
-            getattr(form, f"rule_question_{number}").data = condition.question
-            getattr(form, f"rule_operator_{number}").data = condition.operator
-            getattr(form, f"rule_value_{number}").data = condition.value
+    fill_rule(form, question.get("relevant", ""))
     form.constraint.data = question.get("constraint", "")
     form.group.data = question.get("group", "")
 
@@ -118,7 +113,31 @@ def question_from_form(
     return question
 
 
-def _built_rule(form: QuestionForm, questions: list[dict[str, Any]], language: str) -> str:
+def fill_rule(form: RuleFields, relevant: str) -> None:
+    """Show a skip rule: in the builder's rows when it has their shape, else as text."""
+    form.relevant.data = relevant
+    found = conditions(relevant or "")
+    if found is not None:  # a rule of the builder's shape opens in the builder
+        rows, join = found
+        form.rule_join.data = join
+        for number, condition in enumerate(rows, start=1):
+            getattr(form, f"rule_question_{number}").data = condition.question
+            getattr(form, f"rule_operator_{number}").data = condition.operator
+            getattr(form, f"rule_value_{number}").data = condition.value
+
+
+def rule_problem(text: str) -> Message | None:
+    """Why a rule written by hand cannot be read (quoting the faulty words), or None."""
+    if not text.strip():
+        return None
+    try:
+        parse(text)
+    except ExpressionError as e:
+        return e.message
+    return None
+
+
+def _built_rule(form: RuleFields, questions: list[dict[str, Any]], language: str) -> str:
     by_name = {str(q.get("name")): q for q in questions}
     rows = []
     for number in range(1, ROWS + 1):
@@ -134,18 +153,87 @@ def _built_rule(form: QuestionForm, questions: list[dict[str, Any]], language: s
     return expression(rows, form.rule_join.data or "and") if rows else ""
 
 
-def group_from_form(form: GroupForm) -> dict[str, Any]:
-    """The group as the form describes it; empty fields are left out."""
-    texts = {key: (getattr(form, key).data or "").strip() for key in ("name", "label", "relevant")}
-    group: dict[str, Any] = {key: text for key, text in texts.items() if text or key == "name"}
+def group_from_form(
+    form: GroupForm,
+    old: dict[str, Any] | None = None,
+    language: str = "en",
+    questions: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The group as the form describes it; empty fields are left out, translations of its
+    heading and its place in a parent group kept. The builder's rows, when filled, write
+    its rule as they do a question's."""
+    old = old or {}
+    group: dict[str, Any] = {"name": (form.name.data or "").strip()}
+    label = (form.label.data or "").strip()
+    if label:
+        group["label"] = with_text(old.get("label"), label, language)
+    relevant = _built_rule(form, questions or [], language) or (form.relevant.data or "").strip()
+    if relevant:
+        group["relevant"] = relevant
+    if old.get("parent"):
+        group["parent"] = old["parent"]
     if form.field_list.data:
         group["field_list"] = True
     count = (form.repeat_count.data or "").strip()
+    if form.repeat_from.data:
+        count = f"${{{form.repeat_from.data}}}"
     if form.repeat.data or count:
         group["repeat"] = True
     if count:
         group["repeat_count"] = count
     return group
+
+
+def fill_group_form(form: GroupForm, group: dict[str, Any], language: str) -> None:
+    form.name.data = group.get("name", "")
+    form.label.data = text_of(group.get("label"), language)
+    fill_rule(form, group.get("relevant", ""))
+    form.field_list.data = bool(group.get("field_list"))
+    form.repeat.data = bool(group.get("repeat"))
+    count = str(group.get("repeat_count", ""))
+    from_answer = ANSWER_REFERENCE.fullmatch(count)
+    form.repeat_from.data = from_answer.group(1) if from_answer else ""
+    form.repeat_count.data = "" if from_answer else count
+
+
+def rename_group(draft: dict[str, Any], old: str, new: str) -> None:
+    """A group renamed keeps its questions and the groups inside it."""
+    if old == new:
+        return
+    for item in (*draft.get("questions", []), *draft.get("groups", [])):
+        for key in ("group", "parent"):
+            if item.get(key) == old:
+                item[key] = new
+
+
+def remove_group(draft: dict[str, Any], name: str, with_questions: bool) -> list[str]:
+    """Take the group out; its questions (and groups inside it) stay, outside any group, or
+    go with it. The names of the questions that went."""
+    inside = {name}
+    if with_questions:  # the groups inside it go too, with their questions
+        grew = True
+        while grew:
+            found = {g["name"] for g in draft.get("groups", []) if g.get("parent") in inside}
+            grew = not found <= inside
+            inside |= found
+    draft["groups"] = [g for g in draft.get("groups", []) if g.get("name") not in inside]
+    for group in draft["groups"]:
+        if group.get("parent") in inside:
+            group.pop("parent")
+    if not draft["groups"]:
+        draft.pop("groups")
+    gone = []
+    kept = []
+    for question in draft.get("questions", []):
+        if question.get("group") in inside:
+            if with_questions:
+                gone.append(str(question.get("name")))
+                continue
+            question.pop("group")
+        kept.append(question)
+    if "questions" in draft:
+        draft["questions"] = kept
+    return gone
 
 
 def move(items: list[Any], index: int, step: int) -> None:

@@ -101,7 +101,33 @@ RULE_OPERATORS = [
 ]
 
 
-class QuestionForm(Form):
+class RuleFields(Form):
+    """Skip logic as questions and groups both ask it: the builder's rows, or the rule as
+    text for experts (the rows win when filled)."""
+
+    relevant = StringField(_l("Ask only if (skip logic)"), validators=[Length(max=1000)])
+    # The rule builder: rows of [question] [operator] [answer], joined by and / or.
+    rule_join = SelectField(
+        _l("Join the conditions with"),
+        default="and",
+        validate_choice=False,
+        choices=[
+            SelectChoice("and", _l("and (all must hold)")),
+            SelectChoice("or", _l("or (any one is enough)")),
+        ],
+    )
+    rule_question_1 = SelectField(_l("Question"), choices=[], validate_choice=False)
+    rule_operator_1 = SelectField(_l("Condition"), choices=[], validate_choice=False)
+    rule_value_1 = StringField(_l("Answer"), validators=[Length(max=200)])
+    rule_question_2 = SelectField(_l("Question"), choices=[], validate_choice=False)
+    rule_operator_2 = SelectField(_l("Condition"), choices=[], validate_choice=False)
+    rule_value_2 = StringField(_l("Answer"), validators=[Length(max=200)])
+    rule_question_3 = SelectField(_l("Question"), choices=[], validate_choice=False)
+    rule_operator_3 = SelectField(_l("Condition"), choices=[], validate_choice=False)
+    rule_value_3 = StringField(_l("Answer"), validators=[Length(max=200)])
+
+
+class QuestionForm(RuleFields):
     type = SelectField(
         _l("Type"), choices=[SelectChoice(kind, name) for kind, name, _what in QUESTION_KINDS]
     )
@@ -126,26 +152,6 @@ class QuestionForm(Form):
     accept = StringField(
         _l("File kinds, e.g. image/*, application/pdf"), validators=[Length(max=500)]
     )
-    relevant = StringField(_l("Ask only if (skip logic)"), validators=[Length(max=1000)])
-    # The rule builder: rows of [question] [operator] [answer], joined by and / or.
-    rule_join = SelectField(
-        _l("Join the conditions with"),
-        default="and",
-        validate_choice=False,
-        choices=[
-            SelectChoice("and", _l("and (all must hold)")),
-            SelectChoice("or", _l("or (any one is enough)")),
-        ],
-    )
-    rule_question_1 = SelectField(_l("Question"), choices=[], validate_choice=False)
-    rule_operator_1 = SelectField(_l("Condition"), choices=[], validate_choice=False)
-    rule_value_1 = StringField(_l("Answer"), validators=[Length(max=200)])
-    rule_question_2 = SelectField(_l("Question"), choices=[], validate_choice=False)
-    rule_operator_2 = SelectField(_l("Condition"), choices=[], validate_choice=False)
-    rule_value_2 = StringField(_l("Answer"), validators=[Length(max=200)])
-    rule_question_3 = SelectField(_l("Question"), choices=[], validate_choice=False)
-    rule_operator_3 = SelectField(_l("Condition"), choices=[], validate_choice=False)
-    rule_value_3 = StringField(_l("Answer"), validators=[Length(max=200)])
     constraint = StringField(_l("Answer must satisfy"), validators=[Length(max=1000)])
     required_message = StringField(
         _l("Message when it is not answered"), validators=[Length(max=500)]
@@ -154,12 +160,14 @@ class QuestionForm(Form):
     group = SelectField(_l("Group"), choices=[], validate_choice=False)
 
 
-class GroupForm(Form):
+class GroupForm(RuleFields):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
     label = StringField(_l("Heading"), validators=[Length(max=300)])
-    relevant = StringField(_l("Ask only if (skip logic)"), validators=[Length(max=1000)])
     field_list = BooleanField(_l("All on one page"))
     repeat = BooleanField(_l("Repeat: asked once per item, as many as the respondent adds"))
+    repeat_from = SelectField(
+        _l("Or as many times as the answer to"), choices=[], validate_choice=False
+    )
     repeat_count = StringField(
         _l("Or a fixed number of times (a number or ${question})"), validators=[Length(max=1000)]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -12,7 +12,7 @@ from crypto.keys import PublicKey
 from .. import current_store
 from ..errors import StorageError
 from . import bp
-from .auth import record
+from .auth import confirm_first, record
 from .forms import ReviewerForm
 
 
@@ -54,6 +54,20 @@ def ask_to_check(name: str, fingerprint: str) -> None:
 @bp.post("/reviewers/<int:reviewer_id>/remove")
 def remove_reviewer(reviewer_id: int) -> ResponseReturnValue:
     store = current_store()
+    key = next((r for r in store.reviewers() if r.id == reviewer_id and r.active), None)
+    if key is None:
+        abort(404)
+    asked = confirm_first(
+        gettext("Remove the key of %(name)s?", name=key.name),
+        gettext(
+            "New submissions are no longer sealed to it. What was already sealed to it stays "
+            "readable with it, and with the other reviewers' keys."
+        ),
+        gettext("Yes, remove the key"),
+        url_for(".reviewers"),
+    )
+    if asked is not None:
+        return asked
     name = store.deactivate_reviewer(reviewer_id)
     record("removed a reviewer key", name)
     flash(gettext("Removed. New submissions are no longer sealed to this key."))

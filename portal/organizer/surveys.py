@@ -19,14 +19,15 @@ from surveys.xlsform.writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
+from ..i18n import translate
 from ..storage import designer
 from . import bp
 from .auth import confirm_first, record
 from .drafts import (
     fill_question_form,
-    group_from_form,
     move,
     question_from_form,
+    rule_problem,
     text_of,
     with_text,
 )
@@ -34,9 +35,9 @@ from .forms import (
     QUESTION_KINDS,
     RULE_OPERATORS,
     FormUploadForm,
-    GroupForm,
     NewSurveyForm,
     QuestionForm,
+    RuleFields,
     SettingsForm,
     UploadForm,
 )
@@ -140,7 +141,6 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         problems=problems,
         empty=empty,
         blockers=blockers,
-        group_form=GroupForm(),
         reviewers=store.reviewers(),
         chosen=designer.chosen_reviewers(store, survey_id),
         draft_language=draft.get("language", "en"),
@@ -152,7 +152,7 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
 
 @bp.post("/surveys/<survey_id>/settings")
 def save_settings(survey_id: str) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
+    draft = draft_or_404(survey_id)
     form = SettingsForm()
     if not form.validate():
         return _form_problems(form, url_for(".edit_survey", survey_id=survey_id))
@@ -165,13 +165,13 @@ def save_settings(survey_id: str) -> ResponseReturnValue:
             draft[key] = value
         else:
             draft.pop(key, None)
-    return _save(survey_id, draft, "changed the settings of a survey")
+    return save_and_return(survey_id, draft, "changed the settings of a survey")
 
 
 @bp.route("/surveys/<survey_id>/questions/new", methods=["GET", "POST"])
 @bp.route("/surveys/<survey_id>/questions/<int:index>", methods=["GET", "POST"])
 def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
+    draft = draft_or_404(survey_id)
     questions: list[dict[str, Any]] = draft.setdefault("questions", [])
     if index is not None and not 0 <= index < len(questions):
         abort(404)
@@ -180,18 +180,8 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
     form = QuestionForm()
     form.group.choices = ["", *(g["name"] for g in draft.get("groups", []))]
     others = [q for i, q in enumerate(questions) if i != index and q.get("type") != "note"]
-    for number in range(1, ROWS + 1):
-        getattr(form, f"rule_question_{number}").choices = [
-            SelectChoice("", "—"),
-            *(
-                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
-                for q in others
-            ),
-        ]
-        getattr(form, f"rule_operator_{number}").choices = [
-            SelectChoice(key, label) for key, label in RULE_OPERATORS
-        ]
-    if request.method == "POST" and form.validate():
+    offer_rule_questions(form, others, language)
+    if request.method == "POST" and form.validate() and rules_read(form):
         question = question_from_form(form, old, language, questions)
         if index is None:
             questions.append(question)
@@ -199,7 +189,7 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
         else:
             questions[index] = question
             action = "edited a question"
-        return _save(survey_id, draft, action, question["name"])
+        return save_and_return(survey_id, draft, action, question["name"])
     if request.method == "GET" and index is not None:
         fill_question_form(form, old, language)
     status = 422 if request.method == "POST" else 200
@@ -216,19 +206,21 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
 
 @bp.post("/surveys/<survey_id>/questions/<int:index>/move")
 def move_question(survey_id: str, index: int) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
+    draft = draft_or_404(survey_id)
     questions = draft.get("questions", [])
     if not 0 <= index < len(questions):
         abort(404)
     up = request.form.get("direction") == "up"
     name = str(questions[index].get("name"))
     move(questions, index, -1 if up else 1)
-    return _save(survey_id, draft, "moved a question up" if up else "moved a question down", name)
+    return save_and_return(
+        survey_id, draft, "moved a question up" if up else "moved a question down", name
+    )
 
 
 @bp.post("/surveys/<survey_id>/questions/<int:index>/delete")
 def delete_question(survey_id: str, index: int) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
+    draft = draft_or_404(survey_id)
     questions = draft.get("questions", [])
     if not 0 <= index < len(questions):
         abort(404)
@@ -241,34 +233,12 @@ def delete_question(survey_id: str, index: int) -> ResponseReturnValue:
     if asked is not None:
         return asked
     removed = questions.pop(index)
-    return _save(survey_id, draft, "deleted a question", str(removed.get("name")))
-
-
-@bp.post("/surveys/<survey_id>/groups")
-def add_group(survey_id: str) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
-    form = GroupForm()
-    if not form.validate():
-        return _form_problems(form, url_for(".edit_survey", survey_id=survey_id))
-    draft.setdefault("groups", []).append(group_from_form(form))
-    return _save(survey_id, draft, "added a group", str(form.name.data))
-
-
-@bp.post("/surveys/<survey_id>/groups/<name>/delete")
-def delete_group(survey_id: str, name: str) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
-    draft["groups"] = [g for g in draft.get("groups", []) if g.get("name") != name]
-    if not draft["groups"]:
-        draft.pop("groups")
-    for question in draft.get("questions", []):
-        if question.get("group") == name:
-            question.pop("group")
-    return _save(survey_id, draft, "deleted a group", name)
+    return save_and_return(survey_id, draft, "deleted a question", str(removed.get("name")))
 
 
 @bp.post("/surveys/<survey_id>/reviewers")
 def choose_reviewers(survey_id: str) -> ResponseReturnValue:
-    _draft_or_404(survey_id)
+    draft_or_404(survey_id)
     chosen = {int(v) for v in request.form.getlist("reviewer") if v.isdigit()}
     store = current_store()
     known = {r.id for r in store.reviewers() if r.active}
@@ -280,7 +250,7 @@ def choose_reviewers(survey_id: str) -> ResponseReturnValue:
 
 @bp.get("/surveys/<survey_id>/preview")
 def preview(survey_id: str) -> ResponseReturnValue:
-    draft = _draft_or_404(survey_id)
+    draft = draft_or_404(survey_id)
     try:
         survey = designer.draft_survey(draft)
     except SurveyDefinitionError as e:
@@ -342,6 +312,21 @@ def reopen_survey(survey_id: str) -> ResponseReturnValue:
 
 
 def _close(survey_id: str, closing: bool) -> ResponseReturnValue:
+    if closing:
+        row = designer.survey_row(current_store(), survey_id)
+        if row is None:
+            abort(404)
+        asked = confirm_first(
+            gettext("Close the survey %(title)s?", title=row.title),
+            gettext(
+                "Respondents can no longer answer it; what they sent stays, and you can "
+                "reopen it later."
+            ),
+            gettext("Yes, close it"),
+            url_for(".surveys"),
+        )
+        if asked is not None:
+            return asked
     try:
         designer.set_closed(current_store(), survey_id, closing)
     except StorageError:
@@ -369,14 +354,44 @@ def export_xlsform(survey_id: str) -> ResponseReturnValue:
     )
 
 
-def _draft_or_404(survey_id: str) -> dict[str, Any]:
+def rules_read(form: RuleFields) -> bool:
+    """Whether the rules the form holds parse; if not, the field says why in the organizer's
+    language, quoting the faulty words (refused at save, not at publish)."""
+    fields = [getattr(form, "constraint", None)]
+    if not any(getattr(form, f"rule_question_{n}").data for n in range(1, ROWS + 1)):
+        fields.append(form.relevant)  # filled rows replace the text: it is not used then
+    read = True
+    for field in (f for f in fields if f is not None):
+        problem = rule_problem(field.data or "")
+        if problem is not None:
+            field.errors = [*field.errors, translate(problem)]
+            read = False
+    return read
+
+
+def offer_rule_questions(form: RuleFields, questions: list[dict[str, Any]], language: str) -> None:
+    """The builder's rows offer these questions, by name and label, and every condition."""
+    for number in range(1, ROWS + 1):
+        getattr(form, f"rule_question_{number}").choices = [
+            SelectChoice("", "—"),
+            *(
+                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
+                for q in questions
+            ),
+        ]
+        getattr(form, f"rule_operator_{number}").choices = [
+            SelectChoice(key, label) for key, label in RULE_OPERATORS
+        ]
+
+
+def draft_or_404(survey_id: str) -> dict[str, Any]:
     draft = designer.load_draft(current_store(), survey_id)
     if draft is None:
         abort(404)
     return draft
 
 
-def _save(
+def save_and_return(
     survey_id: str, draft: dict[str, Any], action: str, detail: str = ""
 ) -> ResponseReturnValue:
     designer.save_draft(current_store(), survey_id, draft)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 
-from .models import SettingRow, SubmissionRow
+from .models import SettingRow, SubmissionRow, SurveyRow
 from .organizers import audit
 from .store import Store
 
@@ -45,6 +45,42 @@ def set_retention(store: Store, rule: Retention) -> None:
                 s.add(SettingRow(key=key, value=str(days)))
 
 
+@dataclass(frozen=True)
+class Due:
+    """What a retention rule would delete on a day: the preview an organizer confirms."""
+
+    #: (survey id, survey title, how many), the largest first.
+    per_survey: tuple[tuple[str, str, int], ...] = ()
+    #: The day the oldest of them arrived (days are all the server knows).
+    oldest: datetime.date | None = None
+    #: How many of them were never exported: the reviewers have not got them.
+    unexported: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, _, count in self.per_survey)
+
+
+def due(store: Store, rule: Retention, day: datetime.date) -> Due:
+    """What ``rule`` would delete on ``day``, without deleting anything."""
+    condition = _condition(rule, day)
+    if condition is None:
+        return Due()
+    with store.session() as s:
+        rows = s.execute(
+            select(SubmissionRow.survey_id, SurveyRow.title, func.count())
+            .join(SurveyRow, SurveyRow.id == SubmissionRow.survey_id)
+            .where(condition)
+            .group_by(SubmissionRow.survey_id, SurveyRow.title)
+        ).all()
+        oldest = s.scalar(select(func.min(SubmissionRow.received)).where(condition))
+        unexported = s.scalar(
+            select(func.count()).where(condition, SubmissionRow.exported.is_(None))
+        )
+    per_survey = sorted(((i, t, int(n)) for i, t, n in rows), key=lambda r: (-r[2], r[1]))
+    return Due(tuple(per_survey), oldest, int(unexported or 0))
+
+
 def apply_retention(store: Store, day: datetime.date, actor: str) -> int:
     """Delete what the retention rule says is due on ``day``, with its line in the audit log,
     in one transaction; return how many went."""
@@ -59,8 +95,8 @@ def apply_retention(store: Store, day: datetime.date, actor: str) -> int:
     return deleted
 
 
-def _delete_due(store: Store, day: datetime.date) -> int:
-    rule = retention(store)
+def _condition(rule: Retention, day: datetime.date) -> ColumnElement[bool] | None:
+    """The submissions ``rule`` deletes on ``day``, as a WHERE clause (None: none)."""
     conditions = []
     if rule.exported_days is not None:
         limit = day - datetime.timedelta(days=rule.exported_days)
@@ -69,22 +105,27 @@ def _delete_due(store: Store, day: datetime.date) -> int:
         )
     if rule.all_days is not None:
         conditions.append(SubmissionRow.received <= day - datetime.timedelta(days=rule.all_days))
-    if not conditions:
+    return or_(*conditions) if conditions else None
+
+
+def _delete_due(store: Store, day: datetime.date) -> int:
+    condition = _condition(retention(store), day)
+    if condition is None:
         return 0
     deleted = 0
     while True:
         with store.session() as s:
-            due = list(s.scalars(select(SubmissionRow.id).where(or_(*conditions)).limit(BATCH)))
-            if due:
+            batch = list(s.scalars(select(SubmissionRow.id).where(condition).limit(BATCH)))
+            if batch:
                 # Payloads first: should the transaction fail, a row whose files are gone is
                 # left, which the next run deletes; the other order would leave files no row
                 # points to.
-                for submission_id in due:
+                for submission_id in batch:
                     store.delete_payloads(submission_id)
-                s.execute(delete(SubmissionRow).where(SubmissionRow.id.in_(due)))
-        if not due:
+                s.execute(delete(SubmissionRow).where(SubmissionRow.id.in_(batch)))
+        if not batch:
             return deleted
-        deleted += len(due)
+        deleted += len(batch)
 
 
 def _days(value: str | None) -> int | None:
