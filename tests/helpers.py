@@ -113,14 +113,15 @@ def start(command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) 
         match = re.search(r"http://127\.0\.0\.1:\d+/", log.read_text(errors="replace"))
         if match:
             try:
-                requests.get(match.group(0), timeout=2)
+                # Up means it answers; on a loaded machine the first answer may take a while.
+                requests.get(match.group(0), timeout=30)
                 return LiveServer(process, match.group(0), log)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
         if process.poll() is not None:
             raise AssertionError(f"server exited early:\n{log.read_text()}")
         time.sleep(0.2)
-    process.kill()
+    stop(LiveServer(process, "", log))  # no server left behind to fail a later test
     raise AssertionError(f"server did not come up:\n{log.read_text()}")
 
 
@@ -302,7 +303,7 @@ def browser_log_in(page: Any, organizer_url: str, setup_path: str, name: str = "
     from .conftest import PASSWORD
 
     page.goto(organizer_url + setup_path.lstrip("/"))
-    totp = pyotp.TOTP(page.locator("#secret").inner_text())
+    totp = pyotp.TOTP(page.locator("#secret").inner_text().replace(" ", ""))
     page.fill("#password", PASSWORD)
     page.fill("#again", PASSWORD)
     page.fill("#code", totp.now())
