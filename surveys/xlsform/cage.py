@@ -14,6 +14,7 @@ milliseconds rather than the second pyxform takes to import.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -116,6 +117,10 @@ class _Server:
             )
         return self._process
 
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
     def _stop(self) -> None:
         if self._process is not None:
             self._process.kill()
@@ -142,3 +147,5 @@ def _read_line(source: IO[bytes], seconds: float) -> bytes:
 
 
 _SERVER = _Server()
+# The server is ours to end: at exit it goes, rather than outliving the process as an orphan.
+atexit.register(_SERVER.close)
