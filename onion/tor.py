@@ -91,7 +91,10 @@ def parse_bootstrap(phase: str, network_disabled: bool = False) -> Bootstrap:
     progress = fields.get("PROGRESS", "0")
     problem = fields.get("WARNING", "").strip('"')
     reason = fields.get("REASON", "")
-    if problem and reason:
+    if problem.upper() == "DONE":
+        # tor names a connection it closed normally "DONE": not a problem to show anyone
+        problem = ""
+    elif problem and reason and reason.upper() != problem.upper():
         problem = f"{problem} ({reason})"
     return Bootstrap(
         int(progress) if progress.isdigit() else 0,

@@ -201,6 +201,12 @@ def test_bootstrap_phases_are_read_as_tor_writes_them() -> None:
     assert stuck.problem == "Network is unreachable (NOROUTE)" and not stuck.done
     assert parse_bootstrap('NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY="Done"').done
     assert parse_bootstrap("garbage").progress == 0
+    # A connection tor closed normally is reported as WARNING=DONE REASON=DONE: no problem.
+    closed = parse_bootstrap(
+        'WARN BOOTSTRAP PROGRESS=14 TAG=handshake SUMMARY="Handshaking with a relay" '
+        "WARNING=DONE REASON=DONE COUNT=1 RECOMMENDATION=ignore"
+    )
+    assert closed.problem == ""
 
 
 class StuckTor:

@@ -374,7 +374,7 @@ def test_setup_links_are_printed_for_every_address_the_organizer_app_answers_on(
     assert alone.exit_code == 0, alone.output
     onion = re.search(r"http://[a-z2-7]{56}\.onion(/setup/\S+)", alone.output)
     assert onion, alone.output
-    assert f"http://127.0.0.1:ORGANIZER_PORT{onion.group(1)}" in alone.output
+    assert f"http://127.0.0.1:8081{onion.group(1)}" in alone.output
     # While glas serve runs it says where the organizer app listens on this machine.
     status = Config.from_env().onion_dir / "status.json"
     status.write_text(

@@ -137,9 +137,9 @@ def test_two_nodes_on_one_database_are_one_portal(
     staff = requests.Session()
     on_a, on_b = organizer_url_of(a), organizer_url_of(b)
     form = staff.get(on_a + f"setup/{setup.group(1)}", timeout=30).text
-    secret = re.search(r'<code id="secret">(\w+)</code>', form)
+    secret = re.search(r'<code id="secret">([A-Z2-7 ]+)</code>', form)
     assert secret
-    totp = pyotp.TOTP(secret.group(1))
+    totp = pyotp.TOTP(secret.group(1).replace(" ", ""))
     now = datetime.datetime.now(datetime.UTC)
     data = {"csrf_token": csrf_token(form), "password": PASSWORD, "again": PASSWORD}
     made = staff.post(on_a + f"setup/{setup.group(1)}", data={**data, "code": totp.at(now)})

@@ -17,6 +17,7 @@ from ..storage.organizers import SETUP_VALID
 from .front import front, instances
 from .publication import running_status, why_not_published
 from .reviewers import open_store, operator, record
+from .serve import DEFAULT_ORGANIZER_PORT
 
 
 @click.group("onion")
@@ -186,7 +187,8 @@ def _local_setup_link(path: str) -> None:
         click.echo(
             "  "
             + _(
-                "On this machine, while glas serve runs: http://127.0.0.1:ORGANIZER_PORT%(path)s",
-                path=path,
+                "On this machine, while glas serve runs: %(link)s (or the organizer address "
+                "glas serve prints, if it was started with --organizer-port)",
+                link=f"http://127.0.0.1:{DEFAULT_ORGANIZER_PORT}{path}",
             )
         )

@@ -114,10 +114,14 @@ def command(
     organizer_onion: bool,
 ) -> None:
     """Run the respondent and organizer apps and publish them as onion services."""
-    for p in {port, organizer_port}:
+    for p, option in ((port, "--port"), (organizer_port, "--organizer-port")):
         if not port_is_free(p):
             raise BadInput(
-                _("Port %(port)d on 127.0.0.1 is in use; choose another with --port.", port=p)
+                _(
+                    "Port %(port)d on 127.0.0.1 is in use; choose another with %(option)s.",
+                    port=p,
+                    option=option,
+                )
             )
     if port == organizer_port:
         raise BadInput(_("--port and --organizer-port must differ."))

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("organizer", __name__, url_prefix="")
 
-from . import auth, groups, keys, languages, staff, submissions, surveys, views  # noqa: E402,F401 - registers routes
+from . import auth, groups, keys, languages, questions, staff, submissions, surveys, views  # noqa: E402,F401 - registers routes

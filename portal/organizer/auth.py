@@ -16,8 +16,11 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
+from surveys.messages import Message
+
 from .. import csrf, current_store
 from ..errors import AccountError, CodeReused, LoginFailed, LoginThrottled
+from ..i18n import translate
 from ..storage.organizers import (
     account_for_setup,
     audit,
@@ -161,13 +164,21 @@ def setup(token: str) -> ResponseReturnValue:
             try:
                 complete_setup(store, token, form.password.data or "", form.code.data or "")
             except AccountError as e:
-                problem = str(e)
+                problem = Message(str(e))
             else:
                 audit(store, row.name, "set up the account")
                 session.clear()
-                flash(gettext("Your account is ready. Please log in."))
+                flash(
+                    gettext(
+                        "Your account is ready. Please log in with the next code your app "
+                        "shows: wait until the one you just used changes."
+                    )
+                )
                 return redirect(url_for("organizer.login"))
-        flash(gettext(problem), "error")
+        flash(translate(problem), "error")
+        status = 422
+    elif request.method == "POST":  # the page says what is missing, not the browser
+        flash(gettext("Please fill in the passphrase twice and the code from your phone."), "error")
         status = 422
     uri = provisioning_uri(row)
     page = render_template(
@@ -175,7 +186,8 @@ def setup(token: str) -> ResponseReturnValue:
         form=form,
         name=row.name,
         qr=qr_data_uri(uri),
-        secret=row.totp_secret,
+        # In groups of four, as authenticator apps show and accept it.
+        secret=" ".join(row.totp_secret[i : i + 4] for i in range(0, len(row.totp_secret), 4)),
     )
     return page, status
 

@@ -17,8 +17,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from glas.languages import LANGUAGES
 from surveys.loader import LANGUAGE_CODE, SURVEY_ID
-from surveys.model import QUESTION_TYPES, SURVEY_KINDS
+from surveys.model import QUESTION_TYPES
 
 
 class Form(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type hints
@@ -47,9 +48,22 @@ class NewSurveyForm(Form):
         ],
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=list(SURVEY_KINDS))
-    language = StringField(
-        _l("Language code"), default="en", validators=[Regexp(LANGUAGE_CODE.pattern)]
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("survey", _l("Survey: questions with answers to count")),
+            SelectChoice(
+                "testimony",
+                _l("Testimony: someone tells what happened, and may get a codename for replies"),
+            ),
+        ],
+    )
+    language = SelectField(
+        _l("The language you write it in"),
+        default="en",
+        choices=[SelectChoice(code, lang.name) for code, lang in LANGUAGES.items()],
+        validators=[Regexp(LANGUAGE_CODE.pattern)],
+        validate_choice=False,
     )
 
 

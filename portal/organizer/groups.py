@@ -14,7 +14,8 @@ from . import bp
 from .auth import confirmation_page
 from .drafts import fill_group_form, group_from_form, remove_group, rename_group, text_of
 from .forms import GroupForm
-from .surveys import draft_or_404, offer_rule_questions, rules_read, save_and_return
+from .questions import offer_rule_questions, rules_read
+from .surveys import draft_or_404, save_and_return
 
 
 @bp.route("/surveys/<survey_id>/groups", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_babel import format_date, gettext, ngettext
 
 from .. import current_store
 from ..storage import today
-from ..storage.designer import counts_per_day
+from ..storage.designer import counts_per_day, survey_summaries
 from ..storage.export import export_bundle
 from ..storage.retention import Due, Retention, apply_retention, due, retention, set_retention
 from . import bp
@@ -28,6 +28,7 @@ def submissions() -> ResponseReturnValue:
     return render_template(
         "organizer/submissions.html",
         counts=counts_per_day(store),
+        titles={s.id: s.title for s in survey_summaries(store)},
         waiting=store.count_submissions(pending_only=True),
         form=form,
     )

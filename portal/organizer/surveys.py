@@ -9,40 +9,30 @@ from flask import abort, flash, g, redirect, render_template, request, send_file
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from wtforms.fields.choices import SelectChoice
 
 from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError, xlsform
+from surveys.followups import FOLLOW_UP_ID
 from surveys.xlsform.languages import language_name
 from surveys.xlsform.limits import MAX_ATTACHMENT_BYTES
 from surveys.xlsform.writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
-from ..i18n import translate
 from ..storage import designer
 from . import bp
 from .auth import confirm_first, record
 from .drafts import (
-    fill_question_form,
-    move,
-    question_from_form,
-    rule_problem,
     text_of,
     with_text,
 )
 from .forms import (
-    QUESTION_KINDS,
-    RULE_OPERATORS,
     FormUploadForm,
     NewSurveyForm,
-    QuestionForm,
-    RuleFields,
     SettingsForm,
     UploadForm,
 )
 from .languages import completeness, incomplete_languages
-from .rules import ROWS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,6 +42,7 @@ def surveys() -> ResponseReturnValue:
     return render_template(
         "organizer/surveys.html",
         surveys=designer.survey_summaries(current_store()),
+        follow_up_id=FOLLOW_UP_ID,
         new=NewSurveyForm(),
         upload=UploadForm(),
     )
@@ -166,74 +157,6 @@ def save_settings(survey_id: str) -> ResponseReturnValue:
         else:
             draft.pop(key, None)
     return save_and_return(survey_id, draft, "changed the settings of a survey")
-
-
-@bp.route("/surveys/<survey_id>/questions/new", methods=["GET", "POST"])
-@bp.route("/surveys/<survey_id>/questions/<int:index>", methods=["GET", "POST"])
-def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnValue:
-    draft = draft_or_404(survey_id)
-    questions: list[dict[str, Any]] = draft.setdefault("questions", [])
-    if index is not None and not 0 <= index < len(questions):
-        abort(404)
-    language = draft.get("language", "en")
-    old = questions[index] if index is not None else {}
-    form = QuestionForm()
-    form.group.choices = ["", *(g["name"] for g in draft.get("groups", []))]
-    others = [q for i, q in enumerate(questions) if i != index and q.get("type") != "note"]
-    offer_rule_questions(form, others, language)
-    if request.method == "POST" and form.validate() and rules_read(form):
-        question = question_from_form(form, old, language, questions)
-        if index is None:
-            questions.append(question)
-            action = "added a question"
-        else:
-            questions[index] = question
-            action = "edited a question"
-        return save_and_return(survey_id, draft, action, question["name"])
-    if request.method == "GET" and index is not None:
-        fill_question_form(form, old, language)
-    status = 422 if request.method == "POST" else 200
-    page = render_template(
-        "organizer/question.html",
-        form=form,
-        survey_id=survey_id,
-        index=index,
-        draft=draft,
-        question_kinds=QUESTION_KINDS,
-    )
-    return page, status
-
-
-@bp.post("/surveys/<survey_id>/questions/<int:index>/move")
-def move_question(survey_id: str, index: int) -> ResponseReturnValue:
-    draft = draft_or_404(survey_id)
-    questions = draft.get("questions", [])
-    if not 0 <= index < len(questions):
-        abort(404)
-    up = request.form.get("direction") == "up"
-    name = str(questions[index].get("name"))
-    move(questions, index, -1 if up else 1)
-    return save_and_return(
-        survey_id, draft, "moved a question up" if up else "moved a question down", name
-    )
-
-
-@bp.post("/surveys/<survey_id>/questions/<int:index>/delete")
-def delete_question(survey_id: str, index: int) -> ResponseReturnValue:
-    draft = draft_or_404(survey_id)
-    questions = draft.get("questions", [])
-    if not 0 <= index < len(questions):
-        abort(404)
-    asked = confirm_first(
-        gettext("Delete the question %(name)s?", name=questions[index].get("name")),
-        gettext("It leaves the draft; the published version keeps it until you publish again."),
-        gettext("Yes, delete it"),
-        url_for(".edit_survey", survey_id=survey_id),
-    )
-    if asked is not None:
-        return asked
-    removed = questions.pop(index)
-    return save_and_return(survey_id, draft, "deleted a question", str(removed.get("name")))
 
 
 @bp.post("/surveys/<survey_id>/reviewers")
@@ -352,36 +275,6 @@ def export_xlsform(survey_id: str) -> ResponseReturnValue:
         as_attachment=True,
         download_name=f"{survey_id}.xlsx",
     )
-
-
-def rules_read(form: RuleFields) -> bool:
-    """Whether the rules the form holds parse; if not, the field says why in the organizer's
-    language, quoting the faulty words (refused at save, not at publish)."""
-    fields = [getattr(form, "constraint", None)]
-    if not any(getattr(form, f"rule_question_{n}").data for n in range(1, ROWS + 1)):
-        fields.append(form.relevant)  # filled rows replace the text: it is not used then
-    read = True
-    for field in (f for f in fields if f is not None):
-        problem = rule_problem(field.data or "")
-        if problem is not None:
-            field.errors = [*field.errors, translate(problem)]
-            read = False
-    return read
-
-
-def offer_rule_questions(form: RuleFields, questions: list[dict[str, Any]], language: str) -> None:
-    """The builder's rows offer these questions, by name and label, and every condition."""
-    for number in range(1, ROWS + 1):
-        getattr(form, f"rule_question_{number}").choices = [
-            SelectChoice("", "—"),
-            *(
-                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
-                for q in questions
-            ),
-        ]
-        getattr(form, f"rule_operator_{number}").choices = [
-            SelectChoice(key, label) for key, label in RULE_OPERATORS
-        ]
 
 
 def draft_or_404(survey_id: str) -> dict[str, Any]:

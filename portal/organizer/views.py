@@ -18,6 +18,7 @@ from ..storage.budget import refused_recently
 from ..storage.organizers import audit_log
 from ..storage.replies import import_reply, set_show_reviewer_names, show_reviewer_names
 from . import bp
+from .audit_words import action_words
 from .auth import record
 from .forms import SignerForm, UploadForm
 from .keys import ask_to_check
@@ -37,7 +38,9 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/audit")
 def audit() -> ResponseReturnValue:
-    return render_template("organizer/audit.html", rows=audit_log(current_store()))
+    return render_template(
+        "organizer/audit.html", rows=audit_log(current_store()), action_words=action_words
+    )
 
 
 @bp.get("/replies")

@@ -19,6 +19,8 @@ import pyotp
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from surveys.messages import N_, Message
+
 from .errors import AccountError, CodeReused, LoginFailed, LoginThrottled, StorageError
 from .models import AuditRow, LoginAttemptRow, OrganizerRow, OrganizerSessionRow
 from .store import Store, today
@@ -119,14 +121,17 @@ def provisioning_uri(row: OrganizerRow) -> str:
     return pyotp.TOTP(row.totp_secret).provisioning_uri(name=row.name, issuer_name=ISSUER)
 
 
-def password_problem(password: str, again: str) -> str | None:
-    """Why a new passphrase cannot be used, or None."""
+def password_problem(password: str, again: str) -> Message | None:
+    """Why a new passphrase cannot be used (for the organizer's language), or None."""
     if password != again:
-        return "The two passphrases are not the same."
+        return Message(N_("The two passphrases are not the same."))
     if len(password) < PASSWORD_MIN_LENGTH:
-        return f"Please use at least {PASSWORD_MIN_LENGTH} characters, or a few words."
+        return Message(
+            N_("Please use at least %(most)s characters, or a few words."),
+            {"most": PASSWORD_MIN_LENGTH},
+        )
     if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Please use at most {PASSWORD_MAX_LENGTH} characters."
+        return Message(N_("Please use at most %(most)s characters."), {"most": PASSWORD_MAX_LENGTH})
     return None
 
 
@@ -134,9 +139,9 @@ def complete_setup(store: Store, token: str, password: str, code: str) -> Organi
     """Set the passphrase once the code shows the authenticator app has the secret."""
     row = account_for_setup(store, token)
     if row is None:
-        raise AccountError("This setup link is not valid any more. Ask for a new one.")
+        raise AccountError(N_("This setup link is not valid any more. Ask for a new one."))
     if _accept_code(store, row, code) is not True:
-        raise AccountError("The code is not right. Check the phone's clock and try again.")
+        raise AccountError(N_("The code is not right. Check the phone's clock and try again."))
     hashed = nacl.pwhash.argon2id.str(
         password.encode("utf-8"), opslimit=PASSWORD_OPSLIMIT, memlimit=PASSWORD_MEMLIMIT
     )
