@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from types import TracebackType
 from typing import cast
 
 from flask import Blueprint, Flask, Request, current_app
 from flask_wtf.csrf import CSRFProtect
+
+from glas.languages import LANGUAGES, Language
 
 from .config import (
     MAX_FORM_MEMORY_BYTES,
@@ -17,10 +20,11 @@ from .config import (
     Config,
 )
 from .errors import register_error_handlers
-from .i18n import register_i18n
+from .i18n import register_i18n, survey_language
 from .sealing import MemoryUploadRequest, SealingRequest
 from .security import register_security_headers
 from .storage import Store
+from .storage.languages import fallback_language
 
 STORE_EXTENSION = "glas.store"
 csrf = CSRFProtect()
@@ -107,11 +111,31 @@ def _make_app(
     app.logger.setLevel(logging.INFO)
     csrf.init_app(app)
     register_security_headers(app)
-    register_i18n(app)
+    # The respondent side offers every language of its published surveys (issue 30).
+    register_i18n(app, offered_languages if app_class is not OrganizerFlask else None)
     register_error_handlers(app)
 
     app.register_blueprint(blueprint)
     return app
+
+
+#: How long the offered languages are reused before the database is asked again.
+LANGUAGES_TTL_SECONDS = 5.0
+
+
+def offered_languages() -> tuple[dict[str, Language], str]:
+    """The published surveys' languages beyond the interface's, and the organizers' fallback
+    interface language. Read again every few seconds, not on every request: a flood of page
+    views costs no more queries than a quiet portal."""
+    store = current_store()
+    now = time.monotonic()
+    cached = store.cache.get("languages")
+    if cached is None or now - cached[0] > LANGUAGES_TTL_SECONDS:
+        codes = {c for p in store.published_surveys() for c in p.survey.languages}
+        extra = {c: survey_language(c) for c in sorted(codes) if c not in LANGUAGES}
+        cached = (now, (extra, fallback_language(store)))
+        store.cache["languages"] = cached
+    return cast(tuple[dict[str, Language], str], cached[1])
 
 
 def current_store() -> Store:

@@ -1,121 +1,86 @@
-"""Surveys in several languages: shown in the respondent's, stored by choice name, merged."""
+"""Every language of a survey reaches respondents (issue 30).
+
+A survey's own languages outside the portal's six (Arabic, Dari, Romani…) used to be stored and
+never shown: ``?lang=ar`` served English. Now the picker offers them, the survey's texts come in
+them, the page is ``lang="ar" dir="rtl"``, and the buttons and messages fall back to the
+interface language the organizers chose (English unless they chose another).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 
-from crypto.keys import ReviewerKey
 from portal import create_app
 from portal.config import Config
-from surveys import SurveyDefinitionError, load_survey_text
+from portal.storage import Store
+from portal.storage.languages import set_fallback_language
 
 from .conftest import RunCli, csrf_token, post_multipart
-from .helpers import version_folder
+from .xlsforms import write
 
-SURVEY = """\
-id: services
-language: en
-title:
-  en: Which services do you need?
-  mk: Кои услуги ви се потребни?
-  sq: Cilat shërbime ju duhen?
-questions:
-  - name: service
-    type: select_one
-    required: true
-    label: {en: Choose one, mk: Изберете една, sq: Zgjidhni një}
-    hint: {en: Only one please, mk: Само една}
-    choices:
-      - {name: doctor, label: {en: A doctor, mk: Лекар, sq: Mjek}}
-      - {name: lawyer, label: {en: A lawyer, mk: Адвокат, sq: Avokat}}
-  - name: note
-    type: textarea
-    label: Anything else?
-"""
+ENGLISH_ARABIC = {
+    "survey": [
+        ["type", "name", "label::English (en)", "label::Arabic (ar)", "required"],
+        ["select_one place", "place", "Where did it happen?", "أين حدث ذلك؟", "yes"],
+        ["text", "what", "What happened?", "ماذا حدث؟", ""],
+    ],
+    "choices": [
+        ["list_name", "name", "label::English (en)", "label::Arabic (ar)"],
+        ["place", "street", "In the street", "في الشارع"],
+        ["place", "home", "At home", "في المنزل"],
+    ],
+    "settings": [
+        ["form_title", "form_id", "default_language"],
+        ["Incidents", "incidents", "English (en)"],
+    ],
+}
 
 
-@pytest.fixture
-def multilingual(
-    run_cli: RunCli, reviewer: tuple[Path, ReviewerKey], tmp_path: Path
-) -> FlaskClient:
-    definition = tmp_path / "services.yaml"
-    definition.write_text(SURVEY)
-    assert run_cli("reviewers", "add", reviewer[0], "--name", "Ana").exit_code == 0
-    assert run_cli("surveys", "import", definition, "--publish").exit_code == 0
-    return create_app(Config.from_env()).test_client()
+def publish(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("surveys", "import", write(ENGLISH_ARABIC, tmp_path / "ar.xlsx"), "--publish")
+    assert result.exit_code == 0, result.output
+    assert "Respondents will be able to answer it in: English (en), العربية (ar)" in result.output
 
 
-def test_the_survey_shows_in_each_language_falling_back_string_by_string(
-    multilingual: FlaskClient,
+def test_arabic_texts_right_to_left_with_the_interface_in_english(
+    published: RunCli, tmp_path: Path
 ) -> None:
-    mk = multilingual.get("/s/services?lang=mk").get_data(as_text=True)
-    assert "Кои услуги ви се потребни?" in mk and "Лекар" in mk and "Само една" in mk
-    sq = multilingual.get("/s/services?lang=sq").get_data(as_text=True)
-    assert "Cilat shërbime ju duhen?" in sq and "Mjek" in sq
-    assert "Only one please" in sq  # no Albanian hint: the survey's language, for that string
-    ru = multilingual.get("/s/services?lang=ru").get_data(as_text=True)
-    assert "Which services do you need?" in ru and "Отправить" in ru  # interface still Russian
-    assert "Anything else?" in mk  # untranslated question
+    publish(published, tmp_path)
+    client = create_app(Config.from_env()).test_client()
+    # The picker offers Arabic on every page, by its own name.
+    index = client.get("/").get_data(as_text=True)
+    assert 'hreflang="ar"' in index and ">العربية<" in index
+
+    page = client.get("/s/incidents?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "أين حدث ذلك؟" in page and "في الشارع" in page
+    assert "Where did it happen?" not in page
+    assert ">Send<" in page  # the interface falls back to English
+
+    # Remembered: the next page is Arabic too; an answer is stored by choice name.
+    token = csrf_token(client.get("/s/incidents").get_data(as_text=True))
+    fields = {"csrf_token": token, "place": "home", "what": "نص"}
+    response = post_multipart(client, "/s/incidents", fields)
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
 
 
-def test_answers_in_different_languages_land_in_one_table_by_choice_name(
-    multilingual: FlaskClient,
-    run_cli: RunCli,
-    reviewer: tuple[Path, ReviewerKey],
-    passphrase_file: Path,
-    tmp_path: Path,
+def test_the_fallback_interface_language_is_the_organizers_choice(
+    published: RunCli, tmp_path: Path
 ) -> None:
-    for lang, service in (("mk", "doctor"), ("sq", "lawyer"), ("en", "doctor")):
-        form = multilingual.get(f"/s/services?lang={lang}").get_data(as_text=True)
-        response = post_multipart(
-            multilingual, "/s/services", {"csrf_token": csrf_token(form), "service": service}
-        )
-        assert response.status_code == 303
-    bundle = tmp_path / "b.glas"
-    assert run_cli("export", "--out", bundle).exit_code == 0
-    out = tmp_path / "out"
-    assert (
-        run_cli(
-            "decrypt",
-            bundle,
-            "--key",
-            reviewer[0],
-            "--out",
-            out,
-            "--passphrase-file",
-            passphrase_file,
-            "--values",
-            "codes",
-        ).exit_code
-        == 0
-    )
-    rows = (version_folder(out, "services") / "answers.csv").read_text().splitlines()[1:]
-    assert sorted(row.split(",")[3] for row in rows) == ["doctor", "doctor", "lawyer"]
+    publish(published, tmp_path)
+    store = Store(Config.from_env())
+    with store.transaction():
+        set_fallback_language(store, "mk")
+    client: FlaskClient = create_app(Config.from_env()).test_client()
+    page = client.get("/s/incidents?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page and "أين حدث ذلك؟" in page
+    assert re.search(r">Испрати<", page), "the buttons speak Macedonian"
 
 
-def test_a_translated_text_must_include_the_survey_language_and_use_codes() -> None:
-    with pytest.raises(SurveyDefinitionError) as caught:
-        load_survey_text(
-            b"id: x\nlanguage: mk\ntitle: {en: T}\nquestions:\n"
-            b"  - {name: q, type: text, label: {mk: A, Macedonian: B}}\n",
-            "f.yaml",
-        )
-    lines = caught.value.lines()
-    assert any(line.startswith("f.yaml:3:") and "(mk)" in line for line in lines)
-    assert any(
-        line.startswith("f.yaml:5:") and "'Macedonian' is not a language code" in line
-        for line in lines
-    )
-
-
-def test_untranslated_surveys_keep_their_digest_format() -> None:
-    survey = load_survey_text(SURVEY.encode())
-    plain = load_survey_text(
-        b"id: p\ntitle: Plain\nquestions:\n  - {name: q, type: text, label: Q}\n"
-    )
-    assert isinstance(plain.to_dict()["title"], str) and "language" not in plain.to_dict()
-    assert survey.languages == ["en", "mk", "sq"]
-    assert load_survey_text(survey.canonical()).digest() == survey.digest()
+def test_a_language_no_survey_has_is_not_taken(published: RunCli) -> None:
+    client = create_app(Config.from_env()).test_client()
+    page = client.get("/?lang=xx").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page

@@ -9,6 +9,7 @@ import click
 from glas.cli import BadInput
 from glas.messages import _
 from surveys import SurveyDefinitionError, load_survey_file
+from surveys.languages import language_name
 from surveys.xlsform import XLSFORM_SUFFIXES, import_xlsform
 from surveys.xlsform.writer import write_xlsform
 
@@ -80,6 +81,8 @@ def import_(file: Path, publish: bool, attached: tuple[Path, ...]) -> None:
         click.echo(
             _("Survey %(id)s version %(v)s imported (not published).", id=survey.id, v=digest[:12])
         )
+    names = ", ".join(f"{language_name(code)} ({code})" for code in survey.languages)
+    click.echo(_("Respondents will be able to answer it in: %(languages)s", languages=names))
 
 
 def _read(path: Path) -> bytes:

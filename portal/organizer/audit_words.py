@@ -19,6 +19,7 @@ ACTIONS = frozenset(
         N_("changed retention"),
         N_("changed the settings of a survey"),
         N_("chose the reviewers of a survey"),
+        N_("chose the fallback interface language"),
         N_("closed a survey"),
         N_("created a survey"),
         N_("deleted a group"),

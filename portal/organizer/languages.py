@@ -20,6 +20,7 @@ from surveys.model import QUESTION_TEXTS
 
 from .. import current_store
 from ..storage import designer
+from ..storage.languages import set_fallback_language
 from . import bp
 from .auth import record
 from .drafts import text_of
@@ -137,3 +138,21 @@ def translations(survey_id: str, language: str) -> ResponseReturnValue:
         done=done,
         total=total,
     )
+
+
+@bp.post("/languages/fallback")
+def save_fallback_language() -> ResponseReturnValue:
+    """The interface language respondents get with a survey language the portal lacks."""
+    code = request.form.get("fallback", "")
+    if code not in LANGUAGES:
+        abort(400)
+    set_fallback_language(current_store(), code)
+    record("chose the fallback interface language", code)
+    flash(
+        gettext(
+            "Saved. Respondents reading a survey in a language the portal's interface does not "
+            "have see its buttons and messages in %(language)s.",
+            language=LANGUAGES[code].name,
+        )
+    )
+    return redirect(url_for(".surveys"))

@@ -13,13 +13,14 @@ from flask_babel import gettext
 from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError, xlsform
 from surveys.followups import FOLLOW_UP_ID
-from surveys.xlsform.languages import language_name
+from surveys.languages import language_name
 from surveys.xlsform.limits import MAX_ATTACHMENT_BYTES
 from surveys.xlsform.writer import write_xlsform
 
 from .. import current_store
 from ..errors import StorageError
 from ..storage import designer
+from ..storage.languages import fallback_language
 from . import bp
 from .auth import confirm_first, record
 from .drafts import (
@@ -43,6 +44,8 @@ def surveys() -> ResponseReturnValue:
         "organizer/surveys.html",
         surveys=designer.survey_summaries(current_store()),
         follow_up_id=FOLLOW_UP_ID,
+        fallback=fallback_language(current_store()),
+        interface_languages=LANGUAGES.values(),
         new=NewSurveyForm(),
         upload=UploadForm(),
     )

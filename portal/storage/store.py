@@ -88,6 +88,8 @@ class Store:
         )
         # Parsed definitions by digest: a version never changes, so this never goes stale.
         self._definitions: dict[str, Survey] = {}
+        #: Values the apps derive from the store and reuse for a few seconds (per process).
+        self.cache: dict[str, tuple[float, object]] = {}
         self.budget = DailyBudget(self, config.daily_budget_bytes)
         #: The session of the use case under way in this thread or greenlet (:meth:`transaction`).
         self._active: ContextVar[Session | None] = ContextVar(f"glas-{id(self)}", default=None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..document import Located
-from .languages import language_code, private_code
+from ..languages import language_code, private_code
 from .notes import Notes, Where
 
 DEFAULT = "default"

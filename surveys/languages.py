@@ -14,7 +14,7 @@ import re
 
 import langcodes
 
-from ..loader import LANGUAGE_CODE
+from .loader import LANGUAGE_CODE
 
 BRACKETED = re.compile(r"\(([^()]+)\)\s*$")
 #: Scripts written right to left (CLDR's): Arabic, Hebrew, Thaana, Syriac, N'Ko, Adlam…
