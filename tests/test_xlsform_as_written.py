@@ -11,8 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from surveys import SurveyDefinitionError
-from surveys.xlsform import load_xlsform_with_warnings, read_xlsform_with_warnings
 from surveys.languages import language_code
+from surveys.xlsform import load_xlsform_with_warnings, read_xlsform_with_warnings
 from surveys.xlsform.writer import write_xlsform
 
 from .conftest import RunCli, csrf_token
