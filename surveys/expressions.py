@@ -96,7 +96,7 @@ _TOKEN = re.compile(
     | (?P<number>\d+(?:\.\d+)?)
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<op>!=|<=|>=|=|<|>|\(|\)|,|\+|-|\*)
-    | (?P<word>jr:choice-name|[A-Za-z][A-Za-z0-9_-]*)
+    | (?P<word>jr:choice-name|[A-Za-z][A-Za-z0-9_.-]*)
     | (?P<parent>\.\.)
     | (?P<self>\.)
     )""",
@@ -119,6 +119,10 @@ def parse(text: str, *, allow_self: bool = False, allow_columns: bool = False) -
     ``allow_columns``: bare words are columns of a choice (a choice_filter)."""
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(N_("longer than %(most)s characters"), most=MAX_EXPRESSION_LENGTH)
+    if "${last-saved#" in text:  # ODK Collect's previous submission on the same phone
+        raise ExpressionError(
+            N_("${last-saved#…} reads the previous submission, which Glas never keeps")
+        )
     return _Parser(text, allow_self, allow_columns).parse()
 
 

@@ -61,7 +61,7 @@ GROUP_KEYS = {"name", "label", "relevant", "parent", "field_list", "repeat", "re
 LANGUAGE_CODE = re.compile(r"^(?:[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,2}|x-[a-z0-9]{1,8})$")
 CHOICE_KEYS = {"name", "label", "columns"}
 #: A choice column's name, as a choice_filter reads it (a bare word).
-COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 QUESTION_KEYS = {
     "name",
     "type",
