@@ -93,3 +93,31 @@ def test_the_encryption_notice_takes_at_most_two_lines_on_a_phone_in_every_langu
                 assert lines <= 2, (code, javascript, lines)
                 assert page.locator(".sealing:visible a[href$='/protection']").count() == 1
             context.close()
+
+
+TARGETS = """() => [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
+  .filter(i => !i.closest('.hp') && i.getClientRects().length)
+  .map(i => {
+    // What a finger can press: the label the box sits in (or names it), else the box.
+    const label = i.closest('label') || document.querySelector(`label[for="${i.id}"]`);
+    const r = (label || i).getBoundingClientRect();
+    const box = i.getBoundingClientRect();
+    return {name: i.name + '=' + i.value, width: r.width, height: r.height,
+            box: Math.min(box.width, box.height)};
+  })"""
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_every_tick_box_and_radio_is_a_44px_target_at_360px(
+    live: LiveServer, javascript: bool
+) -> None:
+    """WCAG 2.5.5: each tick box and radio, with its label, is at least 44 × 44 CSS px, and the
+    box itself is drawn large (not the browser's 13 px default)."""
+    with chromium() as browser:
+        page = browser.new_context(viewport=PHONE, java_script_enabled=javascript).new_page()
+        for path in ("s/needs-assessment", "s/testimony", "replies"):
+            page.goto(live.url + path)
+            targets = page.evaluate(TARGETS)
+            assert targets or path == "replies", path
+            small = [t for t in targets if t["width"] < 44 or t["height"] < 44 or t["box"] < 20]
+            assert not small, (path, small[:5])
