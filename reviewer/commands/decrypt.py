@@ -29,7 +29,11 @@ from glas.messages import _, ngettext, speaking
 from glas.passphrase import read_passphrase
 from reviewer.columns import Options
 from reviewer.output import ReviewerOutput, trusted_definitions
+from reviewer.public import DEFAULT_THRESHOLD, LOWEST_THRESHOLD, write_public
 from reviewer.report import BY_MONTH
+from reviewer.tables import version_folder
+from surveys.followups import FOLLOW_UP_ID
+from surveys.model import Survey
 
 PROGRESS_EVERY = 1000
 bundle_argument = click.argument(
@@ -85,6 +89,19 @@ bundle_argument = click.argument(
     metavar="QUESTION",
     help="Break every table of the report down by the answers to QUESTION (or 'month').",
 )
+@click.option(
+    "--public",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write a summary safe to publish there: closed questions and month trends, "
+    "small counts suppressed (see its README).",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(LOWEST_THRESHOLD),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="With --public: counts below this are suppressed (never below 3).",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr (for scripts).")
 @click.option("--timings", is_flag=True, help="Print how long each phase took, on stderr.")
 def command(
@@ -96,6 +113,8 @@ def command(
     language: str | None,
     values: str,
     by: str | None,
+    public: Path | None,
+    threshold: int,
     quiet: bool,
     timings: bool,
 ) -> None:
@@ -107,7 +126,22 @@ def command(
         if by:
             _check_by(by, bundles)
         options = Options(code, values == "codes", by)
-        _decrypt(bundles, key_files, out, passphrase_files, workers, options, quiet, timings)
+        publish = (public, threshold) if public is not None else None
+        _decrypt(
+            bundles, key_files, out, passphrase_files, workers, options, quiet, timings, publish
+        )
+
+
+def _by_survey(output: ReviewerOutput, out: Path) -> dict[str, tuple[Survey, list[Path]]]:
+    """Each survey's definition (one of its versions) and its versions' answers.json."""
+    found: dict[str, tuple[Survey, list[Path]]] = {}
+    for version, survey in sorted(output.definitions.items()):
+        table = version_folder(out, survey.id, version) / "answers.json"
+        if survey.id == FOLLOW_UP_ID or not table.exists():
+            continue
+        files = found.get(survey.id, (survey, []))[1]
+        found[survey.id] = (survey, [*files, table])
+    return found
 
 
 def _decrypt(
@@ -119,6 +153,7 @@ def _decrypt(
     options: Options,
     quiet: bool,
     timings: bool,
+    publish: tuple[Path, int] | None = None,
 ) -> None:
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
@@ -151,6 +186,11 @@ def _decrypt(
     if timings:
         for name, seconds in phases:
             click.echo(f"timing {name}: {seconds:.2f} s", err=True)
+    if publish is not None:
+        folder, threshold = publish
+        language = options.language or "en"
+        write_public(folder, _by_survey(output, out), threshold, language)
+        click.echo(_("Public summary: %(folder)s (read its README.txt first).", folder=folder))
     _finish(counts, out, key_files, bundles)
 
 
