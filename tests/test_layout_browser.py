@@ -111,7 +111,7 @@ TARGETS = """() => [...document.querySelectorAll('input[type=radio], input[type=
 def test_every_tick_box_and_radio_is_a_44px_target_at_360px(
     live: LiveServer, javascript: bool
 ) -> None:
-    """WCAG 2.5.5: each tick box and radio, with its label, is at least 44 × 44 CSS px, and the
+    """WCAG 2.5.5: each tick box and radio, with its label, is at least 44 x 44 CSS px, and the
     box itself is drawn large (not the browser's 13 px default)."""
     with chromium() as browser:
         page = browser.new_context(viewport=PHONE, java_script_enabled=javascript).new_page()
