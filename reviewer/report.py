@@ -29,6 +29,8 @@ from .rendering import render
 BY_MONTH = "month"
 #: The by-value of a submission that did not answer the breakdown question.
 NO_ANSWER = "\0"
+#: A whole-number question with at most this many distinct answers gets a row per answer.
+MAX_VALUE_ROWS = 15
 NUMBER_BINS = 8
 
 
@@ -372,14 +374,34 @@ def _numbers(table: QuestionTable, values: list[float]) -> None:
         "min": min(values),
         "max": max(values),
     }
-    low, high = min(values), max(values)
-    width = (high - low) / NUMBER_BINS or 1.0
-    counts = Counter(min(int((v - low) / width), NUMBER_BINS - 1) for v in values)
-    for i in range(NUMBER_BINS if high > low else 1):
-        start, end = low + i * width, low + (i + 1) * width
-        label = f"{start:g}" if high == low else f"{start:g} to {end:g}"
-        table.bins.append((label, counts.get(i, 0)))
+    table.bins = number_bins(values, table.question.type == "integer")
     table.widest = max(n for _, n in table.bins)
+
+
+def number_bins(values: list[float], whole: bool) -> list[tuple[str, int]]:
+    """Rows of a number question's table. Whole numbers: one row per value when there are at
+    most MAX_VALUE_ROWS of them, else bins with whole-number edges ("0 to 9");
+    other numbers: NUMBER_BINS equal bins."""
+    low, high = min(values), max(values)
+    if whole:
+        found = Counter(int(v) for v in values)
+        if len(found) <= MAX_VALUE_ROWS:
+            return [(str(v), found[v]) for v in sorted(found)]
+        first, last = int(low), int(high)
+        width = -(-(last - first + 1) // NUMBER_BINS)  # ceiling: every value in one bin
+        counts = Counter((int(v) - first) // width for v in values)
+        return [
+            (f"{first + i * width} to {min(first + (i + 1) * width - 1, last)}", counts.get(i, 0))
+            for i in range((last - first) // width + 1)
+        ]
+    step = (high - low) / NUMBER_BINS or 1.0
+    counts = Counter(min(int((v - low) / step), NUMBER_BINS - 1) for v in values)
+    bins = []
+    for i in range(NUMBER_BINS if high > low else 1):
+        start, end = low + i * step, low + (i + 1) * step
+        label = f"{start:g}" if high == low else f"{start:g} to {end:g}"
+        bins.append((label, counts.get(i, 0)))
+    return bins
 
 
 def _breakdown(

@@ -1,0 +1,32 @@
+"""Whole-number questions get tables people read (issue 31): no "0 to 0.75" bins for a count
+of visits; a row per value when there are few, whole-number edges when there are many."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from reviewer.report import MAX_VALUE_ROWS, number_bins
+
+
+def test_few_whole_numbers_get_a_row_each() -> None:
+    values = [3.0, 0.0, 1.0, 3.0, 2.0, 3.0, 1.0]
+    assert number_bins(values, whole=True) == [("0", 1), ("1", 2), ("2", 1), ("3", 3)]
+
+
+def test_many_whole_numbers_get_whole_edges_and_every_value_counted_once() -> None:
+    rng = random.Random(31)
+    values = [float(rng.randint(0, 99)) for _ in range(500)]
+    bins = number_bins(values, whole=True)
+    assert len(set(values)) > MAX_VALUE_ROWS and bins[0][0] == "0 to 12"
+    assert sum(n for _, n in bins) == 500
+    for label, count in bins:
+        low, high = (int(x) for x in label.split(" to "))
+        assert count == sum(low <= v <= high for v in values), label
+    assert all("." not in label for label, _ in bins)
+
+
+def test_decimals_keep_equal_bins() -> None:
+    bins = number_bins([0.5, 1.5, 2.25, 3.0], whole=False)
+    assert sum(n for _, n in bins) == 4 and bins[0][0].startswith("0.5 to")
+    assert Counter(n for _, n in bins)[0] > 0  # empty bins shown, as before
