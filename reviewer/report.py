@@ -12,7 +12,6 @@ in the reviewer's language (the interface's catalogs).
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,14 +23,12 @@ from surveys.repeats import key_of
 
 from .columns import Plan
 from .rendering import render
+from .rows import number_bins, number_summary, row_options
 
 #: ``--by month``: break results down by the month a submission arrived.
 BY_MONTH = "month"
 #: The by-value of a submission that did not answer the breakdown question.
 NO_ANSWER = "\0"
-#: A whole-number question with at most this many distinct answers gets a row per answer.
-MAX_VALUE_ROWS = 15
-NUMBER_BINS = 8
 
 
 @dataclass
@@ -70,16 +67,24 @@ class VersionStats:
         # Decide once per version what each question contributes, not once per submission.
         survey = self.plan.survey if self.plan else None
         questions = survey.answerable_questions if survey else []
-        self._closed = [q for q in questions if q.choices or q.type in NUMBER_TYPES]
+        # Month questions are counted like choices: one row per month of occurrence.
+        self._closed = [
+            q for q in questions if q.choices or q.type in NUMBER_TYPES or q.type == "month"
+        ]
         # A repeat's question is counted per instance (every incident of every testimony).
         repeat_of = survey.repeat_of if survey else {}
         self._plan = [
-            (q.name, bool(q.choices), q.type in NUMBER_TYPES)
+            (q.name, bool(q.choices) or q.type == "month", q.type in NUMBER_TYPES)
             for q in self._closed
             if q.name not in repeat_of
         ]
         self._repeat_plan = [
-            (q.name, bool(q.choices), q.type in NUMBER_TYPES, repeat_of[q.name])
+            (
+                q.name,
+                bool(q.choices) or q.type == "month",
+                q.type in NUMBER_TYPES,
+                repeat_of[q.name],
+            )
             for q in self._closed
             if q.name in repeat_of
         ]
@@ -339,12 +344,12 @@ def _table(stats: VersionStats, question: Question) -> QuestionTable:
     overall = tallies.get("", Tally())
     rows = [
         Row(
-            plan.label(c),
-            overall.counts.get(c.name, 0),
-            percent(overall.counts.get(c.name, 0), overall.asked),
-            percent(overall.counts.get(c.name, 0), overall.answered),
+            label,
+            overall.counts.get(name, 0),
+            percent(overall.counts.get(name, 0), overall.asked),
+            percent(overall.counts.get(name, 0), overall.answered),
         )
-        for c in question.choices
+        for name, label in row_options(stats.plan, question, tallies.values())
     ]
     no_answer = overall.asked - overall.answered
     rows.append(Row("", no_answer, percent(no_answer, overall.asked), None, "no-answer"))
@@ -358,50 +363,14 @@ def _table(stats: VersionStats, question: Question) -> QuestionTable:
         group = plan.survey.group_by_name[repeat]
         table.per = (plan.label(group) if group.label else repeat, whole)
     if question.type in NUMBER_TYPES:
-        _numbers(table, stats.numbers.get(question.name, []))
+        values = stats.numbers.get(question.name, [])
+        if values:
+            table.summary = number_summary(values)
+            table.bins = number_bins(values, question.type == "integer")
+            table.widest = max(n for _, n in table.bins)
     elif _by_label(stats):
         _breakdown(table, stats, question, tallies)
     return table
-
-
-def _numbers(table: QuestionTable, values: list[float]) -> None:
-    if not values:
-        return
-    table.summary = {
-        "n": len(values),
-        "mean": statistics.fmean(values),
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-    }
-    table.bins = number_bins(values, table.question.type == "integer")
-    table.widest = max(n for _, n in table.bins)
-
-
-def number_bins(values: list[float], whole: bool) -> list[tuple[str, int]]:
-    """Rows of a number question's table. Whole numbers: one row per value when there are at
-    most MAX_VALUE_ROWS of them, else bins with whole-number edges ("0 to 9");
-    other numbers: NUMBER_BINS equal bins."""
-    low, high = min(values), max(values)
-    if whole:
-        found = Counter(int(v) for v in values)
-        if len(found) <= MAX_VALUE_ROWS:
-            return [(str(v), found[v]) for v in sorted(found)]
-        first, last = int(low), int(high)
-        width = -(-(last - first + 1) // NUMBER_BINS)  # ceiling: every value in one bin
-        counts = Counter((int(v) - first) // width for v in values)
-        return [
-            (f"{first + i * width} to {min(first + (i + 1) * width - 1, last)}", counts.get(i, 0))
-            for i in range((last - first) // width + 1)
-        ]
-    step = (high - low) / NUMBER_BINS or 1.0
-    counts = Counter(min(int((v - low) / step), NUMBER_BINS - 1) for v in values)
-    bins = []
-    for i in range(NUMBER_BINS if high > low else 1):
-        start, end = low + i * step, low + (i + 1) * step
-        label = f"{start:g}" if high == low else f"{start:g} to {end:g}"
-        bins.append((label, counts.get(i, 0)))
-    return bins
 
 
 def _breakdown(
@@ -419,9 +388,8 @@ def _breakdown(
     table.by_columns = [names.get(k, k) if k != NO_ANSWER else "" for k in keys]
     groups = [tallies.get(k, Tally()) for k in keys]
     table.by_answered = [g.answered for g in groups]
-    for choice in question.choices:
+    for name, label in row_options(stats.plan, question, tallies.values()):
         cells = [
-            (g.counts.get(choice.name, 0), percent(g.counts.get(choice.name, 0), g.answered))
-            for g in groups
+            (g.counts.get(name, 0), percent(g.counts.get(name, 0), g.answered)) for g in groups
         ]
-        table.by_rows.append((stats.plan.label(choice), cells))
+        table.by_rows.append((label, cells))
