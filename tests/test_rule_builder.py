@@ -8,7 +8,9 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
+from portal.config import Config
 from portal.organizer.rules import Condition, conditions, expression
+from portal.storage import Store, designer
 
 from .test_designer import post
 
@@ -76,8 +78,13 @@ def test_an_organizer_builds_a_rule_without_writing_it(logged_in: FlaskClient) -
         "rule_join": "or",
     }
     assert post(logged_in, "/surveys/rules/questions/new", why).status_code == 302
+    draft = designer.load_draft(Store(Config.from_env()), "rules")
+    assert draft is not None
+    assert draft["questions"][2]["relevant"] == "${safe} = 'no' or selected(${needs}, 'legal')"
+    # The survey page says it in words, with the labels the organizer wrote.
     page = logged_in.get("/surveys/rules").get_data(as_text=True)
-    assert "${safe} = &#39;no&#39; or selected(${needs}, &#39;legal&#39;)" in page
+    assert "\u201cDo you feel safe?\u201d is \u201cno\u201d or \u201cNeeds\u201d includes" in page
+    assert "\u201cLegal help\u201d" in page and "${safe}" not in page
     # Opening it again shows the rows, filled.
     form = logged_in.get("/surveys/rules/questions/2").get_data(as_text=True)
     assert re.search(r'<option selected value="needs">|<option value="needs" selected>', form)

@@ -7,6 +7,7 @@ in the builder; any other stays as text for experts.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,3 +82,24 @@ def _condition(tree: Any) -> Condition | None:
 
 def _quote(text: str) -> str:
     return f'"{text}"' if "'" in text else f"'{text}'"
+
+
+#: What the words of a rule need to know of each question: its label and its choices' labels.
+Labels = Mapping[str, tuple[str, Mapping[str, str]]]
+
+
+def in_words(
+    text: str, labels: Labels, words: Mapping[str, str], join_words: Mapping[str, str]
+) -> str:
+    """A rule of the builder's shape as organizers read it: “Did something happen?” is “Yes”
+    and …; '' for any other rule (the page shows the expression then)."""
+    found = conditions(text) if text.strip() else None
+    if not found or not found[0]:
+        return ""
+    rows, join = found
+    parts = []
+    for condition in rows:
+        label, choices = labels.get(condition.question, (condition.question, {}))
+        answer = choices.get(condition.value, condition.value)
+        parts.append(f"“{label}” {words.get(condition.operator, condition.operator)} “{answer}”")
+    return f" {join_words.get(join, join)} ".join(parts)

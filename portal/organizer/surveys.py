@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -14,6 +15,7 @@ from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError, xlsform
 from surveys.followups import FOLLOW_UP_ID
 from surveys.languages import language_name
+from surveys.model import localized
 from surveys.xlsform.limits import MAX_ATTACHMENT_BYTES
 from surveys.xlsform.writer import write_xlsform
 
@@ -28,12 +30,14 @@ from .drafts import (
     with_text,
 )
 from .forms import (
+    RULE_OPERATORS,
     FormUploadForm,
     NewSurveyForm,
     SettingsForm,
     UploadForm,
 )
 from .languages import completeness, incomplete_languages
+from .rules import Labels, in_words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -129,6 +133,19 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         blockers.append(gettext("No reviewer key is registered: nobody could read the answers."))
     return render_template(
         "organizer/survey.html",
+        rule_words=words_for(
+            {
+                str(q.get("name")): (
+                    text_of(q.get("label"), draft.get("language", "en")),
+                    {
+                        str(c.get("name")): text_of(c.get("label"), draft.get("language", "en"))
+                        for c in q.get("choices", [])
+                        if isinstance(c, dict)
+                    },
+                )
+                for q in draft.get("questions", [])
+            }
+        ),
         row=row,
         draft=draft,
         settings=settings,
@@ -181,7 +198,12 @@ def preview(survey_id: str) -> ResponseReturnValue:
         survey = designer.draft_survey(draft)
     except SurveyDefinitionError as e:
         return render_template("organizer/problems.html", problems=e.lines()), 422
-    return render_template("organizer/preview.html", survey=survey)
+    language = survey.language
+    labels = {
+        q.name: (localized(q, "label", language), {c.name: c.label for c in q.choices})
+        for q in survey.questions
+    }
+    return render_template("organizer/preview.html", survey=survey, rule_words=words_for(labels))
 
 
 @bp.post("/surveys/<survey_id>/publish")
@@ -278,6 +300,14 @@ def export_xlsform(survey_id: str) -> ResponseReturnValue:
         as_attachment=True,
         download_name=f"{survey_id}.xlsx",
     )
+
+
+def words_for(labels: Labels) -> Callable[[str], str]:
+    """The template's ``rule_words``: a rule in the organizer's words ('' if not of the
+    builder's shape)."""
+    operators = {key: str(label) for key, label in RULE_OPERATORS}
+    joins = {"and": gettext("and"), "or": gettext("or")}
+    return lambda text: in_words(text or "", labels, operators, joins)
 
 
 def draft_or_404(survey_id: str) -> dict[str, Any]:
