@@ -124,11 +124,11 @@ def test_a_survey_is_built_and_published_with_the_keyboard_alone(
         audit = page.content()
     for step in (
         "created a survey",
-        "added a question</td><td>kb safe",
-        "added a question</td><td>kb times",
-        "added a group</td><td>kb stop",
-        "added a question</td><td>kb when",
-        "deleted a question</td><td>kb oops",
+        "added a question</td><td data-record>kb safe",
+        "added a question</td><td data-record>kb times",
+        "added a group</td><td data-record>kb stop",
+        "added a question</td><td data-record>kb when",
+        "deleted a question</td><td data-record>kb oops",
         "published a survey",
     ):
         assert step in audit, step

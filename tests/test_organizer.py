@@ -204,11 +204,11 @@ def test_the_audit_log_says_who_did_what(logged_in: FlaskClient) -> None:
     page = logged_in.get("/audit").get_data(as_text=True)
     assert "Ana" in page and "logged in" in page and "created a survey" in page
     for step in (
-        "added a question</td><td>checkin area",
-        "edited a question</td><td>checkin area",
-        "added a question</td><td>checkin age",
-        "moved a question up</td><td>checkin age",
-        "deleted a question</td><td>checkin area",
+        "added a question</td><td data-record>checkin area",
+        "edited a question</td><td data-record>checkin area",
+        "added a question</td><td data-record>checkin age",
+        "moved a question up</td><td data-record>checkin age",
+        "deleted a question</td><td data-record>checkin area",
     ):
         assert step in page, step
 

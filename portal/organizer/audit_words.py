@@ -7,6 +7,8 @@ is shown as stored.
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
 
 from surveys.messages import N_
@@ -58,6 +60,17 @@ ACTIONS = frozenset(
         N_("uploaded replies"),
     }
 )
+
+
+COMMAND_LINE = re.compile(r"command line \((?P<account>[^)]*)\)")
+
+
+def actor_words(actor: str) -> str:
+    """Who did it: an organizer's name, or the command line (and the system account)."""
+    found = COMMAND_LINE.fullmatch(actor)
+    if found is None:
+        return actor
+    return str(gettext("command line (%(account)s)", account=found["account"]))
 
 
 def action_words(action: str) -> str:

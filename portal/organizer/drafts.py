@@ -44,12 +44,20 @@ def choices_text(question: dict[str, Any], language: str) -> str:
 def parse_choices(text: str, old: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """Lines of "name = label" (or only a label: the name is made from it)."""
     previous = {c["name"]: c for c in old}
-    choices = []
+    choices: list[dict[str, Any]] = []
+    taken: set[str] = set()
     for line in text.splitlines():
         if not line.strip():
             continue
         match = CHOICE_LINE.match(line)
-        name, label = (match["name"], match["label"]) if match else (_slug(line), line.strip())
+        if match:
+            name, label = match["name"], match["label"]
+        else:  # made from the label; a label in another script gets its place: choice_2
+            name = _slug(line) or f"choice_{len(choices) + 1}"
+            label = line.strip()
+            while name in taken:
+                name = f"{name}_{len(choices) + 1}"
+        taken.add(name)
         kept = previous.get(name, {})
         choices.append({"name": name, "label": with_text(kept.get("label"), label, language)})
     return choices
@@ -250,4 +258,4 @@ def _number(text: str) -> Any:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text.strip().lower()).strip("_")[:64] or "choice"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text.strip().lower()).strip("_")[:64]

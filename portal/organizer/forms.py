@@ -163,9 +163,7 @@ class QuestionForm(RuleFields):
     )
     max_length = IntegerField(_l("Longest answer (characters)"), validators=[Optional()])
     max_files = IntegerField(_l("Most files"), validators=[Optional(), NumberRange(0, 100)])
-    accept = StringField(
-        _l("File kinds, e.g. image/*, application/pdf"), validators=[Length(max=500)]
-    )
+    accept = StringField(_l("File kinds"), validators=[Length(max=500)])
     constraint = StringField(_l("Answer must satisfy"), validators=[Length(max=1000)])
     required_message = StringField(
         _l("Message when it is not answered"), validators=[Length(max=500)]
@@ -183,7 +181,7 @@ class GroupForm(RuleFields):
         _l("Or as many times as the answer to"), choices=[], validate_choice=False
     )
     repeat_count = StringField(
-        _l("Or a fixed number of times (a number or ${question})"), validators=[Length(max=1000)]
+        _l("Or a fixed number of times, or a rule that gives it"), validators=[Length(max=1000)]
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from glas.languages import LANGUAGES
 from surveys import SurveyDefinitionError, xlsform
@@ -30,6 +30,7 @@ from .drafts import (
     with_text,
 )
 from .forms import (
+    QUESTION_KINDS,
     RULE_OPERATORS,
     FormUploadForm,
     NewSurveyForm,
@@ -44,9 +45,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.get("/surveys")
 def surveys() -> ResponseReturnValue:
+    store = current_store()
+    summaries = designer.survey_summaries(store)
+    language = str(get_locale() or "en")
+    titles = {}
+    for summary in summaries:  # in the organizer's language, where the survey has it
+        survey = store.latest_definition(summary.id)
+        if survey is not None:
+            titles[summary.id] = localized(survey, "title", language)
     return render_template(
         "organizer/surveys.html",
-        surveys=designer.survey_summaries(current_store()),
+        surveys=summaries,
+        titles=titles,
         follow_up_id=FOLLOW_UP_ID,
         fallback=fallback_language(current_store()),
         interface_languages=LANGUAGES.values(),
@@ -133,6 +143,7 @@ def edit_survey(survey_id: str) -> ResponseReturnValue:
         blockers.append(gettext("No reviewer key is registered: nobody could read the answers."))
     return render_template(
         "organizer/survey.html",
+        kind_names={kind: str(name) for kind, name, _what in QUESTION_KINDS},
         rule_words=words_for(
             {
                 str(q.get("name")): (

@@ -18,7 +18,7 @@ from ..storage.budget import refused_recently
 from ..storage.organizers import audit_log
 from ..storage.replies import import_reply, set_show_reviewer_names, show_reviewer_names
 from . import bp
-from .audit_words import action_words
+from .audit_words import action_words, actor_words
 from .auth import record
 from .forms import SignerForm, UploadForm
 from .keys import ask_to_check
@@ -39,7 +39,10 @@ def index() -> ResponseReturnValue:
 @bp.get("/audit")
 def audit() -> ResponseReturnValue:
     return render_template(
-        "organizer/audit.html", rows=audit_log(current_store()), action_words=action_words
+        "organizer/audit.html",
+        rows=audit_log(current_store()),
+        action_words=action_words,
+        actor_words=actor_words,
     )
 
 
