@@ -97,6 +97,8 @@ def test_an_organizer_builds_a_survey_in_the_browser_and_a_no_javascript_answer_
 
 def _fill_question(page: Any, question: dict[str, Any]) -> None:
     page.select_option("select[name=type]", question["type"])
+    with page.expect_navigation():  # the page comes back with this type's fields only
+        page.click("button[name=show_type]")
     page.fill("input[name=name]", question["name"])
     page.fill("textarea[name=label]", question["label"])
     if question.get("required"):

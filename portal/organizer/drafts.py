@@ -36,14 +36,16 @@ def with_text(old: Any, text: str, language: str) -> Any:
 
 
 def choices_text(question: dict[str, Any], language: str) -> str:
-    return "\n".join(
-        f"{c['name']} = {text_of(c.get('label'), language)}" for c in question.get("choices", [])
-    )
+    """The choices as the organizer edits them: their labels, one per line (each keeps its
+    code, the name answers are stored under, as long as its label stays)."""
+    return "\n".join(text_of(c.get("label"), language) for c in question.get("choices", []))
 
 
 def parse_choices(text: str, old: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
-    """Lines of "name = label" (or only a label: the name is made from it)."""
+    """Lines of labels (a choice keeps its code while its label stays; a new one's is made
+    from its label), or "code = label" for an organizer who wants to choose the code."""
     previous = {c["name"]: c for c in old}
+    by_label = {text_of(c.get("label"), language).casefold(): c["name"] for c in old}
     choices: list[dict[str, Any]] = []
     taken: set[str] = set()
     for line in text.splitlines():
@@ -52,9 +54,9 @@ def parse_choices(text: str, old: list[dict[str, Any]], language: str) -> list[d
         match = CHOICE_LINE.match(line)
         if match:
             name, label = match["name"], match["label"]
-        else:  # made from the label; a label in another script gets its place: choice_2
-            name = _slug(line) or f"choice_{len(choices) + 1}"
+        else:  # its code kept, or made from the label (choice_2 for another script)
             label = line.strip()
+            name = by_label.get(label.casefold()) or _slug(line) or f"choice_{len(choices) + 1}"
             while name in taken:
                 name = f"{name}_{len(choices) + 1}"
         taken.add(name)
@@ -90,7 +92,8 @@ def question_from_form(
     """The question as the form describes it; fields the form leaves empty are left out. The
     builder's rows, when any is filled, write the skip rule (choice labels become names)."""
     kind = form.type.data or "text"
-    question: dict[str, Any] = {"name": (form.name.data or "").strip(), "type": kind}
+    name = (form.name.data or "").strip() or _made_name(form.label.data or "", old, questions)
+    question: dict[str, Any] = {"name": name, "type": kind}
     for field in QUESTION_TEXTS:
         text = (getattr(form, field).data or "").strip()
         if text:
@@ -255,6 +258,21 @@ def _number(text: str) -> Any:
         return int(text)
     except ValueError:
         return text
+
+
+def _made_name(label: str, old: dict[str, Any], questions: list[dict[str, Any]] | None) -> str:
+    """A question's name from its label ("How old are you?" → how_old_are_you), kept when it
+    had one, numbered when the label is in another script or the name is taken."""
+    if old.get("name"):
+        return str(old["name"])
+    taken = {str(q.get("name")) for q in questions or []}
+    base = _slug(label)[:40].strip("_.-")
+    if not base or not base[0].isalpha():
+        base = f"q{len(taken) + 1}" if not base else f"q_{base}"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
 
 
 def _slug(text: str) -> str:

@@ -145,15 +145,11 @@ class QuestionForm(RuleFields):
     type = SelectField(
         _l("Type"), choices=[SelectChoice(kind, name) for kind, name, _what in QUESTION_KINDS]
     )
-    name = StringField(
-        _l("Name (column in the results)"), validators=[DataRequired(), Length(max=64)]
-    )
+    name = StringField(_l("Name (column in the results)"), validators=[Length(max=64)])
     label = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=2000)])
     hint = TextAreaField(_l("Help text"), validators=[Length(max=2000)])
     required = BooleanField(_l("Required"))
-    choices = TextAreaField(
-        _l("Choices, one per line: name = label"), validators=[Length(max=20000)]
-    )
+    choices = TextAreaField(_l("Choices"), validators=[Length(max=20000)])
     minimum = StringField(_l("Minimum (numbers, dates, scale start)"), validators=[Length(max=40)])
     maximum = StringField(_l("Maximum (numbers, dates, scale end)"), validators=[Length(max=40)])
     low_label = StringField(_l("Scale: label of the lowest point"), validators=[Length(max=200)])

@@ -17,6 +17,9 @@ from .forms import QUESTION_KINDS, RULE_OPERATORS, QuestionForm, RuleFields
 from .rules import ROWS
 from .surveys import draft_or_404, save_and_return
 
+#: The types a new question's page may be opened for (?type=).
+KINDS = {kind for kind, _name, _what in QUESTION_KINDS}
+
 
 @bp.route("/surveys/<survey_id>/questions/new", methods=["GET", "POST"])
 @bp.route("/surveys/<survey_id>/questions/<int:index>", methods=["GET", "POST"])
@@ -31,7 +34,10 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
     form.group.choices = ["", *(g["name"] for g in draft.get("groups", []))]
     others = [q for i, q in enumerate(questions) if i != index and q.get("type") != "note"]
     offer_rule_questions(form, others, language)
-    if request.method == "POST" and form.validate() and rules_read(form):
+    if request.method == "GET" and index is None and request.args.get("type") in KINDS:
+        form.type.data = request.args["type"]
+    showing = request.method == "POST" and bool(request.form.get("show_type"))
+    if request.method == "POST" and not showing and form.validate() and rules_read(form):
         question = question_from_form(form, old, language, questions)
         if index is None:
             questions.append(question)
@@ -42,7 +48,7 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
         return save_and_return(survey_id, draft, action, question["name"])
     if request.method == "GET" and index is not None:
         fill_question_form(form, old, language)
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" and not showing else 200
     page = render_template(
         "organizer/question.html",
         form=form,
