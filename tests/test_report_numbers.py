@@ -79,3 +79,13 @@ def test_month_questions_get_a_row_per_month_also_in_repeats_with_empty_months_a
         ("2026-04", 2),
     ]
     assert when.per is not None and when.per[1] == 4  # counted over the four incidents
+
+
+def test_by_a_month_question_breaks_every_table_down_by_the_month_it_happened() -> None:
+    survey = load_survey_text(MONTHS_SURVEY, "incidents.yaml")
+    stats = VersionStats("incidents", "v1", Plan(survey, Options(by="first")))
+    for i, first in enumerate(["2026-03", "2026-01", "2026-03"]):
+        stats.add(f"{i:032x}", "2026-12-07", {"first": first, "incident": [{"when": first}]})
+    table = _table(stats, survey.by_name["first"])
+    assert table.by_columns == ["2026-01", "2026-03"]  # in time order, not arrival
+    assert table.by_answered == [1, 2]

@@ -232,8 +232,8 @@ def _take(
 
 
 def _check_by(by: str, bundles: tuple[Path, ...]) -> None:
-    """``--by`` names "month" or a choice question of a survey in the bundles: say so before
-    the long part, not after."""
+    """``--by`` names "month" (of arrival), or a choice or month question (of occurrence) of a
+    survey in the bundles: say so before the long part, not after."""
     if by == BY_MONTH:
         return
     for bundle in bundles:
@@ -241,12 +241,16 @@ def _check_by(by: str, bundles: tuple[Path, ...]) -> None:
             for survey in trusted_definitions(reader.surveys).values():
                 question = survey.by_name.get(by)
                 # A repeat's question has an answer per instance, not one per submission.
-                if question is not None and question.choices and by not in survey.repeat_of:
+                if (
+                    question is not None
+                    and (question.choices or question.type == "month")
+                    and by not in survey.repeat_of
+                ):
                     return
     raise BadInput(
         _(
-            "--by %(name)s: no survey in these bundles has a choice question of that name "
-            "(or give 'month').",
+            "--by %(name)s: no survey in these bundles has a choice or month question of that "
+            "name (or give 'month', the month a submission arrived).",
             name=by,
         )
     )
