@@ -110,7 +110,7 @@ def test_follow_ups_without_a_proof_from_the_testimonys_key_are_shown_apart(
     for forged in (NO_PROOF, WRONG_KEY, OTHER_KEY):
         assert forged in apart and forged not in own, forged
     report = (out / "report.html").read_text()
-    assert "3 follow-up(s) claim a testimony's codename without proof" in report
+    assert "3 follow-ups claim a testimony's codename without proof" in report
 
 
 def test_a_proof_sealed_by_a_modified_browser_is_checked_like_any_answer(

@@ -191,4 +191,4 @@ def test_a_version_whose_definition_is_missing_or_damaged_gives_one_row_per_subm
         found = rows(out, "testimony")
         assert sorted(r["submission_id"] for r in found) == ids
         report = (out / "report.html").read_text()
-        assert "2 submission(s) name a survey version this bundle does not describe" in report
+        assert "2 submissions name a survey version this bundle does not describe" in report

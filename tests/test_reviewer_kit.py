@@ -105,7 +105,7 @@ def test_gps_photo_is_scrubbed_and_flagged_original_kept(
     with Image.open(scrubbed) as image:
         assert not image.getexif() and image.size == (32, 24)
     report = (out / "report.html").read_text()
-    assert "carry a location (GPS)" in report and "photo.jpg" in report
+    assert "1 attachment carries a location (GPS)" in report and "photo.jpg" in report
 
 
 def test_each_testimony_gets_a_readable_page_and_an_index(
@@ -180,7 +180,7 @@ def test_answers_breaking_their_version_rules_are_warned_about(
     out = tmp_path / "out"
     assert decrypt(published, out, [bundle], [reviewer[0]], passphrase_file).exit_code == 0
     report = (out / "report.html").read_text()
-    assert "break their survey version" in report and binding.submission_id in report
+    assert "1 submission breaks its survey version" in report and binding.submission_id in report
     assert "at most 31" in report and "needs an answer" in report
 
 
