@@ -32,6 +32,8 @@ from typing import Any
 
 from surveys.model import Question, Survey, localized
 
+from .rows import months_spanned
+
 DEFAULT_THRESHOLD = 5
 #: How a suppressed count is shown (an en dash).
 HIDDEN = "\u2013"
@@ -116,7 +118,7 @@ def _table(
     question: Question, tally: Counter[str], answered: int, threshold: int, language: str
 ) -> PublicTable:
     if question.type == "month":
-        labels = _months(tally)
+        labels = [(m, m) for m in months_spanned(tally)]
         kind = "month"
     else:
         labels = [(c.name, localized(c, "label", language)) for c in question.choices]
@@ -135,19 +137,6 @@ def _table(
     )
     title = localized(question, "label", language)
     return PublicTable(question.name, title, kind, cells, None if total_hidden else answered)
-
-
-def _months(tally: Counter[str]) -> list[tuple[str, str]]:
-    """Every month from the first to the last answered, those without any shown as 0."""
-    found = sorted(m for m in tally if len(m) == 7 and m[4] == "-")
-    if not found:
-        return []
-    year, month = int(found[0][:4]), int(found[0][5:])
-    months: list[tuple[str, str]] = []
-    while f"{year:04d}-{month:02d}" <= found[-1] and len(months) < 1200:
-        months.append((f"{year:04d}-{month:02d}",) * 2)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def write_public(

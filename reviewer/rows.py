@@ -63,12 +63,18 @@ def row_options(plan: Plan, question: Question, tallies: Iterable[Any]) -> list[
     month from the first to the last answered, those without any answer included (as 0)."""
     if question.type != "month":
         return [(c.name, plan.label(c)) for c in question.choices]
-    found = sorted({m for t in tallies for m in t.counts if MONTH.fullmatch(m)})
+    return [(m, m) for m in months_spanned(m for t in tallies for m in t.counts)]
+
+
+def months_spanned(answers: Iterable[str]) -> list[str]:
+    """Every month from the first to the last of ``answers`` (those that are months), the
+    months between included: a trend shows the months without any as 0."""
+    found = sorted({m for m in answers if MONTH.fullmatch(m)})
     if not found:
         return []
     year, month = int(found[0][:4]), int(found[0][5:])
-    months: list[tuple[str, str]] = []
+    months: list[str] = []
     while f"{year:04d}-{month:02d}" <= found[-1] and len(months) < MAX_MONTH_ROWS:
-        months.append((f"{year:04d}-{month:02d}",) * 2)
+        months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
