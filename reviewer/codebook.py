@@ -53,7 +53,7 @@ def _rows_of(plan: Plan, columns: list[Column]) -> Iterator[list[str]]:
 
 def write_codebook(book: Workbook, folder: Path, plan: Plan) -> None:
     rows = list(codebook_rows(plan))
-    book.add_sheet("codebook")
-    book.write_rows("".join(row_xml(row) for row in rows))
+    book.add_sheet("codebook", rows[0])
+    book.write_rows("".join(row_xml(row) for row in rows[1:]))
     with open(folder / "codebook.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)

@@ -11,10 +11,13 @@ them to question texts and choice labels.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from glas.messages import _
 from surveys.model import (
+    DATETIME,
     MAX_REPEATS,
     NUMBER_TYPES,
     SINGLE_CHOICE_TYPES,
@@ -23,6 +26,8 @@ from surveys.model import (
     Survey,
     localized,
 )
+
+from .sheet import Day, Moment
 
 FIXED_COLUMNS = ("submission_id", "received", "survey_version")
 #: A repeat's table, Kobo's way: one row per instance, linked to its submission and numbered;
@@ -33,6 +38,13 @@ NESTED_REPEAT_COLUMNS = ("submission_id", "parent_index", "index")
 JOIN = ";"
 #: What a spreadsheet runs as a formula when a cell starts with it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+#: The answers that are dates, how the sheet marks them and what they must look like.
+WHEN = {
+    "date": (Day, re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
+    "datetime": (Moment, DATETIME),
+}
 
 
 def repeat_file(name: str) -> str:
@@ -124,6 +136,23 @@ class Plan:
     def header(self) -> list[str]:
         return [*FIXED_COLUMNS, *(c.name for c in self.columns)]
 
+    def texts(self, columns: list[Column], fixed: tuple[str, ...] = FIXED_COLUMNS) -> list[str]:
+        """What each column of a table means, in this plan's language: the header row above
+        the names in the XLSX (the names stay the stable handles scripts use)."""
+        return [cell(t) for t in (*(fixed_text(name) for name in fixed), *map(self.text, columns))]
+
+    def text(self, column: Column) -> str:
+        if column.repeat is not None:
+            label = self.label(column.repeat) if column.repeat.label else column.name
+            return _("%(repeat)s: how many", repeat=label)
+        question = column.question
+        if question is None:
+            return column.name
+        if column.kind == "flag":
+            choice = next(c for c in question.choices if c.name == column.choice)
+            return f"{self.label(question)}: {self.label(choice)}"
+        return self.label(question) or column.name
+
     def label(self, item: Any, field: str = "label") -> str:
         """An item's text in this plan's language (falling back to the survey's own)."""
         return localized(item, field, self.language)
@@ -207,6 +236,9 @@ class Plan:
             return "one", column.name, labels
         if column.kind == "many":
             return "many", column.name, (labels, tuple(code for code, _ in column.labels))
+        when = WHEN.get(column.question.type) if column.question is not None else None
+        if when is not None:  # a date stays text in the CSV and becomes a date in the XLSX
+            return "when", column.name, when
         return column.kind, column.name, None
 
     def cells(self, answers: dict[str, Any], files: dict[str, list[str]]) -> list[Any]:
@@ -246,9 +278,23 @@ class Plan:
                     row.extend([None] * len(codes))
             elif type(value) is int or (type(value) is float and math.isfinite(value)):
                 append(value)  # a number is never a formula
+            elif kind == "when" and type(value) is str and extra[1].fullmatch(value):
+                append(extra[0](value))
             else:
                 append(cell(value))
         return row
+
+
+def fixed_text(name: str) -> str:
+    """What a fixed column (the same in every table) means, in the reviewer's language."""
+    texts = {
+        "submission_id": _("Submission"),
+        "received": _("Day received"),
+        "survey_version": _("Survey version"),
+        "index": _("Number"),
+        "parent_index": _("Inside number"),
+    }
+    return texts.get(name, name)
 
 
 def plan_for_unknown(answers: dict[str, Any], known: list[str]) -> list[str]:

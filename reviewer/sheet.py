@@ -12,6 +12,7 @@ Excel's 32,767 characters per cell.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import re
@@ -55,20 +56,73 @@ WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </Relationships>"""
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
-<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>
+<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>
+<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>
 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>
+<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    "<sheetData>"
 )
-SHEET_END = "</sheetData></worksheet>"
+#: The header rows stay in view while scrolling (a pane frozen below them).
+FROZEN = (
+    '<sheetViews><sheetView workbookViewId="0"><pane ySplit="{rows}" topLeftCell="A{first}" '
+    'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
+    "</sheetViews>"
+)
 EMPTY_CELL = "<c/>"
+#: Styles (cellXfs in STYLES): a day, a day with a time, a header of texts (bold, wrapped),
+#: a header of column names (bold).
+DAY_STYLE, MOMENT_STYLE, LABEL_STYLE, NAME_STYLE = 1, 2, 3, 4
+#: Where Excel's (and LibreOffice's) day numbers start: 1900-03-01 is day 61.
+EPOCH = datetime.date(1899, 12, 30)
+#: Column widths, in characters: wide enough for a short question, never a whole story.
+NARROWEST, WIDEST = 8, 40
+
+
+class Day(str):
+    """An ISO day (YYYY-MM-DD) as text in the CSV, and as a date a spreadsheet can sort,
+    filter and count by in the XLSX."""
+
+    __slots__ = ()
+
+
+class Moment(str):
+    """A day with a time (YYYY-MM-DDTHH:MM), as :class:`Day` is for a day."""
+
+    __slots__ = ()
+
+
+def day_cell(value: str, style: int) -> str:
+    """A date cell: the day number (with the time as a fraction), or the text as it is when
+    it is not a real day (the answers were checked, but a table never trusts that)."""
+    try:
+        if style == DAY_STYLE:
+            serial: float = (datetime.date.fromisoformat(value) - EPOCH).days
+        else:
+            moment = datetime.datetime.fromisoformat(value)
+            days = (moment.date() - EPOCH).days
+            serial = days + (moment.hour * 60 + moment.minute) / 1440
+    except ValueError:
+        return text_cell(value)
+    return f'<c s="{style}"><v>{serial!r}</v></c>'
+
+
+def column_letters(n: int) -> str:
+    """The letters of the n-th column (1 → A, 27 → AA)."""
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 @functools.lru_cache(maxsize=4096)  # choice labels repeat in every row: escape each once
@@ -106,6 +160,10 @@ def row_xml(cells: Iterable[Any], shared: dict[str, int] | None = None) -> str:
             append(EMPTY_CELL)
         elif kind is int or (kind is float and math.isfinite(value)):
             append(f"<c><v>{value!r}</v></c>")
+        elif kind is Day:
+            append(day_cell(value, DAY_STYLE))
+        elif kind is Moment:
+            append(day_cell(value, MOMENT_STYLE))
         else:
             append(text_cell(str(value)))
     return "<row>" + "".join(parts) + "</row>"
@@ -121,6 +179,23 @@ def sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _styled_row(cells: list[str], style: int) -> str:
+    return (
+        "<row>"
+        + "".join(f'<c s="{style}" t="inlineStr"><is>{_text(c)}</is></c>' for c in cells)
+        + "</row>"
+    )
+
+
+def _widths(names: list[str], texts: list[str]) -> str:
+    """Each column as wide as its name, or a third of its text (which wraps), within bounds."""
+    cols = []
+    for n, (name, text) in enumerate(zip(names, texts, strict=True), 1):
+        width = min(WIDEST, max(NARROWEST, len(name) + 2, len(text) // 3 + 2))
+        cols.append(f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>')
+    return "<cols>" + "".join(cols) + "</cols>"
+
+
 class Workbook:
     """Sheets written one after the other, each row by row (only one is open at a time)."""
 
@@ -132,22 +207,47 @@ class Workbook:
         self._names: list[str] = []
         self._taken: set[str] = set()
         self._sheet: IO[bytes] | None = None
+        self._rows = 0
+        #: The last column and the header row of the open sheet's filter, if it has one.
+        self._filter: tuple[str, int] | None = None
 
-    def add_sheet(self, name: str) -> None:
+    def add_sheet(
+        self, name: str, names: list[str] | None = None, texts: list[str] | None = None
+    ) -> None:
+        """Start a sheet. With ``names`` (its columns), it opens as an analyst expects: the
+        column names as a header row (above it, with ``texts``, what each column means),
+        frozen in view, with a filter on every column and widths that fit the texts."""
         self._end_sheet()
         self._names.append(sheet_name(name, self._taken))
         part = f"xl/worksheets/sheet{len(self._names)}.xml"
         self._sheet = self._zip.open(part, "w", force_zip64=True)
         self._sheet.write(SHEET_START.encode())
+        self._rows, self._filter = 0, None
+        if names:
+            header_rows = 2 if texts else 1
+            self._sheet.write(FROZEN.format(rows=header_rows, first=header_rows + 1).encode())
+            self._sheet.write(_widths(names, texts or names).encode())
+        self._sheet.write(b"<sheetData>")
+        if names:
+            if texts:
+                self.write_rows(_styled_row(texts, LABEL_STYLE))
+            self.write_rows(_styled_row(names, NAME_STYLE))
+            self._filter = (column_letters(len(names)), self._rows)
 
     def write_rows(self, xml: str) -> None:
         """Rows made by :func:`row_xml` (one or many, joined)."""
         assert self._sheet is not None
         self._sheet.write(xml.encode("utf-8"))
+        self._rows += xml.count("<row>")
 
     def _end_sheet(self) -> None:
         if self._sheet is not None:
-            self._sheet.write(SHEET_END.encode())
+            self._sheet.write(b"</sheetData>")
+            if self._filter is not None:
+                last, header = self._filter
+                area = f"A{header}:{last}{max(self._rows, header)}"
+                self._sheet.write(f'<autoFilter ref="{area}"/>'.encode())
+            self._sheet.write(b"</worksheet>")
             self._sheet.close()
             self._sheet = None
 

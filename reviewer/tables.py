@@ -28,7 +28,7 @@ from .columns import (
     plan_for_unknown,
     repeat_file,
 )
-from .sheet import Workbook, row_xml
+from .sheet import Day, Workbook, row_xml
 
 VERSION_FOLDER_LENGTH = 12
 
@@ -60,7 +60,7 @@ def render_row(
         by_question.setdefault(str(entry.get("question")), []).append(relative)
         listed.append({**entry, "path": relative})
     # Id, day and version were checked against their patterns: no spreadsheet runs them.
-    row: list[Any] = [submission_id, received, version[:VERSION_FOLDER_LENGTH]]
+    row: list[Any] = [submission_id, Day(received), version[:VERSION_FOLDER_LENGTH]]
     row += plan.cells(answers, by_question)
     item = {
         "id": submission_id,
@@ -188,20 +188,20 @@ class SurveyTable:
         self._book: Workbook | None = None
         if plan.survey is not None:
             self._book = Workbook(folder / "answers.xlsx", plan.shared_strings)
-            self._book.add_sheet(folder.parent.name)
-            self._book.write_rows(row_xml(header))
+            self._book.add_sheet(folder.parent.name, header, plan.texts(plan.columns))
         self.rows = 0
         # Each repeat's table: a CSV now, and its sheet's rows set aside until the main sheet
         # is done (sheets are written one after the other).
         self._repeats: dict[str, tuple[IO[str], IO[str]]] = {}
+        self._headings: dict[str, tuple[list[str], list[str]]] = {}
         for name, columns in plan.repeats.items():
             fixed = NESTED_REPEAT_COLUMNS if name in plan.nested else REPEAT_COLUMNS
             heading = [cell(c) for c in (*fixed, *(c.name for c in columns))]
             table: IO[str] = open(folder / repeat_file(name), "w", newline="", encoding="utf-8")  # noqa: SIM115
             csv.writer(table).writerow(heading)
             rows: IO[str] = open(self._rows_path(name), "w+", encoding="utf-8")  # noqa: SIM115
-            rows.write(row_xml(heading))
             self._repeats[name] = (table, rows)
+            self._headings[name] = (heading, plan.texts(columns, fixed))
 
     def _rows_path(self, name: str) -> Path:
         return self.folder / f".{repeat_file(name)}.sheet-rows"
@@ -240,15 +240,16 @@ class SurveyTable:
         if self.plan.survey is None:
             _pad_short_rows(self.folder / "answers.csv", self.columns)
             self._book = Workbook(self.folder / "answers.xlsx")
-            self._book.add_sheet(self.folder.parent.name)
             with open(self.folder / "answers.csv", newline="", encoding="utf-8") as f:
-                for row in csv.reader(f):
-                    self._book.write_rows(row_xml(row))
+                lines = csv.reader(f)
+                self._book.add_sheet(self.folder.parent.name, next(lines))
+                for line in lines:
+                    self._book.write_rows(row_xml(line))
         assert self._book is not None
         for name, (table, rows) in self._repeats.items():
             table.close()
             rows.seek(0)
-            self._book.add_sheet(name)
+            self._book.add_sheet(name, *self._headings[name])
             while chunk := rows.read(1 << 20):
                 self._book.write_rows(chunk)
             rows.close()

@@ -460,8 +460,10 @@ def test_a_testimony_of_two_incidents_reaches_the_reviewers_tables(
     book = load_workbook(folder / "answers.xlsx", read_only=True)
     sheet = [list(r) for r in book["incident"].iter_rows(values_only=True)]
     book.close()
-    assert sheet[0][:3] == ["submission_id", "index", "kind"] and len(sheet) == 3
-    assert sheet[2][2] == "Violence by a client"
+    # What each column means above the names, then one row per incident.
+    assert sheet[0][:2] == ["Submission", "Number"]
+    assert sheet[1][:3] == ["submission_id", "index", "kind"] and len(sheet) == 4
+    assert sheet[3][2] == "Violence by a client"
     page = next((folder / "testimonies").glob("[0-9a-f]*.html")).read_text()
     assert "Incident 1" in page and "Incident 2" in page and "He would not pay." in page
 

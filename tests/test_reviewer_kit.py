@@ -64,13 +64,13 @@ def test_workbook_holds_every_answer_as_labels_numbers_and_a_codebook(
     folder = version_folder(decrypted, "needs-assessment")
     book = load_workbook(folder / "answers.xlsx", read_only=True)
     answers = [list(r) for r in book["needs-assessment"].iter_rows(values_only=True)]
-    assert len(answers) == 1 + 3
-    header = answers[0]
+    assert len(answers) == 2 + 3  # what each column means, its name, then the rows
+    header = answers[1]
     cells = {c for row in answers for c in row if c}
     labels = {"A doctor or nurse who does not judge;Legal advice", "Under 25", "Legal advice"}
     assert labels - {"Legal advice"} <= cells and 4 in cells and 12 in cells  # numbers as numbers
     legal = header.index("services_wanted/legal")
-    assert sorted(row[legal] for row in answers[1:]) == [0, 0, 1]
+    assert sorted(row[legal] for row in answers[2:]) == [0, 0, 1]
     codebook = [list(r) for r in book["codebook"].iter_rows(values_only=True)]
     book.close()
     assert ["answers.csv", None, None, None, None, None, "legal", "Legal advice"] in codebook
