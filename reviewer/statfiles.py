@@ -3,10 +3,14 @@
 Each carries what an analyst otherwise retypes: a variable label per column (the question's text
 in the plan's language) and value labels on every choice question, whose answers are stored as
 numbers 1…n in the order of the form (0/1 for each choice of a multi-select). Numbers stay
-numbers; dates, months and free text are strings. Variable names are the question names made
-legal for both tools (letters, digits and ``_``, at most 32 characters, unique).
+numbers; the day received and date answers are dates (a day with a time a date-time); months
+(YYYY-MM, sorting as they should) and free text are strings. Variable names are the question
+names made legal for both tools (letters, digits and ``_``, at most 32 characters, unique).
 
-Made from ``answers.csv`` after the run has written it.
+Each repeat gets its own pair (``answers_<repeat>.sav`` / ``.dta``), one row per instance with
+``submission_id`` and ``index`` (and ``parent_index`` inside another repeat) to join on.
+
+Made from the CSV files after the run has written them.
 """
 
 from __future__ import annotations
@@ -15,12 +19,21 @@ import multiprocessing
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from glas.messages import _
 
-from .columns import FIXED_COLUMNS, Column, Plan, cell
+from .columns import (
+    FIXED_COLUMNS,
+    NESTED_REPEAT_COLUMNS,
+    REPEAT_COLUMNS,
+    Column,
+    Plan,
+    cell,
+    repeat_file,
+)
 
 NAME_LENGTH = 32  # Stata's limit (SPSS allows 64)
 STATA_LABEL_LENGTH = 80
@@ -57,31 +70,54 @@ def write_stat_files(folder: Path, plan: Plan) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Table:
+    """One CSV table and the columns after its fixed ones."""
+
+    stem: str  # "answers" or "answers_<repeat>"
+    fixed: tuple[str, ...]
+    columns: list[Column]
+
+
+def tables_of(plan: Plan) -> list[Table]:
+    """The main table, then each repeat's."""
+    tables = [Table("answers", FIXED_COLUMNS, plan.columns)]
+    for name, columns in plan.repeats.items():
+        fixed = NESTED_REPEAT_COLUMNS if name in plan.nested else REPEAT_COLUMNS
+        tables.append(Table(repeat_file(name).removesuffix(".csv"), fixed, columns))
+    return tables
+
+
 def _write(folder: Path, plan: Plan) -> None:
-    """Both files at once, each in its own process: pyreadstat spends its time per cell, on
-    one core, and each process reads the CSV itself rather than wait for the other."""
+    """Both files of every table at once, each in its own process: pyreadstat spends its time
+    per cell, on one core, and each process reads its CSV itself rather than wait for another."""
     context = multiprocessing.get_context("fork")
-    jobs = [("write_sav", "answers.sav", 0), ("write_dta", "answers.dta", STATA_LABEL_LENGTH)]
+    writers = [("write_sav", ".sav", 0), ("write_dta", ".dta", STATA_LABEL_LENGTH)]
+    jobs = [
+        (t, how, t.stem + suffix, limit) for t in tables_of(plan) for how, suffix, limit in writers
+    ]
     processes = [
-        context.Process(target=_one_file, args=(folder, plan, how, name, limit))
-        for how, name, limit in jobs
+        context.Process(target=_one_file, args=(folder, plan, table, how, name, limit))
+        for table, how, name, limit in jobs
     ]
     for process in processes:
         process.start()
     for process in processes:
         process.join()
-    failed = [name for (_how, name, _limit), p in zip(jobs, processes, strict=True) if p.exitcode]
+    failed = [job[2] for job, p in zip(jobs, processes, strict=True) if p.exitcode]
     if failed:
         raise RuntimeError(f"{', '.join(failed)} could not be written")
 
 
-def _one_file(folder: Path, plan: Plan, how: str, name: str, label_limit: int) -> None:
+def _one_file(
+    folder: Path, plan: Plan, table: Table, how: str, name: str, label_limit: int
+) -> None:
     """In a child process: one file (``how`` is pyreadstat's write_sav or write_dta). A failure
     is one line on stderr and exit status 1, never a traceback quoting the data."""
     try:
         import pyreadstat
 
-        frame, labels, value_labels = frame_of(folder, plan)
+        frame, labels, value_labels = frame_of(folder, plan, table)
         if label_limit:
             labels = {k: (v or "")[:label_limit] for k, v in labels.items()}
         getattr(pyreadstat, how)(
@@ -93,23 +129,38 @@ def _one_file(folder: Path, plan: Plan, how: str, name: str, label_limit: int) -
 
 
 def frame_of(
-    folder: Path, plan: Plan
+    folder: Path, plan: Plan, table: Table | None = None
 ) -> tuple[Any, dict[str, str | None], dict[str, dict[float, str]]]:
-    """answers.csv read back with pandas' C parser, its columns turned into what statistics
-    tools want (codes behind labels, numbers as numbers), with variable and value labels."""
+    """A table's CSV read back with pandas' C parser, its columns turned into what statistics
+    tools want (codes behind labels, numbers as numbers, dates as dates), with variable and
+    value labels."""
     import pandas
 
-    columns = [c for c in plan.columns if c.kind != "file"]
-    names = variable_names([*FIXED_COLUMNS, *(c.name for c in columns)])
-    table = pandas.read_csv(
-        folder / "answers.csv", dtype=str, keep_default_na=False, na_values=[], encoding="utf-8"
+    table = table or tables_of(plan)[0]
+    columns = [c for c in table.columns if c.kind != "file"]
+    names = variable_names([*table.fixed, *(c.name for c in columns)])
+    read = pandas.read_csv(
+        folder / f"{table.stem}.csv",
+        dtype=str,
+        keep_default_na=False,
+        na_values=[],
+        encoding="utf-8",
     )
-    frame = pandas.DataFrame({names[n]: table[n] for n in FIXED_COLUMNS})
+    frame = pandas.DataFrame({names[n]: read[n] for n in table.fixed})
+    if "received" in table.fixed:
+        frame[names["received"]] = _days(read["received"])
+    if "index" in table.fixed:  # "parent_index" stays text: "2.1" is a path, not a number
+        frame[names["index"]] = pandas.to_numeric(read["index"], errors="coerce")
     value_labels: dict[str, dict[float, str]] = {}
     for column in columns:
         name = names[column.name]
-        values = table[column.name]
-        if column.kind == "one":
+        values = read[column.name]
+        when = column.question.type if column.question is not None else ""
+        if when == "date":
+            frame[name] = _days(values)
+        elif when == "datetime":
+            frame[name] = pandas.to_datetime(values, format="%Y-%m-%dT%H:%M", errors="coerce")
+        elif column.kind == "one":
             frame[name] = values.map(_codes(column, plan)).astype("float64")
             value_labels[name] = {float(i + 1): lab for i, (_c, lab) in enumerate(column.labels)}
         elif column.kind in ("flag", "number", "count"):
@@ -120,6 +171,13 @@ def frame_of(
             frame[name] = values.str.replace(UNDO_GUARD, "", regex=True)
     labels: dict[str, str | None] = {names[c.name]: _variable_label(plan, c) for c in columns}
     return frame, labels, value_labels
+
+
+def _days(values: Any) -> Any:
+    """ISO days as dates (what SPSS writes as DATE and Stata as %td); anything else empty."""
+    import pandas
+
+    return pandas.to_datetime(values, format="%Y-%m-%d", errors="coerce").dt.date
 
 
 def _codes(column: Column, plan: Plan) -> dict[str, float]:
