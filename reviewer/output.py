@@ -37,6 +37,7 @@ from surveys.schema import document_problem
 from .columns import Options, Plan
 from .filenames import file_name, inside, unique_in
 from .media import MediaReport, Scrubber
+from .merged import FOLDER, Version, write_merged
 from .report import Report, VersionStats
 from .statfiles import write_stat_files
 from .tables import RenderedRows, SurveyTable, render_row, version_folder
@@ -182,6 +183,8 @@ class ReviewerOutput:
         self.out = out
         self.options = options or Options()
         self.keys = keys
+        #: The key file the testimony pages' reply command names (the first one given).
+        self.key_file: Path | None = None
         self.proven: set[str] = set()
         self.definitions: dict[str, Survey] = {}
         self.plans: dict[str, Plan] = {}
@@ -315,7 +318,7 @@ class ReviewerOutput:
                 survey = self.definitions[version]
                 folder = version_folder(self.out, survey.id, version)
                 title = plan.label(survey, "title")
-                self.testimonies[version] = TestimonyPages(folder, survey, title)
+                self.testimonies[version] = TestimonyPages(folder, survey, title, self.key_file)
             try:
                 self.testimonies[version].write(submission_id, received, page, excerpt)
             except FileExistsError:
@@ -348,6 +351,23 @@ class ReviewerOutput:
             if table.plan.survey is not None:
                 problems += write_stat_files(table.folder, table.plan)
         return problems
+
+    def write_merged(self) -> None:
+        """One table per survey across its versions (reviewer/merged.py); what it says goes
+        to the report, and a failure costs that survey's joined table, never the run."""
+        by_survey: dict[str, list[Version]] = {}
+        for table in self.tables.values():
+            if table.plan.survey is not None:
+                by_survey.setdefault(table.plan.survey.id, []).append(
+                    Version(table.folder, table.plan)
+                )
+        for survey_id, versions in by_survey.items():
+            try:
+                self.report.notes += write_merged(self.out, survey_id, versions)
+            except Exception as e:  # hostile or unusual content: the versions' tables stand
+                self.report.warnings.other.append(
+                    f"{survey_id}: {FOLDER} not written ({type(e).__name__})"
+                )
 
     def write_report(self, generated: str) -> Path:
         path = self.out / "report.html"

@@ -280,6 +280,8 @@ class Report:
         self.versions: dict[tuple[str, str], VersionStats] = {}
         self.warnings = Warnings()
         self.duplicates = 0
+        #: What the reader should know about the tables (versions joined, questions kept apart).
+        self.notes: list[str] = []
 
     def stats(self, survey_id: str, version: str, plan: Plan | None) -> VersionStats:
         key = (survey_id, version)
@@ -296,6 +298,7 @@ class Report:
             "report.html",
             sections=sections,
             warnings=self.warnings,
+            notes=self.notes,
             bundles=bundles,
             generated=generated,
             duplicates=self.duplicates,
@@ -325,6 +328,8 @@ def _section(stats: VersionStats) -> dict[str, Any]:
         if plan and survey
         else [],
         "by": _by_label(stats),
+        # --by a question this survey does not ask: said, not silently left out.
+        "by_missing": bool(plan and stats._by and stats._by != BY_MONTH and not stats._by_question),
     }
 
 

@@ -158,6 +158,7 @@ def _decrypt(
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
     output = ReviewerOutput(out, options, tuple(keys))
+    output.key_file = key_files[0] if key_files else None
     counts = {"opened": 0, "failed": 0, "not_for_us": 0, "duplicates": 0, "conflicts": 0}
     started = time.perf_counter()
     with Decryptor(keys, output.scratch, workers, output.check) as decryptor:
@@ -176,7 +177,8 @@ def _decrypt(
     for problem in output.write_stat_files():
         click.echo(problem, err=True)
         output.report.warnings.other.append(problem)
-    phases.append(("SPSS + Stata", time.perf_counter() - start))
+    output.write_merged()
+    phases.append(("SPSS + Stata, versions joined", time.perf_counter() - start))
     start = time.perf_counter()
     output.report.duplicates = counts["duplicates"]
     output.write_report(datetime.date.today().isoformat())
