@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glas.messages import cli_language
+from surveys.languages import language_name
 from surveys.model import MAX_REPEATS, Question, Survey
 
 from .columns import Plan
 from .rendering import render
+from .sent import fill_reply_section, reply_section
 
 EXCERPT_LENGTH = 140
 
@@ -53,6 +56,8 @@ def render_testimony(
         received=received,
         rows=rows,
         attachments=attachments,
+        page_language=_language_shown(document.get("language")),
+        has_codename="reply_key" in document,
     )
     first_text = next((v for q, _, v in rows if q and q.type == "textarea" and v), "")
     excerpt = first_text[:EXCERPT_LENGTH] + ("…" if len(first_text) > EXCERPT_LENGTH else "")
@@ -62,7 +67,13 @@ def render_testimony(
 class TestimonyPages:
     """Pages of one testimony survey version, in ``<version folder>/testimonies/``."""
 
-    def __init__(self, folder: Path, survey: Survey, title: str) -> None:
+    def __init__(
+        self, folder: Path, survey: Survey, title: str, key_file: Path | None = None
+    ) -> None:
+        """``folder``: the version's folder (in the output folder); ``key_file``: the key
+        the reply command names."""
+        self.out = folder.parent.parent
+        self.key_file = key_file
         self.folder = folder / "testimonies"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.survey = survey
@@ -72,6 +83,7 @@ class TestimonyPages:
     def write(self, submission_id: str, received: str, page: str, excerpt: str) -> None:
         """Write a page rendered already (see :func:`render_testimony`); a page is never
         overwritten (FileExistsError: another copy of this id was written in this run)."""
+        page = fill_reply_section(page, reply_section(self.out, submission_id, self.key_file))
         with open(self.folder / f"{submission_id}.html", "x", encoding="utf-8") as out:
             out.write(page)
         self.entries.append(Entry(submission_id, received, excerpt))
@@ -107,6 +119,13 @@ def _rows(
             here = f"{heading} / {title} {index}" if heading else f"{title} {index}"
             rows.append((None, here, ""))
             _rows(plan, survey, block.name, instance, here, rows)
+
+
+def _language_shown(code: object) -> str:
+    """ "Македонски (mk)": the respondent's language by name in the reviewer's, and its code."""
+    if not isinstance(code, str) or not code:
+        return ""
+    return f"{language_name(code, cli_language())} ({code})"
 
 
 def _display(plan: Plan, question: Question, value: Any) -> str:

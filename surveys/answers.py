@@ -339,9 +339,12 @@ def _message(error: ValueError) -> Message | SurveyText:
     return found if isinstance(found, Message | SurveyText) else Message(str(error))
 
 
-def answers_document(survey_id: str, version: str, validated: Validated) -> dict[str, Any]:
-    """Return the document that is encrypted; file names and types travel only inside it."""
-    return {
+def answers_document(
+    survey_id: str, version: str, validated: Validated, language: str = ""
+) -> dict[str, Any]:
+    """Return the document that is encrypted; file names and types travel only inside it, as
+    does ``language``, the one her pages were in (the reviewer replies in it)."""
+    document = {
         "format": ANSWERS_FORMAT,
         "survey": survey_id,
         "version": version,
@@ -352,6 +355,9 @@ def answers_document(survey_id: str, version: str, validated: Validated) -> dict
             for f in infos
         ],
     }
+    if language:
+        document["language"] = language
+    return document
 
 
 def check_document_size(document: dict[str, Any]) -> None:

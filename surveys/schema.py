@@ -21,8 +21,14 @@ from .answers import ANSWERS_FORMAT, FORBIDDEN_CHARACTERS
 from .model import MAX_INSTANCES, MAX_REPEATS, MONTH, Group, Survey
 
 DOCUMENT_KEYS = frozenset(
-    {"format", "survey", "version", "answers", "files", "reply_key", "reply_login", "reply_proof"}
-)
+    {
+        "format", "survey", "version", "answers", "files", "language",
+        "reply_key", "reply_login", "reply_proof",
+    }
+)  # fmt: skip
+#: The language the respondent's pages were in (a BCP 47 tag, or a survey's private x- code):
+#: the reviewer answers her in it.
+LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8}){0,4}")
 #: A codename's public key (base64 of 32 bytes) and login id (64 hex digits).
 REPLY_KEY = re.compile(r"[A-Za-z0-9+/]{43}=")
 REPLY_LOGIN = re.compile(r"[0-9a-f]{64}")
@@ -81,6 +87,9 @@ def check_document_shape(
         raise DocumentShapeError("The answers document names another survey than its record.")
     if document.get("version", version) != version:
         raise DocumentShapeError("The answers document names another version than its record.")
+    language = document.get("language")
+    if language is not None and (not isinstance(language, str) or not LANGUAGE.fullmatch(language)):
+        raise DocumentShapeError("The answers document's language is malformed.")
     reply_key = document.get("reply_key")
     if reply_key is not None and (
         not isinstance(reply_key, str) or not REPLY_KEY.fullmatch(reply_key)

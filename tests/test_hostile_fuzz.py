@@ -150,8 +150,14 @@ def random_document(survey: Survey, rng: random.Random) -> Any:
     if rng.random() < 0.1:
         document = random_value(rng)
     elif rng.random() < 0.1:
-        document[rng.choice(["answers", "files", "reply_key", "other"])] = random_value(rng)
+        document[rng.choice(["answers", "files", "reply_key", "language", "other"])] = (
+            random_value(rng) if rng.random() < 0.5 else rng.choice(ODD_LANGUAGE_TAGS)
+        )
     return document
+
+
+#: Tags the document's pattern lets through but no catalogue knows (the page still renders).
+ODD_LANGUAGE_TAGS = ["a", "x-a", "i-klingon", "root", "und", "Zzzzzzzz-A1-b2-c3-d4", "mk-x-y"]
 
 
 class Opened:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -292,6 +293,40 @@ def test_glas_reply_takes_the_short_id_the_report_shows(
         result = published("reply", out, typed, "--key", reviewer[0], "--out", target, *common)
         assert result.exit_code == code, result.output
     assert (tmp_path / f"{submission_id[:8].upper()}.glas-reply").is_file()
+
+
+def test_a_testimony_page_says_her_language_how_to_reply_and_what_was_replied(
+    client: FlaskClient,
+    published: RunCli,
+    reviewer: tuple[Path, ReviewerKey],
+    passphrase_file: Path,
+    tmp_path: Path,
+) -> None:
+    client.get("/?lang=mk")  # she reads the portal in Macedonian
+    submit_testimony(client, "Canary-Lg1 they came at night.")
+    bundle, out = tmp_path / "export.glas", tmp_path / "reviewer"
+    assert published("export", "--out", bundle).exit_code == 0
+    assert decrypt(published, out, [bundle], [reviewer[0]], passphrase_file).exit_code == 0
+    (page,) = [p for p in out.glob("testimony/*/testimonies/*.html") if p.name != "index.html"]
+    submission_id = page.stem
+    html = page.read_text()
+    assert "Her pages were in: Macedonian (mk)" in html  # named in the reviewer's language
+    command = (
+        f"glas reply {out.resolve()} {submission_id} --key {reviewer[0].resolve()} "
+        f"--message-file reply.txt --out reply-{submission_id[:8]}.glas-reply"
+    )
+    assert command in html
+    # Run as shown (with the test's passphrase file): the reply is on the page at once, and
+    # again after decrypting into the same folder.
+    (tmp_path / "reply.txt").write_text("Canary-Lg2 come on Monday.")
+    words = shlex.split(command)[1:]
+    words[words.index("reply.txt")] = str(tmp_path / "reply.txt")
+    words[-1] = str(tmp_path / words[-1])
+    assert published(*words, "--passphrase-file", passphrase_file).exit_code == 0
+    assert "Canary-Lg2 come on Monday." in page.read_text()
+    page.unlink()
+    assert decrypt(published, out, [bundle], [reviewer[0]], passphrase_file).exit_code == 0
+    assert "Canary-Lg2 come on Monday." in page.read_text()
 
 
 def test_a_forged_or_foreign_pending_cookie_shows_no_codename(client: FlaskClient) -> None:

@@ -37,6 +37,7 @@ def send_follow_up(
     reply: dict[str, str],
     keys: CodenameKeys | None = None,
     proof: dict[str, str] | None = None,
+    language: str = "",
 ) -> None:
     """Seal and store one follow-up; ``reply`` holds ``reply_key`` and ``reply_login``. Its
     proof of the codename (crypto/codename.py) is made here from ``keys`` (without JavaScript:
@@ -59,7 +60,7 @@ def send_follow_up(
         store.import_survey(survey, publish=True)
     binding = Binding(FOLLOW_UP_ID, version, new_submission_id())
     sealer = Sealer(binding, recipients)
-    document = answers_document(FOLLOW_UP_ID, version, validated)
+    document = answers_document(FOLLOW_UP_ID, version, validated, language)
     document.update(reply)
     if keys is not None:
         proof = follow_up_proof(validated.answers[MESSAGE], keys, recipients)

@@ -28,7 +28,7 @@ from surveys.followups import FOLLOW_UP_ID
 from surveys.schema import REPLY_KEY
 
 from .. import csrf, current_config, current_store
-from ..i18n import month_name, month_names, translate
+from ..i18n import month_name, month_names, text_language, translate
 from ..security import allow_browser_crypto
 from ..storage.replies import delete_reply, has_box, replies_for
 from . import bp, work
@@ -102,7 +102,9 @@ def write_back() -> ResponseReturnValue:
             codename, keys, write_problem=translate(TOO_FAST), message=message
         ), 429
     try:
-        send_follow_up(current_store(), message, reply_fields(keys), keys=keys)
+        send_follow_up(
+            current_store(), message, reply_fields(keys), keys=keys, language=text_language()
+        )
     except FollowUpRefused as e:
         return _replies_page(
             codename, keys, write_problem=translate(e.reason), message=message
@@ -141,6 +143,7 @@ def write_back_from_browser() -> ResponseReturnValue:
             str(data.get("message", "")),
             {"reply_key": reply_key, "reply_login": login_id},
             proof=proof if isinstance(proof, dict) else None,
+            language=text_language(),
         )
     except FollowUpRefused as e:
         return jsonify(error=translate(e.reason)), 422

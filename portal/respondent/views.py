@@ -28,7 +28,7 @@ from surveys.model import MAX_INSTANCES, MAX_REPEATS, Question, Survey
 from surveys.repeats import Walk, key_of, split_key
 
 from .. import csrf, current_config, current_store
-from ..i18n import LANGUAGE_FIELD, switch_language
+from ..i18n import LANGUAGE_FIELD, switch_language, text_language
 from ..sealing import EncryptingFile, SealedUpload, SealingRequest
 from ..storage import PublishedSurvey, today
 from . import bp
@@ -218,7 +218,7 @@ def submit(survey_id: str) -> ResponseReturnValue:
                 part.finish()
             else:
                 part.path.unlink(missing_ok=True)
-        document = answers_document(survey_id, published.version, validated)
+        document = answers_document(survey_id, published.version, validated, text_language())
         check_document_size(document)
         issued = issue_codename(survey)
         if issued is not None:

@@ -9,6 +9,7 @@ and the portal can show who wrote it. The organizers carry the reply file to the
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ from crypto.keys import ReviewerKey
 from glas.cli import BadInput
 from glas.messages import _
 from glas.passphrase import passphrase_file_option, read_passphrase
+from reviewer.sent import keep_reply, show_reply
 
 MAX_REPLY_CHARACTERS = 4000
 #: A whole submission id, or its first characters as the report shows them (at least 8).
@@ -48,7 +50,7 @@ def command(
     passphrase_file: Path | None,
 ) -> None:
     """Write a reply to SUBMISSION-ID, found in DECRYPTED (a `glas decrypt` output folder)."""
-    to_key, login_id = _reply_key(decrypted, submission_id)
+    full_id, to_key, login_id = _reply_key(decrypted, submission_id)
     text = message_file.read().strip()
     if not text or len(text) > MAX_REPLY_CHARACTERS:
         raise BadInput(_("A reply has 1 to %(n)d characters.", n=MAX_REPLY_CHARACTERS))
@@ -56,6 +58,9 @@ def command(
         raise BadInput(_("%(file)s already exists; choose another file name.", file=out))
     key = ReviewerKey.load(key_file, read_passphrase(passphrase_file, _("Reviewer key passphrase")))
     out.write_bytes(seal_reply(text, to_key, key, login_id))
+    # A copy for the reviewer's own folder (plaintext already): the page shows what was said.
+    keep_reply(decrypted, full_id, datetime.date.today().isoformat(), text)
+    show_reply(decrypted, full_id, key_file)
     click.echo(
         _(
             "Reply to %(id)s written to %(file)s; the organizers import it.",
@@ -65,9 +70,9 @@ def command(
     )
 
 
-def _reply_key(decrypted: Path, submission_id: str) -> tuple[bytes, str | None]:
-    """The codename key (and login id) of a submission named by its id or the id's first
-    characters (at least 8, as the report and testimony pages show it)."""
+def _reply_key(decrypted: Path, submission_id: str) -> tuple[str, bytes, str | None]:
+    """The whole id, codename key and login id of a submission named by its id or the id's
+    first characters (at least 8, as the report and testimony pages show it)."""
     wanted = submission_id.strip().lower()
     if not SHORT_ID.fullmatch(wanted):
         raise BadInput(
@@ -89,4 +94,5 @@ def _reply_key(decrypted: Path, submission_id: str) -> tuple[bytes, str | None]:
     if "reply_key" not in item:
         raise BadInput(_("%(id)s has no codename: it cannot be answered.", id=submission_id))
     login = item.get("reply_login")
-    return base64.b64decode(item["reply_key"], validate=True), login or None
+    key = base64.b64decode(item["reply_key"], validate=True)
+    return str(item["id"]), key, login or None

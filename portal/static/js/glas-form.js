@@ -127,6 +127,8 @@
         survey: client.survey,
         version: client.version,
         answers: collected.answers,
+        // The language her pages are in: the reviewer replies in it.
+        language: form.ownerDocument.documentElement.lang,
         files: collected.files.map((f) => ({
           question: f.question, part: f.part, name: f.name, type: f.type, size: f.file.size,
         })),
