@@ -349,6 +349,7 @@ def test_the_browser_builds_the_same_answers_document_as_the_server(
     assert not failed and len(opened) == 2
     in_browser, on_server = (o.answers for o in opened)
     assert in_browser == on_server
+    assert in_browser["language"] == "en"  # her pages' language, for the reviewer's reply
     assert in_browser["answers"] == {
         "nickname": "Ana Marija B",
         "story": "line one\nline two",
