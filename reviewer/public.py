@@ -23,11 +23,9 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from surveys.model import Question, Survey, localized
@@ -55,6 +53,7 @@ class Cell:
     label: str
     count: int | None  # None: suppressed
     percent: int | None
+    code: str = ""  # the answer it counts (a choice's name, or the month)
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,19 @@ def suppress(counts: Sequence[int], threshold: int, additive: bool) -> tuple[lis
 
 
 def public_tables(
-    survey: Survey, answers: Iterable[dict[str, Any]], threshold: int, language: str
+    survey: Survey,
+    answers: Iterable[dict[str, Any]],
+    threshold: int,
+    language: str,
+    chosen: Sequence[str] | None = None,
 ) -> tuple[int, list[PublicTable]]:
-    """The respondents counted, and one table per published question of ``survey``."""
-    questions = [q for q in survey.answerable_questions if _published(survey, q)]
+    """The respondents counted, and one table per published question of ``survey`` (those
+    ``chosen``, or every one that can be)."""
+    questions = [
+        q
+        for q in survey.answerable_questions
+        if _published(survey, q) and (chosen is None or q.name in chosen)
+    ]
     tallies: dict[str, Counter[str]] = {q.name: Counter() for q in questions}
     answered: Counter[str] = Counter()
     respondents = 0
@@ -104,6 +112,16 @@ def public_tables(
         return respondents, []
     tables = [_table(q, tallies[q.name], answered[q.name], threshold, language) for q in questions]
     return respondents, tables
+
+
+def publishable(survey: Survey, question: Question) -> bool:
+    """Whether a question can be in a public summary (see the module's docstring)."""
+    return _published(survey, question)
+
+
+def crossable(survey: Survey, question: Question) -> bool:
+    """Whether a question can be a side of a two-way table: one answer per respondent."""
+    return _published(survey, question) and question.type != "select_multiple"
 
 
 def _published(survey: Survey, question: Question) -> bool:
@@ -132,45 +150,15 @@ def _table(
             label,
             None if hide else count,
             None if hide or total_hidden or not answered else round(100 * count / answered),
+            code,
         )
-        for (_, label), count, hide in zip(labels, counts, hidden, strict=True)
+        for (code, label), count, hide in zip(labels, counts, hidden, strict=True)
     )
     title = localized(question, "label", language)
     return PublicTable(question.name, title, kind, cells, None if total_hidden else answered)
 
 
-def write_public(
-    folder: Path, surveys: dict[str, tuple[Survey, list[Path]]], threshold: int, language: str
-) -> list[Path]:
-    """For each survey (its newest definition and its versions' answers.json): summary.html
-    and summary.csv in ``folder/<survey>/``, and one README for the release."""
-    written = []
-    folder.mkdir(parents=True, exist_ok=True)
-    notes = []
-    for survey_id, (survey, tables_json) in sorted(surveys.items()):
-        n, tables = public_tables(survey, _answers(tables_json), threshold, language)
-        out = folder / survey_id
-        out.mkdir(exist_ok=True)
-        (out / "summary.csv").write_text(_csv(tables), encoding="utf-8")
-        (out / "summary.html").write_text(_html(survey, n, tables, threshold, language), "utf-8")
-        written += [out / "summary.html", out / "summary.csv"]
-        hidden = sum(t.suppressed for t in tables)
-        shown = str(n) if n >= threshold else f"fewer than {threshold}"
-        notes.append(f"{survey_id}: {shown} respondents, {len(tables)} tables, {hidden} suppressed")
-    readme = folder / "README.txt"
-    readme.write_text(_readme(threshold, notes), encoding="utf-8")
-    return [readme, *written]
-
-
-def _answers(files: list[Path]) -> Iterable[dict[str, Any]]:
-    for path in files:
-        for item in json.loads(path.read_text(encoding="utf-8")):
-            answers = item.get("answers")
-            if isinstance(answers, dict):
-                yield answers
-
-
-def _csv(tables: list[PublicTable]) -> str:
+def summary_csv(tables: list[PublicTable]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["question", "answer", "count", "percent", "answered"])
@@ -179,16 +167,18 @@ def _csv(tables: list[PublicTable]) -> str:
         for cell in table.cells:
             count = "suppressed" if cell.count is None else cell.count
             percent = "" if cell.percent is None else cell.percent
-            writer.writerow([_safe(table.title), _safe(cell.label), count, percent, answered])
+            writer.writerow([safe(table.title), safe(cell.label), count, percent, answered])
     return out.getvalue()
 
 
-def _safe(text: str) -> str:
+def safe(text: str) -> str:
     """No cell a spreadsheet would run as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _html(survey: Survey, n: int, tables: list[PublicTable], threshold: int, lang: str) -> str:
+def summary_html(
+    survey: Survey, n: int, tables: list[PublicTable], threshold: int, lang: str, more: str = ""
+) -> str:
     title = html.escape(localized(survey, "title", lang))
     parts = [HEAD.format(lang=html.escape(lang), title=title), f"<h1>{title}</h1>"]
     if n < threshold:
@@ -212,7 +202,7 @@ def _html(survey: Survey, n: int, tables: list[PublicTable], threshold: int, lan
                 f'<td class="n">{percent}</td></tr>'
             )
         parts.append("</table></section>\n")
-    parts.append("</body></html>\n")
+    parts.append(more + "</body></html>\n")
     return "".join(parts)
 
 
@@ -230,20 +220,4 @@ def _chart(table: PublicTable) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{html.escape(table.title)}">{"".join(rows)}</svg>'
-    )
-
-
-def _readme(threshold: int, notes: list[str]) -> str:
-    return (
-        "A summary safe to publish, made by glas decrypt --public.\n\n"
-        "What is in it: counts of the closed questions (single and multiple choice, yes/no) and\n"
-        "of month questions, per survey, in summary.html (with charts) and summary.csv. Nothing\n"
-        "else: no written answer, file, submission id, number or date finer than a month.\n\n"
-        f"What is suppressed and why: every count from 1 to {threshold - 1} (a small count can\n"
-        "point at a person), and in each table whose counts add up to its total, as many more\n"
-        "(the smallest first) as it takes for the hidden counts to hold at least\n"
-        f"{threshold} respondents between at least two cells, so that none can be worked out\n"
-        "from the total and the other cells; where a table has not enough cells, its total is\n"
-        "suppressed too. A survey with fewer respondents than that has no tables at all.\n"
-        "Questions asked inside repeats are not in this release.\n\n" + "\n".join(notes) + "\n"
     )

@@ -13,6 +13,7 @@ import csv
 import json
 import random
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,10 @@ from scipy.optimize import linprog
 from crypto.keys import ReviewerKey
 from portal import create_app
 from portal.config import Config
+from reviewer.crosstab import OTHER
 from reviewer.public import PublicTable, public_tables, suppress
-from surveys import load_survey_file
+from reviewer.public_cross import public_crosses
+from surveys import load_survey_file, load_survey_text
 
 from .conftest import ROOT, RunCli, submit_needs
 from .helpers import decrypt
@@ -194,3 +197,172 @@ def test_a_release_from_real_submissions_hides_what_it_must_and_nothing_else(
     for table in tables:
         for low, high in attack(table, respondents):
             assert high - low >= THRESHOLD, (table.question, low, high)
+
+
+CROSSED = load_survey_text(
+    b"""
+id: crossed
+language: en
+title: Crossed
+questions:
+  - name: age
+    type: select_one
+    label: Age
+    choices: [{name: a, label: A}, {name: b, label: B}, {name: c, label: C}, {name: d, label: D}]
+  - name: denied
+    type: select_one
+    label: Denied care
+    choices: [{name: "yes", label: "Yes"}, {name: "no", label: "No"}, {name: maybe, label: Maybe}]
+""",
+    "crossed.yaml",
+)
+
+
+def joint_attack(answers: list[dict[str, str]]) -> list[tuple[float, float, int]]:
+    """Every suppressed cell of a release of both one-way tables and their two-way table, as an
+    attacker bounds it from everything shown at once: (low, high, true value) per cell.
+
+    Unknowns: each one-way table's suppressed cells and its "no answer" count (known when its
+    total is shown), and the two-way table's suppressed inner cells. Equations: each one-way
+    table's cells and no-answer count add up to the respondents; each two-way row and column
+    adds up to its shown total; a two-way side's last category ("everyone else") holds that
+    side's suppressed cells and its no-answers."""
+    n = len(answers)
+    _, tables = public_tables(CROSSED, answers, THRESHOLD, "en")
+    by_name = {t.question: t for t in tables}
+    (crossed,) = public_crosses(CROSSED, answers, [("age", "denied")], THRESHOLD, "en")
+    assert crossed.table is not None
+    variables: list[tuple[str, int]] = []  # (what, true value)
+    equalities: list[tuple[dict[int, float], float]] = []
+
+    def unknown(what: str, true: int) -> int:
+        variables.append((what, true))
+        return len(variables) - 1
+
+    others = {}
+    for name in ("age", "denied"):
+        table = by_name[name]
+        true = Counter(a.get(name) for a in answers)
+        row: dict[int, float] = {}
+        shown = 0
+        for cell in table.cells:
+            if cell.count is None:
+                row[unknown(f"{name}={cell.code}", true[cell.code])] = 1.0
+            else:
+                shown += cell.count
+        no_answer = n - sum(v for k, v in true.items() if k is not None)
+        others[name] = float(n - shown)  # everyone not in a shown cell
+        if table.total is None:
+            row[unknown(f"{name} no answer", no_answer)] = 1.0
+        else:
+            shown += n - table.total
+        equalities.append((row, float(n - shown)))
+    table = crossed.table
+    inner: dict[tuple[int, int], int] = {}
+    truth = Counter(
+        (
+            a.get("age") if a.get("age") in table.rows else "",
+            a.get("denied") if a.get("denied") in table.columns else "",
+        )
+        for a in answers
+    )
+    for i, r in enumerate(table.rows):
+        for j, c in enumerate(table.columns):
+            if table.cells[i][j] is None:
+                inner[i, j] = unknown(f"{r}x{c}", truth[r, c])
+    for i in range(len(table.rows)):
+        known = sum(x for x in table.cells[i] if x is not None)
+        row = {inner[i, j]: 1.0 for j in range(len(table.columns)) if (i, j) in inner}
+        equalities.append((row, float(table.row_totals[i] - known)))
+    for j in range(len(table.columns)):
+        known = sum(line[j] for line in table.cells if line[j] is not None)
+        column = {inner[i, j]: 1.0 for i in range(len(table.rows)) if (i, j) in inner}
+        equalities.append((column, float(table.column_totals[j] - known)))
+    # The "everyone else" category of each side is what its one-way table does not show.
+    for name, side, totals in (("age", table.rows, table.row_totals),
+                               ("denied", table.columns, table.column_totals)):  # fmt: skip
+        if OTHER in side:
+            assert totals[side.index(OTHER)] == others[name]
+    a_eq = [[row.get(k, 0.0) for k in range(len(variables))] for row, _ in equalities if row]
+    b_eq = [value for row, value in equalities if row]
+    found = []
+    for k, (_, true) in enumerate(variables):
+        ends = []
+        for sign in (1.0, -1.0):
+            objective = [0.0] * len(variables)
+            objective[k] = sign
+            result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=[(0, n)] * len(variables))
+            assert result.status == 0, result.message
+            ends.append(sign * result.fun)
+        found.append((ends[0], ends[1], true))
+    return found
+
+
+def random_answers(rng: random.Random, n: int) -> list[dict[str, str]]:
+    ages = rng.choices("abcd", weights=[1, 10, 6, rng.choice([0, 1, 3])], k=n)
+    answers = []
+    for age in ages:
+        item = {"age": age}
+        if rng.random() < 0.9:
+            item["denied"] = rng.choices(["yes", "no", "maybe"], weights=[4, 6, 1])[0]
+        answers.append(item)
+    return answers
+
+
+def test_a_two_way_table_gives_no_suppressed_cell_away_beside_its_one_way_tables() -> None:
+    rng = random.Random(33)
+    checked = published = 0
+    for _ in range(40):
+        answers = random_answers(rng, rng.choice([30, 45, 80]))
+        (crossed,) = public_crosses(CROSSED, answers, [("age", "denied")], THRESHOLD, "en")
+        if crossed.table is None:
+            continue  # not published: nothing to attack
+        published += 1
+        flat = [c for line in crossed.table.cells for c in line]
+        assert all(c is None or c == 0 or c >= THRESHOLD for c in flat)
+        for low, high, true in joint_attack(answers):
+            assert low - 1e-6 <= true <= high + 1e-6
+            assert high - low >= THRESHOLD - 1e-6, (low, high, true)
+            checked += 1
+    assert published >= 20 and checked >= 100, (published, checked)
+
+
+def test_the_small_skewed_set_of_30_with_a_category_of_one_crossed() -> None:
+    answers = [{"age": "a", "denied": "yes"}] + [
+        {"age": "b" if i % 3 else "c", "denied": "no" if i % 4 else "yes"} for i in range(29)
+    ]
+    (crossed,) = public_crosses(CROSSED, answers, [("age", "denied")], THRESHOLD, "en")
+    if crossed.table is not None:
+        for low, high, _ in joint_attack(answers):
+            assert high - low >= THRESHOLD - 1e-6
+    # The one respondent aged "a" is in no cell of her own: her age is not shown one-way.
+    assert crossed.table is None or "a" not in crossed.table.rows
+
+
+def test_crossing_is_asked_by_name_and_refused_with_a_reason(
+    published: RunCli, reviewer: tuple[Path, ReviewerKey], passphrase_file: Path, tmp_path: Path
+) -> None:
+    for i in range(6):
+        client = create_app(Config.from_env()).test_client()
+        submit_needs(client, services_wanted=["condoms"], age_group=["25_34", "35_44"][i % 2])
+    bundle = tmp_path / "all.glas"
+    assert published("export", "--out", bundle).exit_code == 0
+    common = ["--key", reviewer[0], "--passphrase-file", passphrase_file, "--out", tmp_path / "o"]
+    for bad in ("age_group", "age_group,services_wanted", "age_group,nothing", "a,a"):
+        result = published("decrypt", bundle, *common, "--public", tmp_path / "p",
+                           "--public-cross", bad)  # fmt: skip
+        assert result.exit_code == 2 and "--public-cross" in result.output, result.output
+    refused = published("decrypt", bundle, *common, "--public", tmp_path / "p",
+                        "--public-question", "suggestions")  # fmt: skip
+    assert refused.exit_code == 2 and "suggestions" in refused.output
+    chosen = ["--public-question", "age_group", "--public-cross", "age_group,feel_safe"]
+    done = published("decrypt", bundle, *common, "--public", tmp_path / "p", *chosen)
+    assert done.exit_code == 0, done.output
+    summary = tmp_path / "p" / "needs-assessment"
+    rows = list(csv.DictReader((summary / "summary.csv").read_text(encoding="utf-8").splitlines()))
+    assert {r["question"] for r in rows} == {"How old are you?"}  # only what was chosen
+    crossed = list(
+        csv.DictReader((summary / "crosstabs.csv").read_text(encoding="utf-8").splitlines())
+    )
+    assert {r["rows"] for r in crossed} == {"How old are you?"} and crossed
+    assert "age_group by feel_safe" in (tmp_path / "p" / "README.txt").read_text()

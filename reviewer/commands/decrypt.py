@@ -29,7 +29,8 @@ from glas.messages import _, ngettext, speaking
 from glas.passphrase import read_passphrase
 from reviewer.columns import Options
 from reviewer.output import ReviewerOutput, trusted_definitions
-from reviewer.public import DEFAULT_THRESHOLD, LOWEST_THRESHOLD, write_public
+from reviewer.public import DEFAULT_THRESHOLD, LOWEST_THRESHOLD
+from reviewer.release import Publication, ReleaseRefused, release_pairs, write_public
 from reviewer.report import BY_MONTH
 from reviewer.tables import version_folder
 from surveys.followups import FOLLOW_UP_ID
@@ -102,6 +103,21 @@ bundle_argument = click.argument(
     show_default=True,
     help="With --public: counts below this are suppressed (never below 3).",
 )
+@click.option(
+    "--public-question",
+    "chosen",
+    multiple=True,
+    metavar="QUESTION",
+    help="With --public: publish only these questions (repeat the option; default: every "
+    "choice and month question).",
+)
+@click.option(
+    "--public-cross",
+    "crossings",
+    multiple=True,
+    metavar="FIRST,SECOND",
+    help="With --public: add a two-way table of two single-answer questions (repeat the option).",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr (for scripts).")
 @click.option("--timings", is_flag=True, help="Print how long each phase took, on stderr.")
 def command(
@@ -115,6 +131,8 @@ def command(
     by: str | None,
     public: Path | None,
     threshold: int,
+    chosen: tuple[str, ...],
+    crossings: tuple[str, ...],
     quiet: bool,
     timings: bool,
 ) -> None:
@@ -126,7 +144,14 @@ def command(
         if by:
             _check_by(by, bundles)
         options = Options(code, values == "codes", by)
-        publish = (public, threshold) if public is not None else None
+        publish = None
+        if public is not None:
+            surveys = [s for b in bundles for s in _definitions(b)]
+            try:
+                pairs = release_pairs(surveys, chosen, crossings)
+            except ReleaseRefused as e:
+                raise BadInput(str(e)) from None
+            publish = Publication(public, threshold, chosen or None, pairs)
         _decrypt(
             bundles, key_files, out, passphrase_files, workers, options, quiet, timings, publish
         )
@@ -153,7 +178,7 @@ def _decrypt(
     options: Options,
     quiet: bool,
     timings: bool,
-    publish: tuple[Path, int] | None = None,
+    publish: Publication | None = None,
 ) -> None:
     keys = _load_keys(key_files, passphrase_files)
     out.mkdir(parents=True, exist_ok=True)
@@ -189,10 +214,18 @@ def _decrypt(
         for name, seconds in phases:
             click.echo(f"timing {name}: {seconds:.2f} s", err=True)
     if publish is not None:
-        folder, threshold = publish
         language = options.language or "en"
-        write_public(folder, _by_survey(output, out), threshold, language)
-        click.echo(_("Public summary: %(folder)s (read its README.txt first).", folder=folder))
+        write_public(
+            publish.folder,
+            _by_survey(output, out),
+            publish.threshold,
+            language,
+            publish.chosen,
+            publish.crossings,
+        )
+        click.echo(
+            _("Public summary: %(folder)s (read its README.txt first).", folder=publish.folder)
+        )
     _finish(counts, out, key_files, bundles)
 
 
@@ -233,22 +266,27 @@ def _take(
         _progress(counts["opened"])
 
 
+def _definitions(bundle: Path) -> list[Survey]:
+    """The survey versions a bundle describes (those whose definition hashes right)."""
+    with BundleReader(bundle) as reader:
+        return list(trusted_definitions(reader.surveys).values())
+
+
 def _check_by(by: str, bundles: tuple[Path, ...]) -> None:
     """``--by`` names "month" (of arrival), or a choice or month question (of occurrence) of a
     survey in the bundles: say so before the long part, not after."""
     if by == BY_MONTH:
         return
     for bundle in bundles:
-        with BundleReader(bundle) as reader:
-            for survey in trusted_definitions(reader.surveys).values():
-                question = survey.by_name.get(by)
-                # A repeat's question has an answer per instance, not one per submission.
-                if (
-                    question is not None
-                    and (question.choices or question.type == "month")
-                    and by not in survey.repeat_of
-                ):
-                    return
+        for survey in _definitions(bundle):
+            question = survey.by_name.get(by)
+            # A repeat's question has an answer per instance, not one per submission.
+            if (
+                question is not None
+                and (question.choices or question.type == "month")
+                and by not in survey.repeat_of
+            ):
+                return
     raise BadInput(
         _(
             "--by %(name)s: no survey in these bundles has a choice or month question of that "
