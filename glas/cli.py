@@ -72,8 +72,8 @@ COMMANDS = {
         "Decrypt BUNDLES into tables, testimonies, files and report.html.",
     ),
     "verify": Lazy(
-        f"{REVIEWER}.decrypt",
-        "verify",
+        f"{REVIEWER}.verify",
+        "command",
         "Check BUNDLES for damage and survey-version digests, without any private key.",
     ),
     "reply": Lazy(

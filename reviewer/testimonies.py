@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glas.messages import cli_language
-from surveys.languages import language_name
+from glas.languages import LANGUAGES
 from surveys.model import MAX_REPEATS, Question, Survey
 
 from .columns import Plan
@@ -122,10 +121,21 @@ def _rows(
 
 
 def _language_shown(code: object) -> str:
-    """ "Македонски (mk)": the respondent's language by name in the reviewer's, and its code."""
+    """ "Македонски (mk)": the respondent's language by its own name, and its code. The
+    interface's languages are named from Glas's own list; another survey language by CLDR's
+    data where it is installed (the server's), else by its code alone (the reviewer's kit
+    leaves the 24 MB of language data out)."""
     if not isinstance(code, str) or not code:
         return ""
-    return f"{language_name(code, cli_language())} ({code})"
+    known = LANGUAGES.get(code)
+    if known is not None:
+        return f"{known.name} ({code})"
+    try:
+        from surveys.languages import language_name
+    except ImportError:
+        return code
+    name = language_name(code)
+    return f"{name} ({code})" if name != code else code
 
 
 def _display(plan: Plan, question: Question, value: Any) -> str:

@@ -310,7 +310,7 @@ def test_a_testimony_page_says_her_language_how_to_reply_and_what_was_replied(
     (page,) = [p for p in out.glob("testimony/*/testimonies/*.html") if p.name != "index.html"]
     submission_id = page.stem
     html = page.read_text()
-    assert "Her pages were in: Macedonian (mk)" in html  # named in the reviewer's language
+    assert "Her pages were in: Македонски (mk)" in html
     command = (
         f"glas reply {out.resolve()} {submission_id} --key {reviewer[0].resolve()} "
         f"--message-file reply.txt --out reply-{submission_id[:8]}.glas-reply"
