@@ -15,9 +15,11 @@ import pytest
 
 from crypto.keys import ReviewerKey
 from glas.languages import LANGUAGES
+from portal import create_app
+from portal.config import Config
 
 from .browsers import chromium, needs_chromium
-from .conftest import ROOT, RunCli
+from .conftest import ROOT, RunCli, submit_needs
 from .helpers import browser_log_in, organizer_url_of
 from .test_repeats import FAMILY
 from .xlsforms import write
@@ -43,6 +45,8 @@ ORGANIZER_PAGES = [
     "surveys/needs-assessment/questions/0",
     "surveys/needs-assessment/preview",
     "surveys/needs-assessment/translations/mk",
+    "surveys/needs-assessment/groups/new",
+    "surveys/family/groups/person",
     "reviewers",
     "submissions",
     "staff",
@@ -69,22 +73,46 @@ def violations(page: Any) -> list[str]:
     return list(found)
 
 
-def check(page: Any, base: str, paths: list[str], found: dict[str, list[str]]) -> None:
-    """Every path in every language (axe needs script; the pages' markup is the same)."""
-    for code in LANGUAGES:
-        for path in paths:
-            page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={code}")
-            problems = violations(page)
-            if problems:
-                found[f"{code} {base}{path}"] = problems
+#: Pages that only a button leads to (what a destructive action asks before it is done): the
+#: page the button is on, and the button.
+CONFIRMATIONS = [
+    ("surveys/family", "form[action$='/groups/need/delete'] button"),
+    ("surveys", "form[action$='/surveys/needs-assessment/close'] button"),
+    ("submissions", "form[action$='/submissions/retention'] button"),
+]
 
 
-def test_every_respondent_and_organizer_page_passes_axe_in_every_language(
-    live_server: Any, published: RunCli, tmp_path: Path
+def check(page: Any, base: str, paths: list[str], found: dict[str, list[str]], code: str) -> None:
+    """Every path in one language (axe needs script; the pages' markup is the same)."""
+    for path in paths:
+        page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={code}")
+        problems = violations(page)
+        if problems:
+            found[f"{code} {base}{path}"] = problems
+
+
+def check_confirmations(page: Any, base: str, found: dict[str, list[str]], code: str) -> None:
+    for path, button in CONFIRMATIONS:
+        page.goto(f"{base}{path}?lang={code}")
+        if path == "submissions":  # 0 days: the preview of what would be deleted
+            page.fill("input[name=all_days]", "0")
+        page.click(button)
+        page.wait_for_selector("input[name=confirmed]", state="attached")
+        problems = violations(page)
+        if problems:
+            found[f"{code} {base}{path} → {button}"] = problems
+
+
+# One test per language: they run side by side on the suite's workers.
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_every_respondent_and_organizer_page_passes_axe(
+    live_server: Any, published: RunCli, tmp_path: Path, code: str
 ) -> None:
     # A form with repeats, one inside another, and a file question in one.
     family = write(FAMILY, tmp_path / "family.xlsx")
     assert published("surveys", "import", family, "--publish").exit_code == 0
+    # A submission, so that the retention page has something to list before deleting it.
+    submit_needs(create_app(Config.from_env()).test_client(), services_wanted=["condoms"])
     live = live_server()
     added = published("organizers", "add", "Ana")
     setup = re.search(r"/setup/\S+", added.output)
@@ -92,11 +120,12 @@ def test_every_respondent_and_organizer_page_passes_axe_in_every_language(
     found: dict[str, list[str]] = {}
     with chromium() as browser:
         page = browser.new_context(bypass_csp=True).new_page()
-        check(page, live.url, [*RESPONDENT_PAGES, "s/family"], found)
+        check(page, live.url, [*RESPONDENT_PAGES, "s/family"], found, code)
         organizer = organizer_url_of(live)
-        check(page, organizer, ["login", setup.group(0).lstrip("/")], found)
+        check(page, organizer, ["login", setup.group(0).lstrip("/")], found, code)
         browser_log_in(page, organizer, setup.group(0))
-        check(page, organizer, ORGANIZER_PAGES, found)
+        check(page, organizer, ORGANIZER_PAGES, found, code)
+        check_confirmations(page, organizer, found, code)
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
 
 

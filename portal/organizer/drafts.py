@@ -13,6 +13,7 @@ from surveys.expressions import ExpressionError, parse
 from surveys.messages import Message
 from surveys.model import QUESTION_TEXTS
 
+from .checks import CHECK_OPERATORS, CHECK_ROWS, Check, check_expression, checks_of
 from .forms import GroupForm, QuestionForm, RuleFields
 from .rules import OPERATORS, ROWS, Condition, conditions, expression
 
@@ -80,6 +81,10 @@ def fill_question_form(form: QuestionForm, question: dict[str, Any], language: s
     form.accept.data = ", ".join(question.get("accept", []))
     fill_rule(form, question.get("relevant", ""))
     form.constraint.data = question.get("constraint", "")
+    for number, check in enumerate(checks_of(form.constraint.data) or [], start=1):
+        getattr(form, f"check_operator_{number}").data = check.operator
+        getattr(form, f"check_value_{number}").data = check.value
+        getattr(form, f"check_question_{number}").data = check.question
     form.group.data = question.get("group", "")
 
 
@@ -121,7 +126,23 @@ def question_from_form(
     built = _built_rule(form, questions or [], language)
     if built:
         question["relevant"] = built
+    check = built_check(form)
+    if check:
+        question["constraint"] = check
     return question
+
+
+def built_check(form: QuestionForm) -> str:
+    """The constraint the check builder's rows write ('' when no row is filled): a row with
+    a question compares with its answer, else with the value typed."""
+    rows = []
+    for number in range(1, CHECK_ROWS + 1):
+        operator = getattr(form, f"check_operator_{number}").data or ""
+        value = (getattr(form, f"check_value_{number}").data or "").strip()
+        other = (getattr(form, f"check_question_{number}").data or "").strip()
+        if operator in CHECK_OPERATORS and (value or other):
+            rows.append(Check(operator, "" if other else value, other))
+    return check_expression(rows) if rows else ""
 
 
 def fill_rule(form: RuleFields, relevant: str) -> None:
@@ -137,12 +158,13 @@ def fill_rule(form: RuleFields, relevant: str) -> None:
             getattr(form, f"rule_value_{number}").data = condition.value
 
 
-def rule_problem(text: str) -> Message | None:
-    """Why a rule written by hand cannot be read (quoting the faulty words), or None."""
+def rule_problem(text: str, check: bool = False) -> Message | None:
+    """Why a rule written by hand cannot be read (quoting the faulty words), or None; in a
+    ``check`` (a constraint), "." is the answer being checked."""
     if not text.strip():
         return None
     try:
-        parse(text)
+        parse(text, allow_self=check)
     except ExpressionError as e:
         return e.message
     return None

@@ -141,6 +141,16 @@ class RuleFields(Form):
     rule_value_3 = StringField(_l("Answer"), validators=[Length(max=200)])
 
 
+#: The check builder's comparisons, as people say them ("The answer must be …").
+CHECK_WORDS = [
+    ("at_least", _l("at least")),
+    ("at_most", _l("at most")),
+    ("more", _l("more than")),
+    ("less", _l("less than")),
+    ("is_not", _l("other than")),
+]
+
+
 class QuestionForm(RuleFields):
     type = SelectField(
         _l("Type"), choices=[SelectChoice(kind, name) for kind, name, _what in QUESTION_KINDS]
@@ -166,6 +176,13 @@ class QuestionForm(RuleFields):
     )
     constraint_message = StringField(_l("Message when it does not"), validators=[Length(max=500)])
     group = SelectField(_l("Group"), choices=[], validate_choice=False)
+    # The check builder: "The answer must be [at least] [18] or [the answer to …]".
+    check_operator_1 = SelectField(_l("The answer must be"), choices=[], validate_choice=False)
+    check_value_1 = StringField(_l("this value"), validators=[Length(max=200)])
+    check_question_1 = SelectField(_l("or the answer to"), choices=[], validate_choice=False)
+    check_operator_2 = SelectField(_l("The answer must be"), choices=[], validate_choice=False)
+    check_value_2 = StringField(_l("this value"), validators=[Length(max=200)])
+    check_question_2 = SelectField(_l("or the answer to"), choices=[], validate_choice=False)
 
 
 class GroupForm(RuleFields):

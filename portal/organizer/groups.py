@@ -47,19 +47,50 @@ def edit_group(survey_id: str, name: str | None = None) -> ResponseReturnValue:
             group = group_from_form(form, old, language, questions)
             if old is None:
                 groups.append(group)
-                return save_and_return(survey_id, draft, "added a group", group["name"])
-            groups[groups.index(old)] = group
-            rename_group(draft, str(name), group["name"])
-            return save_and_return(survey_id, draft, "edited a group", group["name"])
+            else:
+                groups[groups.index(old)] = group
+                rename_group(draft, str(name), group["name"])
+            if request.form.get("members_shown"):
+                _set_members(draft, group["name"], request.form.getlist("members"))
+            action = "added a group" if old is None else "edited a group"
+            return save_and_return(survey_id, draft, action, group["name"])
     if request.method == "GET" and old is not None:
         fill_group_form(form, old, language)
-    members = [q for q in draft.get("questions", []) if name and q.get("group") == name]
+    chosen = (
+        set(request.form.getlist("members"))
+        if request.method == "POST"
+        else {
+            str(q.get("name"))
+            for q in draft.get("questions", [])
+            if name and q.get("group") == name
+        }
+    )
+    everyone = [
+        (str(q.get("name")), text_of(q.get("label"), language), str(q.get("group") or ""))
+        for q in draft.get("questions", [])
+    ]
     page = render_template(
-        "organizer/group.html", form=form, survey_id=survey_id, name=name, members=members
+        "organizer/group.html",
+        form=form,
+        survey_id=survey_id,
+        name=name,
+        questions=everyone,
+        chosen=chosen,
     )
     if not groups:
         draft.pop("groups")
     return page, 422 if request.method == "POST" else 200
+
+
+def _set_members(draft: dict[str, Any], group: str, chosen: list[str]) -> None:
+    """Put the ticked questions in ``group`` (out of any other) and the unticked ones that were
+    in it out of every group: moving questions in and out happens on the group's page too."""
+    wanted = set(chosen)
+    for question in draft.get("questions", []):
+        if question.get("name") in wanted:
+            question["group"] = group
+        elif question.get("group") == group:
+            question.pop("group", None)
 
 
 def _name_free(form: GroupForm, draft: dict[str, Any], current: str | None) -> bool:

@@ -12,8 +12,16 @@ from wtforms.fields.choices import SelectChoice
 from ..i18n import translate
 from . import bp
 from .auth import confirm_first
-from .drafts import fill_question_form, move, question_from_form, rule_problem, text_of
-from .forms import QUESTION_KINDS, RULE_OPERATORS, QuestionForm, RuleFields
+from .checks import CHECK_ROWS
+from .drafts import (
+    built_check,
+    fill_question_form,
+    move,
+    question_from_form,
+    rule_problem,
+    text_of,
+)
+from .forms import CHECK_WORDS, QUESTION_KINDS, RULE_OPERATORS, QuestionForm, RuleFields
 from .rules import ROWS
 from .surveys import draft_or_404, save_and_return
 
@@ -34,6 +42,7 @@ def edit_question(survey_id: str, index: int | None = None) -> ResponseReturnVal
     form.group.choices = ["", *(g["name"] for g in draft.get("groups", []))]
     others = [q for i, q in enumerate(questions) if i != index and q.get("type") != "note"]
     offer_rule_questions(form, others, language)
+    offer_checks(form, others, language)
     if request.method == "GET" and index is None and request.args.get("type") in KINDS:
         form.type.data = request.args["type"]
     showing = request.method == "POST" and bool(request.form.get("show_type"))
@@ -94,17 +103,42 @@ def delete_question(survey_id: str, index: int) -> ResponseReturnValue:
 
 def rules_read(form: RuleFields) -> bool:
     """Whether the rules the form holds parse; if not, the field says why in the organizer's
-    language, quoting the faulty words (refused at save, not at publish)."""
-    fields = [getattr(form, "constraint", None)]
+    language, quoting the faulty words (refused at save, not at publish). Filled builder rows
+    replace the text written under "Advanced": then it is the rows' rule that must read."""
+    read: list[tuple[Any, str, bool]] = []  # (field showing the problem, rule, a check?)
+    if isinstance(form, QuestionForm):
+        built = built_check(form)
+        read.append(
+            (form.check_value_1, built, True)
+            if built
+            else (form.constraint, form.constraint.data or "", True)
+        )
     if not any(getattr(form, f"rule_question_{n}").data for n in range(1, ROWS + 1)):
-        fields.append(form.relevant)  # filled rows replace the text: it is not used then
-    read = True
-    for field in (f for f in fields if f is not None):
-        problem = rule_problem(field.data or "")
+        read.append((form.relevant, form.relevant.data or "", False))
+    ok = True
+    for field, text, check in read:
+        problem = rule_problem(text, check=check)
         if problem is not None:
             field.errors = [*field.errors, translate(problem)]
-            read = False
-    return read
+            ok = False
+    return ok
+
+
+def offer_checks(form: QuestionForm, questions: list[dict[str, Any]], language: str) -> None:
+    """The check builder's rows: every comparison (none chosen: no check), and the questions
+    whose answer it may be compared with."""
+    for number in range(1, CHECK_ROWS + 1):
+        getattr(form, f"check_operator_{number}").choices = [
+            SelectChoice("", "—"),
+            *(SelectChoice(key, label) for key, label in CHECK_WORDS),
+        ]
+        getattr(form, f"check_question_{number}").choices = [
+            SelectChoice("", "—"),
+            *(
+                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
+                for q in questions
+            ),
+        ]
 
 
 def offer_rule_questions(form: RuleFields, questions: list[dict[str, Any]], language: str) -> None:
