@@ -30,7 +30,7 @@ Path = tuple[int, ...]
 
 def key_of(name: str, path: Path | list[Any]) -> str:
     """The key of ``name`` in the instance at ``path`` (the name itself outside repeats)."""
-    return name + "".join(f"#{index}" for index in path)
+    return name + "#" + "#".join(map(str, path)) if path else name
 
 
 def split_key(key: str) -> tuple[str, Path] | None:

@@ -22,6 +22,8 @@ from typing import Any
 from flask import abort, current_app, g, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from crypto.bundle import SubmissionRecord
 from crypto.envelope import SEALED_KEY_SIZE, KeySlot, is_answers_size, size_bucket
@@ -215,13 +217,14 @@ def store_sealed_in_browser(
     return None
 
 
-def client_messages(question: Question) -> dict[str, str]:
-    """The messages the script may show for this question, in the respondent's language:
-    worked out once a request per question, however many instances of a repeat draw it."""
-    made: dict[int, dict[str, str]] = g.setdefault("glas_client_messages", {})
+def client_messages(question: Question) -> Markup:
+    """The messages the script may show for this question, in the respondent's language, as
+    the JSON of an HTML attribute: worked out once a request per question, however many
+    instances of a repeat draw it."""
+    made: dict[int, Markup] = g.setdefault("glas_client_messages", {})
     found = made.get(id(question))
     if found is None:
-        found = made[id(question)] = _client_messages(question)
+        found = made[id(question)] = htmlsafe_json_dumps(_client_messages(question))
     return found
 
 

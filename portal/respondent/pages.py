@@ -108,6 +108,29 @@ def new_groups(survey: Survey, question: Question, previous: Question | None) ->
     return [Heading(g, survey.group_relevance[g.name]) for g in opened if g.label]
 
 
+def instance_layout(survey: Survey, group: Group) -> list[tuple[Question | Group, list[Heading]]]:
+    """What one instance of a repeat shows, block by block, with the headings of the groups
+    each question opens inside it: the same for every instance, so worked out once a request
+    (a page of 150 instances drew it 150 times)."""
+    made: dict[tuple[int, str], list[tuple[Question | Group, list[Heading]]]]
+    made = g.setdefault("glas_instance_layouts", {})
+    key = (id(survey), group.name)
+    found = made.get(key)
+    if found is None:
+        outer = {group.name, *(p.name for p in survey.parents(group))}
+        found, previous = [], None
+        for block in survey.blocks_in[group.name]:
+            if isinstance(block, Question):
+                opened = new_groups(survey, block, previous)
+                found.append((block, [h for h in opened if h.group.name not in outer]))
+                previous = block
+            else:
+                found.append((block, []))
+                previous = None
+        made[key] = found
+    return found
+
+
 def _settled_skips(survey: Survey, page: int, asked: set[str]) -> set[str]:
     """Questions on this page skipped by answers on earlier pages: those answers cannot change
     on this page, so the question is not shown at all."""

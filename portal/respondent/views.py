@@ -45,6 +45,7 @@ from .pace import TOO_FAST, take_send
 from .pages import (
     NAV_FIELD,
     current_page,
+    instance_layout,
     month_options,
     new_groups,
     page_of,
@@ -87,6 +88,7 @@ def question_globals() -> dict[str, Any]:
     return {
         "client_messages": client_messages,
         "new_groups": new_groups,
+        "instance_layout": instance_layout,
         "month_options": month_options,
         "offered": offered,
         "choice_values": choice_values,
