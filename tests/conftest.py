@@ -64,9 +64,26 @@ def other_reviewer(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Revi
     return _make_key(tmp_path_factory, "boris")
 
 
+#: make check's fuzzing: a third of the examples each property gets in make test (which runs
+#: them all); the quick pass still meets every property, just fewer times.
+QUICK = os.environ.get("GLAS_QUICK_FUZZ") == "1"
+
+
+def examples(full: int) -> int:
+    """How many Hypothesis examples a property gets in this run."""
+    return max(20, full // 3) if QUICK else full
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """On PostgreSQL only what can behave differently there runs (marked both_databases);
-    tests that make their own PostgreSQL databases run in the SQLite pass, whatever it is."""
+    tests that make their own PostgreSQL databases run in the SQLite pass, whatever it is.
+
+    A test that must run alone (serial) is never one of make check's: check runs everything
+    on its workers at once, with no second pass to wait for."""
+    slow = ("slow", "browser", "tor", "postgres_server")
+    for item in items:
+        if item.get_closest_marker("serial") and not any(item.get_closest_marker(m) for m in slow):
+            raise pytest.UsageError(f"{item.nodeid}: a serial test is also slow, browser or tor")
     if postgres.MODE != "postgresql":
         return
     alike = pytest.mark.skip(reason="behaves alike on both databases: run on SQLite only")

@@ -48,12 +48,10 @@ groups:
   - {name: person, label: "Each person there", repeat: true, parent: incident}
 """
 #: The second version: "helped" got a third choice (so it is kept apart), a question is new.
-VERSION_2 = (
-    VERSION_1.replace(
-        '{name: "no", label: "No"}]', '{name: "no", label: "No"}, {name: partly, label: Partly}]'
-    ).replace(
-        "  - {name: visits,", "  - {name: city, type: text, label: 'Which city?'}\n  - {name: visits,"
-    )
+VERSION_2 = VERSION_1.replace(
+    '{name: "no", label: "No"}]', '{name: "no", label: "No"}, {name: partly, label: Partly}]'
+).replace(
+    "  - {name: visits,", "  - {name: city, type: text, label: 'Which city?'}\n  - {name: visits,"
 )
 DAYS = ("2026-09-14", "2026-10-02", "2026-11-20")
 
@@ -139,9 +137,7 @@ def test_two_versions_make_one_table_with_a_version_column_and_a_changed_questio
     for version, column in by_version.items():
         counted = Counter(r[column] for r in joined if r["survey_version"] == version)
         labels = {"yes": "Yes", "no": "No", "partly": "Partly"}
-        expected = Counter(
-            labels[a["helped"]] for s, _, a in sent if s.digest()[:12] == version
-        )
+        expected = Counter(labels[a["helped"]] for s, _, a in sent if s.digest()[:12] == version)
         assert counted == expected
         assert all(r[column] == "" for r in joined if r["survey_version"] != version)
     report = (out / "report.html").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ from crypto.keys import ReviewerKey
 from surveys import SurveyDefinitionError, load_survey_text
 from surveys.answers import check_document, validate_answers
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, examples
 
 KEY = ReviewerKey.generate()
 json_values = st.recursive(
@@ -29,14 +29,14 @@ def seal(document: dict[str, object]) -> tuple[Sealer, bytes]:
     return sealer, sealer.seal_answers(document)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(document=st.dictionaries(st.text(), json_values, max_size=8))
 def test_any_answers_document_round_trips(document: dict[str, object]) -> None:
     sealer, ciphertext = seal(document)
     assert open_answers(open_content_key(sealer.slots, KEY), sealer.binding, ciphertext) == document
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     document=st.dictionaries(st.text(), json_values, max_size=8),
     position=st.integers(0),
@@ -52,7 +52,7 @@ def test_any_bit_flip_in_sealed_answers_fails(
         open_answers(open_content_key(sealer.slots, KEY), sealer.binding, bytes(damaged))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=400))
 def test_random_text_as_a_survey_definition_gives_only_clear_errors(text: str) -> None:
     try:
@@ -92,7 +92,7 @@ definition_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(definition=definition_like)
 def test_definition_shaped_nonsense_gives_only_clear_errors(definition: dict[str, object]) -> None:
     try:
@@ -110,7 +110,7 @@ TESTIMONY = load_survey_text((EXAMPLES / "testimony.yaml").read_bytes())
 NEEDS = load_survey_text((EXAMPLES / "needs-assessment.yaml").read_bytes())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     form=st.dictionaries(
         st.sampled_from([q.name for q in NEEDS.questions] + ["x", "csrf_token"]),
@@ -125,7 +125,7 @@ def test_any_form_input_is_either_accepted_or_explained(form: dict[str, list[str
         assert check_document(NEEDS, {"answers": result.answers, "files": []}) == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     answers=st.dictionaries(
         st.sampled_from([q.name for q in TESTIMONY.questions] + ["x"]), json_values, max_size=8

@@ -120,7 +120,7 @@ def test_a_small_skewed_data_set_of_30_respondents_with_one_category_of_one() ->
 
 def test_random_tables_never_give_a_suppressed_cell_away() -> None:
     rng = random.Random(31)
-    for _ in range(300):
+    for _ in range(150):
         counts = [rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 15, 40]) for _ in range(rng.randint(2, 7))]
         # A release needs at least THRESHOLD respondents (public_tables publishes none below).
         respondents = max(sum(counts) + rng.randint(0, 10), THRESHOLD)
@@ -137,6 +137,7 @@ def test_a_threshold_below_three_is_refused(
     assert result.exit_code == 2
 
 
+@pytest.mark.slow  # 30 respondents through the portal; the rules are checked in make check
 def test_a_release_from_real_submissions_hides_what_it_must_and_nothing_else(
     published: RunCli, reviewer: tuple[Path, ReviewerKey], passphrase_file: Path, tmp_path: Path
 ) -> None:

@@ -38,7 +38,7 @@ from surveys.xlsform import read_xlsform_with_warnings
 from surveys.xlsform.writer import write_xlsform
 
 from .browsers import needs_bundle, needs_chromium, survey_page
-from .conftest import ROOT, RunCli, csrf_token, gps_photo
+from .conftest import ROOT, RunCli, csrf_token, examples, gps_photo
 from .helpers import LiveServer, decrypt, sealed_answers, version_folder
 from .xlsforms import Sheet, write
 
@@ -491,7 +491,9 @@ def test_the_designer_makes_a_repeat_and_previews_it(logged_in: FlaskClient) -> 
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     count=st.one_of(st.integers(-3, 60).map(str), st.text(max_size=6)),
@@ -714,7 +716,9 @@ def test_people_their_needs_and_a_photo_each_reach_the_reviewers_tables(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     counts=st.dictionaries(

@@ -9,6 +9,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from PIL import Image
@@ -211,6 +212,7 @@ def without_web_stack(*args: object, stdin: str | None = None) -> subprocess.Com
     )
 
 
+@pytest.mark.slow  # 10 s of subprocesses; the same commands run in-process in make check
 def test_every_reviewer_command_runs_without_the_web_stack(
     two_bundles: list[Path],
     reviewer: tuple[Path, ReviewerKey],

@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 
 from reviewer.sheet import MAX_CELL_TEXT, Workbook, row_xml, sheet_name
 
+from .conftest import examples
+
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
@@ -64,7 +66,7 @@ def test_sheet_names_are_made_legal_and_unique() -> None:
     assert sheet_name("", taken) == "Sheet"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(st.text(), st.integers(-(2**53), 2**53), st.none()), max_size=8))
 def test_any_row_is_well_formed_xml(cells: list[object]) -> None:
     xml = f'<sheetData xmlns="{NS[1:-1]}">{row_xml(cells)}</sheetData>'

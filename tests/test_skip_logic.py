@@ -18,7 +18,7 @@ from surveys import SurveyDefinitionError, load_survey_text
 from surveys.answers import check_document, validate_answers
 from surveys.expressions import ExpressionError, evaluate, parse, references
 
-from .conftest import RunCli, csrf_token
+from .conftest import RunCli, csrf_token, examples
 from .helpers import open_bundle
 
 PAGED = b"""
@@ -131,7 +131,7 @@ def test_bad_expressions_get_a_message_that_says_what_is_wrong(text: str, messag
         parse(text)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(st.text(alphabet="${}()'\". ,=!<>+-*abcdeilnortsvx0123456789_", max_size=60))
 def test_any_text_parses_or_gets_a_clear_error_and_trees_always_evaluate(text: str) -> None:
     try:
@@ -142,7 +142,7 @@ def test_any_text_parses_or_gets_a_clear_error_and_trees_always_evaluate(text: s
     assert isinstance(evaluate(tree, {"a": "1", "b": "x y"}, "3"), bool)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=200))
 def test_arbitrary_unicode_never_crashes_the_parser(text: str) -> None:
     with contextlib.suppress(ExpressionError):

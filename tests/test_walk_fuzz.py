@@ -26,6 +26,8 @@ from surveys.expressions import MAX_CALCULATION_LENGTH, calculate, evaluate, par
 from surveys.model import MAX_INSTANCES, MAX_STEPS, Survey
 from surveys.repeats import Budget, walk
 
+from .conftest import examples
+
 CPU_SECONDS = 1.0
 NUMBERS = st.sampled_from(
     ["0", "1", "-3", "2.5", "1e308", "1e999999", "1e999999999999999999", "9" * 40, "NaN", ""]
@@ -118,7 +120,7 @@ def hostile_forms(draw: st.DrawFn, survey: Survey) -> dict[str, list[str]]:
 
 
 @settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -150,7 +152,7 @@ def test_any_survey_and_any_form_stay_within_the_walks_bounds(data: st.DataObjec
     assert time.process_time() - started < CPU_SECONDS
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     left=TEXTS,
     right=TEXTS,
