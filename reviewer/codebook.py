@@ -21,11 +21,9 @@ def codebook_rows(plan: Plan) -> Iterator[list[str]]:
     """One row per column (the main table's, then each repeat's), then one per choice of a
     choice question."""
     yield list(CODEBOOK_HEADER)
-    tables = [("answers.csv", plan.columns)]
-    tables += [(repeat_file(name), columns) for name, columns in plan.repeats.items()]
-    for table, columns in tables:
-        for row in _rows_of(plan, columns):
-            yield [cell(table), *row]
+    for table in plan.tables():
+        for row in _rows_of(plan, table.columns):
+            yield [cell(table.file), *row]
 
 
 def _rows_of(plan: Plan, columns: list[Column]) -> Iterator[list[str]]:

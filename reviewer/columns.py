@@ -94,6 +94,24 @@ class Options:
 
 
 @dataclass(frozen=True)
+class Table:
+    """One of a plan's tables: the main one (``repeat`` empty) or a repeat's, with its fixed
+    columns and the answer columns after them."""
+
+    repeat: str
+    fixed: tuple[str, ...]
+    columns: list[Column]
+
+    @property
+    def file(self) -> str:
+        return repeat_file(self.repeat) if self.repeat else "answers.csv"
+
+    @property
+    def header(self) -> list[str]:
+        return [cell(c) for c in (*self.fixed, *(c.name for c in self.columns))]
+
+
+@dataclass(frozen=True)
 class Column:
     """One answer column: ``kind`` is "text", "number", "one", "many", "flag", "file" or
     "count" (a repeat's number of instances; its answers are in the repeat's own table)."""
@@ -135,6 +153,14 @@ class Plan:
     @property
     def header(self) -> list[str]:
         return [*FIXED_COLUMNS, *(c.name for c in self.columns)]
+
+    def tables(self) -> list[Table]:
+        """The main table, then each repeat's (outer repeats first)."""
+        found = [Table("", FIXED_COLUMNS, self.columns)]
+        for name, columns in self.repeats.items():
+            fixed = NESTED_REPEAT_COLUMNS if name in self.nested else REPEAT_COLUMNS
+            found.append(Table(name, fixed, columns))
+        return found
 
     def texts(self, columns: list[Column], fixed: tuple[str, ...] = FIXED_COLUMNS) -> list[str]:
         """What each column of a table means, in this plan's language: the header row above

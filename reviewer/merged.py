@@ -24,16 +24,8 @@ from typing import Any
 from glas.messages import _
 
 from .codebook import write_codebook
-from .columns import (
-    FIXED_COLUMNS,
-    NESTED_REPEAT_COLUMNS,
-    REPEAT_COLUMNS,
-    Column,
-    Plan,
-    cell,
-    repeat_file,
-)
-from .sheet import Day, Moment, Workbook, row_xml
+from .columns import WHEN, Column, Plan
+from .sheet import Day, Workbook, row_xml
 from .statfiles import write_stat_files
 
 FOLDER = "all-versions"
@@ -126,20 +118,15 @@ def write_merged(out: Path, survey_id: str, versions: list[Version]) -> list[str
     folder.mkdir(parents=True, exist_ok=True)
     plan = MergedPlan(versions)
     book = Workbook(folder / "answers.xlsx")
-    tables: list[tuple[str, str, tuple[str, ...], list[Column]]]
-    tables = [("", "answers.csv", FIXED_COLUMNS, plan.columns)]
-    for name, columns in plan.repeats.items():
-        inner = NESTED_REPEAT_COLUMNS if name in plan.nested else REPEAT_COLUMNS
-        tables.append((name, repeat_file(name), inner, columns))
-    for table, file, fixed, columns in tables:
-        header = [cell(c) for c in (*fixed, *(c.name for c in columns))]
-        book.add_sheet(table or survey_id, header, plan.texts(columns, fixed))
-        with open(folder / file, "w", newline="", encoding="utf-8") as f:
+    for table in plan.tables():
+        name, fixed, columns = table.repeat, table.fixed, table.columns
+        book.add_sheet(name or survey_id, table.header, plan.texts(columns, fixed))
+        with open(folder / table.file, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(header)
-            having = [v for v in versions if not table or table in v.plan.repeats]
-            for version, source in zip(having, plan.sources[table], strict=True):
-                for row in _rows(version.folder / file, fixed, columns, source):
+            writer.writerow(table.header)
+            having = [v for v in versions if not name or name in v.plan.repeats]
+            for version, source in zip(having, plan.sources[name], strict=True):
+                for row in _rows(version.folder / table.file, fixed, columns, source):
                     writer.writerow(row)
                     book.write_rows(row_xml(_typed(row, fixed, columns)))
     write_codebook(book, folder, plan)
@@ -185,13 +172,11 @@ def _typed(row: list[str], fixed: tuple[str, ...], columns: list[Column]) -> lis
     if "received" in fixed:
         typed[fixed.index("received")] = Day(typed[fixed.index("received")])
     for column, text in zip(columns, row[len(fixed) :], strict=True):
-        question_type = column.question.type if column.question is not None else ""
+        when = WHEN.get(column.question.type) if column.question is not None else None
         if text and column.kind in NUMERIC:
             typed.append(_number(text))
-        elif text and question_type == "date":
-            typed.append(Day(text))
-        elif text and question_type == "datetime":
-            typed.append(Moment(text))
+        elif text and when is not None and when[1].fullmatch(text):
+            typed.append(when[0](text))
         else:
             typed.append(text)
     return typed

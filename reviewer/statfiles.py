@@ -19,21 +19,12 @@ import multiprocessing
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from glas.messages import _
 
-from .columns import (
-    FIXED_COLUMNS,
-    NESTED_REPEAT_COLUMNS,
-    REPEAT_COLUMNS,
-    Column,
-    Plan,
-    cell,
-    repeat_file,
-)
+from .columns import Column, Plan, Table, cell
 
 NAME_LENGTH = 32  # Stata's limit (SPSS allows 64)
 STATA_LABEL_LENGTH = 80
@@ -70,40 +61,27 @@ def write_stat_files(folder: Path, plan: Plan) -> list[str]:
     return []
 
 
-@dataclass(frozen=True)
-class Table:
-    """One CSV table and the columns after its fixed ones."""
-
-    stem: str  # "answers" or "answers_<repeat>"
-    fixed: tuple[str, ...]
-    columns: list[Column]
-
-
-def tables_of(plan: Plan) -> list[Table]:
-    """The main table, then each repeat's."""
-    tables = [Table("answers", FIXED_COLUMNS, plan.columns)]
-    for name, columns in plan.repeats.items():
-        fixed = NESTED_REPEAT_COLUMNS if name in plan.nested else REPEAT_COLUMNS
-        tables.append(Table(repeat_file(name).removesuffix(".csv"), fixed, columns))
-    return tables
-
-
 def _write(folder: Path, plan: Plan) -> None:
     """Both files of every table at once, each in its own process: pyreadstat spends its time
     per cell, on one core, and each process reads its CSV itself rather than wait for another."""
     context = multiprocessing.get_context("fork")
     writers = [("write_sav", ".sav", 0), ("write_dta", ".dta", STATA_LABEL_LENGTH)]
     jobs = [
-        (t, how, t.stem + suffix, limit) for t in tables_of(plan) for how, suffix, limit in writers
+        (t, how, t.file.removesuffix(".csv") + suffix, limit)
+        for t in plan.tables()
+        for how, suffix, limit in writers
     ]
     processes = [
         context.Process(target=_one_file, args=(folder, plan, table, how, name, limit))
         for table, how, name, limit in jobs
     ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join()
+    at_once = max(2, os.cpu_count() or 1)  # a survey of many repeats must not fork dozens
+    for start in range(0, len(processes), at_once):
+        wave = processes[start : start + at_once]
+        for process in wave:
+            process.start()
+        for process in wave:
+            process.join()
     failed = [job[2] for job, p in zip(jobs, processes, strict=True) if p.exitcode]
     if failed:
         raise RuntimeError(f"{', '.join(failed)} could not be written")
@@ -136,11 +114,11 @@ def frame_of(
     value labels."""
     import pandas
 
-    table = table or tables_of(plan)[0]
+    table = table or plan.tables()[0]
     columns = [c for c in table.columns if c.kind != "file"]
     names = variable_names([*table.fixed, *(c.name for c in columns)])
     read = pandas.read_csv(
-        folder / f"{table.stem}.csv",
+        folder / table.file,
         dtype=str,
         keep_default_na=False,
         na_values=[],
@@ -169,7 +147,7 @@ def frame_of(
                 value_labels[name] = {0.0: _("not chosen"), 1.0: _("chosen")}
         else:  # text as typed: the CSV's guard against formulas is not needed here
             frame[name] = values.str.replace(UNDO_GUARD, "", regex=True)
-    labels: dict[str, str | None] = {names[c.name]: _variable_label(plan, c) for c in columns}
+    labels: dict[str, str | None] = {names[c.name]: plan.text(c) for c in columns}
     return frame, labels, value_labels
 
 
@@ -188,13 +166,3 @@ def _codes(column: Column, plan: Plan) -> dict[str, float]:
     if len(codes) < len(shown):  # never merge two answers into one code
         raise ValueError(f"{column.name}: two choices read the same in the table")
     return codes
-
-
-def _variable_label(plan: Plan, column: Column) -> str:
-    question = column.question
-    if question is None:
-        return column.name
-    if column.kind == "flag":
-        choice = next(c for c in question.choices if c.name == column.choice)
-        return f"{plan.label(question)}: {plan.label(choice)}"
-    return plan.label(question)

@@ -21,8 +21,6 @@ import orjson
 from .codebook import write_codebook
 from .columns import (
     FIXED_COLUMNS,
-    NESTED_REPEAT_COLUMNS,
-    REPEAT_COLUMNS,
     Plan,
     cell,
     plan_for_unknown,
@@ -194,14 +192,13 @@ class SurveyTable:
         # is done (sheets are written one after the other).
         self._repeats: dict[str, tuple[IO[str], IO[str]]] = {}
         self._headings: dict[str, tuple[list[str], list[str]]] = {}
-        for name, columns in plan.repeats.items():
-            fixed = NESTED_REPEAT_COLUMNS if name in plan.nested else REPEAT_COLUMNS
-            heading = [cell(c) for c in (*fixed, *(c.name for c in columns))]
-            table: IO[str] = open(folder / repeat_file(name), "w", newline="", encoding="utf-8")  # noqa: SIM115
+        for repeat in plan.tables()[1:]:
+            name, heading = repeat.repeat, repeat.header
+            table: IO[str] = open(folder / repeat.file, "w", newline="", encoding="utf-8")  # noqa: SIM115
             csv.writer(table).writerow(heading)
             rows: IO[str] = open(self._rows_path(name), "w+", encoding="utf-8")  # noqa: SIM115
             self._repeats[name] = (table, rows)
-            self._headings[name] = (heading, plan.texts(columns, fixed))
+            self._headings[name] = (heading, plan.texts(repeat.columns, repeat.fixed))
 
     def _rows_path(self, name: str) -> Path:
         return self.folder / f".{repeat_file(name)}.sheet-rows"
