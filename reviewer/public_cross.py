@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +37,19 @@ def public_crosses(
     pairs: Sequence[tuple[str, str]],
     threshold: int,
     language: str,
+    one_way: Mapping[str, PublicTable] | None = None,
 ) -> list[Crossed]:
-    """The two-way tables of ``pairs`` (question names that :func:`crossable` allows)."""
+    """The two-way tables of ``pairs`` (question names that :func:`crossable` allows);
+    ``one_way``: the release's one-way tables by question, when made already (their shown
+    answers are the two-way tables' categories)."""
+    by_name = one_way
+    if by_name is None:
+        needed = sorted({name for pair in pairs for name in pair})
+        by_name = {
+            t.question: t for t in public_tables(survey, answers, threshold, language, needed)[1]
+        }
     found = []
     for first, second in pairs:
-        _, tables = public_tables(survey, answers, threshold, language, [first, second])
-        by_name = {t.question: t for t in tables}
         if first not in by_name or second not in by_name or first == second:
             continue
         sides = by_name[first], by_name[second]

@@ -92,10 +92,14 @@ def write_public(
             *(n for pair in here for n in pair),
         }
         answers = [{k: a[k] for k in names if k in a} for a in _answers(tables_json)]
-        n, tables = public_tables(survey, answers, threshold, language, chosen)
-        crossed = (
-            public_crosses(survey, answers, here, threshold, language) if n >= threshold else []
-        )
+        # One pass over the answers for every one-way table, the crossed questions' included.
+        wanted = None if chosen is None else [*chosen, *(q for pair in here for q in pair)]
+        n, every = public_tables(survey, answers, threshold, language, wanted)
+        tables = [t for t in every if chosen is None or t.question in chosen]
+        one_way = {t.question: t for t in every}
+        crossed = []
+        if n >= threshold:
+            crossed = public_crosses(survey, answers, here, threshold, language, one_way)
         out = folder / survey_id
         out.mkdir(exist_ok=True)
         (out / "summary.csv").write_text(summary_csv(tables), encoding="utf-8")
