@@ -63,22 +63,18 @@ def keep_reply(out: Path, submission_id: str, day: str, text: str) -> None:
     partial.replace(path)
 
 
-def reply_section(out: Path, submission_id: str, key_file: Path | None) -> str:
-    """The page's reply section, between its markers."""
+def fill_reply_section(page: str, out: Path, submission_id: str, key_file: Path | None) -> str:
+    """A page with its reply section (between its markers) made anew; a page without one (a
+    testimony with no codename) stays as it is, and nothing is rendered or read for it."""
+    start, end = page.find(REPLY_START), page.find(REPLY_END)
+    if start < 0 or end < start:
+        return page
     section = render(
         "_reply.html",
         command=reply_command(out, submission_id, key_file),
         sent=sent_replies(out, submission_id),
     )
-    return f"{REPLY_START}{section}{REPLY_END}"
-
-
-def fill_reply_section(page: str, section: str) -> str:
-    """A page with its reply section replaced (pages without one stay as they are)."""
-    start, end = page.find(REPLY_START), page.find(REPLY_END)
-    if start < 0 or end < start:
-        return page
-    return page[:start] + section + page[end + len(REPLY_END) :]
+    return page[:start] + REPLY_START + section + REPLY_END + page[end + len(REPLY_END) :]
 
 
 def show_reply(out: Path, submission_id: str, key_file: Path | None) -> None:
@@ -87,5 +83,4 @@ def show_reply(out: Path, submission_id: str, key_file: Path | None) -> None:
         return
     for page in out.glob(f"*/*/testimonies/{submission_id}.html"):
         html = page.read_text(encoding="utf-8")
-        updated = fill_reply_section(html, reply_section(out, submission_id, key_file))
-        page.write_text(updated, encoding="utf-8")
+        page.write_text(fill_reply_section(html, out, submission_id, key_file), encoding="utf-8")

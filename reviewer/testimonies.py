@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from surveys.model import MAX_REPEATS, Question, Survey
 
 from .columns import Plan
 from .rendering import render
-from .sent import fill_reply_section, reply_section
+from .sent import fill_reply_section
 
 EXCERPT_LENGTH = 140
 
@@ -82,7 +84,7 @@ class TestimonyPages:
     def write(self, submission_id: str, received: str, page: str, excerpt: str) -> None:
         """Write a page rendered already (see :func:`render_testimony`); a page is never
         overwritten (FileExistsError: another copy of this id was written in this run)."""
-        page = fill_reply_section(page, reply_section(self.out, submission_id, self.key_file))
+        page = fill_reply_section(page, self.out, submission_id, self.key_file)
         with open(self.folder / f"{submission_id}.html", "x", encoding="utf-8") as out:
             out.write(page)
         self.entries.append(Entry(submission_id, received, excerpt))
@@ -130,12 +132,19 @@ def _language_shown(code: object) -> str:
     known = LANGUAGES.get(code)
     if known is not None:
         return f"{known.name} ({code})"
+    name = _cldr_name()(code)
+    return f"{name} ({code})" if name != code else code
+
+
+@functools.cache
+def _cldr_name() -> Callable[[str], str]:
+    """CLDR's language names where langcodes is installed, else the code itself: looked up
+    once a run (on first use, so ``glas decrypt --help`` does not load it)."""
     try:
         from surveys.languages import language_name
     except ImportError:
-        return code
-    name = language_name(code)
-    return f"{name} ({code})" if name != code else code
+        return str
+    return language_name
 
 
 def _display(plan: Plan, question: Question, value: Any) -> str:
