@@ -11,7 +11,7 @@ from typing import Any
 
 from surveys.expressions import ExpressionError, parse
 
-from .rules import NUMBER
+from .rules import NUMBER, quote
 
 #: The builder's words and the comparison each writes.
 CHECK_OPERATORS = {"at_least": ">=", "at_most": "<=", "more": ">", "less": "<", "is_not": "!="}
@@ -35,7 +35,7 @@ def check_expression(checks: list[Check]) -> str:
         elif NUMBER.match(c.value):
             other = c.value
         else:
-            other = f'"{c.value}"' if "'" in c.value else f"'{c.value}'"
+            other = quote(c.value)
         parts.append(f". {CHECK_OPERATORS[c.operator]} {other}")
     return " and ".join(parts)
 

@@ -33,7 +33,7 @@ def expression(conditions: list[Condition], join: str) -> str:
     parts = []
     for c in conditions:
         value = (
-            c.value if NUMBER.match(c.value) and c.operator in ("more", "less") else _quote(c.value)
+            c.value if NUMBER.match(c.value) and c.operator in ("more", "less") else quote(c.value)
         )
         if c.operator == "includes":
             parts.append(f"selected(${{{c.question}}}, {value})")
@@ -80,7 +80,8 @@ def _condition(tree: Any) -> Condition | None:
     return None
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """Text as a literal of a rule: in single quotes, or double ones if it holds a single."""
     return f'"{text}"' if "'" in text else f"'{text}'"
 
 
