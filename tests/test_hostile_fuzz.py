@@ -18,7 +18,7 @@ from PIL import Image
 from crypto.bundle import SubmissionRecord
 from reviewer.columns import Options, Plan
 from reviewer.media import NOT_SCRUBBED, MediaReport, Scrubber
-from reviewer.output import summarize
+from reviewer.summary import summarize
 from surveys.loader import load_survey_file
 from surveys.model import Survey
 from surveys.schema import document_problem
