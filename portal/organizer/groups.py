@@ -8,13 +8,12 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
-from wtforms.fields.choices import SelectChoice
 
 from . import bp
 from .auth import confirmation_page
 from .drafts import fill_group_form, group_from_form, remove_group, rename_group, text_of
 from .forms import GroupForm
-from .questions import offer_rule_questions, rules_read
+from .questions import offer_rule_questions, question_choices, rules_read
 from .surveys import draft_or_404, save_and_return
 
 
@@ -32,14 +31,8 @@ def edit_group(survey_id: str, name: str | None = None) -> ResponseReturnValue:
     questions = [q for q in draft.get("questions", []) if q.get("type") != "note"]
     form = GroupForm()
     offer_rule_questions(form, questions, language)
-    form.repeat_from.choices = [
-        SelectChoice("", "—"),
-        *(
-            SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
-            for q in questions
-            if q.get("type") == "integer"
-        ),
-    ]
+    numbers = [q for q in questions if q.get("type") == "integer"]
+    form.repeat_from.choices = question_choices(numbers, language)
     if request.method == "POST":
         # Each check runs, so every problem is shown at once.
         checks = [form.validate(), _name_free(form, draft, name), rules_read(form)]

@@ -124,33 +124,35 @@ def rules_read(form: RuleFields) -> bool:
     return ok
 
 
+def question_choices(questions: list[dict[str, Any]], language: str) -> list[SelectChoice]:
+    """A select of questions by name and label, "—" (none) first: what the rule and check
+    builders' rows, and a group's "repeat as many times as", offer."""
+    return [
+        SelectChoice("", "—"),
+        *(
+            SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
+            for q in questions
+        ),
+    ]
+
+
 def offer_checks(form: QuestionForm, questions: list[dict[str, Any]], language: str) -> None:
     """The check builder's rows: every comparison (none chosen: no check), and the questions
     whose answer it may be compared with."""
+    offered = question_choices(questions, language)
     for number in range(1, CHECK_ROWS + 1):
         getattr(form, f"check_operator_{number}").choices = [
             SelectChoice("", "—"),
             *(SelectChoice(key, label) for key, label in CHECK_WORDS),
         ]
-        getattr(form, f"check_question_{number}").choices = [
-            SelectChoice("", "—"),
-            *(
-                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
-                for q in questions
-            ),
-        ]
+        getattr(form, f"check_question_{number}").choices = offered
 
 
 def offer_rule_questions(form: RuleFields, questions: list[dict[str, Any]], language: str) -> None:
     """The builder's rows offer these questions, by name and label, and every condition."""
+    offered = question_choices(questions, language)
     for number in range(1, ROWS + 1):
-        getattr(form, f"rule_question_{number}").choices = [
-            SelectChoice("", "—"),
-            *(
-                SelectChoice(str(q["name"]), f"{q['name']}: {text_of(q.get('label'), language)}")
-                for q in questions
-            ),
-        ]
+        getattr(form, f"rule_question_{number}").choices = offered
         getattr(form, f"rule_operator_{number}").choices = [
             SelectChoice(key, label) for key, label in RULE_OPERATORS
         ]
