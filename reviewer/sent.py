@@ -17,6 +17,8 @@ import re
 import shlex
 from pathlib import Path
 
+import orjson
+
 from .rendering import render
 
 SENT_FOLDER = "_sent-replies"
@@ -40,8 +42,8 @@ def sent_replies(out: Path, submission_id: str) -> list[tuple[str, str]]:
     path = out / SENT_FOLDER / f"{submission_id}.json"
     if not SUBMISSION_ID.fullmatch(submission_id) or not path.is_file():
         return []
-    try:
-        items = json.loads(path.read_text(encoding="utf-8"))
+    try:  # orjson: bounded nesting (the json module recurses until Python's stack runs out)
+        items = orjson.loads(path.read_bytes())
     except (ValueError, OSError):
         return []
     return [

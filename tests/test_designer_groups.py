@@ -130,3 +130,14 @@ def test_questions_move_in_and_out_of_a_group_on_its_page(
     assert post(logged_in, "/surveys/checkin/groups/incident", fields).status_code == 302
     groups = {q["name"]: q.get("group") for q in draft()["questions"]}
     assert groups == {"happened": "incident", "where": "incident", "who": None}
+
+
+def test_crafted_member_names_move_nothing_but_the_questions_named(
+    logged_in: FlaskClient, published: RunCli
+) -> None:
+    a_survey_with_a_group(logged_in)
+    crafted = ["nope", "../where", "", "where" * 100, "happened"]
+    fields = {"name": "incident", "members_shown": "1", "members": crafted}
+    assert post(logged_in, "/surveys/checkin/groups/incident", fields).status_code == 302
+    groups = {q["name"]: q.get("group") for q in draft()["questions"]}
+    assert groups == {"happened": "incident", "where": None, "who": None}

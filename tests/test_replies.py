@@ -29,8 +29,10 @@ from portal.respondent.codenames import reply_fields
 from portal.storage import Store
 from portal.storage.models import ReplyBoxRow
 from portal.storage.replies import import_reply, set_show_reviewer_names
+from surveys import load_survey_file
+from surveys.schema import document_problem
 
-from .conftest import PASSPHRASE, RunCli, csrf_token
+from .conftest import EXAMPLES, PASSPHRASE, RunCli, csrf_token
 from .helpers import (
     answer_testimony,
     codename_on,
@@ -372,3 +374,13 @@ def test_the_same_reply_imported_at_once_from_eight_places_is_filed_once(
         filed = list(pool.map(lambda _: import_reply(store, reply), range(8)))
     assert filed.count(True) == 1
     assert query("SELECT count(*) FROM replies") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "language", ["<script>", "x" * 9, "mk-" + "a" * 9, 7, None, ["mk"], "mk\n", "a-b-c-d-e-f-g"]
+)
+def test_a_sealed_language_that_is_not_a_tag_is_refused_by_the_reviewer(language: object) -> None:
+    survey = load_survey_file(EXAMPLES / "testimony.yaml")
+    document = {"format": "glas-answers-1", "answers": {}, "files": [], "language": language}
+    problem = document_problem(survey, survey.id, survey.digest(), document)
+    assert problem is not None and "language" in problem
