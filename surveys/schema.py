@@ -88,7 +88,9 @@ def check_document_shape(
     if document.get("version", version) != version:
         raise DocumentShapeError("The answers document names another version than its record.")
     language = document.get("language")
-    if language is not None and (not isinstance(language, str) or not LANGUAGE.fullmatch(language)):
+    if "language" in document and (
+        not isinstance(language, str) or not LANGUAGE.fullmatch(language)
+    ):  # absent when unknown (older documents), never null or empty
         raise DocumentShapeError("The answers document's language is malformed.")
     reply_key = document.get("reply_key")
     if reply_key is not None and (

@@ -127,12 +127,14 @@
         survey: client.survey,
         version: client.version,
         answers: collected.answers,
-        // The language her pages are in: the reviewer replies in it.
-        language: form.ownerDocument.documentElement.lang,
         files: collected.files.map((f) => ({
           question: f.question, part: f.part, name: f.name, type: f.type, size: f.file.size,
         })),
       };
+      // The language her pages are in (the reviewer replies in it); left out when the page has
+      // none, as the server leaves it out.
+      const language = form.ownerDocument.documentElement.lang;
+      if (language) document.language = language;
       let codename = null;
       if (made) {
         // A testimony's codename is made here and never sent: the sealed answers carry only its
