@@ -317,6 +317,20 @@ def test_an_upload_stores_no_more_than_it_announced(client: FlaskClient) -> None
     assert browser.put(upload, "file-0", 1, b"y").status_code == 413
 
 
+def test_the_last_chunk_sent_again_after_a_lost_answer_is_confirmed_not_refused(
+    client: FlaskClient,
+) -> None:
+    # Found by the browser test of a dropped chunk: the chunk that fills the upload was stored,
+    # its answer lost, and sending it again was "larger than announced" (413).
+    browser = Browser(client)
+    upload = browser.create(1000)
+    assert browser.put(upload, "file-0", 0, b"x" * 1000).status_code == 201
+    again = browser.put(upload, "file-0", 0, b"x" * 1000)
+    assert (again.status_code, again.get_json()) == (200, {"stored": False})
+    assert browser.put(upload, "file-0", 0, b"z" * 1000).status_code == 409
+    assert browser.put(upload, "file-0", 1, b"y").status_code == 413
+
+
 def test_an_upload_slot_costs_a_solved_fresh_unused_challenge(client: FlaskClient) -> None:
     browser = Browser(client)
     url = "/s/testimony/uploads"

@@ -322,6 +322,17 @@ class DatabaseUploadStore:
                 or 0
             )
 
+    def _chunk_bytes(self, upload: Upload, part: str, index: int) -> int:
+        with self._sessions() as s:
+            size = s.scalar(
+                select(func.length(UploadChunkRow.data)).where(
+                    UploadChunkRow.token == upload.token,
+                    UploadChunkRow.part == part,
+                    UploadChunkRow.seq == index,
+                )
+            )
+            return int(size or 0)
+
 
 def _receive(body: Readable, length: int) -> bytes:
     pieces: list[bytes] = []

@@ -321,6 +321,12 @@ class UploadStore:
         folders = (upload.directory / "chunks", upload.payload_dir)
         return sum(p.stat().st_size for f in folders for p in f.rglob("*") if p.is_file())
 
+    def _chunk_bytes(self, upload: Upload, part: str, index: int) -> int:
+        try:
+            return (upload.chunk_dir(part) / str(index)).stat().st_size
+        except FileNotFoundError:
+            return 0
+
 
 class Limits(Protocol):
     """What both upload stores (files here, rows in storage/shared.py) check a chunk against."""
@@ -337,6 +343,9 @@ class Limits(Protocol):
 
     def _stored_bytes(self, upload: Upload) -> int: ...
 
+    def _chunk_bytes(self, upload: Upload, part: str, index: int) -> int:
+        """The size of this chunk if it is stored already, else 0."""
+
 
 def check_part(store: Limits, part: str) -> None:
     found = PART.match(part)
@@ -352,9 +361,13 @@ def check_chunk(store: Limits, upload: Upload, part: str, index: int, length: in
         raise UploadTooLarge("This file is larger than the portal accepts.")
     if not 0 < length <= UPLOAD_CHUNK_SIZE:
         raise UploadTooLarge(f"A chunk holds 1 to {UPLOAD_CHUNK_SIZE} bytes.")
-    if store._stored_bytes(upload) + length > min(upload.reserved, store.max_bytes):
+    # A chunk sent again because its answer was lost (a circuit that dropped) replaces nothing
+    # and adds nothing: counted once, or the last chunk of a full upload could never be
+    # confirmed and the respondent's sending would fail at the very end.
+    adds = length - store._chunk_bytes(upload, part, index)
+    if store._stored_bytes(upload) + adds > min(upload.reserved, store.max_bytes):
         raise UploadTooLarge("These files are larger than this upload announced.")
-    if store.stored_bytes() + length > store.available_bytes():
+    if store.stored_bytes() + adds > store.available_bytes():
         raise UploadsFull("The portal has no room for more uploads now. Please try later.")
 
 
