@@ -25,7 +25,7 @@ from ..serving import (
     AppProcess,
     ServeError,
     port_is_free,
-    start_app,
+    start_apps,
 )
 from ..storage import Store, onions
 from ..storage.blobs import node_name
@@ -145,8 +145,10 @@ def command(
     status = StatusFile(config)
     watch: BootstrapWatch | None = None
     try:
-        apps.append(start_app(RESPONDENT_SERVICE, RESPONDENT_FACTORY, port))
-        apps.append(start_app(ORGANIZER_SERVICE, ORGANIZER_FACTORY, organizer_port))
+        apps += start_apps(
+            (RESPONDENT_SERVICE, RESPONDENT_FACTORY, port),
+            (ORGANIZER_SERVICE, ORGANIZER_FACTORY, organizer_port),
+        )
         click.echo(f"Respondent portal (local): {apps[0].url}")
         click.echo(f"Organizer interface (local): {apps[1].url}")
         status.local = {RESPONDENT_SERVICE: apps[0].url, ORGANIZER_SERVICE: apps[1].url}
