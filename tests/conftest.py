@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import os
 import re
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nacl.pwhash.argon2id
 import pyotp
 import pytest
 from click.testing import CliRunner, Result
@@ -22,6 +24,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
+from crypto import keys
 from crypto.keys import ReviewerKey
 from crypto.signing import SigningKey
 from glas.cli import cli
@@ -283,6 +286,37 @@ def post_multipart(client: FlaskClient, path: str, fields: dict[str, object]) ->
     values = {name: as_file(value) for name, value in fields.items()}
     boundary, body = encode_multipart(values)  # type: ignore[arg-type]
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _argon2id_once_per_input() -> Iterator[None]:
+    """Each Argon2id input is worked out once a test process, then remembered.
+
+    Argon2id is a pure function, and deliberately slow: a key file opens in one to four
+    seconds (MODERATE, 256 MiB) and an organizer's passphrase checks in half a second. The
+    suite opens the same session keys and checks the same passphrases hundreds of times; that
+    alone was minutes of make test. Remembering an answer changes no outcome (a wrong
+    passphrase is a different input and is derived for real), and every file, parameter and
+    floor stays the production one. The cost itself is measured once, in bench/."""
+    derive = functools.cache(keys._derive)
+    verify = nacl.pwhash.argon2id.verify
+    checked: dict[tuple[bytes, bytes], bool | Exception] = {}
+
+    def remembered_verify(hashed: bytes, password: bytes) -> bool:
+        if (hashed, password) not in checked:
+            try:
+                checked[hashed, password] = verify(hashed, password)
+            except Exception as refused:  # given back as it came
+                checked[hashed, password] = refused
+        outcome = checked[hashed, password]
+        if isinstance(outcome, Exception):
+            raise type(outcome)(*outcome.args)
+        return outcome
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys, "_derive", derive)
+        patch.setattr(nacl.pwhash.argon2id, "verify", remembered_verify)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
