@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,35 @@ def test_the_link_check_catches_an_absolute_link_and_one_that_climbs_out(tmp_pat
     links = tracked_links(tmp_path)
     assert set(links) == {"node_modules", "climbs", "fine"}
     assert {p for p, t in links.items() if escapes(tmp_path, p, t)} == {"node_modules", "climbs"}
+
+
+PYTEST = str(Path(sys.executable).with_name("pytest"))
+GROUPED = """\
+import os
+import pytest
+
+pytestmark = pytest.mark.xdist_group("network")
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_member(n):
+    with open(os.environ["WORKERS_SEEN"], "a") as seen:
+        seen.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+"""
+
+
+def test_tests_that_share_an_expensive_fixture_run_on_one_worker(tmp_path: Path) -> None:
+    # make test runs on two workers with --dist loadgroup: a module marked xdist_group (the
+    # private Tor network's tests) must run on one of them, or each worker builds its own
+    # network. pytest 9.2 with pytest-xdist 3.8 ignored the mark without a word.
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    seen = tmp_path / "seen"
+    result = subprocess.run(
+        [PYTEST, "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider", "-q",
+         "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path)],
+        cwd=tmp_path, env={**os.environ, "WORKERS_SEEN": str(seen)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    workers = seen.read_text().split()
+    assert len(workers) == 6 and len(set(workers)) == 1, workers

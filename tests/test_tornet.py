@@ -26,6 +26,8 @@ from .tornet import TorNet
 pytestmark = [
     pytest.mark.tor,
     pytest.mark.slow,
+    # One worker runs them all: the network and the portal are made once, not once a worker.
+    pytest.mark.xdist_group("tornet"),
     pytest.mark.skipif(
         shutil.which("tor") is None or shutil.which("tor-gencert") is None,
         reason="needs Debian's tor (tor and tor-gencert): apt-get install tor",
