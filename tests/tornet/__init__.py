@@ -23,6 +23,8 @@ from stem.control import Controller
 
 RELAYS = 3
 CONSENSUS_TIMEOUT_SECONDS = 120
+#: Starts of the network on fresh ports when a member could not bind the one it was given.
+START_ATTEMPTS = 3
 # Shortened voting so a consensus exists within seconds (see the note for each value).
 NETWORK_OPTIONS = {
     "TestingTorNetwork": "1",
@@ -82,6 +84,8 @@ class TorNet:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     dir_authority: str = ""
     dir_port: int = 0
+    #: The folder of the current start (a retried start gets a fresh one).
+    base: Path = Path()
 
     @property
     def network_options(self) -> dict[str, str]:
@@ -94,7 +98,39 @@ class TorNet:
         }
 
     def start(self) -> None:
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        """Start the authority and relays and wait for a consensus that lists them all.
+
+        free_port() only finds a port free at that moment: another process (a server of the
+        other test worker, an outgoing connection) may take it before tor binds it, and tor then
+        exits at once, before it opens its log (seen in CI as "no consensus"). Such a start is
+        tried again on new ports, in a fresh folder; the reason is in each tor's stdout.log."""
+        for attempt in range(START_ATTEMPTS):
+            self.base = self.root / f"start{attempt}"
+            self._start_members()
+            if self._members_came_up():
+                self._wait_for_consensus(self.relays + 1, self.hsdir_relays)
+                return
+            self.stop()
+            self.processes.clear()
+        raise RuntimeError(f"the test network did not start; see {self.root}/*/*/stdout.log")
+
+    def _members_came_up(self) -> bool:
+        """True once the authority answers on its DirPort and every member still runs."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if any(process.poll() is not None for process in self.processes):
+                return False
+            try:
+                socket.create_connection(("127.0.0.1", self.dir_port), timeout=1).close()
+            except OSError:
+                time.sleep(0.2)
+                continue
+            time.sleep(1)  # the relays bind their ports as quickly
+            return all(process.poll() is None for process in self.processes)
+        return False
+
+    def _start_members(self) -> None:
+        self.base.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.dir_port, auth_or_port = free_port(), free_port()
         auth_dir = self._data_dir("auth0")
         v3ident = self._make_authority_keys(auth_dir)
@@ -119,7 +155,6 @@ class TorNet:
             # DirCache 0: stale microdescriptors from relays would cost another 10 s.
             cache = "1" if i < self.hsdir_relays else "0"
             self._launch(f"relay{i}", free_port(), {"DirCache": cache})
-        self._wait_for_consensus(self.relays + 1, self.hsdir_relays)
 
     def member_options(self) -> list[str]:
         """torrc lines that make another tor (the app's) a member of this network."""
@@ -158,7 +193,7 @@ class TorNet:
                 process.kill()
 
     def _data_dir(self, name: str) -> Path:
-        path = self.root / name
+        path = self.base / name
         path.mkdir(mode=0o700, exist_ok=True)
         return path
 
@@ -213,11 +248,10 @@ class TorNet:
             **extra,
         }
         torrc.write_text("".join(f"{k} {v}\n" for k, v in lines.items()))
-        self.processes.append(
-            subprocess.Popen(
-                ["tor", "-f", str(torrc)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        with open(data_dir / "stdout.log", "wb") as output:  # why a tor exits before its log
+            self.processes.append(
+                subprocess.Popen(["tor", "-f", str(torrc)], stdout=output, stderr=output)
             )
-        )
 
     def _wait_for_consensus(self, routers: int, hsdirs: int = 0) -> None:
         url = f"http://127.0.0.1:{self.dir_port}/tor/status-vote/current/consensus-microdesc"
@@ -233,7 +267,7 @@ class TorNet:
             except OSError:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"no consensus with {routers} stable guards; see {self.root}/*/tor.log")
+        raise RuntimeError(f"no consensus with {routers} stable guards; see {self.base}/*/tor.log")
 
 
 @pytest.fixture(scope="module")
