@@ -60,11 +60,14 @@ class Node:
         self.server: LiveServer | None = None
         self.args = [] if name == "node-a" else ["--no-organizer-onion"]
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start `glas serve`; its tor joins the network and publishes in the background."""
         log = self.root / f"{self.name}-{time.monotonic_ns()}.log"
         command = [GLAS, "serve", "--port", str(free_port())]
         command += ["--organizer-port", str(free_port()), *self.args]
         self.server = start(command, self.env, log)
+
+    def published(self) -> None:
         self.wait_for("Respondent onion descriptor published.")
 
     def wait_for(self, text: str, timeout: float = 120) -> None:
@@ -147,9 +150,12 @@ def test_an_onionbalance_front_reaches_both_nodes_and_survives_one_stopping(
     glas(a.env, "surveys", "import", str(EXAMPLES / "testimony.yaml"), "--publish")
     glas(a.env, "organizers", "add", "Mila")
 
-    # Each node publishes its own onion first, and records it in the shared database.
+    # Each node publishes its own onion first, and records it in the shared database. The
+    # nodes start side by side, as two machines would: each waits on its own tor.
     for node in (a, b):
-        node.start()
+        node.launch()
+    for node in (a, b):
+        node.published()
     instances = {
         node.name: re.search(
             r"Respondent onion: http://([a-z2-7]{56})\.onion/", node.server.log.read_text()
@@ -177,7 +183,9 @@ def test_an_onionbalance_front_reaches_both_nodes_and_survives_one_stopping(
     # Restarted, each node serves as an instance of the front; only A has the organizer onion.
     for node in (a, b):
         node.stop()
-        node.start()
+        node.launch()
+    for node in (a, b):
+        node.published()
         assert (
             f"an instance of the Onionbalance front http://{front_id}.onion/"
             in node.server.log.read_text()
