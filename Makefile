@@ -10,7 +10,7 @@ ORGANIZER_PORT ?= $(shell echo $$(( $(PORT) + 1 )))
 # Debian packages the tests and later features need (tor: onion services; browsers: UI tests).
 DEB_PACKAGES := python3-venv tor chromium firefox-esr postgresql
 
-.PHONY: install system-packages run check test lint clean translations assets wheel reviewer-kit tree-is-clean
+.PHONY: install system-packages run check test coverage lint clean translations assets wheel reviewer-kit tree-is-clean
 
 install: system-packages $(STAMP) assets
 
@@ -119,6 +119,14 @@ test: install
 	$(BIN)/pytest -m serial $(none_is_fine)
 	GLAS_TEST_DATABASE=postgresql $(PYTEST) -m "both_databases and not serial"
 	GLAS_TEST_DATABASE=postgresql $(BIN)/pytest -m "both_databases and serial" $(none_is_fine)
+
+# Line and branch coverage per package, over the SQLite pass of make test (code that runs only
+# inside a `glas serve` or `glas` subprocess is not counted: coverage follows the test processes).
+COVERED := portal crypto surveys reviewer glas onion
+coverage: install
+	$(PYTEST) -m "not serial" --cov-branch $(foreach p,$(COVERED),--cov=$(p)) \
+		--cov-report=json:.coverage.json --cov-report=
+	$(BIN)/python .ci/coverage_by_package.py .coverage.json $(COVERED)
 
 lint: install
 	@# Fails on known vulnerabilities in the browser's libsodium. npm's audit service, like
