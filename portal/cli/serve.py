@@ -172,7 +172,7 @@ def command(
             pow_settings = PowSettings(pow, pow_queue_rate, pow_queue_burst)
             tor = _publish(store, settings, pow_settings, port, published_organizer, status)
             watch = BootstrapWatch(tor, status)
-        _supervise(apps, tor, store, published_organizer, stop, watch)
+        _supervise(apps, tor, store, published_organizer, stop, watch, status)
     except ServeError as e:
         raise Failure(str(e)) from e
     finally:
@@ -277,6 +277,7 @@ def _supervise(
     organizer_port: int | None,
     stop: threading.Event,
     watch: BootstrapWatch | None = None,
+    status: StatusFile | None = None,
 ) -> None:
     """Wait for a signal; notice a dying app; say how tor is doing; follow changes to the
     organizer client keys."""
@@ -297,7 +298,7 @@ def _supervise(
             continue
         current = store.active_client_keys()
         if current != clients:
-            _republish_organizer(tor, store, organizer_port, current)
+            _republish_organizer(tor, store, organizer_port, current, status)
             clients = current
 
 
@@ -309,8 +310,16 @@ def _tidy(store: Store) -> None:
         click.echo(f"Could not tidy the database: {type(e).__name__}", err=True)
 
 
-def _republish_organizer(tor: Tor, store: Store, organizer_port: int, clients: list[str]) -> None:
+def _republish_organizer(
+    tor: Tor, store: Store, organizer_port: int, clients: list[str], status: StatusFile | None
+) -> None:
+    """Publish the organizer onion anew for these client keys. Until tor has uploaded the new
+    descriptor it is not published (`glas onion status` says so, and the log says when it is):
+    the old one may still admit a revoked key's holder."""
     key = ServiceKeyStore(store.config.onion_dir).load_or_create(ORGANIZER_SERVICE)
+    if status is not None and ORGANIZER_SERVICE in status.services:
+        status.services[ORGANIZER_SERVICE]["published"] = False
+        status.write()
     if key.service_id in tor.services:
         tor.remove_service(key.service_id)
     if clients:
