@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import os
 import signal
 import time
 from typing import Any
@@ -62,6 +63,12 @@ class PacedSocket:
         return getattr(self._sock, name)
 
 
+def _end_while_booting(_number: int, _frame: Any) -> None:
+    """Exit at once and quietly: not SIGQUIT's default action, which would dump core (a
+    worker's memory on disk)."""
+    os._exit(0)
+
+
 class PacedGeventWorker(GeventWorker):  # type: ignore[misc]
     """gunicorn's gevent worker, with every client socket paced."""
 
@@ -72,9 +79,9 @@ class PacedGeventWorker(GeventWorker):  # type: ignore[misc]
         handler it inherited from the master queues a signal in the worker's copy of the
         master's queue, where nobody reads it: a worker told to stop while booting then booted
         and served until the master's graceful timeout (20 s) killed it. A worker that has
-        not started serving has nothing to finish."""
+        not started serving has nothing to finish; gunicorn's own handlers replace these."""
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
-            signal.signal(number, signal.SIG_DFL)
+            signal.signal(number, _end_while_booting)
         super().init_process()
 
     def patch(self) -> None:
