@@ -266,6 +266,7 @@ def start_front(folder: Path, tornet: TorNet) -> Front:
     tor = stem.process.launch_tor_with_config(
         config=config, completion_percent=100, timeout=None, take_ownership=False, close_output=True
     )
+    wait_for_hsdirs(socket, tornet.hsdir_relays)
     with open(folder / "onionbalance.log", "wb") as log:
         balancer = subprocess.Popen(
             [
@@ -285,6 +286,31 @@ def start_front(folder: Path, tornet: TorNet) -> Front:
             stderr=subprocess.STDOUT,
         )
     return Front(folder, tor, balancer)
+
+
+def wait_for_hsdirs(socket: Path, wanted: int) -> None:
+    """Wait until the front's tor knows every HSDir with its ed25519 identity (from its
+    microdescriptor), as Onionbalance's hash ring needs them.
+
+    Onionbalance places its descriptor's second replica on HSDirs the first did not use; with
+    fewer HSDirs in its view than that needs, it loops for ever (seen in CI: a ring of 4 of
+    the network's 5, when the front started before its tor had every microdescriptor)."""
+    from stem.control import Controller
+
+    deadline = time.monotonic() + 120
+    with Controller.from_socket_file(str(socket)) as controller:
+        controller.authenticate()
+        while True:
+            known = 0
+            for status in controller.get_network_statuses():
+                if "HSDir" not in status.flags:
+                    continue
+                described = controller.get_microdescriptor(status.fingerprint, None)
+                known += bool(described and described.identifiers.get("ed25519"))
+            if known >= wanted:
+                return
+            assert time.monotonic() < deadline, f"the front's tor knows {known} HSDirs"
+            time.sleep(0.5)
 
 
 def submit_through(url: str, proxies: dict[str, str], text: str) -> str:
