@@ -172,7 +172,7 @@ def command(
             pow_settings = PowSettings(pow, pow_queue_rate, pow_queue_burst)
             tor = _publish(store, settings, pow_settings, port, published_organizer, status)
             watch = BootstrapWatch(tor, status)
-        _supervise(apps, tor, store, published_organizer, stop, watch, status)
+        _supervise(apps, tor, store, published_organizer, stop, status, watch)
     except ServeError as e:
         raise Failure(str(e)) from e
     finally:
@@ -276,8 +276,8 @@ def _supervise(
     store: Store,
     organizer_port: int | None,
     stop: threading.Event,
+    status: StatusFile,
     watch: BootstrapWatch | None = None,
-    status: StatusFile | None = None,
 ) -> None:
     """Wait for a signal; notice a dying app; say how tor is doing; follow changes to the
     organizer client keys."""
@@ -311,13 +311,13 @@ def _tidy(store: Store) -> None:
 
 
 def _republish_organizer(
-    tor: Tor, store: Store, organizer_port: int, clients: list[str], status: StatusFile | None
+    tor: Tor, store: Store, organizer_port: int, clients: list[str], status: StatusFile
 ) -> None:
     """Publish the organizer onion anew for these client keys. Until tor has uploaded the new
     descriptor it is not published (`glas onion status` says so, and the log says when it is):
     the old one may still admit a revoked key's holder."""
     key = ServiceKeyStore(store.config.onion_dir).load_or_create(ORGANIZER_SERVICE)
-    if status is not None and ORGANIZER_SERVICE in status.services:
+    if ORGANIZER_SERVICE in status.services:
         status.services[ORGANIZER_SERVICE]["published"] = False
         status.write()
     if key.service_id in tor.services:
