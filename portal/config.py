@@ -31,6 +31,11 @@ ORGANIZER_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 RESPONDENT_SERVICE, ORGANIZER_SERVICE = "respondent", "organizer"
 
 
+#: Worker processes per app (GLAS_WORKERS): each holds a thousand connections (gevent); two
+#: keep one app answering while the other restarts. A small machine or a test may run one.
+DEFAULT_WORKERS = 2
+MAX_WORKERS = 16
+
 #: Minutes between rewrites of the SQLite file in key order: the order of arrival of the rows
 #: written since the last one is all a copy of the file could show.
 DEFAULT_TIDY_MINUTES = 10
@@ -57,6 +62,8 @@ class Config:
     secret_file: Path | None = None
     #: What all submissions of one day may store (GLAS_DAILY_BUDGET_MB).
     daily_budget_bytes: int = DEFAULT_DAILY_BUDGET_MB * 1024 * 1024
+    #: Gunicorn worker processes per app (GLAS_WORKERS).
+    workers: int = DEFAULT_WORKERS
 
     @property
     def blob_dir(self) -> Path:
@@ -80,11 +87,15 @@ class Config:
             work_bits = int(work)
             tidy = float(env.get("GLAS_TIDY_MINUTES") or DEFAULT_TIDY_MINUTES)
             daily_mb = int(env.get("GLAS_DAILY_BUDGET_MB") or DEFAULT_DAILY_BUDGET_MB)
+            workers = int(env.get("GLAS_WORKERS") or DEFAULT_WORKERS)
         except ValueError as e:
             raise ConfigError(
-                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES, GLAS_UPLOAD_BUDGET_MB, GLAS_DAILY_BUDGET_MB "
-                "and GLAS_UPLOAD_WORK_BITS are whole numbers, GLAS_TIDY_MINUTES a number."
+                "GLAS_MAX_REQUEST_MB, GLAS_MAX_FILES, GLAS_UPLOAD_BUDGET_MB, GLAS_DAILY_BUDGET_MB, "
+                "GLAS_WORKERS and GLAS_UPLOAD_WORK_BITS are whole numbers, GLAS_TIDY_MINUTES a "
+                "number."
             ) from e
+        if not 1 <= workers <= MAX_WORKERS:
+            raise ConfigError(f"GLAS_WORKERS is 1 to {MAX_WORKERS}.")
         if not 0.05 <= tidy <= 1440:
             raise ConfigError("GLAS_TIDY_MINUTES is 0.05 to 1440.")
         if not 0 <= work_bits <= MAX_UPLOAD_WORK_BITS:
@@ -105,6 +116,7 @@ class Config:
             max(3, round(tidy * 60)),
             Path(secret_file).resolve() if secret_file else None,
             daily_mb * 1024 * 1024,
+            workers,
         )
 
     def prepare_data_dir(self) -> None:

@@ -1,12 +1,14 @@
 """Gunicorn settings, the one copy: `glas serve` passes this module to gunicorn with
 ``--config python:portal.gunicorn_conf``; deploy/gunicorn.conf.py re-exports it for operators."""
 
+from portal.config import Config
+
 # gevent, not threads or sync workers: a slow client costs a greenlet, and thousands fit in a
 # worker (16 threads were all taken by 40 trickling uploads). The worker also paces every client
 # (portal/gevent_worker.py): one that sends too slowly is cut off. `timeout` is the worker's
 # heartbeat only; uploads over slow Tor circuits may take far longer.
 worker_class = "portal.gevent_worker.PacedGeventWorker"
-workers = 2
+workers = Config.from_env().workers  # GLAS_WORKERS, checked by `glas serve` before it starts us
 worker_connections = 1000
 keepalive = 2
 timeout = 60

@@ -11,10 +11,21 @@ give it the right one.
 from __future__ import annotations
 
 import re
-
-import langcodes
+from typing import TYPE_CHECKING
 
 from .loader import LANGUAGE_CODE
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+def _langcodes() -> ModuleType:
+    """langcodes, imported when a language is first looked up: its tables take a quarter of a
+    second to load, which every server process would otherwise pay at start."""
+    import langcodes
+
+    return langcodes
+
 
 BRACKETED = re.compile(r"\(([^()]+)\)\s*$")
 #: Scripts written right to left (CLDR's): Arabic, Hebrew, Thaana, Syriac, N'Ko, Adlam…
@@ -37,7 +48,7 @@ def language_code(text: str) -> str:
     if coded:
         return coded
     try:
-        found = langcodes.find(text)
+        found = _langcodes().find(text)
     except (LookupError, ValueError):
         return ""
     return _standard(str(found))
@@ -54,7 +65,7 @@ def right_to_left(code: str) -> bool:
     if code.startswith("x-"):
         return False
     try:
-        return langcodes.Language.get(code).maximize().script in RTL_SCRIPTS
+        return _langcodes().Language.get(code).maximize().script in RTL_SCRIPTS
     except (LookupError, ValueError):
         return False
 
@@ -64,7 +75,7 @@ def language_name(code: str, in_language: str = "") -> str:
     if code.startswith("x-"):
         return code
     try:
-        name = langcodes.Language.get(code).display_name(in_language or code)
+        name = _langcodes().Language.get(code).display_name(in_language or code)
     except (LookupError, ValueError):
         return code
     return name if name and not name.lower().startswith("unknown") else code
@@ -75,7 +86,7 @@ def _standard(text: str) -> str:
     candidate = text.replace("_", "-")
     if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}", candidate):
         return ""
-    if not langcodes.tag_is_valid(candidate):
+    if not _langcodes().tag_is_valid(candidate):
         return ""
-    code = langcodes.standardize_tag(candidate)
+    code = _langcodes().standardize_tag(candidate)
     return code if LANGUAGE_CODE.match(code) else ""

@@ -337,7 +337,10 @@ def live_server(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[o
     """Start `glas serve --local-only` on the test data dir; extra env vars as keywords.
 
     The server's TMPDIR is tmp_path/server-tmp and its log tmp_path/server.log, so that tests
-    can search both. Every server started is stopped at the end.
+    can search both. Every server started is stopped at the end. One worker per app unless a
+    test asks for more (GLAS_WORKERS="2", the default of `glas serve`): what a page does is the
+    same in either, and each worker costs the machine a second of start-up the other tests
+    wait for; tests of load and of budgets run with the operator's default.
     """
     from .helpers import serve_local, stop
 
@@ -346,7 +349,8 @@ def live_server(published: RunCli, data_dir: Path, tmp_path: Path) -> Iterator[o
     tmpdir.mkdir(exist_ok=True)
 
     def make(**env: str):  # type: ignore[no-untyped-def]
-        full = {**os.environ, "GLAS_DATA_DIR": str(data_dir), "TMPDIR": str(tmpdir), **env}
+        full = {**os.environ, "GLAS_DATA_DIR": str(data_dir), "TMPDIR": str(tmpdir)}
+        full = {**full, "GLAS_WORKERS": "1", **env}
         server = serve_local(full, tmp_path / "server.log")
         servers.append(server)
         return server

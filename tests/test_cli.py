@@ -11,7 +11,7 @@ import pytest
 from crypto.keys import ReviewerKey
 from portal.storage.blobs import node_name
 
-from .conftest import EXAMPLES, ROOT, RunCli
+from .conftest import EXAMPLES, ROOT, RunCli, free_port
 
 pytestmark = [pytest.mark.both_databases]
 
@@ -80,6 +80,16 @@ def test_serve_refuses_a_busy_port(published: RunCli) -> None:
         s.listen()
         result = published("serve", "--local-only", "--port", str(s.getsockname()[1]))
     assert result.exit_code == 2 and "in use" in result.output
+
+
+@pytest.mark.parametrize("workers", ["0", "17", "two"])
+def test_serve_refuses_a_worker_count_it_cannot_run(
+    published: RunCli, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    monkeypatch.setenv("GLAS_WORKERS", workers)
+    ports = ["--port", str(free_port()), "--organizer-port", str(free_port())]
+    result = published("serve", "--local-only", *ports)
+    assert result.exit_code == 2 and "GLAS_WORKERS" in result.output, result.output
 
 
 def test_commands_never_sweep_an_upload_a_running_server_is_receiving(

@@ -61,7 +61,7 @@ def test_at_safer_a_testimony_with_a_5_mb_photo_is_sent_in_seconds_and_replies_r
     passphrase_file: Path,
     tmp_path: Path,
 ) -> None:
-    live: LiveServer = live_server()
+    live: LiveServer = live_server(GLAS_WORKERS="2")  # the operator's default
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(JPEG_MAGIC + b"\x00" * (5 * 1024 * 1024))
     with firefox(tmp_path / "profile", SAFER_PREFERENCES, phone=True) as client:

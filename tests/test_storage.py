@@ -10,6 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from crypto.bundle import SubmissionRecord
 from portal import current_store
 from portal.config import Config
 from portal.storage import Store, today
-from portal.storage.database import alembic_config, make_engine, upgrade
+from portal.storage.database import HEAD_REVISION, alembic_config, is_current, make_engine, upgrade
 from portal.storage.export import export_bundle
 from portal.storage.models import Base, SubmissionRow, SurveyRow, SurveyVersionRow
 
@@ -34,6 +35,18 @@ def test_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path)
     upgrade(engine)  # idempotent
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_a_server_knows_the_newest_migration_without_alembic(tmp_path: Path) -> None:
+    """Serving processes compare the version table with HEAD_REVISION: it must be Alembic's
+    head, and only a database migrated to it counts as current."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == HEAD_REVISION
+    assert not is_current(engine)  # empty: no version table at all
+    command.upgrade(alembic_config(engine), "0005")
+    assert not is_current(engine)
+    upgrade(engine)
+    assert is_current(engine)
 
 
 def test_crash_leftovers_are_swept_and_accepted_submissions_kept(

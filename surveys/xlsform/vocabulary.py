@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
-
 YES_NO_LIST = "yes_no"
 
 #: Why a row is set aside: it would identify a respondent, her device, where she is or when
@@ -86,6 +84,10 @@ def meaning(pyxform_type: str) -> Meaning:
         return Meaning(dropped=IDENTIFYING[kind], identifying=True)
     if kind in NOT_ANSWERS:
         return Meaning(dropped=NOT_ANSWERS[kind])
+    # Imported here: pyxform compiles hundreds of patterns on import (a second on a small
+    # machine), which every server process would pay at start for a page few ever open.
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
     entry = QUESTION_TYPE_DICT.get(kind) or QUESTION_TYPE_DICT.get(kind.replace("_", " "))
     if entry is None:
         return Meaning(dropped=f"'{kind}' is a type Glas does not know")

@@ -10,7 +10,6 @@ import io
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from openpyxl import Workbook
 
 from ..model import QUESTION_LIMITS, QUESTION_TEXTS, Group, Question, Survey
 from .vocabulary import YES_NO_LIST
@@ -24,6 +23,8 @@ GLAS_COLUMNS = [*QUESTION_LIMITS, "accept", "choices_file"]
 
 def write_xlsform(survey: Survey) -> bytes:
     """The survey as .xlsx bytes: ``survey``, ``choices`` and ``settings`` sheets."""
+    from openpyxl import Workbook  # here: only this page needs it, not every server start
+
     languages = [code for code in survey.languages if code != survey.language]
     book = Workbook()
     sheet = book.active
