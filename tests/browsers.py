@@ -8,12 +8,13 @@ Nothing is ever downloaded: no `playwright install`, no geckodriver download.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -73,18 +74,53 @@ needs_firefox = pytest.mark.skipif(
 )
 
 
+#: One Playwright driver and one Chromium of each kind per test process, launched when first
+#: asked for: a launch costs a second or two of CPU (the driver is a Node process, then the
+#: browser's own), which forty browser tests paid each. Tests stay apart by their contexts
+#: (cookies, storage and cache are a context's own), which are closed when a test is done.
+_playwright: Any = None
+_browsers: dict[bool, Any] = {}
+
+
+def _stop_playwright() -> None:
+    if _playwright is not None:
+        for browser in _browsers.values():
+            with suppress(Exception):
+                browser.close()
+        with suppress(Exception):
+            _playwright.stop()
+
+
+def _shared_chromium(jitless: bool) -> Any:
+    global _playwright
+    browser = _browsers.get(jitless)
+    if browser is not None and browser.is_connected():
+        return browser
+    if _playwright is None:
+        sync_api = pytest.importorskip("playwright.sync_api")
+        _playwright = sync_api.sync_playwright().start()
+        atexit.register(_stop_playwright)
+    args = CHROMIUM_FLAGS + (["--js-flags=--jitless"] if jitless else [])
+    browser = _playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    _browsers[jitless] = browser
+    return browser
+
+
 @contextmanager
 def chromium(*, jitless: bool = False) -> Iterator[Any]:
-    """A headless Chromium; ``jitless`` emulates Tor Browser "Safer" (no JIT, no WebAssembly)."""
+    """A headless Chromium; ``jitless`` emulates Tor Browser "Safer" (no JIT, no WebAssembly).
+    The process is shared (see _browsers); every context opened inside the block, and every
+    page of one, is closed when it ends."""
     markers.require("browser")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    args = CHROMIUM_FLAGS + (["--js-flags=--jitless"] if jitless else [])
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = _shared_chromium(jitless)
+    before = set(map(id, browser.contexts))
+    try:
+        yield browser
+    finally:
+        if browser.is_connected():
+            for context in browser.contexts:
+                if id(context) not in before:
+                    context.close()
 
 
 #: A cheap phone's screen: Tor Browser on Android at 360 CSS pixels.

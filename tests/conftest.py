@@ -284,7 +284,7 @@ def post_multipart(client: FlaskClient, path: str, fields: dict[str, object]) ->
         return [as_file(v) for v in value] if isinstance(value, list) else value
 
     values = {name: as_file(value) for name, value in fields.items()}
-    boundary, body = encode_multipart(values)  # type: ignore[arg-type]
+    boundary, body = encode_multipart(values)
     return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 

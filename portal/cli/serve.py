@@ -131,6 +131,7 @@ def command(
     store = Store(config)
     store.initialise()
     store.sweep_leftovers()  # before any worker can be receiving an upload
+    store.engine.dispose()  # the apps are forked from here: no connection may cross a fork
 
     stop = threading.Event()
 
@@ -287,7 +288,7 @@ def _supervise(
         watch.check()
     while not stop.wait(1.0):
         for app in apps:
-            if app.process.poll() is not None:
+            if app.exited:
                 raise ServeError(f"The {app.name} app stopped unexpectedly; shutting down.")
         ticks += 1
         if watch is not None and ticks % CHECK_SECONDS == 0:
