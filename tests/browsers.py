@@ -113,13 +113,13 @@ def chromium(*, jitless: bool = False) -> Iterator[Any]:
     page of one, is closed when it ends."""
     markers.require("browser")
     browser = _shared_chromium(jitless)
-    before = set(map(id, browser.contexts))
+    before = list(browser.contexts)  # held, so that none of them is mistaken for a new one
     try:
         yield browser
     finally:
         if browser.is_connected():
             for context in browser.contexts:
-                if id(context) not in before:
+                if all(context is not old for old in before):
                     context.close()
 
 
