@@ -106,10 +106,6 @@ run: install
 # budget and run alone afterwards, so no other test's load can decide their outcome.
 WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(WORKERS) --dist loadgroup
-# make test's passes wait on tor networks, browsers and servers for about a quarter of their
-# time (measured: CPU 72 % busy with two workers on two cores); a third worker uses that time.
-TEST_WORKERS ?= 3
-PYTEST_ALL := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 QUICK := not slow and not browser and not tor and not postgres_server
 # pytest exits 5 when a marker selects nothing: that is not a failure here.
 none_is_fine := || [ $$? -eq 5 ]
@@ -125,9 +121,9 @@ check: bytecode
 	GLAS_QUICK_FUZZ=1 $(PYTEST) -m "$(QUICK)"
 
 test: bytecode
-	$(PYTEST_ALL) -m "not serial"
+	$(PYTEST) -m "not serial"
 	$(BIN)/pytest -m serial $(none_is_fine)
-	GLAS_TEST_DATABASE=postgresql $(PYTEST_ALL) -m "both_databases and not serial"
+	GLAS_TEST_DATABASE=postgresql $(PYTEST) -m "both_databases and not serial"
 	GLAS_TEST_DATABASE=postgresql $(BIN)/pytest -m "both_databases and serial" $(none_is_fine)
 
 # Line and branch coverage per package, over the SQLite pass of make test (code that runs only

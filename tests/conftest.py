@@ -87,9 +87,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("serial") and not any(item.get_closest_marker(m) for m in slow):
             raise pytest.UsageError(f"{item.nodeid}: a serial test is also slow, browser or tor")
-    # The longest first (tor networks, then browsers, then other slow tests), so that the two
-    # workers end together on short tests instead of one waiting while the other finishes a
-    # private Tor network. A stable sort: a module's tests stay in their order.
+    # The longest first (tor networks, then the live fuzzers and other slow tests, then
+    # browsers), so that the two workers end together on short tests instead of one waiting
+    # while the other finishes a private Tor network. A stable sort: a module's tests stay in
+    # their order.
     items.sort(key=lambda item: -_weight(item))
     if postgres.MODE != "postgresql":
         return
@@ -103,10 +104,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _weight(item: pytest.Item) -> int:
-    for weight, marker in ((3, "tor"), (2, "browser"), (1, "slow")):
-        if item.get_closest_marker(marker) is not None:
-            return weight
-    return 0
+    if item.get_closest_marker("tor") is not None:
+        return 3
+    if item.get_closest_marker("slow") is not None:
+        return 1 if item.get_closest_marker("browser") is not None else 2
+    return 1 if item.get_closest_marker("browser") is not None else 0
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -152,7 +152,13 @@ def test_kill_9_at_random_moments_of_a_submission_burst_loses_no_accepted_submis
         ]
         for thread in threads:
             thread.start()
-        time.sleep(random.uniform(1.0, 2.5))
+        # Killed once this round has had a random number of submissions accepted (an event:
+        # a slow or loaded machine accepts them later, not fewer), a moment later still.
+        target = len(accepted) + random.randint(7, 12)
+        deadline = time.monotonic() + 120
+        while len(accepted) < target and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(random.uniform(0.0, 0.3))
         kill9(server)  # mid-commit for some of them, with high probability
         stop.set()
         for thread in threads:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from crypto.codename import derive, new_codename, seal_reply
 from crypto.keys import ReviewerKey
@@ -19,6 +20,7 @@ from crypto.signing import SigningKey
 from portal import create_app
 from portal.config import Config
 from portal.storage import Store, organizers
+from portal.storage.models import OrganizerSessionRow
 from portal.storage.organizers import MAX_FAILURES_PER_ACCOUNT
 
 from .conftest import PASSWORD, Organizer, RunCli, csrf_token
@@ -114,6 +116,28 @@ def test_sessions_end_after_30_idle_minutes_and_cookies_are_strict(
     assert client.get("/surveys").status_code == 200
     organizer.clock.advance(minutes=31)
     assert client.get("/surveys").status_code == 302
+
+
+def test_a_page_view_writes_the_sessions_last_use_at_most_every_ten_minutes(
+    organizer: Organizer,
+) -> None:
+    """The row's time serves only the sweep of day-old sessions: most page views read it and
+    write nothing (no commit, no fsync, no finer trace of when staff worked)."""
+    client = organizer.client()
+    assert organizer.log_in(client) == 302
+    store = Store(Config.from_env())
+
+    def last_use() -> object:
+        with store.session() as s:
+            return s.scalars(select(OrganizerSessionRow.seen)).one()
+
+    opened = last_use()
+    organizer.clock.advance(minutes=9)
+    assert client.get("/surveys").status_code == 200
+    assert last_use() == opened
+    organizer.clock.advance(minutes=1)
+    assert client.get("/surveys").status_code == 200
+    assert last_use() == organizer.clock.now
 
 
 def test_log_out_everywhere_ends_every_session_of_the_account(organizer: Organizer) -> None:

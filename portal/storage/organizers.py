@@ -31,6 +31,9 @@ PASSWORD_MAX_LENGTH = 1024
 SETUP_VALID = datetime.timedelta(days=7)
 #: Session rows unused for this long are swept (the cookie's idle limit is shorter).
 SESSION_SWEEP = datetime.timedelta(days=1)
+#: A session's last use is written again only when it is older than this: the sweep needs no
+#: finer time, and a page view need not be a write (with its fsync) to the database.
+SEEN_STEP = datetime.timedelta(minutes=10)
 #: Any number: the key of PostgreSQL's advisory lock that serialises login throttling.
 THROTTLE_LOCK = 0x61A5
 LOGIN_WINDOW = datetime.timedelta(minutes=1)
@@ -221,7 +224,9 @@ def session_valid(store: Store, organizer_id: int, epoch: object, token: object)
         found = s.get(OrganizerSessionRow, _token_hash(token))
         if found is None or found.organizer_id != organizer_id:
             return False
-        found.seen = now()
+        moment = now()
+        if moment - found.seen >= SEEN_STEP:
+            found.seen = moment
         account = s.get(OrganizerRow, organizer_id)
         return (
             account is not None and bool(account.password_hash) and account.session_epoch == epoch
