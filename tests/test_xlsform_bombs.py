@@ -14,10 +14,13 @@ import json
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import pytest
 
+from surveys.xlsform import child
 from surveys.xlsform.cage import Limits, Refused, parse
 
 from .conftest import ROOT, RunCli
@@ -193,6 +196,31 @@ def test_a_reader_that_outgrows_its_cage_is_stopped_and_refused(
     # The cage's server survives a child it stopped: the next form reads.
     small = write(HEALTH, tmp_path / "small.xlsx").read_bytes()
     assert "form" in parse(small, "small.xlsx", Limits())
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ParseError("out of memory: line 1, column 0"),  # expat, inside an .xlsx's XML
+        zlib.error("Error -4 while decompressing data: insufficient memory"),
+        MemoryError(),
+    ],
+    ids=["expat", "zlib", "python"],
+)
+def test_memory_running_out_inside_a_reader_is_told_as_the_memory_limit(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """A reader written in C says it ran out in an error of its own: that is the cage's memory
+    limit, not a file pyxform cannot read (seen in CI: 'pyxform cannot read it (ParseError)')."""
+
+    def runs_out(data: bytes, kind: str) -> dict[str, object]:
+        raise error
+
+    monkeypatch.setattr(child, "read", runs_out)
+    with pytest.raises(MemoryError):
+        child.run(b"", "xlsx")
+    monkeypatch.setattr(child, "read", lambda data, kind: (_ for _ in ()).throw(ParseError("x")))
+    assert child.run(b"", "xlsx") == {"refused": "pyxform cannot read it (ParseError)"}
 
 
 def test_a_cell_too_long_is_refused_by_sheet_row_and_column(tmp_path: Path) -> None:

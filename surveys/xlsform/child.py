@@ -106,7 +106,23 @@ def run(data: bytes, kind: str) -> dict[str, Any]:
     except MemoryError:
         raise
     except Exception as e:  # a reader's own failure on these bytes is a refusal
+        if _out_of_memory(e):
+            raise MemoryError from e
         return {"refused": f"pyxform cannot read it ({type(e).__name__})"}
+
+
+#: How readers written in C say that memory ran out in errors of their own (expat's ParseError
+#: "out of memory", zlib's "insufficient memory"): the cage's limit, not a malformed file.
+MEMORY_WORDS = ("out of memory", "no memory", "insufficient memory", "cannot allocate memory")
+
+
+def _out_of_memory(error: BaseException | None) -> bool:
+    while error is not None:
+        text = str(error).lower()
+        if isinstance(error, MemoryError) or any(words in text for words in MEMORY_WORDS):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def read(data: bytes, kind: str) -> dict[str, Any]:
