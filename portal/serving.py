@@ -63,8 +63,8 @@ def port_is_free(port: int) -> bool:
 
 def start_apps(*apps: tuple[str, str, int]) -> list[AppProcess]:
     """Start gunicorn for each (name, factory, port) at once, and wait until every one accepts
-    connections. Side by side, not one after the other: each imports the whole app first,
-    seconds on a small machine. If one fails, those already started are stopped."""
+    connections. Side by side, not one after the other: each builds its own app first. If one
+    fails, those already started are stopped."""
     started: list[AppProcess] = []
     try:
         for name, factory, port in apps:
