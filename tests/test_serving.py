@@ -33,6 +33,13 @@ def _group_is_gone(group: int) -> bool:
     return False
 
 
+def _gone_by(group: int, deadline: float) -> bool:
+    """Whether every process of the group has ended by the deadline (monotonic clock)."""
+    while not _group_is_gone(group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _group_is_gone(group)
+
+
 #: Moments of the start, by what the log says: at once (nothing forked yet), an app's master
 #: building its app, a worker booting (before gunicorn's handlers are in place), and up.
 MOMENTS = ["", "Starting gunicorn", "Booting worker", "Organizer interface (local)"]
@@ -58,10 +65,7 @@ def test_a_stop_while_the_apps_start_ends_every_process_within_its_budget(
         os.killpg(process.pid, signal.SIGTERM)
         started = time.monotonic()
         process.wait(timeout=STOP_BUDGET_SECONDS)
-        deadline = started + STOP_BUDGET_SECONDS
-        while not _group_is_gone(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _group_is_gone(process.pid), log.read_text()
+        assert _gone_by(process.pid, started + STOP_BUDGET_SECONDS), log.read_text()
     finally:
         if not _group_is_gone(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
@@ -84,8 +88,6 @@ def test_each_app_serves_only_its_own_pages_and_both_stop_with_the_command(
         os.kill(server.process.pid, signal.SIGTERM)
         server.process.wait(timeout=STOP_BUDGET_SECONDS)
         deadline = time.monotonic() + STOP_BUDGET_SECONDS
-        while not _group_is_gone(server.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _group_is_gone(server.process.pid), server.log.read_text()
+        assert _gone_by(server.process.pid, deadline), server.log.read_text()
     finally:
         stop(server)
