@@ -213,13 +213,16 @@ def test_memory_running_out_inside_a_reader_is_told_as_the_memory_limit(
     """A reader written in C says it ran out in an error of its own: that is the cage's memory
     limit, not a file pyxform cannot read (seen in CI: 'pyxform cannot read it (ParseError)')."""
 
-    def runs_out(data: bytes, kind: str) -> dict[str, object]:
-        raise error
+    def fails_with(raised: Exception) -> None:
+        def read(data: bytes, kind: str) -> dict[str, object]:
+            raise raised
 
-    monkeypatch.setattr(child, "read", runs_out)
+        monkeypatch.setattr(child, "read", read)
+
+    fails_with(error)
     with pytest.raises(MemoryError):
         child.run(b"", "xlsx")
-    monkeypatch.setattr(child, "read", lambda data, kind: (_ for _ in ()).throw(ParseError("x")))
+    fails_with(ParseError("x"))  # a malformed file stays a file pyxform cannot read
     assert child.run(b"", "xlsx") == {"refused": "pyxform cannot read it (ParseError)"}
 
 
